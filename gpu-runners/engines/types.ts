@@ -1,0 +1,53 @@
+/**
+ * Engines are what a runner drives. A runner hands an engine a batch (possibly from many sessions) and gets one
+ * result per request back, in the same order. Engines know nothing about sessions, queues or sockets.
+ */
+
+/** 16 kHz mono PCM16, the one audio format runners accept. */
+export const ENGINE_SAMPLE_RATE = 16000;
+
+export interface SttRequest {
+  /** Correlates the result with its job; opaque to the engine. */
+  id: string;
+  pcm: Int16Array;
+  /** ISO 639-1 code; undefined means the engine's default or detection. */
+  language?: string;
+  /** A provisional snapshot of an open utterance: engines may trade accuracy for speed. */
+  partial: boolean;
+}
+
+export interface SttResult {
+  id: string;
+  text: string;
+}
+
+export interface SttEngine {
+  readonly name: string;
+  /** Languages the engine can transcribe (ISO 639-1). */
+  readonly languages: readonly string[];
+  load(): Promise<void>;
+  transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]>;
+  close(): Promise<void>;
+}
+
+export interface MtRequest {
+  id: string;
+  text: string;
+  /** ISO 639-1 source and target codes. */
+  source: string;
+  target: string;
+}
+
+export interface MtResult {
+  id: string;
+  text: string;
+}
+
+export interface MtEngine {
+  readonly name: string;
+  /** Whether the engine can translate from source to target (ISO 639-1). */
+  supports(source: string, target: string): boolean;
+  load(): Promise<void>;
+  translate(batch: readonly MtRequest[], signal?: AbortSignal): Promise<MtResult[]>;
+  close(): Promise<void>;
+}

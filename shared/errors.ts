@@ -1,0 +1,45 @@
+/**
+ * Every error earshot reports has a stable code from this list. Clients switch on the code; the message is for
+ * people. Transport mapping (WS close codes, HTTP statuses) lives next to the list so it is decided in one place.
+ */
+export const ERROR_CODES = {
+  bad_json: { http: 400, message: 'text frames must be JSON' },
+  unknown_type: { http: 400, message: 'unknown message type' },
+  invalid_message: { http: 400, message: 'message does not match the protocol' },
+  not_started: { http: 409, message: 'send "start" before audio' },
+  already_started: { http: 409, message: 'the session has already started' },
+  already_stopped: { http: 409, message: 'the session has been stopped' },
+  bad_frame: { http: 400, message: 'audio frames must be PCM16LE: an even number of bytes' },
+  frame_too_large: { http: 413, message: 'audio frame exceeds the frame size limit' },
+  bad_sample_rate: { http: 400, message: 'sample_rate out of range' },
+  unsupported_language: { http: 400, message: 'language not supported by the engine' },
+  unsupported_target: { http: 400, message: 'translation target not supported by the engine' },
+  session_too_long: { http: 400, message: 'session length limit reached' },
+  too_many_sessions: { http: 503, message: 'server at capacity' },
+  stt_failed: { http: 500, message: 'transcription failed' },
+  mt_failed: { http: 500, message: 'translation failed' },
+  engine_unavailable: { http: 503, message: 'engine is not available on this machine' },
+  shutting_down: { http: 503, message: 'server is shutting down' },
+  internal: { http: 500, message: 'internal error' },
+} as const satisfies Record<string, { http: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class EarshotError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string = ERROR_CODES[code].message, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EarshotError';
+    this.code = code;
+  }
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+}
+
+/** Library errors are translated at the boundary; anything unknown becomes `internal`. */
+export function toEarshotError(err: unknown, fallback: ErrorCode = 'internal'): EarshotError {
+  if (err instanceof EarshotError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new EarshotError(fallback, message, { cause: err });
+}

@@ -1,0 +1,74 @@
+/**
+ * Realtime protocol v1, the one definition shared by the edge and every client.
+ * Binary WebSocket frames are audio (PCM16LE mono at the session's sample_rate); text frames are JSON with a `type`.
+ * Documented for people in docs/protocol.md.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.ts';
+
+export const PROTOCOL_VERSION = 1;
+export const MIN_SAMPLE_RATE = 8000;
+export const MAX_SAMPLE_RATE = 48000;
+
+/** Language codes are ISO 639-1 (two letters) or a BCP 47 tag starting with one. */
+const languageCode = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code such as "en" or "pt-BR"');
+
+export const StartMessage = z.object({
+  type: z.literal('start'),
+  language: languageCode.optional(),
+  targets: z.array(languageCode).max(16).default([]),
+  sample_rate: z.number().int(),
+  encoding: z.literal('pcm16'),
+});
+export const StopMessage = z.object({ type: z.literal('stop') });
+
+export const ClientMessage = z.discriminatedUnion('type', [StartMessage, StopMessage]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type StartMessage = z.infer<typeof StartMessage>;
+export const CLIENT_MESSAGE_TYPES: readonly string[] = ['start', 'stop'];
+
+const seconds = z.number().nonnegative();
+const errorCode = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]);
+
+export const ReadyEvent = z.object({
+  type: z.literal('ready'),
+  session: z.string(),
+  protocol: z.number().int(),
+  sample_rate: z.number().int(),
+});
+export const PartialEvent = z.object({ type: z.literal('partial'), text: z.string(), start: seconds });
+export const FinalEvent = z.object({
+  type: z.literal('final'),
+  seq: z.number().int().positive(),
+  text: z.string(),
+  start: seconds,
+  end: seconds,
+});
+export const TranslationEvent = z.object({
+  type: z.literal('translation'),
+  seq: z.number().int().positive(),
+  lang: z.string(),
+  text: z.string(),
+});
+export const ErrorEvent = z.object({
+  type: z.literal('error'),
+  code: errorCode,
+  message: z.string(),
+  seq: z.number().int().positive().optional(),
+});
+export const DoneEvent = z.object({ type: z.literal('done') });
+
+export const ServerEvent = z.discriminatedUnion('type', [
+  ReadyEvent,
+  PartialEvent,
+  FinalEvent,
+  TranslationEvent,
+  ErrorEvent,
+  DoneEvent,
+]);
+export type ServerEvent = z.infer<typeof ServerEvent>;
+export type ReadyEvent = z.infer<typeof ReadyEvent>;
+export type PartialEvent = z.infer<typeof PartialEvent>;
+export type FinalEvent = z.infer<typeof FinalEvent>;
+export type TranslationEvent = z.infer<typeof TranslationEvent>;
+export type ErrorEvent = z.infer<typeof ErrorEvent>;
