@@ -34,7 +34,8 @@ export const ReadyEvent = z.object({
   type: z.literal('ready'),
   session: z.string(),
   protocol: z.number().int(),
-  sample_rate: z.number().int(),
+  /** The translation targets the session accepted (unsupported ones were reported with an error). */
+  targets: z.array(z.string()),
 });
 export const PartialEvent = z.object({ type: z.literal('partial'), text: z.string(), start: seconds });
 export const FinalEvent = z.object({

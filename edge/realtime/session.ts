@@ -1,0 +1,241 @@
+/**
+ * One realtime session as the edge sees it: the speaker's messages in, VAD segments out to the STT queue, the
+ * session's result log back to the speaker in order. No sockets inside: the route feeds text and binary frames
+ * and gives a `send`/`close` pair, so the same class serves Node and Workers and is tested without a network.
+ */
+import { EarshotError, toEarshotError, type ErrorCode } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, PROTOCOL_VERSION, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
+import { pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
+import { StreamingResampler } from '../../shared/audio/resample.ts';
+import { sttJobId } from '../../shared/queue/jobs.ts';
+import type { ResultLog, SttQueue } from '../../shared/queue/ports.ts';
+import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
+import { CaptionSequencer } from './caption-sequencer.ts';
+
+export const PIPELINE_SAMPLE_RATE = 16000;
+
+export interface SessionLimits {
+  maxFrameBytes: number;
+  maxSessionSeconds: number;
+}
+
+/** What the pipeline behind the edge can do, checked at `start`. */
+export interface Capabilities {
+  sttLanguages: readonly string[];
+  defaultLanguage: string;
+  translates(source: string, target: string): boolean;
+}
+
+export interface SessionDeps {
+  sttQueue: SttQueue;
+  results: ResultLog;
+  createVad: () => SpeechDetector & { close(): void };
+  capabilities: Capabilities;
+  limits: SessionLimits;
+  segmenter: Omit<SegmenterOptions, 'sampleRate' | 'frameMs'>;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface SessionTransport {
+  send(event: ServerEvent): void;
+  close(code: number, reason: string): void;
+}
+
+type State = 'awaiting_start' | 'streaming' | 'stopping' | 'done' | 'closed';
+
+export class RealtimeSession {
+  readonly id: string;
+  readonly #deps: SessionDeps;
+  readonly #transport: SessionTransport;
+  readonly #log: Logger;
+  readonly #sequencer = new CaptionSequencer();
+  #state: State = 'awaiting_start';
+  #start: StartMessage | undefined;
+  #targets: string[] = [];
+  #vad: (SpeechDetector & { close(): void }) | undefined;
+  #segmenter: UtteranceSegmenter | undefined;
+  #resampler: StreamingResampler | undefined;
+  #segments = 0;
+  #lastPartialAt = -Infinity;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(id: string, deps: SessionDeps, transport: SessionTransport) {
+    this.id = id;
+    this.#deps = deps;
+    this.#transport = transport;
+    this.#log = deps.logger.child({ session: id });
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  onText(text: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.#error('bad_json', 'text frames must be JSON');
+    }
+    const type = (raw as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || !CLIENT_MESSAGE_TYPES.includes(type)) {
+      return this.#error('unknown_type', `unknown message type ${JSON.stringify(type)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`);
+    }
+    const parsed = ClientMessage.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.#error('invalid_message', `${type}: ${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
+    }
+    try {
+      if (parsed.data.type === 'start') this.#onStart(parsed.data);
+      else this.#onStop();
+    } catch (err) {
+      const error = toEarshotError(err);
+      this.#log.error({ err }, 'control message failed');
+      this.#error(error.code, error.message);
+    }
+  }
+
+  onBinary(bytes: Uint8Array): void {
+    if (this.#state === 'awaiting_start') return this.#error('not_started', 'send "start" before audio');
+    if (this.#state !== 'streaming') return this.#error('already_stopped', 'audio after "stop" is ignored');
+    if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
+      return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
+    }
+    if (bytes.byteLength % 2 !== 0) return this.#error('bad_frame', `audio frame of ${bytes.byteLength} bytes is not whole PCM16 samples`);
+    try {
+      this.#feed(toInt16(bytes));
+    } catch (err) {
+      this.#log.error({ err }, 'audio processing failed');
+      this.#error('internal', 'audio processing failed');
+    }
+  }
+
+  /** The socket closed: stop everything this session holds. */
+  onClose(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#release();
+  }
+
+  #onStart(start: StartMessage): void {
+    if (this.#state !== 'awaiting_start') throw new EarshotError('already_started', 'this session has already started; open a new connection for a new session');
+    if (start.sample_rate < MIN_SAMPLE_RATE || start.sample_rate > MAX_SAMPLE_RATE) {
+      throw new EarshotError('bad_sample_rate', `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
+    }
+    const { capabilities } = this.#deps;
+    const language = start.language ?? capabilities.defaultLanguage;
+    const base = language.split('-')[0]!;
+    if (!capabilities.sttLanguages.includes(base)) {
+      throw new EarshotError('unsupported_language', `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`);
+    }
+    for (const target of new Set(start.targets)) {
+      if (capabilities.translates(base, target)) this.#targets.push(target);
+      else this.#error('unsupported_target', `no translation from ${base} to "${target}"; the session continues without it`);
+    }
+    this.#start = { ...start, language: base };
+    this.#vad = this.#deps.createVad();
+    this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 });
+    if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
+    this.#state = 'streaming';
+    this.#unsubscribe = this.#deps.results.subscribe(this.id, 0, (entry) => this.#onResult(entry.result));
+    this.#transport.send({ type: 'ready', session: this.id, protocol: PROTOCOL_VERSION, targets: this.#targets });
+    this.#log.info({ language: base, targets: this.#targets, sampleRate: start.sample_rate }, 'session started');
+  }
+
+  #onStop(): void {
+    if (this.#state === 'awaiting_start') throw new EarshotError('not_started', 'nothing to stop: send "start" first');
+    if (this.#state !== 'streaming') throw new EarshotError('already_stopped', 'the session is already stopping');
+    this.#finishAudio();
+  }
+
+  #finishAudio(): void {
+    this.#state = 'stopping';
+    if (this.#resampler) this.#enqueue(this.#segmenter!.feed(floatToPcm16(this.#resampler.flush())));
+    this.#enqueue(this.#segmenter!.finish());
+    this.#sequencer.expectSegments(this.#segments);
+    this.#log.info({ segments: this.#segments }, 'session stopping');
+    this.#maybeDone();
+  }
+
+  #feed(pcm: Int16Array): void {
+    const audio = this.#resampler ? floatToPcm16(this.#resampler.push(pcm16ToFloat(pcm))) : pcm;
+    const segmenter = this.#segmenter!;
+    const limitSamples = this.#deps.limits.maxSessionSeconds * PIPELINE_SAMPLE_RATE;
+    const room = limitSamples - segmenter.position;
+    this.#enqueue(segmenter.feed(room < audio.length ? audio.subarray(0, Math.max(0, room)) : audio));
+    if (room <= audio.length) {
+      this.#error('session_too_long', `session length limit of ${this.#deps.limits.maxSessionSeconds} s reached; the session ends`);
+      this.#finishAudio();
+    }
+  }
+
+  #enqueue(events: SegmenterEvent[]): void {
+    const now = (this.#deps.now ?? Date.now)();
+    for (const event of events) {
+      const start = event.startSample / PIPELINE_SAMPLE_RATE;
+      if (event.type === 'snapshot') {
+        // Wall-clock throttle on top of the segmenter's audio-time interval: fast streams must not flood the queue.
+        if (now - this.#lastPartialAt < this.#deps.segmenter.partialIntervalMs) continue;
+        this.#lastPartialAt = now;
+      } else {
+        this.#segments = event.segment;
+      }
+      const kind = event.type === 'snapshot' ? 'partial' : 'final';
+      const end = (event.type === 'utterance' ? event.endSample : event.startSample + event.pcm.length) / PIPELINE_SAMPLE_RATE;
+      this.#deps.sttQueue
+        .add({
+          id: sttJobId(this.id, event.segment, kind),
+          session: this.id,
+          segment: event.segment,
+          kind,
+          pcm: event.pcm,
+          language: this.#start!.language,
+          start,
+          end,
+          targets: this.#targets,
+          enqueuedAt: now,
+        })
+        .catch((err: unknown) => {
+          this.#log.error({ err, segment: event.segment }, 'enqueue failed');
+          if (kind === 'final') this.#onResult({ type: 'error', code: 'stt_failed', message: `segment ${event.segment} could not be queued`, seq: event.segment });
+        });
+    }
+  }
+
+  #onResult(result: Parameters<CaptionSequencer['accept']>[0]): void {
+    if (this.#state === 'closed' || this.#state === 'done') return;
+    for (const event of this.#sequencer.accept(result)) this.#transport.send(event);
+    this.#maybeDone();
+  }
+
+  #maybeDone(): void {
+    if (this.#state !== 'stopping' || !this.#sequencer.complete) return;
+    this.#state = 'done';
+    this.#transport.send({ type: 'done' });
+    this.#log.info({ segments: this.#segments }, 'session done');
+    this.#release();
+    this.#transport.close(1000, 'done');
+  }
+
+  #release(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#vad?.close();
+    this.#vad = undefined;
+    void this.#deps.results.drop(this.id);
+  }
+
+  #error(code: ErrorCode, message: string): void {
+    this.#log.warn({ code, message }, 'client error');
+    this.#transport.send({ type: 'error', code, message });
+  }
+}
+
+function toInt16(bytes: Uint8Array): Int16Array {
+  // Int16Array views need 2-byte alignment; socket buffers are often unaligned slices.
+  if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  return new Int16Array(bytes.slice().buffer);
+}

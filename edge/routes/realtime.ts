@@ -1,0 +1,55 @@
+/** `WS /v1/realtime`: wires a WebSocket to a RealtimeSession. Runtime-neutral: the adapter supplies upgradeWebSocket. */
+import type { Hono } from 'hono';
+import type { UpgradeWebSocket } from 'hono/ws';
+import { ERROR_CODES } from '../../shared/errors.ts';
+import { RealtimeSession, type SessionDeps } from '../realtime/session.ts';
+import type { SessionRegistry } from '../realtime/session-registry.ts';
+
+export interface RealtimeRouteDeps {
+  upgradeWebSocket: UpgradeWebSocket;
+  sessionDeps: SessionDeps;
+  registry: SessionRegistry;
+  isDraining: () => boolean;
+}
+
+export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
+  app.get(
+    '/v1/realtime',
+    async (c, next) => {
+      if (deps.isDraining()) return c.json({ error: { code: 'shutting_down', message: ERROR_CODES.shutting_down.message } }, 503);
+      if (deps.registry.full) {
+        return c.json({ error: { code: 'too_many_sessions', message: `this edge serves at most ${deps.registry.maxSessions} sessions` } }, 503);
+      }
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+        return c.json({ error: { code: 'invalid_message', message: 'GET /v1/realtime expects a WebSocket upgrade' } }, 426);
+      }
+      await next();
+    },
+    deps.upgradeWebSocket(() => {
+      let session: RealtimeSession | undefined;
+      return {
+        onOpen(_event, ws) {
+          session = new RealtimeSession(crypto.randomUUID(), deps.sessionDeps, {
+            send: (event) => {
+              if (ws.readyState === 1) ws.send(JSON.stringify(event));
+            },
+            close: (code, reason) => ws.close(code, reason),
+          });
+          deps.registry.add(session);
+        },
+        onMessage(event, _ws) {
+          if (!session) return;
+          const data: unknown = event.data;
+          if (typeof data === 'string') session.onText(data);
+          else if (data instanceof ArrayBuffer) session.onBinary(new Uint8Array(data));
+          else if (ArrayBuffer.isView(data)) session.onBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        },
+        onClose() {
+          if (!session) return;
+          session.onClose();
+          deps.registry.remove(session.id);
+        },
+      };
+    }),
+  );
+}

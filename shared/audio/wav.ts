@@ -1,0 +1,176 @@
+/**
+ * RIFF/WAVE reading and writing, with no runtime-specific imports (Node, browsers and Workers).
+ *
+ * The reader walks the chunk list instead of assuming the canonical 44-byte header, because real files carry
+ * LIST/fact/bext chunks, WAVE_FORMAT_EXTENSIBLE `fmt ` chunks, and sometimes `fmt ` after other chunks.
+ */
+
+/** The input is not a WAV file this reader understands; the message says what is wrong. */
+export class WavFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WavFormatError';
+  }
+}
+
+export interface DecodedWav {
+  sampleRate: number;
+  channels: number;
+  /** One array per channel, samples in [-1, 1]. */
+  samples: Float32Array[];
+  /**
+   * The data chunk declared more bytes than the file holds (a cut-off download, or a streaming writer that never
+   * patched the size). What was present is decoded; callers may want to warn.
+   */
+  truncated: boolean;
+}
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+const FORMAT_EXTENSIBLE = 0xfffe;
+
+interface Fmt {
+  format: number;
+  channels: number;
+  sampleRate: number;
+  blockAlign: number;
+  bits: number;
+}
+
+function fourcc(view: DataView, offset: number): string {
+  return String.fromCharCode(
+    view.getUint8(offset),
+    view.getUint8(offset + 1),
+    view.getUint8(offset + 2),
+    view.getUint8(offset + 3),
+  );
+}
+
+function parseFmt(view: DataView, offset: number, size: number): Fmt {
+  if (size < 16) throw new WavFormatError(`"fmt " chunk is ${size} bytes; at least 16 are required`);
+  let format = view.getUint16(offset, true);
+  const bits = view.getUint16(offset + 14, true);
+  if (format === FORMAT_EXTENSIBLE) {
+    // The real format tag is the first two bytes of the SubFormat GUID at offset 24 of the extension.
+    if (size < 40) throw new WavFormatError(`WAVE_FORMAT_EXTENSIBLE "fmt " chunk is ${size} bytes; 40 are required`);
+    format = view.getUint16(offset + 24, true);
+  }
+  return {
+    format,
+    channels: view.getUint16(offset + 2, true),
+    sampleRate: view.getUint32(offset + 4, true),
+    blockAlign: view.getUint16(offset + 12, true),
+    bits,
+  };
+}
+
+/** Returns a reader of one sample at a byte offset, scaled to [-1, 1]. */
+function sampleReader(view: DataView, fmt: Fmt): (offset: number) => number {
+  const { format, bits } = fmt;
+  if (format === FORMAT_PCM) {
+    switch (bits) {
+      case 8: // 8-bit WAV is unsigned, centred on 128.
+        return (o) => (view.getUint8(o) - 128) / 128;
+      case 16:
+        return (o) => view.getInt16(o, true) / 32768;
+      case 24:
+        return (o) => ((view.getUint8(o) | (view.getUint8(o + 1) << 8) | (view.getInt8(o + 2) << 16)) / 8388608);
+      case 32:
+        return (o) => view.getInt32(o, true) / 2147483648;
+    }
+    throw new WavFormatError(`unsupported PCM bit depth ${bits} (8, 16, 24 and 32 are supported)`);
+  }
+  if (format === FORMAT_FLOAT) {
+    if (bits === 32) return (o) => view.getFloat32(o, true);
+    if (bits === 64) return (o) => view.getFloat64(o, true);
+    throw new WavFormatError(`unsupported float bit depth ${bits} (32 and 64 are supported)`);
+  }
+  throw new WavFormatError(
+    `unsupported WAV format tag 0x${format.toString(16).padStart(4, '0')} (only PCM and IEEE float are supported)`,
+  );
+}
+
+/**
+ * Decodes a RIFF/WAVE file: integer PCM of 8, 16, 24 or 32 bits, IEEE float of 32 or 64 bits, plain or
+ * WAVE_FORMAT_EXTENSIBLE. Throws {@link WavFormatError} for anything else, or for a malformed file.
+ */
+export function decodeWav(bytes: Uint8Array): DecodedWav {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 12) throw new WavFormatError(`file is ${bytes.byteLength} bytes, too short for a WAV header`);
+  const riff = fourcc(view, 0);
+  if (riff !== 'RIFF') {
+    const hint = riff === 'RF64' ? ' (RF64 is not supported)' : '';
+    throw new WavFormatError(`not a WAV file: expected "RIFF" at the start, found ${JSON.stringify(riff)}${hint}`);
+  }
+  if (fourcc(view, 8) !== 'WAVE') {
+    throw new WavFormatError(`not a WAV file: RIFF form type is ${JSON.stringify(fourcc(view, 8))}, expected "WAVE"`);
+  }
+
+  let fmt: Fmt | undefined;
+  let data: { offset: number; size: number } | undefined;
+  let truncated = false;
+  let pos = 12;
+  while (pos + 8 <= bytes.byteLength) {
+    const id = fourcc(view, pos);
+    let size = view.getUint32(pos + 4, true);
+    const body = pos + 8;
+    const available = bytes.byteLength - body;
+    if (size > available) {
+      if (id !== 'data') throw new WavFormatError(`"${id}" chunk at byte ${pos} runs past the end of the file`);
+      size = available;
+      truncated = true;
+    }
+    if (id === 'fmt ') fmt = parseFmt(view, body, size);
+    else if (id === 'data') data = { offset: body, size };
+    if (fmt && data) break;
+    pos = body + size + (size & 1); // chunks are word-aligned: odd sizes are followed by a pad byte
+  }
+  if (!fmt) throw new WavFormatError('no "fmt " chunk before the end of the file (truncated or not a WAV file?)');
+  if (!data) throw new WavFormatError('no "data" chunk before the end of the file (truncated?)');
+
+  const { channels, sampleRate, bits } = fmt;
+  if (channels < 1) throw new WavFormatError('"fmt " chunk declares 0 channels');
+  if (sampleRate < 1) throw new WavFormatError('"fmt " chunk declares a sample rate of 0');
+  const read = sampleReader(view, fmt);
+  const bytesPerSample = bits / 8;
+  // blockAlign is authoritative for frame stride, but some writers leave it 0; derive it then.
+  const stride = fmt.blockAlign || channels * bytesPerSample;
+  if (stride < channels * bytesPerSample) {
+    throw new WavFormatError(`block align ${stride} is too small for ${channels} × ${bits}-bit samples`);
+  }
+  const frames = Math.floor(data.size / stride);
+  if (data.size % stride !== 0) truncated = true;
+
+  const samples = Array.from({ length: channels }, () => new Float32Array(frames));
+  for (let c = 0; c < channels; c++) {
+    const out = samples[c]!;
+    let o = data.offset + c * bytesPerSample;
+    for (let i = 0; i < frames; i++, o += stride) out[i] = read(o);
+  }
+  return { sampleRate, channels, samples, truncated };
+}
+
+/** Encodes mono PCM16 as a canonical 44-byte-header WAV file. */
+export function encodeWav(pcm16: Int16Array, sampleRate: number): Uint8Array {
+  const dataBytes = pcm16.length * 2;
+  const out = new Uint8Array(44 + dataBytes);
+  const view = new DataView(out.buffer);
+  const ascii = (offset: number, s: string) => {
+    for (let i = 0; i < s.length; i++) view.setUint8(offset + i, s.charCodeAt(i));
+  };
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + dataBytes, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, FORMAT_PCM, true);
+  view.setUint16(22, 1, true); // channels
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * 2, true); // byte rate
+  view.setUint16(32, 2, true); // block align
+  view.setUint16(34, 16, true); // bits per sample
+  ascii(36, 'data');
+  view.setUint32(40, dataBytes, true);
+  for (let i = 0; i < pcm16.length; i++) view.setInt16(44 + i * 2, pcm16[i]!, true);
+  return out;
+}

@@ -1,0 +1,44 @@
+/**
+ * What travels between the edge and the runners: jobs one way, session results the other.
+ * Job ids are deterministic (`{session}:{segment}`) so a redelivered job is recognised as the same work.
+ */
+import type { ErrorCode } from '../errors.ts';
+
+export interface SttJob {
+  id: string;
+  session: string;
+  segment: number;
+  /** `final` jobs are whole utterances; `partial` jobs are provisional snapshots (latest wins, droppable). */
+  kind: 'final' | 'partial';
+  /** 16 kHz mono PCM16. */
+  pcm: Int16Array;
+  language?: string;
+  /** Seconds from the session's start. */
+  start: number;
+  end: number;
+  /** Translation targets, turned into MT jobs once the final text is known. */
+  targets: string[];
+  enqueuedAt: number;
+}
+
+export interface MtJob {
+  id: string;
+  session: string;
+  seq: number;
+  text: string;
+  source: string;
+  target: string;
+  enqueuedAt: number;
+}
+
+/** Appended to a session's result log by runners, read by the session's relay. */
+export type SessionResult =
+  | { type: 'partial'; segment: number; text: string; start: number }
+  | { type: 'final'; seq: number; text: string; start: number; end: number; targets: string[] }
+  | { type: 'translation'; seq: number; lang: string; text: string }
+  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string };
+
+export const sttJobId = (session: string, segment: number, kind: SttJob['kind']): string =>
+  kind === 'final' ? `${session}:${segment}` : `${session}:${segment}:partial`;
+
+export const mtJobId = (session: string, seq: number, target: string): string => `${session}:${seq}:${target}`;

@@ -1,0 +1,106 @@
+/**
+ * In-process job queue: the embedded default. Lanes by urgency (finals before partials); jobs with a coalesce
+ * key are latest-wins, so a newer partial snapshot replaces a queued older one of the same session.
+ */
+import type { MtJob, SttJob } from './jobs.ts';
+import type { JobQueue, QueueStats } from './ports.ts';
+
+export interface MemoryQueueOptions<J> {
+  /** Lower is more urgent. */
+  urgency?: (job: J) => number;
+  /** Jobs sharing a key replace each other while waiting. */
+  coalesceKey?: (job: J) => string | undefined;
+}
+
+export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
+  readonly #lanes = new Map<number, J[]>();
+  readonly #coalesced = new Map<string, J>();
+  readonly #waiters = new Set<() => void>();
+  readonly #options: MemoryQueueOptions<J>;
+  #active = 0;
+  #closed = false;
+
+  constructor(options: MemoryQueueOptions<J> = {}) {
+    this.#options = options;
+  }
+
+  async add(job: J): Promise<void> {
+    if (this.#closed) throw new Error('queue is closed');
+    const key = this.#options.coalesceKey?.(job);
+    const lane = this.#lane(this.#options.urgency?.(job) ?? 0);
+    if (key !== undefined) {
+      const older = this.#coalesced.get(key);
+      if (older) lane.splice(lane.indexOf(older), 1);
+      this.#coalesced.set(key, job);
+    }
+    lane.push(job);
+    for (const wake of this.#waiters) wake();
+  }
+
+  async take(max: number, signal?: AbortSignal): Promise<J[]> {
+    while (!this.#closed && !signal?.aborted) {
+      const jobs = this.#drain(max);
+      if (jobs.length > 0) return jobs;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.#waiters.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.#waiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+    return [];
+  }
+
+  async complete(jobs: readonly J[]): Promise<void> {
+    this.#active -= jobs.length;
+  }
+
+  stats(): QueueStats {
+    let waiting = 0;
+    for (const lane of this.#lanes.values()) waiting += lane.length;
+    return { waiting, active: this.#active };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#waiters) wake();
+  }
+
+  #lane(urgency: number): J[] {
+    let lane = this.#lanes.get(urgency);
+    if (!lane) {
+      lane = [];
+      this.#lanes.set(urgency, lane);
+      // Keep lanes iterated in urgency order.
+      const sorted = [...this.#lanes.entries()].sort((a, b) => a[0] - b[0]);
+      this.#lanes.clear();
+      for (const [u, l] of sorted) this.#lanes.set(u, l);
+    }
+    return lane;
+  }
+
+  #drain(max: number): J[] {
+    const out: J[] = [];
+    for (const lane of this.#lanes.values()) {
+      while (out.length < max && lane.length > 0) {
+        const job = lane.shift()!;
+        const key = this.#options.coalesceKey?.(job);
+        if (key !== undefined && this.#coalesced.get(key) === job) this.#coalesced.delete(key);
+        out.push(job);
+      }
+    }
+    this.#active += out.length;
+    return out;
+  }
+}
+
+export const createMemorySttQueue = (): MemoryQueue<SttJob> =>
+  new MemoryQueue<SttJob>({
+    urgency: (job) => (job.kind === 'final' ? 0 : 1),
+    coalesceKey: (job) => (job.kind === 'partial' ? job.session : undefined),
+  });
+
+export const createMemoryMtQueue = (): MemoryQueue<MtJob> => new MemoryQueue<MtJob>();

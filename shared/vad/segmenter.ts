@@ -1,0 +1,208 @@
+/**
+ * Cuts a stream of 16 kHz PCM into utterances (sans-I/O: `feed(pcm) → events`, no sockets or timers inside).
+ *
+ * An utterance opens when enough recent frames are speech, with `preRollMs` of audio before the trigger so word
+ * onsets are not clipped; it closes after `silenceMs` of mostly non-speech, or is split at the quietest frame near
+ * `maxUtteranceMs` so a speaker who never pauses still gets finals. While it is open, a provisional snapshot of the
+ * audio so far is emitted every `partialIntervalMs` of audio, for partial captions.
+ */
+
+export interface SegmenterOptions {
+  sampleRate: number;
+  frameMs: 10 | 20 | 30;
+  /** Trailing audio with at most 10 % speech frames for this long closes an utterance. */
+  silenceMs: number;
+  /** Longest utterance before a forced split. */
+  maxUtteranceMs: number;
+  /** Audio kept before the speech trigger. */
+  preRollMs: number;
+  /** Utterances with less speech than this are dropped as clicks and breaths. */
+  minSpeechMs: number;
+  /** Audio time between provisional snapshots; 0 disables snapshots. */
+  partialIntervalMs: number;
+}
+
+export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
+  sampleRate: 16000,
+  frameMs: 30,
+  silenceMs: 600,
+  maxUtteranceMs: 15000,
+  preRollMs: 300,
+  minSpeechMs: 200,
+  partialIntervalMs: 700,
+};
+
+/** Times are sample offsets from the start of the stream. */
+export type SegmenterEvent =
+  | { type: 'snapshot'; segment: number; startSample: number; pcm: Int16Array }
+  | { type: 'utterance'; segment: number; startSample: number; endSample: number; pcm: Int16Array };
+
+export interface SpeechDetector {
+  readonly frameSamples: number;
+  isSpeech(frame: Int16Array): boolean;
+}
+
+/** Voiced frames among the last few that open an utterance (a single voiced frame is usually a click). */
+const TRIGGER_WINDOW = 5;
+const TRIGGER_VOICED = 3;
+const SILENCE_MAX_VOICED_RATIO = 0.1;
+/** A forced split looks this far back for the quietest frame. */
+const SPLIT_SEARCH_MS = 1500;
+
+export class UtteranceSegmenter {
+  readonly #o: SegmenterOptions;
+  readonly #vad: SpeechDetector;
+  readonly #frameSamples: number;
+  #pending = new Int16Array(0);
+  /** Absolute sample offset of the next frame to classify. */
+  #position = 0;
+  /** Recent frames, kept for pre-roll while idle. */
+  #history: { pcm: Int16Array; speech: boolean }[] = [];
+  #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number } | null = null;
+  #segment = 0;
+
+  constructor(vad: SpeechDetector, options: Partial<SegmenterOptions> = {}) {
+    this.#o = { ...DEFAULT_SEGMENTER_OPTIONS, ...options };
+    this.#vad = vad;
+    this.#frameSamples = (this.#o.sampleRate * this.#o.frameMs) / 1000;
+    if (vad.frameSamples !== this.#frameSamples) throw new Error('VAD frame size does not match the segmenter');
+  }
+
+  /** Samples consumed so far (the stream's clock). */
+  get position(): number {
+    return this.#position + this.#pending.length;
+  }
+
+  /** True while an utterance is open. */
+  get inSpeech(): boolean {
+    return this.#open !== null;
+  }
+
+  feed(pcm: Int16Array): SegmenterEvent[] {
+    const events: SegmenterEvent[] = [];
+    const data = concat(this.#pending, pcm);
+    let offset = 0;
+    for (; offset + this.#frameSamples <= data.length; offset += this.#frameSamples) {
+      const frame = data.slice(offset, offset + this.#frameSamples);
+      this.#step({ pcm: frame, speech: this.#vad.isSpeech(frame) }, events);
+      this.#position += this.#frameSamples;
+    }
+    this.#pending = data.slice(offset);
+    return events;
+  }
+
+  /** End of stream: closes the open utterance, including a partial last frame. */
+  finish(): SegmenterEvent[] {
+    const events: SegmenterEvent[] = [];
+    if (this.#open && this.#pending.length > 0) {
+      this.#open.frames.push({ pcm: this.#pending, speech: false });
+      this.#position += this.#pending.length;
+    }
+    this.#pending = new Int16Array(0);
+    this.#close(this.#open?.frames.length ?? 0, events);
+    return events;
+  }
+
+  #step(frame: { pcm: Int16Array; speech: boolean }, events: SegmenterEvent[]): void {
+    const o = this.#o;
+    if (!this.#open) {
+      this.#history.push(frame);
+      const keep = Math.max(TRIGGER_WINDOW, Math.ceil(o.preRollMs / o.frameMs) + TRIGGER_WINDOW);
+      if (this.#history.length > keep) this.#history.shift();
+      const recent = this.#history.slice(-TRIGGER_WINDOW);
+      if (recent.filter((f) => f.speech).length < TRIGGER_VOICED) return;
+      const preRollFrames = Math.ceil(o.preRollMs / o.frameMs) + TRIGGER_WINDOW;
+      const frames = this.#history.slice(-preRollFrames);
+      const startSample = this.#position + this.#frameSamples - frames.length * this.#frameSamples;
+      this.#open = { startSample, frames, lastSnapshotSample: startSample };
+      this.#history = [];
+      return;
+    }
+
+    const open = this.#open;
+    open.frames.push(frame);
+    const silenceFrames = Math.ceil(o.silenceMs / o.frameMs);
+    const tail = open.frames.slice(-silenceFrames);
+    if (tail.length === silenceFrames && tail.filter((f) => f.speech).length <= silenceFrames * SILENCE_MAX_VOICED_RATIO) {
+      // Keep a little of the trailing silence: recognisers place word ends better with some context.
+      const postRoll = Math.min(silenceFrames, Math.ceil(200 / o.frameMs));
+      this.#close(open.frames.length - silenceFrames + postRoll, events);
+      return;
+    }
+
+    const durationMs = open.frames.length * o.frameMs;
+    if (durationMs >= o.maxUtteranceMs) {
+      this.#close(this.#quietestSplit(open.frames), events);
+      return;
+    }
+
+    const endSample = open.startSample + open.frames.length * this.#frameSamples;
+    if (o.partialIntervalMs > 0 && endSample - open.lastSnapshotSample >= (o.partialIntervalMs * o.sampleRate) / 1000) {
+      open.lastSnapshotSample = endSample;
+      events.push({ type: 'snapshot', segment: this.#segment + 1, startSample: open.startSample, pcm: joinFrames(open.frames) });
+    }
+  }
+
+  /** Index to cut at: the lowest-energy frame in the last SPLIT_SEARCH_MS, so a split rarely lands inside a word. */
+  #quietestSplit(frames: { pcm: Int16Array }[]): number {
+    const search = Math.min(frames.length - 1, Math.ceil(SPLIT_SEARCH_MS / this.#o.frameMs));
+    let best = frames.length;
+    let bestEnergy = Infinity;
+    for (let i = frames.length - search; i < frames.length; i++) {
+      const e = energy(frames[i]!.pcm);
+      if (e < bestEnergy) {
+        bestEnergy = e;
+        best = i + 1;
+      }
+    }
+    return best;
+  }
+
+  /** Emits frames [0, cut) as an utterance; frames after the cut start the next one. */
+  #close(cut: number, events: SegmenterEvent[]): void {
+    const open = this.#open;
+    if (!open) return;
+    const kept = open.frames.slice(0, cut);
+    const rest = open.frames.slice(cut);
+    const speechMs = kept.filter((f) => f.speech).length * this.#o.frameMs;
+    const keptSamples = kept.reduce((n, f) => n + f.pcm.length, 0);
+    if (speechMs >= this.#o.minSpeechMs) {
+      this.#segment += 1;
+      events.push({
+        type: 'utterance',
+        segment: this.#segment,
+        startSample: open.startSample,
+        endSample: open.startSample + keptSamples,
+        pcm: joinFrames(kept),
+      });
+    }
+    const restStart = open.startSample + keptSamples;
+    // After a forced split the speaker is still talking: the remainder opens the next utterance at once.
+    this.#open = rest.some((f) => f.speech) ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart } : null;
+    if (!this.#open) this.#history = rest.slice(-TRIGGER_WINDOW);
+  }
+}
+
+function concat(a: Int16Array, b: Int16Array): Int16Array {
+  if (a.length === 0) return b;
+  const out = new Int16Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function joinFrames(frames: { pcm: Int16Array }[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.pcm.length, 0));
+  let offset = 0;
+  for (const f of frames) {
+    out.set(f.pcm, offset);
+    offset += f.pcm.length;
+  }
+  return out;
+}
+
+function energy(pcm: Int16Array): number {
+  let sum = 0;
+  for (const s of pcm) sum += s * s;
+  return sum / Math.max(1, pcm.length);
+}
