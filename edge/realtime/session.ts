@@ -60,6 +60,7 @@ export class RealtimeSession {
   #segments = 0;
   #lastPartialAt = -Infinity;
   #unsubscribe: (() => void) | undefined;
+  #reportedLateAudio = false;
 
   constructor(id: string, deps: SessionDeps, transport: SessionTransport) {
     this.id = id;
@@ -100,7 +101,12 @@ export class RealtimeSession {
 
   onBinary(bytes: Uint8Array): void {
     if (this.#state === 'awaiting_start') return this.#error('not_started', 'send "start" before audio');
-    if (this.#state !== 'streaming') return this.#error('already_stopped', 'audio after "stop" is ignored');
+    if (this.#state !== 'streaming') {
+      // Frames already in flight when the session stopped: say so once, not once per frame.
+      if (!this.#reportedLateAudio) this.#error('already_stopped', 'audio after the session stopped is ignored');
+      this.#reportedLateAudio = true;
+      return;
+    }
     if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
       return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
     }

@@ -88,9 +88,9 @@ describe('SphinxEngine', () => {
     try {
       const started = Date.now();
       await engine.transcribe([req(longest)]);
-      const elapsed = Date.now() - started;
-      expect(ticks).toBeGreaterThanOrEqual(Math.min(5, Math.floor(elapsed / 40)));
-      expect(ticks).toBeGreaterThanOrEqual(3);
+      console.log(`sphinx decoded ${(audio.get(longest)!.length / 16000).toFixed(1)} s in ${Date.now() - started} ms; ${ticks} timer ticks`);
+      // A blocking decode of this length would allow at most one tick.
+      expect(ticks).toBeGreaterThanOrEqual(5);
     } finally {
       clearInterval(timer);
     }
