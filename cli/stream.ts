@@ -92,8 +92,8 @@ export class EventPrinter {
         if (!this.out.isTTY) return void this.out.write(`~ ${ev.text}\n`);
         this.#partial = ev.text;
         return this.#drawPartial();
-      case 'final':
-        this.#partial = '';
+      case 'final': // replaces the partial it completes
+        this.finish();
         return this.#line(this.out, `[${ev.start.toFixed(2)}–${ev.end.toFixed(2)}] ${ev.text}`);
       case 'translation':
         return this.#line(this.out, `  ${ev.lang}: ${ev.text}`);
@@ -118,7 +118,7 @@ export class EventPrinter {
 
   #drawPartial(): void {
     // A wrapped line cannot be rewritten with \r, so long partials show their most recent words only.
-    const room = Math.max(10, (this.out.columns ?? 80) - 3);
+    const room = Math.max(10, (this.out.columns || 80) - 3); // 0 or undefined: width unknown
     const text = this.#partial.length > room ? `…${this.#partial.slice(-(room - 1))}` : this.#partial;
     this.out.write(`\r\x1b[2K~ ${text}`);
   }

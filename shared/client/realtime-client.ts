@@ -91,9 +91,9 @@ async function defaultWebSocket(): Promise<WebSocketConstructor> {
 
 /**
  * Opens a session: connects, sends `start` and resolves once the server answers `ready`. Rejects with a
- * {@link RealtimeError} when the connection fails or the server refuses the start, and throws the zod error
- * synchronously-in-promise if `start` itself is invalid. After `ready`, `error` events are only reported (through
- * the iterator and `onEvent`); the session ends when the server closes it or sends `done`.
+ * {@link RealtimeError} when the connection fails or the server refuses the start, and with a ZodError if `start`
+ * itself is invalid (nothing is sent then). After `ready`, `error` events are only reported (through the iterator
+ * and `onEvent`); the session ends when the server closes it or sends `done`.
  */
 export async function connect(url: string, start: StartOptions, options: ConnectOptions = {}): Promise<RealtimeSession> {
   const startMessage = StartMessage.parse({ ...start, type: 'start', encoding: 'pcm16' });

@@ -1,0 +1,19 @@
+/** The documentation names what the code does: every setting in README's table, every error code in protocol.md. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../shared/config.ts';
+import { ERROR_CODES } from '../shared/errors.ts';
+
+describe('docs', () => {
+  it('README lists every setting with its flag and default, and the two quick-start commands', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const s of Object.values(SETTINGS)) expect(readme).toContain(`| \`${s.env}\` | \`--${s.flag}\` | \`${String(s.default)}\` |`);
+    expect(readme).toMatch(/```sh\nnpm start .*\nnpm test .*\n```/);
+  });
+
+  it('docs/protocol.md documents every error code clients can receive', () => {
+    const doc = readFileSync('docs/protocol.md', 'utf8');
+    const undocumented = Object.keys(ERROR_CODES).filter((code) => !doc.includes(`\`${code}\``) && code !== 'internal' && code !== 'engine_unavailable');
+    expect(undocumented).toEqual([]);
+  });
+});
