@@ -17,11 +17,17 @@ export abstract class RunnerLoop<J extends { id: string }> {
   readonly #stop = new AbortController();
   readonly #queue: JobQueue<J>;
   readonly #batchSize: number;
+  readonly #maxWaitMs: number;
 
-  constructor(role: string, queue: JobQueue<J>, batchSize: number, logger: Logger) {
+  /**
+   * `maxWaitMs`: after the first job arrives, how long to wait for more to fill the batch. Batching across
+   * sessions trades this much latency for throughput; 0 processes whatever is queued at once.
+   */
+  constructor(role: string, queue: JobQueue<J>, batchSize: number, logger: Logger, maxWaitMs = 0) {
     this.role = role;
     this.#queue = queue;
     this.#batchSize = batchSize;
+    this.#maxWaitMs = maxWaitMs;
     this.logger = logger.child({ runner: role });
   }
 
@@ -46,10 +52,20 @@ export abstract class RunnerLoop<J extends { id: string }> {
   /** Processes one job with retries; must record failures itself and never throw. */
   protected abstract processAlone(job: J, signal: AbortSignal): Promise<void>;
 
+  async #collect(signal: AbortSignal): Promise<J[]> {
+    const batch = await this.#queue.take(this.#batchSize, signal);
+    if (batch.length === 0 || batch.length >= this.#batchSize || this.#maxWaitMs <= 0) return batch;
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#maxWaitMs)]);
+    while (batch.length < this.#batchSize && !deadline.aborted) {
+      batch.push(...(await this.#queue.take(this.#batchSize - batch.length, deadline)));
+    }
+    return batch;
+  }
+
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
-      const batch = await this.#queue.take(this.#batchSize, signal);
+      const batch = await this.#collect(signal);
       if (batch.length === 0) continue;
       const started = performance.now();
       try {
