@@ -6,32 +6,39 @@ import { createLogger } from '../shared/logger.ts';
 const USAGE = `usage: earshot <command> [options]
 
 commands:
-  all                 run the edge, an in-process queue, one STT and one MT runner (the embedded default)
+  all                 the embedded default: the edge, the queue, one STT and one MT runner in one process
+  edge                an edge only (needs --redis): WebSockets, VAD, sessions; runners do the rest
+  runner --role R     a runner only (needs --redis): R is stt or mt
   stream FILE.wav     stream a WAV file to a running server and print captions (see: earshot stream --help)
 
-options for all (each also an environment variable):
+options (each also an environment variable):
 ${Object.values(SETTINGS)
   .map((s) => `  --${s.flag.padEnd(22)} ${s.env.padEnd(30)} ${s.doc} (default ${String(s.default)})`)
   .join('\n')}
 `;
 
-async function runAll(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CONFIG_FLAGS, help: { type: 'boolean' } }, strict: true });
+type Service = 'all' | 'edge' | 'runner';
+
+/** Runs a long-lived service until SIGINT/SIGTERM, then shuts it down gracefully (drain). */
+async function runService(service: Service, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...CONFIG_FLAGS, role: { type: 'string' }, help: { type: 'boolean' } }, strict: true });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const { help: _help, ...flags } = values;
+  const { help: _help, role, ...flags } = values;
   const config = loadConfig(process.env, flags as Record<string, string>);
-  const logger = createLogger(config.logLevel);
-  logger.info({ config }, 'configuration');
-  const { startEmbedded } = await import('./embedded.ts');
-  const embedded = await startEmbedded(config, logger);
-  process.stderr.write(`earshot listening on ${embedded.server.url} (ws ${embedded.server.url.replace('http', 'ws')}/v1/realtime)\n`);
+  if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
+  if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
+  const logger = createLogger(config.logLevel).child({ service: service === 'runner' ? `${role}-runner` : service });
+  logger.info({ config: { ...config, redis: config.redis.replace(/\/\/[^@/]*@/, '//***@') } }, 'configuration');
+  const { startService } = await import('./services.ts');
+  const running = await startService(service, role as 'stt' | 'mt' | undefined, config, logger);
+  process.stderr.write(`earshot ${service}${role ? ` (${role})` : ''} listening on ${running.url}\n`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      logger.info({ signal }, 'draining');
-      embedded.close().then(resolve, resolve);
+      logger.info({ signal }, 'shutting down');
+      running.close().then(resolve, resolve);
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -43,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'all', ...rest] = argv;
   switch (command) {
     case 'all':
-      return runAll(rest);
+    case 'edge':
+    case 'runner':
+      return runService(command, rest);
     case 'stream': {
       const { runStream } = await import('./stream.ts');
       return runStream(rest);
@@ -54,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     default:
-      if (command.startsWith('--')) return runAll(argv);
+      if (command.startsWith('--')) return runService('all', argv);
       process.stderr.write(`earshot: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }

@@ -1,34 +1,43 @@
 /**
- * The loop every runner shares: take a batch, process it, repeat. `stop()` drains: the batch in hand is finished
- * before the loop returns.
+ * The loop every runner shares: take a batch, run the engine once on it, publish each result, and tell the queue
+ * which jobs succeeded and which failed (the queue decides on retries and the dead-letter set). `stop()` drains:
+ * the batch in hand is finished before the loop returns.
  */
+import { toEarshotError, type EarshotError, type ErrorCode } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { JobQueue } from '../shared/queue/ports.ts';
 
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface RunnerLoopOptions<J> {
+  role: string;
+  queue: JobQueue<J>;
+  batchSize: number;
+  /** After the first job arrives, how long to wait for more to fill the batch (latency traded for throughput). */
+  maxWaitMs: number;
+  logger: Logger;
+  /** Error code for engine failures that carry none. */
+  failureCode: ErrorCode;
+  /** Fault injection for tests and chaos drills: jobs whose id matches fail without reaching the engine. */
+  failJobs?: RegExp;
+}
 
 export abstract class RunnerLoop<J extends { id: string }> {
   readonly role: string;
   protected readonly logger: Logger;
   processed = 0;
   failed = 0;
+  dead = 0;
+  lastBatchAt: number | undefined;
   #state: RunnerState = 'idle';
   #loop: Promise<void> | undefined;
   readonly #stop = new AbortController();
-  readonly #queue: JobQueue<J>;
-  readonly #batchSize: number;
-  readonly #maxWaitMs: number;
+  readonly #o: RunnerLoopOptions<J>;
 
-  /**
-   * `maxWaitMs`: after the first job arrives, how long to wait for more to fill the batch. Batching across
-   * sessions trades this much latency for throughput; 0 processes whatever is queued at once.
-   */
-  constructor(role: string, queue: JobQueue<J>, batchSize: number, logger: Logger, maxWaitMs = 0) {
-    this.role = role;
-    this.#queue = queue;
-    this.#batchSize = batchSize;
-    this.#maxWaitMs = maxWaitMs;
-    this.logger = logger.child({ runner: role });
+  constructor(options: RunnerLoopOptions<J>) {
+    this.#o = options;
+    this.role = options.role;
+    this.logger = options.logger.child({ runner: options.role });
   }
 
   get state(): RunnerState {
@@ -41,6 +50,7 @@ export abstract class RunnerLoop<J extends { id: string }> {
     this.#loop = this.#run();
   }
 
+  /** Finishes the batch in hand, takes no more. */
   async stop(): Promise<void> {
     if (this.#state === 'running') this.#state = 'stopping';
     this.#stop.abort();
@@ -48,34 +58,70 @@ export abstract class RunnerLoop<J extends { id: string }> {
     this.#state = 'stopped';
   }
 
-  protected abstract process(batch: J[], signal: AbortSignal): Promise<void>;
-  /** Processes one job with retries; must record failures itself and never throw. */
-  protected abstract processAlone(job: J, signal: AbortSignal): Promise<void>;
+  /** Runs the engine on a batch: one output per job, in order. May throw for the whole batch. */
+  protected abstract runEngine(batch: J[]): Promise<string[]>;
+  /** Makes a job's output visible (result log, follow-up jobs). */
+  protected abstract publish(job: J, output: string): Promise<void>;
+  /** A job failed every attempt: tell its session, never leave a silent gap. */
+  protected abstract onDead(job: J, error: EarshotError): Promise<void>;
 
   async #collect(signal: AbortSignal): Promise<J[]> {
-    const batch = await this.#queue.take(this.#batchSize, signal);
-    if (batch.length === 0 || batch.length >= this.#batchSize || this.#maxWaitMs <= 0) return batch;
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#maxWaitMs)]);
-    while (batch.length < this.#batchSize && !deadline.aborted) {
-      batch.push(...(await this.#queue.take(this.#batchSize - batch.length, deadline)));
-    }
+    const { queue, batchSize, maxWaitMs } = this.#o;
+    const batch = await queue.take(batchSize, signal);
+    if (batch.length === 0 || batch.length >= batchSize || maxWaitMs <= 0) return batch;
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(maxWaitMs)]);
+    while (batch.length < batchSize && !deadline.aborted) batch.push(...(await queue.take(batchSize - batch.length, deadline)));
     return batch;
   }
 
+  /** One output or error per job: a bad job must not fail its neighbours, so a failed batch is retried one by one. */
+  async #outputs(batch: J[]): Promise<(string | EarshotError)[]> {
+    const { failJobs, failureCode } = this.#o;
+    const injected = (job: J) => failJobs?.test(job.id) ?? false;
+    const healthy = batch.filter((job) => !injected(job));
+    let outputs: (string | EarshotError)[] = [];
+    try {
+      outputs = healthy.length > 0 ? await this.runEngine(healthy) : [];
+    } catch (err) {
+      if (healthy.length === 1) outputs = [toEarshotError(err, failureCode)];
+      else {
+        outputs = [];
+        for (const job of healthy) outputs.push(await this.runEngine([job]).then((o) => o[0] ?? '', (e: unknown) => toEarshotError(e, failureCode)));
+      }
+    }
+    const byJob = new Map(healthy.map((job, i) => [job, outputs[i] ?? toEarshotError(new Error('engine returned no result'), failureCode)]));
+    return batch.map((job) => byJob.get(job) ?? toEarshotError(new Error(`injected failure for ${job.id}`), failureCode));
+  }
+
   async #run(): Promise<void> {
+    const { queue } = this.#o;
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       const batch = await this.#collect(signal);
       if (batch.length === 0) continue;
       const started = performance.now();
-      try {
-        await this.process(batch, new AbortController().signal);
-      } catch {
-        for (const job of batch) await this.processAlone(job, new AbortController().signal);
-      } finally {
-        await this.#queue.complete(batch);
+      const outputs = await this.#outputs(batch);
+      for (const [i, job] of batch.entries()) {
+        const output = outputs[i]!;
+        try {
+          if (typeof output === 'string') {
+            await this.publish(job, output);
+            await queue.complete(job);
+            this.processed += 1;
+            continue;
+          }
+          this.failed += 1;
+          this.logger.warn({ job: job.id, code: output.code, err: output.message }, 'job failed');
+          if (await queue.fail(job, output)) {
+            this.dead += 1;
+            await this.onDead(job, output);
+          }
+        } catch (err) {
+          // Publishing failed (queue or log unreachable): the job stays with the queue, which redelivers it.
+          this.logger.error({ job: job.id, err }, 'could not settle job');
+        }
       }
-      this.processed += batch.length;
+      this.lastBatchAt = Date.now();
       this.logger.debug({ jobs: batch.map((j) => j.id), ms: Math.round(performance.now() - started) }, 'batch done');
     }
   }

@@ -16,7 +16,7 @@ fi
 
 packages=(pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa)
 if [ "$purpose" = test ]; then
-  packages+=(pocketsphinx-testdata espeak-ng sox)
+  packages+=(pocketsphinx-testdata espeak-ng sox redis-server)
 fi
 
 missing=()

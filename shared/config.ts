@@ -23,6 +23,13 @@ export const SETTINGS = {
   partialIntervalMs: { env: 'EARSHOT_PARTIAL_INTERVAL_MS', flag: 'partial-interval-ms', schema: int(0, 60000), default: 700, doc: 'Shortest time between partial snapshots of an open utterance (0 = no partials)' },
   sttBatchSize: { env: 'EARSHOT_STT_BATCH', flag: 'stt-batch', schema: int(1, 256), default: 8, doc: 'Most STT jobs a runner takes at once' },
   sttMaxAttempts: { env: 'EARSHOT_STT_ATTEMPTS', flag: 'stt-attempts', schema: int(1, 10), default: 3, doc: 'Attempts per job before its segment is reported as failed' },
+  redis: { env: 'REDIS_URL', flag: 'redis', schema: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')]), default: '', doc: 'Redis URL; empty runs the in-process queue (embedded default)' },
+  redisPrefix: { env: 'EARSHOT_REDIS_PREFIX', flag: 'redis-prefix', schema: z.string().regex(/^[\w.-]+$/), default: 'earshot', doc: 'Prefix of every Redis key (separates deployments)' },
+  jobLockMs: { env: 'EARSHOT_JOB_LOCK_MS', flag: 'job-lock-ms', schema: int(500, 600_000), default: 30_000, doc: "How long a runner's job lock lasts without renewal: the redelivery delay when a runner dies" },
+  sessionRetentionSeconds: { env: 'EARSHOT_SESSION_RETENTION_SECONDS', flag: 'session-retention-seconds', schema: int(10, 30 * 24 * 3600), default: 600, doc: 'How long a session can be resumed (and its results read) after its last activity' },
+  maxQueueDepth: { env: 'EARSHOT_MAX_QUEUE_DEPTH', flag: 'max-queue-depth', schema: int(1, 1_000_000), default: 200, doc: 'STT backlog bound: past half of it partials are skipped; past it new sessions are refused (503)' },
+  drainMs: { env: 'EARSHOT_DRAIN_MS', flag: 'drain-ms', schema: int(0, 3_600_000), default: 30_000, doc: 'On SIGTERM, how long an edge lets open sessions finish' },
+  faultSttFail: { env: 'EARSHOT_FAULT_STT_FAIL', flag: 'fault-stt-fail', schema: z.string(), default: '', doc: 'Fault injection for tests and drills: STT jobs whose id matches this regex fail' },
   sphinxDecoders: { env: 'EARSHOT_SPHINX_DECODERS', flag: 'sphinx-decoders', schema: int(1, 64), default: 2, doc: 'Parallel pocketsphinx decoders per runner' },
 } as const;
 

@@ -14,6 +14,9 @@ export const ERROR_CODES = {
   bad_sample_rate: { http: 400, message: 'sample_rate out of range' },
   unsupported_language: { http: 400, message: 'language not supported by the engine' },
   unsupported_target: { http: 400, message: 'translation target not supported by the engine' },
+  unknown_session: { http: 404, message: 'no such session to resume' },
+  queue_unavailable: { http: 503, message: 'the job queue is unreachable' },
+  overloaded: { http: 503, message: 'the pipeline is overloaded' },
   session_too_long: { http: 400, message: 'session length limit reached' },
   too_many_sessions: { http: 503, message: 'server at capacity' },
   stt_failed: { http: 500, message: 'transcription failed' },
@@ -36,6 +39,9 @@ export class EarshotError extends Error {
     return ERROR_CODES[this.code].http;
   }
 }
+
+/** Errors that a retry cannot fix: the job goes straight to the dead-letter set. */
+export const PERMANENT_ERRORS: ReadonlySet<ErrorCode> = new Set(['unsupported_target', 'unsupported_language', 'bad_frame']);
 
 /** Library errors are translated at the boundary; anything unknown becomes `internal`. */
 export function toEarshotError(err: unknown, fallback: ErrorCode = 'internal'): EarshotError {

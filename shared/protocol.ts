@@ -19,6 +19,13 @@ export const StartMessage = z.object({
   targets: z.array(languageCode).max(16).default([]),
   sample_rate: z.number().int(),
   encoding: z.literal('pcm16'),
+  /** Resume this session (after a dropped connection, possibly on another edge) instead of starting a new one. */
+  session: z.string().min(1).max(128).optional(),
+  /**
+   * With `session`: the highest seq up to which the client has every final and translation. Everything after it
+   * is sent again (the client library drops what it already has).
+   */
+  last_seq: z.number().int().nonnegative().optional(),
 });
 export const StopMessage = z.object({ type: z.literal('stop') });
 
@@ -36,6 +43,8 @@ export const ReadyEvent = z.object({
   protocol: z.number().int(),
   /** The translation targets the session accepted (unsupported ones were reported with an error). */
   targets: z.array(z.string()),
+  /** Present when a session was resumed: send audio again from this many seconds into the session. */
+  resume_from: seconds.optional(),
 });
 export const PartialEvent = z.object({ type: z.literal('partial'), text: z.string(), start: seconds });
 export const FinalEvent = z.object({

@@ -15,7 +15,7 @@ interface PendingSegment {
 
 export class CaptionSequencer {
   /** The next seq the client has not been given. */
-  #next = 1;
+  #next: number;
   #pending = new Map<number, PendingSegment>();
   /** Translations still owed per released seq. */
   #owed = new Map<number, Set<string>>();
@@ -23,9 +23,17 @@ export class CaptionSequencer {
   #lastPartialText = '';
   #segmentsExpected: number | undefined;
 
+  /** `afterSeq`: a resuming client already has everything up to this seq. */
+  constructor(afterSeq = 0) {
+    this.#next = afterSeq + 1;
+  }
+
   /** Feeds one result; returns the events to send now, in order. */
   accept(result: SessionResult): ServerEvent[] {
     switch (result.type) {
+      case 'ended':
+        this.expectSegments(result.segments);
+        return [];
       case 'partial': {
         // A partial for an utterance that is already final is stale; an identical one is noise.
         if (result.segment < this.#next || (result.segment === this.#lastPartialSegment && result.text === this.#lastPartialText)) return [];

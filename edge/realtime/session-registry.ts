@@ -1,8 +1,9 @@
-/** The sessions an edge process owns, for capacity limits, health and graceful shutdown. */
+/** The sessions an edge process holds sockets for, for capacity limits, health and graceful shutdown. */
 import type { RealtimeSession } from './session.ts';
 
 export class SessionRegistry {
-  readonly #sessions = new Map<string, RealtimeSession>();
+  // Keyed by object: a session's id changes when it resumes an earlier one.
+  readonly #sessions = new Set<RealtimeSession>();
   readonly maxSessions: number;
 
   constructor(maxSessions: number) {
@@ -18,11 +19,11 @@ export class SessionRegistry {
   }
 
   add(session: RealtimeSession): void {
-    this.#sessions.set(session.id, session);
+    this.#sessions.add(session);
   }
 
-  remove(id: string): void {
-    this.#sessions.delete(id);
+  remove(session: RealtimeSession): void {
+    this.#sessions.delete(session);
   }
 
   values(): IterableIterator<RealtimeSession> {

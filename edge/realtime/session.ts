@@ -2,14 +2,17 @@
  * One realtime session as the edge sees it: the speaker's messages in, VAD segments out to the STT queue, the
  * session's result log back to the speaker in order. No sockets inside: the route feeds text and binary frames
  * and gives a `send`/`close` pair, so the same class serves Node and Workers and is tested without a network.
+ *
+ * A session outlives its socket: its metadata and result log are in the SessionStore and ResultLog, so a client
+ * whose connection (or edge) dropped resumes it, here or on another edge, with `start {session, last_seq}`.
  */
 import { EarshotError, toEarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, PROTOCOL_VERSION, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
 import { pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
-import { sttJobId } from '../../shared/queue/jobs.ts';
-import type { ResultLog, SttQueue } from '../../shared/queue/ports.ts';
+import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
+import type { ResultLog, SessionMeta, SessionStore, SttQueue } from '../../shared/queue/ports.ts';
 import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 
@@ -30,10 +33,13 @@ export interface Capabilities {
 export interface SessionDeps {
   sttQueue: SttQueue;
   results: ResultLog;
+  store: SessionStore;
   createVad: () => SpeechDetector & { close(): void };
   capabilities: Capabilities;
   limits: SessionLimits;
   segmenter: Omit<SegmenterOptions, 'sampleRate' | 'frameMs'>;
+  /** Backpressure: true while the STT queue is so deep that partials should be skipped. */
+  shedPartials: () => boolean;
   logger: Logger;
   now?: () => number;
 }
@@ -43,24 +49,27 @@ export interface SessionTransport {
   close(code: number, reason: string): void;
 }
 
-type State = 'awaiting_start' | 'streaming' | 'stopping' | 'done' | 'closed';
+type State = 'awaiting_start' | 'starting' | 'streaming' | 'stopping' | 'done' | 'closed';
 
 export class RealtimeSession {
-  readonly id: string;
+  id: string;
   readonly #deps: SessionDeps;
   readonly #transport: SessionTransport;
-  readonly #log: Logger;
-  readonly #sequencer = new CaptionSequencer();
+  #log: Logger;
+  #sequencer = new CaptionSequencer();
   #state: State = 'awaiting_start';
-  #start: StartMessage | undefined;
+  #language = '';
   #targets: string[] = [];
   #vad: (SpeechDetector & { close(): void }) | undefined;
   #segmenter: UtteranceSegmenter | undefined;
   #resampler: StreamingResampler | undefined;
+  /** Frames that arrived while `start` was being checked against the store. */
+  #early: Uint8Array[] = [];
   #segments = 0;
   #lastPartialAt = -Infinity;
   #unsubscribe: (() => void) | undefined;
   #reportedLateAudio = false;
+  #partialsShed = 0;
 
   constructor(id: string, deps: SessionDeps, transport: SessionTransport) {
     this.id = id;
@@ -89,28 +98,31 @@ export class RealtimeSession {
       const issue = parsed.error.issues[0];
       return this.#error('invalid_message', `${type}: ${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
     }
-    try {
-      if (parsed.data.type === 'start') this.#onStart(parsed.data);
-      else this.#onStop();
-    } catch (err) {
+    const message = parsed.data;
+    const handled = message.type === 'start' ? this.#onStart(message) : (async () => this.#onStop())();
+    handled.catch((err: unknown) => {
       const error = toEarshotError(err);
-      this.#log.error({ err }, 'control message failed');
+      if (error.code === 'internal') this.#log.error({ err }, 'control message failed');
       this.#error(error.code, error.message);
-    }
+    });
   }
 
   onBinary(bytes: Uint8Array): void {
     if (this.#state === 'awaiting_start') return this.#error('not_started', 'send "start" before audio');
+    if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
+      return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
+    }
+    if (bytes.byteLength % 2 !== 0) return this.#error('bad_frame', `audio frame of ${bytes.byteLength} bytes is not whole PCM16 samples`);
+    if (this.#state === 'starting') {
+      this.#early.push(bytes.slice());
+      return;
+    }
     if (this.#state !== 'streaming') {
       // Frames already in flight when the session stopped: say so once, not once per frame.
       if (!this.#reportedLateAudio) this.#error('already_stopped', 'audio after the session stopped is ignored');
       this.#reportedLateAudio = true;
       return;
     }
-    if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
-      return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
-    }
-    if (bytes.byteLength % 2 !== 0) return this.#error('bad_frame', `audio frame of ${bytes.byteLength} bytes is not whole PCM16 samples`);
     try {
       this.#feed(toInt16(bytes));
     } catch (err) {
@@ -119,40 +131,76 @@ export class RealtimeSession {
     }
   }
 
-  /** The socket closed: stop everything this session holds. */
+  /** The socket closed. The session's log and metadata stay (until they expire) so the client can resume. */
   onClose(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#release();
   }
 
-  #onStart(start: StartMessage): void {
+  async #onStart(start: StartMessage): Promise<void> {
     if (this.#state !== 'awaiting_start') throw new EarshotError('already_started', 'this session has already started; open a new connection for a new session');
     if (start.sample_rate < MIN_SAMPLE_RATE || start.sample_rate > MAX_SAMPLE_RATE) {
       throw new EarshotError('bad_sample_rate', `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
     }
+    this.#state = 'starting';
+    let meta: SessionMeta;
+    try {
+      meta = start.session ? await this.#resume(start.session) : await this.#create(start);
+      this.#language = meta.language;
+      this.#targets = meta.targets;
+      this.#segments = meta.segments;
+      this.#vad = this.#deps.createVad();
+      const origin = { segments: meta.segments, sample: Math.round(meta.audioEnd * PIPELINE_SAMPLE_RATE) };
+      this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 }, origin);
+      if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0);
+    } catch (err) {
+      this.#state = 'awaiting_start';
+      this.#early = [];
+      throw err;
+    }
+    if (this.#state !== 'starting') return; // the socket closed meanwhile
+    // A session resumed after its speaker stopped is only owed its remaining captions.
+    this.#state = meta.stopped ? 'stopping' : 'streaming';
+    this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
+    this.#transport.send({
+      type: 'ready',
+      session: this.id,
+      protocol: PROTOCOL_VERSION,
+      targets: this.#targets,
+      ...(start.session ? { resume_from: this.#segmenter!.position / PIPELINE_SAMPLE_RATE } : {}),
+    });
+    this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
+    for (const frame of this.#early.splice(0)) this.onBinary(frame);
+  }
+
+  async #create(start: StartMessage): Promise<SessionMeta> {
     const { capabilities } = this.#deps;
-    const language = start.language ?? capabilities.defaultLanguage;
-    const base = language.split('-')[0]!;
-    if (!capabilities.sttLanguages.includes(base)) {
+    const language = (start.language ?? capabilities.defaultLanguage).split('-')[0]!;
+    if (!capabilities.sttLanguages.includes(language)) {
       throw new EarshotError('unsupported_language', `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`);
     }
+    const targets: string[] = [];
     for (const target of new Set(start.targets)) {
-      if (capabilities.translates(base, target)) this.#targets.push(target);
-      else this.#error('unsupported_target', `no translation from ${base} to "${target}"; the session continues without it`);
+      if (capabilities.translates(language, target)) targets.push(target);
+      else this.#error('unsupported_target', `no translation from ${language} to "${target}"; the session continues without it`);
     }
-    this.#start = { ...start, language: base };
-    this.#vad = this.#deps.createVad();
-    this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 });
-    if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
-    this.#state = 'streaming';
-    this.#unsubscribe = this.#deps.results.subscribe(this.id, 0, (entry) => this.#onResult(entry.result));
-    this.#transport.send({ type: 'ready', session: this.id, protocol: PROTOCOL_VERSION, targets: this.#targets });
-    this.#log.info({ language: base, targets: this.#targets, sampleRate: start.sample_rate }, 'session started');
+    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false };
+    await this.#deps.store.create(meta);
+    return meta;
+  }
+
+  async #resume(id: string): Promise<SessionMeta> {
+    const meta = await this.#deps.store.get(id);
+    if (!meta) throw new EarshotError('unknown_session', `session ${id} does not exist or has expired; start a new one`);
+    this.id = id;
+    this.#log = this.#deps.logger.child({ session: id });
+    return meta;
   }
 
   #onStop(): void {
-    if (this.#state === 'awaiting_start') throw new EarshotError('not_started', 'nothing to stop: send "start" first');
+    if (this.#state === 'awaiting_start' || this.#state === 'starting') throw new EarshotError('not_started', 'nothing to stop: send "start" first');
     if (this.#state !== 'streaming') throw new EarshotError('already_stopped', 'the session is already stopping');
     this.#finishAudio();
   }
@@ -161,16 +209,22 @@ export class RealtimeSession {
     this.#state = 'stopping';
     if (this.#resampler) this.#enqueue(this.#segmenter!.feed(floatToPcm16(this.#resampler.flush())));
     this.#enqueue(this.#segmenter!.finish());
-    this.#sequencer.expectSegments(this.#segments);
-    this.#log.info({ segments: this.#segments }, 'session stopping');
-    this.#maybeDone();
+    const segments = this.#segments;
+    this.#log.info({ segments }, 'session stopping');
+    // After every segment's job is queued (adds are ordered per driver), mark the end in the log.
+    void this.#deps.store
+      .update(this.id, { segments, stopped: true })
+      .then(() => this.#deps.results.append(this.id, { type: 'ended', segments }))
+      .catch((err: unknown) => {
+        this.#log.error({ err }, 'could not record the end of the session');
+        this.#onResult({ type: 'ended', segments });
+      });
   }
 
   #feed(pcm: Int16Array): void {
     const audio = this.#resampler ? floatToPcm16(this.#resampler.push(pcm16ToFloat(pcm))) : pcm;
     const segmenter = this.#segmenter!;
-    const limitSamples = this.#deps.limits.maxSessionSeconds * PIPELINE_SAMPLE_RATE;
-    const room = limitSamples - segmenter.position;
+    const room = this.#deps.limits.maxSessionSeconds * PIPELINE_SAMPLE_RATE - segmenter.position;
     this.#enqueue(segmenter.feed(room < audio.length ? audio.subarray(0, Math.max(0, room)) : audio));
     if (room <= audio.length) {
       this.#error('session_too_long', `session length limit of ${this.#deps.limits.maxSessionSeconds} s reached; the session ends`);
@@ -181,37 +235,47 @@ export class RealtimeSession {
   #enqueue(events: SegmenterEvent[]): void {
     const now = (this.#deps.now ?? Date.now)();
     for (const event of events) {
-      const start = event.startSample / PIPELINE_SAMPLE_RATE;
       if (event.type === 'snapshot') {
         // Wall-clock throttle on top of the segmenter's audio-time interval: fast streams must not flood the queue.
         if (now - this.#lastPartialAt < this.#deps.segmenter.partialIntervalMs) continue;
+        if (this.#deps.shedPartials()) {
+          this.#partialsShed += 1;
+          continue;
+        }
         this.#lastPartialAt = now;
-      } else {
-        this.#segments = event.segment;
       }
       const kind = event.type === 'snapshot' ? 'partial' : 'final';
+      const start = event.startSample / PIPELINE_SAMPLE_RATE;
       const end = (event.type === 'utterance' ? event.endSample : event.startSample + event.pcm.length) / PIPELINE_SAMPLE_RATE;
-      this.#deps.sttQueue
-        .add({
-          id: sttJobId(this.id, event.segment, kind),
-          session: this.id,
-          segment: event.segment,
-          kind,
-          pcm: event.pcm,
-          language: this.#start!.language,
-          start,
-          end,
-          targets: this.#targets,
-          enqueuedAt: now,
-        })
+      const added = this.#deps.sttQueue.add({
+        id: sttJobId(this.id, event.segment, kind),
+        session: this.id,
+        segment: event.segment,
+        kind,
+        pcm: event.pcm,
+        language: this.#language,
+        start,
+        end,
+        targets: this.#targets,
+        enqueuedAt: now,
+      });
+      if (kind === 'partial') {
+        added.catch((err: unknown) => this.#log.debug({ err }, 'partial not queued'));
+        continue;
+      }
+      this.#segments = event.segment;
+      const segment = event.segment;
+      added
+        .then(() => this.#deps.store.update(this.id, { segments: segment, audioEnd: end }))
         .catch((err: unknown) => {
-          this.#log.error({ err, segment: event.segment }, 'enqueue failed');
-          if (kind === 'final') this.#onResult({ type: 'error', code: 'stt_failed', message: `segment ${event.segment} could not be queued`, seq: event.segment });
+          this.#log.error({ err, segment }, 'enqueue failed');
+          // Never a silent gap: the client hears which stretch of audio was lost.
+          this.#onResult({ type: 'error', code: 'queue_unavailable', message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`, seq: segment });
         });
     }
   }
 
-  #onResult(result: Parameters<CaptionSequencer['accept']>[0]): void {
+  #onResult(result: SessionResult): void {
     if (this.#state === 'closed' || this.#state === 'done') return;
     for (const event of this.#sequencer.accept(result)) this.#transport.send(event);
     this.#maybeDone();
@@ -221,7 +285,7 @@ export class RealtimeSession {
     if (this.#state !== 'stopping' || !this.#sequencer.complete) return;
     this.#state = 'done';
     this.#transport.send({ type: 'done' });
-    this.#log.info({ segments: this.#segments }, 'session done');
+    this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed }, 'session done');
     this.#release();
     this.#transport.close(1000, 'done');
   }
@@ -231,7 +295,6 @@ export class RealtimeSession {
     this.#unsubscribe = undefined;
     this.#vad?.close();
     this.#vad = undefined;
-    void this.#deps.results.drop(this.id);
   }
 
   #error(code: ErrorCode, message: string): void {

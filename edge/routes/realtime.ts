@@ -1,7 +1,7 @@
 /** `WS /v1/realtime`: wires a WebSocket to a RealtimeSession. Runtime-neutral: the adapter supplies upgradeWebSocket. */
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
-import { ERROR_CODES } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/errors.ts';
 import { RealtimeSession, type SessionDeps } from '../realtime/session.ts';
 import type { SessionRegistry } from '../realtime/session-registry.ts';
 
@@ -9,14 +9,16 @@ export interface RealtimeRouteDeps {
   upgradeWebSocket: UpgradeWebSocket;
   sessionDeps: SessionDeps;
   registry: SessionRegistry;
-  isDraining: () => boolean;
+  /** Null admits a new session; otherwise the reason it is refused (HTTP 503 with this body). */
+  admission: () => { code: ErrorCode; message: string } | null;
 }
 
 export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
   app.get(
     '/v1/realtime',
     async (c, next) => {
-      if (deps.isDraining()) return c.json({ error: { code: 'shutting_down', message: ERROR_CODES.shutting_down.message } }, 503);
+      const refusal = deps.admission();
+      if (refusal) return c.json({ error: refusal }, 503);
       if (deps.registry.full) {
         return c.json({ error: { code: 'too_many_sessions', message: `this edge serves at most ${deps.registry.maxSessions} sessions` } }, 503);
       }
@@ -37,7 +39,7 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
           });
           deps.registry.add(session);
         },
-        onMessage(event, _ws) {
+        onMessage(event) {
           if (!session) return;
           const data: unknown = event.data;
           if (typeof data === 'string') session.onText(data);
@@ -47,7 +49,7 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
         onClose() {
           if (!session) return;
           session.onClose();
-          deps.registry.remove(session.id);
+          deps.registry.remove(session);
         },
       };
     }),

@@ -36,7 +36,9 @@ export type SessionResult =
   | { type: 'partial'; segment: number; text: string; start: number }
   | { type: 'final'; seq: number; text: string; start: number; end: number; targets: string[] }
   | { type: 'translation'; seq: number; lang: string; text: string }
-  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string };
+  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string }
+  /** The speaker stopped after `segments` utterances: once they are all delivered, the session is done. */
+  | { type: 'ended'; segments: number };
 
 export const sttJobId = (session: string, segment: number, kind: SttJob['kind']): string =>
   kind === 'final' ? `${session}:${segment}` : `${session}:${segment}:partial`;

@@ -2,6 +2,7 @@
  * In-process job queue: the embedded default. Lanes by urgency (finals before partials); jobs with a coalesce
  * key are latest-wins, so a newer partial snapshot replaces a queued older one of the same session.
  */
+import { PERMANENT_ERRORS, type EarshotError } from '../errors.ts';
 import type { MtJob, SttJob } from './jobs.ts';
 import type { JobQueue, QueueStats } from './ports.ts';
 
@@ -10,6 +11,8 @@ export interface MemoryQueueOptions<J> {
   urgency?: (job: J) => number;
   /** Jobs sharing a key replace each other while waiting. */
   coalesceKey?: (job: J) => string | undefined;
+  /** Attempts per job before it moves to the dead-letter list. */
+  attempts?: number;
 }
 
 export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
@@ -17,6 +20,8 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
   readonly #coalesced = new Map<string, J>();
   readonly #waiters = new Set<() => void>();
   readonly #options: MemoryQueueOptions<J>;
+  readonly #attempts = new Map<string, number>();
+  readonly #dead: { job: J; error: EarshotError }[] = [];
   #active = 0;
   #closed = false;
 
@@ -54,14 +59,33 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
     return [];
   }
 
-  async complete(jobs: readonly J[]): Promise<void> {
-    this.#active -= jobs.length;
+  async complete(job: J): Promise<void> {
+    this.#active -= 1;
+    this.#attempts.delete(job.id);
   }
 
-  stats(): QueueStats {
+  async fail(job: J, error: EarshotError): Promise<boolean> {
+    this.#active -= 1;
+    const made = (this.#attempts.get(job.id) ?? 0) + 1;
+    if (made >= (this.#options.attempts ?? 3) || PERMANENT_ERRORS.has(error.code)) {
+      this.#attempts.delete(job.id);
+      this.#dead.push({ job, error });
+      return true;
+    }
+    this.#attempts.set(job.id, made);
+    await this.add(job);
+    return false;
+  }
+
+  /** Jobs that failed every attempt, oldest first. */
+  get deadLetters(): readonly { job: J; error: EarshotError }[] {
+    return this.#dead;
+  }
+
+  async stats(): Promise<QueueStats> {
     let waiting = 0;
     for (const lane of this.#lanes.values()) waiting += lane.length;
-    return { waiting, active: this.#active };
+    return { waiting, active: this.#active, dead: this.#dead.length };
   }
 
   async close(): Promise<void> {
@@ -97,10 +121,11 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
   }
 }
 
-export const createMemorySttQueue = (): MemoryQueue<SttJob> =>
+export const createMemorySttQueue = (attempts = 3): MemoryQueue<SttJob> =>
   new MemoryQueue<SttJob>({
     urgency: (job) => (job.kind === 'final' ? 0 : 1),
     coalesceKey: (job) => (job.kind === 'partial' ? job.session : undefined),
+    attempts,
   });
 
-export const createMemoryMtQueue = (): MemoryQueue<MtJob> => new MemoryQueue<MtJob>();
+export const createMemoryMtQueue = (attempts = 3): MemoryQueue<MtJob> => new MemoryQueue<MtJob>({ attempts });

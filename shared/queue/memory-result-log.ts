@@ -5,31 +5,40 @@ import type { LoggedResult, ResultLog } from './ports.ts';
 interface SessionLog {
   entries: LoggedResult[];
   listeners: Set<(entry: LoggedResult) => void>;
+  expiry?: ReturnType<typeof setTimeout>;
 }
 
 export class MemoryResultLog implements ResultLog {
   readonly #logs = new Map<string, SessionLog>();
+  readonly #retentionMs: number;
 
-  async append(session: string, result: SessionResult): Promise<number> {
-    const log = this.#log(session);
-    const entry = { pos: log.entries.length + 1, result };
-    log.entries.push(entry);
-    for (const listener of log.listeners) listener(entry);
-    return entry.pos;
+  /** A log is forgotten `retentionMs` after its last append, like the Redis driver's key expiry. */
+  constructor(retentionMs = 10 * 60_000) {
+    this.#retentionMs = retentionMs;
   }
 
-  subscribe(session: string, afterPos: number, listener: (entry: LoggedResult) => void): () => void {
+  async append(session: string, result: SessionResult): Promise<void> {
     const log = this.#log(session);
-    for (const entry of log.entries.slice(afterPos)) listener(entry);
+    const entry = { cursor: String(log.entries.length + 1), result };
+    log.entries.push(entry);
+    clearTimeout(log.expiry);
+    log.expiry = setTimeout(() => this.#logs.delete(session), this.#retentionMs).unref();
+    for (const listener of log.listeners) listener(entry);
+  }
+
+  subscribe(session: string, cursor: string, listener: (entry: LoggedResult) => void): () => void {
+    const log = this.#log(session);
+    for (const entry of log.entries.slice(Number(cursor))) listener(entry);
     log.listeners.add(listener);
     return () => log.listeners.delete(listener);
   }
 
-  async drop(session: string): Promise<void> {
-    this.#logs.delete(session);
+  async length(session: string): Promise<number> {
+    return this.#logs.get(session)?.entries.length ?? 0;
   }
 
   async close(): Promise<void> {
+    for (const log of this.#logs.values()) clearTimeout(log.expiry);
     this.#logs.clear();
   }
 

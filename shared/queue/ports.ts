@@ -1,22 +1,28 @@
 /**
- * The two ports between edge and runners. Drivers: `memory` (one process, the embedded default) and later `redis`.
+ * The ports between edge and runners. Drivers: `memory` (one process, the embedded default) and `redis` (BullMQ
+ * queues, one Redis Stream per session, session metadata in hashes). Both pass test/shared/queue/contract.ts.
  */
+import type { EarshotError } from '../errors.ts';
 import type { MtJob, SessionResult, SttJob } from './jobs.ts';
 
 export interface QueueStats {
   waiting: number;
   active: number;
+  /** Jobs that failed every attempt. */
+  dead: number;
 }
 
 export interface JobQueue<J> {
   add(job: J): Promise<void>;
   /**
    * Waits until at least one job is available (or the signal aborts) and returns up to `max` jobs, most urgent
-   * first. The caller owns them until it calls `complete`.
+   * first. The caller owns them until it calls `complete` or `fail` for each.
    */
   take(max: number, signal?: AbortSignal): Promise<J[]>;
-  complete(jobs: readonly J[]): Promise<void>;
-  stats(): QueueStats;
+  complete(job: J): Promise<void>;
+  /** Records a failed attempt. Resolves true when no attempts are left: the job is now in the dead-letter set. */
+  fail(job: J, error: EarshotError): Promise<boolean>;
+  stats(): Promise<QueueStats>;
   close(): Promise<void>;
 }
 
@@ -24,16 +30,35 @@ export type SttQueue = JobQueue<SttJob>;
 export type MtQueue = JobQueue<MtJob>;
 
 export interface LoggedResult {
-  /** Position in the session's log, increasing from 1. */
-  pos: number;
+  /** Opaque, increasing position in the session's log ('0' is before the first entry). */
+  cursor: string;
   result: SessionResult;
 }
 
 export interface ResultLog {
-  append(session: string, result: SessionResult): Promise<number>;
-  /** Delivers every result after `afterPos` (0 = from the start), then new ones as they are appended. */
-  subscribe(session: string, afterPos: number, listener: (entry: LoggedResult) => void): () => void;
-  /** Forgets a finished session's log. */
-  drop(session: string): Promise<void>;
+  append(session: string, result: SessionResult): Promise<void>;
+  /** Delivers every result after `cursor` ('0' = from the start), then new ones as they are appended. */
+  subscribe(session: string, cursor: string, listener: (entry: LoggedResult) => void): () => void;
+  /** Entries in the session's log (the Redis Stream length), for metrics. */
+  length(session: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What survives an edge: enough to resume a session on another edge. */
+export interface SessionMeta {
+  id: string;
+  language: string;
+  targets: string[];
+  /** Utterances enqueued so far: the next segment is `segments + 1`. */
+  segments: number;
+  /** Seconds of audio secured (enqueued as segments, or judged silence): a resuming client replays from here. */
+  audioEnd: number;
+  stopped: boolean;
+}
+
+export interface SessionStore {
+  create(meta: SessionMeta): Promise<void>;
+  get(id: string): Promise<SessionMeta | undefined>;
+  update(id: string, patch: Partial<Omit<SessionMeta, 'id'>>): Promise<void>;
   close(): Promise<void>;
 }

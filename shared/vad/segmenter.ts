@@ -61,9 +61,15 @@ export class UtteranceSegmenter {
   #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number } | null = null;
   #segment = 0;
 
-  constructor(vad: SpeechDetector, options: Partial<SegmenterOptions> = {}) {
+  /**
+   * `origin` continues a stream another segmenter started (a session resumed on another edge): numbering goes on
+   * after `segments` and times count from `sample`.
+   */
+  constructor(vad: SpeechDetector, options: Partial<SegmenterOptions> = {}, origin: { segments: number; sample: number } = { segments: 0, sample: 0 }) {
     this.#o = { ...DEFAULT_SEGMENTER_OPTIONS, ...options };
     this.#vad = vad;
+    this.#segment = origin.segments;
+    this.#position = origin.sample;
     this.#frameSamples = (this.#o.sampleRate * this.#o.frameMs) / 1000;
     if (vad.frameSamples !== this.#frameSamples) throw new Error('VAD frame size does not match the segmenter');
   }

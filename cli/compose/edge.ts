@@ -1,0 +1,144 @@
+/**
+ * Starts an edge on a set of drivers: the Hono app on Node, sessions, backpressure, health and metrics.
+ * Capabilities come from local engines (embedded) or from live runners' heartbeats (distributed).
+ */
+import type { Config } from '../../shared/config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { metrics, registry } from '../../shared/metrics.ts';
+import type { Drivers } from '../../shared/queue/drivers.ts';
+import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
+import { loadFvad, WebRtcVad, type VadAggressiveness } from '../../shared/vad/webrtc-vad.ts';
+import { createEdgeApp } from '../../edge/app.ts';
+import { serveNode, type NodeServer } from '../../edge/adapters/node/serve.ts';
+import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
+import type { Capabilities } from '../../edge/realtime/session.ts';
+import type { ComponentState } from '../../edge/routes/health.ts';
+
+export interface Edge {
+  server: NodeServer;
+  /** Stops accepting sessions, lets open ones finish for up to `drainMs`, then closes. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** Distributed edges learn what runners can do from their heartbeats; with none seen yet, nothing is refused. */
+export function capabilitiesFromRunners(live: () => RunnerInfo[]): Capabilities {
+  return {
+    get sttLanguages() {
+      const stt = live().filter((r) => r.role === 'stt');
+      return stt.length === 0 ? ['en'] : [...new Set(stt.flatMap((r) => r.languages ?? []))];
+    },
+    get defaultLanguage() {
+      return live().find((r) => r.role === 'stt')?.languages?.[0] ?? 'en';
+    },
+    translates(source, target) {
+      const mt = live().filter((r) => r.role === 'mt');
+      return mt.length === 0 || mt.some((r) => r.pairs?.includes(`${source}-${target}`));
+    },
+  };
+}
+
+export async function startEdge(options: {
+  config: Config;
+  logger: Logger;
+  drivers: Drivers;
+  capabilities?: Capabilities;
+  /** Extra components for /health/full (the embedded runners). */
+  health?: () => Promise<Record<string, ComponentState>>;
+}): Promise<Edge> {
+  const { config, logger, drivers } = options;
+  const fvad = await loadFvad();
+  const registry_ = new SessionRegistry(config.maxSessions);
+  let draining = false;
+  let sttDepth = 0;
+  let liveRunners: RunnerInfo[] = [];
+
+  // Backpressure and capabilities read cached values: sessions must not wait on Redis per frame.
+  const refresh = async () => {
+    try {
+      const [stt, mt, runners] = await Promise.all([drivers.sttQueue.stats(), drivers.mtQueue.stats(), drivers.runners.live()]);
+      sttDepth = stt.waiting;
+      liveRunners = runners;
+      metrics.queueDepth.set({ queue: 'stt' }, stt.waiting);
+      metrics.queueDepth.set({ queue: 'mt' }, mt.waiting);
+      metrics.deadLetters.set({ queue: 'stt' }, stt.dead);
+      metrics.deadLetters.set({ queue: 'mt' }, mt.dead);
+    } catch (err) {
+      logger.debug({ err }, 'queue stats unavailable');
+    }
+  };
+  await refresh();
+  const poller = setInterval(() => void refresh(), 250);
+  poller.unref();
+  const capabilities = options.capabilities ?? capabilitiesFromRunners(() => liveRunners);
+
+  const server = await serveNode(
+    (upgradeWebSocket) =>
+      createEdgeApp({
+        upgradeWebSocket,
+        registry: registry_,
+        admission: () => {
+          if (draining) return { code: 'shutting_down', message: 'this edge is draining; connect to another' };
+          if (sttDepth > config.maxQueueDepth) return { code: 'overloaded', message: `the STT backlog (${sttDepth} jobs) exceeds ${config.maxQueueDepth}; try again shortly` };
+          return null;
+        },
+        sessionDeps: {
+          sttQueue: drivers.sttQueue,
+          results: drivers.results,
+          store: drivers.store,
+          createVad: () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 }),
+          capabilities,
+          limits: { maxFrameBytes: config.maxFrameBytes, maxSessionSeconds: config.maxSessionSeconds },
+          segmenter: {
+            silenceMs: config.vadSilenceMs,
+            maxUtteranceMs: config.vadMaxUtteranceMs,
+            preRollMs: config.vadPreRollMs,
+            minSpeechMs: 200,
+            partialIntervalMs: config.partialIntervalMs,
+          },
+          shedPartials: () => {
+            const shed = sttDepth > config.maxQueueDepth / 2;
+            if (shed) metrics.partialsShed.inc();
+            return shed;
+          },
+          logger,
+        },
+        metrics: async () => {
+          let length = 0;
+          for (const session of registry_.values()) length += await drivers.results.length(session.id).catch(() => 0);
+          metrics.streamLength.set(length);
+          metrics.activeConnections.set(registry_.size);
+          return { contentType: registry.contentType, body: await registry.metrics() };
+        },
+        health: async () => {
+          const [redisUp, stt, mt] = await Promise.all([drivers.ping(), drivers.sttQueue.stats().catch(() => null), drivers.mtQueue.stats().catch(() => null)]);
+          const byRole = (role: string) => liveRunners.filter((r) => r.role === role).map(({ id, engine, state, processed, failed, at }) => ({ id, engine, state, processed, failed, seenAgoMs: Date.now() - at }));
+          return {
+            edge: { status: draining ? 'degraded' : 'ok', sessions: registry_.size, maxSessions: registry_.maxSessions, draining },
+            queue: {
+              status: redisUp && stt && mt ? (sttDepth > config.maxQueueDepth ? 'degraded' : 'ok') : 'down',
+              driver: drivers.kind,
+              stt,
+              mt,
+              deadLetters: (stt?.dead ?? 0) + (mt?.dead ?? 0),
+            },
+            runners: { status: liveRunners.some((r) => r.role === 'stt') ? 'ok' : 'degraded', stt: byRole('stt'), mt: byRole('mt') },
+            ...(await options.health?.()),
+          };
+        },
+      }),
+    { host: config.host, port: config.port, maxPayload: Math.max(config.maxFrameBytes * 4, 4 * 1024 * 1024) },
+  );
+  logger.info({ url: server.url, queue: drivers.kind }, 'edge listening');
+
+  return {
+    server,
+    async close(drainMs = config.drainMs) {
+      draining = true;
+      const deadline = Date.now() + drainMs;
+      while (registry_.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (registry_.size > 0) logger.warn({ sessions: registry_.size }, 'drain time over; closing open sessions (clients can resume elsewhere)');
+      clearInterval(poller);
+      await server.close();
+    },
+  };
+}

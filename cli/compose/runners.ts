@@ -1,0 +1,86 @@
+/**
+ * Starts a runner of a role on a set of drivers: loads its engine, runs the loop, and sends heartbeats saying
+ * what it can do. Standalone runners (`earshot runner`) also serve /health, /health/full and /metrics.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from '../../shared/config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Drivers } from '../../shared/queue/drivers.ts';
+import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
+import { KNOWN_LANGUAGES } from '../../shared/languages.ts';
+import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
+import type { MtEngine, SttEngine } from '../../gpu-runners/engines/types.ts';
+import { MtRunner } from '../../gpu-runners/mt-runner.ts';
+import { SttRunner } from '../../gpu-runners/stt-runner.ts';
+
+const HEARTBEAT_MS = 2000;
+
+export interface StartedRunner {
+  id: string;
+  role: 'stt' | 'mt';
+  runner: SttRunner | MtRunner;
+  info(): RunnerInfo;
+  /** Finishes the batch in hand, then stops. */
+  close(): Promise<void>;
+}
+
+export interface RunnerEngines {
+  stt?: SttEngine;
+  mt?: MtEngine | null;
+}
+
+export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Logger, drivers: Drivers, engines: RunnerEngines = {}): Promise<StartedRunner> {
+  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ runnerId: id });
+  let runner: SttRunner | MtRunner;
+  let describe: () => Partial<RunnerInfo>;
+  let closeEngine: () => Promise<void>;
+
+  if (role === 'stt') {
+    const engine = engines.stt ?? createSttEngine(config);
+    if (!engines.stt) await engine.load();
+    runner = new SttRunner({
+      queue: drivers.sttQueue,
+      mtQueue: config.mt === 'none' ? null : drivers.mtQueue,
+      results: drivers.results,
+      engine,
+      logger: log,
+      batchSize: config.sttBatchSize,
+      maxWaitMs: 0,
+      defaultLanguage: engine.languages[0] ?? 'en',
+      failJobs: config.faultSttFail ? new RegExp(config.faultSttFail) : undefined,
+    });
+    describe = () => ({ engine: engine.name, languages: [...engine.languages] });
+    closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
+  } else {
+    const engine = engines.mt ?? createMtEngine(config);
+    if (!engine) throw new Error('an MT runner needs an MT engine (EARSHOT_MT is "none")');
+    if (!engines.mt) await engine.load();
+    runner = new MtRunner({ queue: drivers.mtQueue, results: drivers.results, engine, logger: log, batchSize: 16, maxWaitMs: 0 });
+    const pairs = KNOWN_LANGUAGES.flatMap((s) => KNOWN_LANGUAGES.filter((t) => t !== s && engine.supports(s, t)).map((t) => `${s}-${t}`));
+    describe = () => ({ engine: engine.name, pairs });
+    closeEngine = () => (engines.mt ? Promise.resolve() : engine.close());
+  }
+
+  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), processed: runner.processed, failed: runner.failed, state: runner.state, at: Date.now() });
+  const beat = () => drivers.runners.beat(info(), HEARTBEAT_MS * 3).catch((err: unknown) => log.debug({ err }, 'heartbeat failed'));
+  runner.start();
+  await beat();
+  const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+  heartbeat.unref();
+  log.info({ role, ...describe(), pairs: undefined }, 'runner started');
+
+  return {
+    id,
+    role,
+    runner,
+    info,
+    async close() {
+      clearInterval(heartbeat);
+      await runner.stop();
+      await closeEngine();
+      log.info({ processed: runner.processed, failed: runner.failed }, 'runner stopped');
+    },
+  };
+}

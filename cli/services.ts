@@ -1,0 +1,60 @@
+/** The long-lived services behind `earshot all | edge | runner`, each with health, metrics and a graceful close. */
+import { Hono } from 'hono';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+import { registry } from '../shared/metrics.ts';
+import { serveNode } from '../edge/adapters/node/serve.ts';
+import { mountHealth } from '../edge/routes/health.ts';
+import { driversFor, startEmbedded } from './embedded.ts';
+import { startEdge } from './compose/edge.ts';
+import { startRunner } from './compose/runners.ts';
+
+export interface RunningService {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(service: 'all' | 'edge' | 'runner', role: 'stt' | 'mt' | undefined, config: Config, logger: Logger): Promise<RunningService> {
+  if (service === 'all') {
+    const embedded = await startEmbedded(config, logger);
+    return { url: embedded.server.url, close: () => embedded.close() };
+  }
+  const drivers = driversFor(config, logger);
+  if (service === 'edge') {
+    const edge = await startEdge({ config, logger, drivers });
+    return {
+      url: edge.server.url,
+      close: async () => {
+        await edge.close();
+        await drivers.close();
+      },
+    };
+  }
+  const runner = await startRunner(role!, config, logger, drivers);
+  // Runners have no WebSockets; they serve health and metrics for orchestrators.
+  const server = await serveNode(
+    () => {
+      const app = new Hono();
+      mountHealth(app, async () => {
+        const info = runner.info();
+        const redisUp = await drivers.ping();
+        return {
+          runner: { status: info.state === 'running' ? 'ok' : 'down', ...info },
+          queue: { status: redisUp ? 'ok' : 'down', driver: drivers.kind },
+        };
+      });
+      app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+      return app;
+    },
+    { host: config.host, port: config.port, maxPayload: 1024 },
+  );
+  return {
+    url: server.url,
+    close: async () => {
+      // Finish the batch in hand; jobs still queued stay for the other runners.
+      await runner.close();
+      await server.close();
+      await drivers.close();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/** Prometheus metrics (prom-client), one registry per process, served at /metrics by every service. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const metrics = {
+  activeConnections: new Gauge({ name: 'gateway_active_connections', help: 'Open realtime WebSocket sessions on this edge', registers: [registry] }),
+  queueDepth: new Gauge({ name: 'earshot_queue_depth', help: 'Jobs waiting in a queue', labelNames: ['queue'], registers: [registry] }),
+  deadLetters: new Gauge({ name: 'earshot_dead_letters', help: 'Jobs that failed every attempt', labelNames: ['queue'], registers: [registry] }),
+  streamLength: new Gauge({ name: 'redis_stream_length', help: "Entries in the result streams of this edge's open sessions", registers: [registry] }),
+  sttDuration: new Histogram({ name: 'stt_processing_duration_seconds', help: 'Engine time per STT batch', labelNames: ['kind'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
+  translationBatchSize: new Histogram({ name: 'translation_batch_size', help: 'Sentences per MT engine call', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry] }),
+  finalLatency: new Histogram({ name: 'earshot_end_of_speech_to_final_seconds', help: 'From the end of an utterance (VAD close) to its final reaching the client', buckets: [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10], registers: [registry] }),
+  partialsShed: new Counter({ name: 'earshot_partials_shed_total', help: 'Partial snapshots skipped because the STT queue was too deep', registers: [registry] }),
+  sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),
+};

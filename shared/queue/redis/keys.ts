@@ -1,0 +1,28 @@
+/** Every Redis key, stream and queue name earshot uses, in one place. `prefix` separates deployments and tests. */
+export interface RedisKeys {
+  /** BullMQ prefix: queues live under `{bullPrefix}:{queue}:*`. */
+  bullPrefix: string;
+  sttQueue: string;
+  mtQueue: string;
+  results(session: string): string;
+  session(session: string): string;
+  /** Latest partial snapshot id per session: older queued snapshots are skipped (latest wins). */
+  latestPartial(session: string): string;
+  runner(role: string, id: string): string;
+  runnerPattern: string;
+  deadLetters: string;
+}
+
+export function redisKeys(prefix = 'earshot'): RedisKeys {
+  return {
+    bullPrefix: `${prefix}:bull`,
+    sttQueue: 'stt',
+    mtQueue: 'mt',
+    results: (session) => `${prefix}:session:${session}:results`,
+    session: (session) => `${prefix}:session:${session}`,
+    latestPartial: (session) => `${prefix}:session:${session}:partial`,
+    runner: (role, id) => `${prefix}:runner:${role}:${id}`,
+    runnerPattern: `${prefix}:runner:*`,
+    deadLetters: `${prefix}:dead-letters`,
+  };
+}

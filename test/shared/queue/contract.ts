@@ -1,0 +1,113 @@
+/**
+ * The queue-port contract every driver passes (in-process and Redis): ordering, latest-wins partials, retries and
+ * the dead-letter set, result-log replay, session metadata and runner heartbeats.
+ */
+import { expect, it } from 'vitest';
+import { EarshotError } from '../../../shared/errors.ts';
+import { sttJobId, type SttJob } from '../../../shared/queue/jobs.ts';
+import type { Drivers } from '../../../shared/queue/drivers.ts';
+import type { LoggedResult } from '../../../shared/queue/ports.ts';
+
+const job = (session: string, segment: number, kind: SttJob['kind'], samples = 10, enqueuedAt = Date.now()): SttJob => ({
+  id: sttJobId(session, segment, kind), session, segment, kind, pcm: Int16Array.from({ length: samples }, (_, i) => i - 5), start: segment, end: segment + 1, targets: ['es'], enqueuedAt,
+});
+
+async function drain(d: Drivers): Promise<SttJob[]> {
+  const out: SttJob[] = [];
+  for (;;) {
+    const batch = await d.sttQueue.take(10, AbortSignal.timeout(1500));
+    if (batch.length === 0) return out;
+    for (const j of batch) await d.sttQueue.complete(j);
+    out.push(...batch);
+  }
+}
+
+export function queueContract(make: () => Promise<Drivers>): void {
+  it('serves finals ahead of partials and round-trips the audio exactly', async () => {
+    const d = await make();
+    await d.sttQueue.add(job('a', 1, 'partial'));
+    await d.sttQueue.add(job('b', 1, 'final', 16000));
+    await d.sttQueue.add(job('a', 2, 'final'));
+    const taken = await drain(d);
+    expect(taken.map((j) => j.id)).toEqual(['b:1', 'a:2', 'a:1:partial']);
+    expect(Array.from(taken[0]!.pcm.subarray(0, 12))).toEqual(Array.from({ length: 12 }, (_, i) => i - 5));
+    expect(taken[0]!.pcm.length).toBe(16000);
+    await d.close();
+  });
+
+  it('keeps only the latest queued partial per session', async () => {
+    const d = await make();
+    await d.sttQueue.add(job('a', 1, 'partial', 10, 1000));
+    await d.sttQueue.add(job('b', 1, 'partial', 10, 1001));
+    await d.sttQueue.add(job('a', 1, 'partial', 20, 1002));
+    const taken = await drain(d);
+    expect(taken.map((j) => [j.session, j.pcm.length]).sort()).toEqual([['a', 20], ['b', 10]]);
+    await d.close();
+  });
+
+  it('take waits for work, and returns nothing once aborted', async () => {
+    const d = await make();
+    const pending = d.sttQueue.take(4);
+    setTimeout(() => void d.sttQueue.add(job('a', 1, 'final')), 100);
+    const [got] = await pending;
+    expect(got!.id).toBe('a:1');
+    await d.sttQueue.complete(got!);
+    expect(await d.sttQueue.take(4, AbortSignal.timeout(300))).toEqual([]);
+    await d.close();
+  });
+
+  it('retries a failed job until its attempts run out, then dead-letters it', async () => {
+    const d = await make(); // drivers are made with 3 attempts
+    await d.sttQueue.add(job('a', 1, 'final'));
+    const deadFlags: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [taken] = await d.sttQueue.take(1, AbortSignal.timeout(5000));
+      expect(taken?.id).toBe('a:1');
+      deadFlags.push(await d.sttQueue.fail(taken!, new EarshotError('stt_failed', 'boom')));
+    }
+    expect(deadFlags).toEqual([false, false, true]);
+    expect(await d.sttQueue.take(1, AbortSignal.timeout(800))).toEqual([]);
+    expect((await d.sttQueue.stats()).dead).toBe(1);
+    // A permanent error is not retried.
+    await d.mtQueue.add({ id: 's:1:xx', session: 's', seq: 1, text: 'hi', source: 'en', target: 'xx', enqueuedAt: 0 });
+    const [mt] = await d.mtQueue.take(1, AbortSignal.timeout(5000));
+    expect(await d.mtQueue.fail(mt!, new EarshotError('unsupported_target'))).toBe(true);
+    await d.close();
+  });
+
+  it('result log: replays from a cursor, then streams new entries', async () => {
+    const d = await make();
+    const session = `s-${Math.random()}`;
+    await d.results.append(session, { type: 'partial', segment: 1, text: 'a', start: 0 });
+    await d.results.append(session, { type: 'final', seq: 1, text: 'ab', start: 0, end: 1, targets: [] });
+    const all: LoggedResult[] = [];
+    const stopAll = d.results.subscribe(session, '0', (e) => all.push(e));
+    await expect.poll(() => all.length).toBe(2);
+    const after: string[] = [];
+    const stopAfter = d.results.subscribe(session, all[0]!.cursor, (e) => after.push(e.result.type));
+    await d.results.append(session, { type: 'translation', seq: 1, lang: 'es', text: 'x' });
+    await expect.poll(() => after).toEqual(['final', 'translation']);
+    stopAll();
+    stopAfter();
+    expect(await d.results.length(session)).toBe(3);
+    await d.close();
+  });
+
+  it('session store: create, read, update; unknown sessions are undefined', async () => {
+    const d = await make();
+    await d.store.create({ id: 's1', language: 'en', targets: ['es', 'fr'], segments: 0, audioEnd: 0, stopped: false });
+    await d.store.update('s1', { segments: 3, audioEnd: 7.25 });
+    expect(await d.store.get('s1')).toEqual({ id: 's1', language: 'en', targets: ['es', 'fr'], segments: 3, audioEnd: 7.25, stopped: false });
+    expect(await d.store.get('nope')).toBeUndefined();
+    await d.close();
+  });
+
+  it('runner heartbeats expire', async () => {
+    const d = await make();
+    await d.runners.beat({ id: 'r1', role: 'stt', engine: 'sphinx', languages: ['en'], processed: 0, failed: 0, state: 'running', at: Date.now() }, 300);
+    expect((await d.runners.live()).map((r) => r.id)).toEqual(['r1']);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await d.runners.live()).toEqual([]);
+    await d.close();
+  });
+}
