@@ -1,0 +1,61 @@
+/**
+ * Scale-out with real processes on a real Redis: 2 edges, 2 STT runners and 1 MT runner; 8 concurrent sessions
+ * spread over both edges each get all their finals, in order, exactly once, with their translations.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, waitForRunners, type ProcessHandle } from '../support/cluster.ts';
+import { TestRedis } from '../support/redis-server.ts';
+import { librivoxRecordings } from '../support/librivox.ts';
+import { expectDeliveryRules, runSession, transcript, withPauses } from '../support/sessions.ts';
+import { SphinxEngine } from '../../gpu-runners/engines/sphinx.ts';
+
+let redis: TestRedis;
+let cluster: Cluster;
+let edges: ProcessHandle[];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  cluster = new Cluster(redis.url, { EARSHOT_SPHINX_DECODERS: '1' });
+  edges = await Promise.all([cluster.edge(), cluster.edge()]);
+  await Promise.all([cluster.runner('stt'), cluster.runner('stt'), cluster.runner('mt')]);
+  await waitForRunners(edges[0]!.url, { stt: 2, mt: 1 });
+}, 90_000);
+
+afterAll(async () => {
+  await cluster?.stopAll();
+  await redis?.stop();
+});
+
+describe('distributed: 2 edges, 2 STT runners, 1 MT runner', () => {
+  it('8 concurrent sessions over both edges each get every final once, in order, translated', async () => {
+    const recordings = librivoxRecordings();
+    // Each session speaks two recordings; sessions differ in which.
+    const audio = Array.from({ length: 8 }, (_, i) => withPauses([recordings[i % 5]!.pcm, recordings[(i + 2) % 5]!.pcm]));
+    const results = await Promise.all(audio.map((pcm, i) => runSession(`${edges[i % 2]!.url.replace('http', 'ws')}/v1/realtime`, pcm, 3)));
+
+    // What each recording decodes to alone: the reference for "all finals, nothing lost".
+    const sphinx = new SphinxEngine({});
+    await sphinx.load();
+    const alone = (await sphinx.transcribe(recordings.map((r) => ({ id: r.id, pcm: r.pcm, partial: false })))).map((r) => r.text);
+    await sphinx.close();
+
+    for (const [i, events] of results.entries()) {
+      expect(events.filter((e) => e.type === 'error')).toEqual([]);
+      expect(events.at(-1)!.type).toBe('done');
+      const finals = expectDeliveryRules(events);
+      expect(finals.length).toBeGreaterThanOrEqual(2);
+      expect(transcript(events)).toBe(`${alone[i % 5]} ${alone[(i + 2) % 5]}`);
+    }
+
+    const health = (await (await fetch(`${edges[1]!.url}/health/full`)).json()) as { components: Record<string, any> };
+    expect(health.components.queue.driver).toBe('redis');
+    expect(health.components.runners.stt).toHaveLength(2);
+    expect(health.components.runners.mt).toHaveLength(1);
+    const processed = health.components.runners.stt.map((r: { processed: number }) => r.processed);
+    // Both STT runners took work.
+    expect(processed.every((n: number) => n > 0)).toBe(true);
+    const metrics = await (await fetch(`${edges[0]!.url}/metrics`)).text();
+    expect(metrics).toMatch(/earshot_queue_depth\{queue="stt"\} \d+/);
+    expect(metrics).toMatch(/redis_stream_length \d+/);
+  });
+});
