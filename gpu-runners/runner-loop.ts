@@ -96,8 +96,18 @@ export abstract class RunnerLoop<J extends { id: string }> {
   async #run(): Promise<void> {
     const { queue } = this.#o;
     const signal = this.#stop.signal;
+    let failures = 0;
     while (!signal.aborted) {
-      const batch = await this.#collect(signal);
+      let batch: J[];
+      try {
+        batch = await this.#collect(signal);
+        failures = 0;
+      } catch (err) {
+        // The queue is unreachable (Redis restarting): back off and try again; held jobs are redelivered anyway.
+        this.logger.warn({ err: (err as Error).message }, 'cannot take jobs; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(failures++, 6))));
+        continue;
+      }
       if (batch.length === 0) continue;
       const started = performance.now();
       const outputs = await this.#outputs(batch);

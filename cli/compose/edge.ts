@@ -14,6 +14,11 @@ import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
 import type { Capabilities } from '../../edge/realtime/session.ts';
 import type { ComponentState } from '../../edge/routes/health.ts';
 
+/** The value, or null if it fails or takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  return Promise.race([promise.catch(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref())]);
+}
+
 export interface Edge {
   server: NodeServer;
   /** Stops accepting sessions, lets open ones finish for up to `drainMs`, then closes. */
@@ -110,7 +115,8 @@ export async function startEdge(options: {
           return { contentType: registry.contentType, body: await registry.metrics() };
         },
         health: async () => {
-          const [redisUp, stt, mt] = await Promise.all([drivers.ping(), drivers.sttQueue.stats().catch(() => null), drivers.mtQueue.stats().catch(() => null)]);
+          // Health must answer while Redis is down, when queued commands would wait for it to come back.
+          const [redisUp, stt, mt] = await Promise.all([drivers.ping(), within(drivers.sttQueue.stats(), 500), within(drivers.mtQueue.stats(), 500)]);
           const byRole = (role: string) => liveRunners.filter((r) => r.role === role).map(({ id, engine, state, processed, failed, at }) => ({ id, engine, state, processed, failed, seenAgoMs: Date.now() - at }));
           return {
             edge: { status: draining ? 'degraded' : 'ok', sessions: registry_.size, maxSessions: registry_.maxSessions, draining },

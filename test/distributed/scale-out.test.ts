@@ -26,7 +26,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe('distributed: 2 edges, 2 STT runners, 1 MT runner', () => {
+describe('distributed: 2 edges, 2 STT runners, 1 MT runner', { timeout: 120_000 }, () => {
   it('8 concurrent sessions over both edges each get every final once, in order, translated', async () => {
     const recordings = librivoxRecordings();
     // Each session speaks two recordings; sessions differ in which.

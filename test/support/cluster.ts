@@ -35,6 +35,12 @@ export class Cluster {
 
   async stopAll(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill9()));
+    // Processes that died on their own are the interesting ones when a test fails.
+    for (const p of this.processes) {
+      if (process.env.EARSHOT_TEST_DEBUG || (p.child.exitCode !== null && p.child.exitCode !== 0)) {
+        process.stderr.write(`--- ${p.name} (exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output.join('').slice(-4000)}\n`);
+      }
+    }
   }
 
   async #start(name: string, args: string[], env: Record<string, string>): Promise<ProcessHandle> {

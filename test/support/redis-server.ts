@@ -26,15 +26,20 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<TestRedis> {
+  /** `dataDir`: persist with an fsync'd append-only file there, so data survives a restart (as in production). */
+  static async start(options: { dataDir?: string } = {}): Promise<TestRedis> {
     const redis = new TestRedis(await freePort());
+    redis.#dataDir = options.dataDir;
     await redis.restart();
     return redis;
   }
 
+  #dataDir: string | undefined;
+
   /** (Re)starts the server on the same port. */
   async restart(): Promise<void> {
-    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+    const persistence = this.#dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.#dataDir] : ['--appendonly', 'no'];
+    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'no'], { stdio: 'ignore' });
     const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
     probe.on('error', () => undefined);
     const deadline = Date.now() + 10_000;

@@ -32,6 +32,12 @@ export interface BullQueueOptions<J> {
   logger: Logger;
 }
 
+/** Connection errors are reported once by the main connection; duplicates would repeat them on every retry. */
+function quiet(redis: Redis): Redis {
+  redis.on('error', () => undefined);
+  return redis;
+}
+
 interface Held {
   bull: Job;
   renew: ReturnType<typeof setInterval>;
@@ -47,6 +53,7 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
   constructor(options: BullQueueOptions<J>) {
     this.#o = options;
     this.#queue = new Queue(options.name, { connection: options.connection, prefix: options.prefix });
+    this.#queue.on('error', (err) => options.logger.debug({ queue: options.name, err: err.message }, 'queue error'));
   }
 
   async add(job: J): Promise<void> {
@@ -119,7 +126,7 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
     if (!this.#worker) {
       const lockDuration = this.#o.lockMs;
       this.#worker = new Worker(this.#o.name, null, {
-        connection: this.#o.connection.duplicate(),
+        connection: quiet(this.#o.connection.duplicate()),
         prefix: this.#o.prefix,
         autorun: false,
         lockDuration,

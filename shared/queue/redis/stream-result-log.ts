@@ -34,6 +34,7 @@ export class StreamResultLog implements ResultLog {
     const key = this.#keys.results(session);
     // A blocking read needs its own connection.
     const reader = this.#redis.duplicate();
+    reader.on('error', () => undefined); // the read loop below handles failures
     this.#readers.add(reader);
     let active = true;
     void (async () => {
