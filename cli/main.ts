@@ -38,12 +38,17 @@ async function runService(service: Service, args: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');
-      running.close().then(resolve, resolve);
+      running.close().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
-  return 0;
+  logger.info('stopped');
+  // Everything was drained and closed; library timers (metrics, Redis clients) must not keep the process alive.
+  process.exit(0);
 }
 
 async function main(argv: string[]): Promise<number> {

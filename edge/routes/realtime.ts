@@ -13,16 +13,21 @@ export interface RealtimeRouteDeps {
   admission: () => { code: ErrorCode; message: string } | null;
 }
 
+/** WebSocket close codes for refusals: 1012 service restart (draining), 1013 try again later. */
+const CLOSE_CODES: Partial<Record<ErrorCode, number>> = { shutting_down: 1012, overloaded: 1013, too_many_sessions: 1013 };
+
+function refusal(deps: RealtimeRouteDeps): { code: ErrorCode; message: string } | null {
+  if (deps.registry.full) return { code: 'too_many_sessions', message: `this edge serves at most ${deps.registry.maxSessions} sessions` };
+  return deps.admission();
+}
+
 export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
   app.get(
     '/v1/realtime',
     async (c, next) => {
-      const refusal = deps.admission();
-      if (refusal) return c.json({ error: refusal }, 503);
-      if (deps.registry.full) {
-        return c.json({ error: { code: 'too_many_sessions', message: `this edge serves at most ${deps.registry.maxSessions} sessions` } }, 503);
-      }
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+        const refused = refusal(deps);
+        if (refused) return c.json({ error: refused }, 503);
         return c.json({ error: { code: 'invalid_message', message: 'GET /v1/realtime expects a WebSocket upgrade' } }, 426);
       }
       await next();
@@ -31,6 +36,14 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
       let session: RealtimeSession | undefined;
       return {
         onOpen(_event, ws) {
+          // Refusals travel over the socket (an error event, then a close with the reason): browsers cannot read
+          // the body of a failed upgrade.
+          const refused = refusal(deps);
+          if (refused) {
+            ws.send(JSON.stringify({ type: 'error', ...refused }));
+            ws.close(CLOSE_CODES[refused.code] ?? 1013, refused.code);
+            return;
+          }
           session = new RealtimeSession(crypto.randomUUID(), deps.sessionDeps, {
             send: (event) => {
               if (ws.readyState === 1) ws.send(JSON.stringify(event));

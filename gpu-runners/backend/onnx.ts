@@ -159,6 +159,21 @@ export function floatData(tensor: ort.Tensor | undefined, name = 'tensor'): Floa
   return tensor.data as Float32Array;
 }
 
+/**
+ * The rows `rows` of a float32 tensor along its first (batch) axis, in that order: reorders beams, drops finished
+ * rows, replicates a row per beam. The identity selection returns the tensor itself.
+ */
+export function gatherRows(tensor: ort.Tensor, rows: readonly number[]): ort.Tensor {
+  const dims = dimsOf(tensor);
+  const n = dims[0] ?? 0;
+  if (rows.length === n && rows.every((r, i) => r === i)) return tensor;
+  const data = floatData(tensor);
+  const size = n === 0 ? 0 : data.length / n;
+  const out = new Float32Array(rows.length * size);
+  rows.forEach((r, i) => out.set(data.subarray(r * size, (r + 1) * size), i * size));
+  return floatTensor(out, [rows.length, ...dims.slice(1)]);
+}
+
 /** The dimensions of a tensor as numbers. */
 export function dimsOf(tensor: ort.Tensor): number[] {
   return tensor.dims.map(Number);

@@ -97,11 +97,16 @@ describe('bad input on /v1/realtime', () => {
 });
 
 describe('limits', () => {
-  it('refuses sessions beyond EARSHOT_MAX_SESSIONS with 503 and a JSON body', async () => {
+  it('refuses sessions beyond EARSHOT_MAX_SESSIONS with an error event and close 1013; plain HTTP gets 503 JSON', async () => {
     const small = await startTestServer({ EARSHOT_MAX_SESSIONS: '1' });
     try {
       const first = await TestSocket.open(small.wsUrl);
-      await expect(TestSocket.open(small.wsUrl)).rejects.toThrow(/503/);
+      const second = await TestSocket.open(small.wsUrl);
+      expect((await second.waitFor('error')).code).toBe('too_many_sessions');
+      await expect.poll(() => second.closed).toEqual({ code: 1013, reason: 'too_many_sessions' });
+      const plain = await fetch(`${small.server.url}/v1/realtime`);
+      expect(plain.status).toBe(503);
+      expect((await plain.json()).error.code).toBe('too_many_sessions');
       first.close();
       await new Promise((r) => setTimeout(r, 200));
       const again = await TestSocket.open(small.wsUrl);

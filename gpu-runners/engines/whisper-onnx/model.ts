@@ -1,0 +1,195 @@
+/**
+ * A Whisper model in the Optimum / transformers.js ONNX layout: `onnx/encoder_model.onnx` (log-mel → hidden
+ * states) and `onnx/decoder_model_merged.onnx`, whose `use_cache_branch` input picks between the first pass
+ * (computes cross-attention keys/values from the encoder states) and cached steps (reuses them, appends one token's
+ * self-attention keys/values). This module runs the two graphs and carries the KV cache; decoding policy lives in
+ * decoding.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, OnnxSession, type DeviceSpec, type Feeds, type Tensor } from '../../backend/onnx.ts';
+import { EarshotError } from '../../../shared/errors.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { ModelManifest } from '../../models/model-store.ts';
+
+/** The files an earshot Whisper model directory holds. */
+export const WHISPER_MANIFEST: ModelManifest = {
+  required: [
+    'config.json',
+    'generation_config.json',
+    'preprocessor_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'onnx/encoder_model.onnx',
+    'onnx/decoder_model_merged.onnx',
+  ],
+  // Models past protobuf's 2 GiB limit (large-v3 in fp32) keep their weights beside the graph.
+  optional: ['onnx/encoder_model.onnx_data', 'onnx/decoder_model_merged.onnx_data'],
+};
+
+export interface WhisperDims {
+  nMels: number;
+  dModel: number;
+  decoderLayers: number;
+  heads: number;
+  headDim: number;
+  vocabSize: number;
+  /** The decoder's context: prompt plus generated tokens never exceed it. */
+  maxTargetPositions: number;
+}
+
+export interface GenerationConfig {
+  suppressTokens: number[];
+  beginSuppressTokens: number[];
+  isMultilingual: boolean;
+}
+
+/** Per layer, keys and values; self-attention grows a step at a time, cross-attention is fixed after the first. */
+export interface KvCache {
+  self: Tensor[];
+  cross: Tensor[];
+  /** Tokens the self-attention cache holds. */
+  length: number;
+}
+
+/** Logits [rows, positions, vocab]. */
+export interface Logits {
+  data: Float32Array;
+  rows: number;
+  positions: number;
+  vocab: number;
+}
+
+/** The logits of one row at one position. */
+export function logitsAt(logits: Logits, row: number, position: number): Float32Array {
+  const start = (row * logits.positions + position) * logits.vocab;
+  return logits.data.subarray(start, start + logits.vocab);
+}
+
+/** Rows `rows` of a cache (beam reordering, finished rows dropped). */
+export function selectCache(cache: KvCache, rows: readonly number[]): KvCache {
+  return { self: cache.self.map((t) => gatherRows(t, rows)), cross: cache.cross.map((t) => gatherRows(t, rows)), length: cache.length };
+}
+
+export interface LoadOptions {
+  device: DeviceSpec;
+  logger: Logger;
+  threads?: number;
+}
+
+export class WhisperModel {
+  readonly dims: WhisperDims;
+  readonly generation: GenerationConfig;
+  readonly #encoder: OnnxSession;
+  readonly #decoder: OnnxSession;
+  readonly #selfOutputs: string[];
+
+  private constructor(dims: WhisperDims, generation: GenerationConfig, encoder: OnnxSession, decoder: OnnxSession) {
+    this.dims = dims;
+    this.generation = generation;
+    this.#encoder = encoder;
+    this.#decoder = decoder;
+    this.#selfOutputs = ['logits', ...this.#layerNames('present', 'decoder')];
+  }
+
+  static async load(dir: string, options: LoadOptions): Promise<WhisperModel> {
+    const json = (file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+    const config = json('config.json');
+    const gen = json('generation_config.json');
+    const pre = json('preprocessor_config.json');
+    const num = (v: unknown, name: string): number => {
+      if (typeof v !== 'number') throw new EarshotError('engine_unavailable', `${dir}: config has no numeric ${name}`);
+      return v;
+    };
+    const sessionOptions = { device: options.device, logger: options.logger, threads: options.threads, failureCode: 'stt_failed' as const };
+    const [encoder, decoder] = await Promise.all([
+      OnnxSession.create(join(dir, 'onnx/encoder_model.onnx'), sessionOptions),
+      OnnxSession.create(join(dir, 'onnx/decoder_model_merged.onnx'), sessionOptions),
+    ]);
+    const heads = num(config.decoder_attention_heads, 'decoder_attention_heads');
+    const dModel = num(config.d_model, 'd_model');
+    const dims: WhisperDims = {
+      nMels: num(pre.feature_size ?? config.num_mel_bins, 'feature_size'),
+      dModel,
+      decoderLayers: num(config.decoder_layers, 'decoder_layers'),
+      heads,
+      headDim: dModel / heads,
+      vocabSize: num(config.vocab_size, 'vocab_size'),
+      maxTargetPositions: num(config.max_target_positions ?? 448, 'max_target_positions'),
+    };
+    if (!decoder.inputNames.includes('use_cache_branch')) throw new EarshotError('engine_unavailable', `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`);
+    const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
+    const generation: GenerationConfig = {
+      suppressTokens: ids(gen.suppress_tokens),
+      beginSuppressTokens: ids(gen.begin_suppress_tokens),
+      isMultilingual: gen.is_multilingual !== false,
+    };
+    return new WhisperModel(dims, generation, encoder, decoder);
+  }
+
+  #layerNames(prefix: 'present' | 'past_key_values', kind: 'decoder' | 'encoder'): string[] {
+    return Array.from({ length: this.dims.decoderLayers }, (_, i) => [`${prefix}.${i}.${kind}.key`, `${prefix}.${i}.${kind}.value`]).flat();
+  }
+
+  /** One encoder call for the whole batch: features [nMels·3000] each → hidden states [rows, positions, dModel]. */
+  async encode(features: readonly Float32Array[]): Promise<Tensor> {
+    const frameCount = (features[0]?.length ?? 0) / this.dims.nMels;
+    const input = new Float32Array(features.length * this.dims.nMels * frameCount);
+    features.forEach((f, i) => input.set(f, i * f.length));
+    const out = await this.#encoder.run({ input_features: floatTensor(input, [features.length, this.dims.nMels, frameCount]) });
+    const hidden = out.last_hidden_state;
+    if (!hidden) throw new EarshotError('stt_failed', 'encoder returned no last_hidden_state');
+    return hidden;
+  }
+
+  /**
+   * The first decoder pass over each row's prompt (all rows the same length): computes the cross-attention cache
+   * from the encoder states and returns logits for every prompt position.
+   */
+  async prefill(tokens: readonly (readonly number[])[], encoderStates: Tensor): Promise<{ logits: Logits; cache: KvCache }> {
+    const rows = tokens.length;
+    const empty = floatTensor(new Float32Array(0), [rows, this.dims.heads, 0, this.dims.headDim]);
+    const feeds: Feeds = { input_ids: this.#ids(tokens), encoder_hidden_states: encoderStates, use_cache_branch: boolTensor([false], [1]) };
+    for (const name of [...this.#layerNames('past_key_values', 'decoder'), ...this.#layerNames('past_key_values', 'encoder')]) feeds[name] = empty;
+    const out = await this.#decoder.run(feeds, [...this.#selfOutputs, ...this.#layerNames('present', 'encoder')]);
+    const cache: KvCache = {
+      self: this.#layerNames('present', 'decoder').map((n) => out[n]!),
+      cross: this.#layerNames('present', 'encoder').map((n) => out[n]!),
+      length: tokens[0]?.length ?? 0,
+    };
+    return { logits: this.#logits(out.logits), cache };
+  }
+
+  /** One cached step: one new token per row. */
+  async step(tokens: readonly number[], cache: KvCache): Promise<{ logits: Logits; cache: KvCache }> {
+    const rows = tokens.length;
+    // The cached branch never reads encoder_hidden_states (cross-attention comes from the cache), but the merged
+    // graph still declares it: a one-position placeholder avoids copying the real states every step.
+    const feeds: Feeds = {
+      input_ids: this.#ids(tokens.map((t) => [t])),
+      encoder_hidden_states: floatTensor(new Float32Array(rows * this.dims.dModel), [rows, 1, this.dims.dModel]),
+      use_cache_branch: boolTensor([true], [1]),
+    };
+    this.#layerNames('past_key_values', 'decoder').forEach((n, i) => (feeds[n] = cache.self[i]!));
+    this.#layerNames('past_key_values', 'encoder').forEach((n, i) => (feeds[n] = cache.cross[i]!));
+    const out = await this.#decoder.run(feeds, this.#selfOutputs);
+    const self = this.#layerNames('present', 'decoder').map((n) => out[n]!);
+    return { logits: this.#logits(out.logits), cache: { self, cross: cache.cross, length: cache.length + 1 } };
+  }
+
+  #ids(tokens: readonly (readonly number[])[]): Tensor {
+    const width = tokens[0]?.length ?? 0;
+    if (tokens.some((t) => t.length !== width)) throw new EarshotError('internal', 'decoder rows must have equal lengths');
+    return int64Tensor(tokens.flat(), [tokens.length, width]);
+  }
+
+  #logits(tensor: Tensor | undefined): Logits {
+    const data = floatData(tensor, 'logits');
+    const [rows = 0, positions = 0, vocab = 0] = dimsOf(tensor!);
+    return { data, rows, positions, vocab };
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.#encoder.release(), this.#decoder.release()]);
+  }
+}
