@@ -65,6 +65,8 @@ export const ErrorEvent = z.object({
   code: errorCode,
   message: z.string(),
   seq: z.number().int().positive().optional(),
+  /** With `seq`: the translation that failed. */
+  lang: z.string().optional(),
 });
 export const DoneEvent = z.object({ type: z.literal('done') });
 

@@ -51,7 +51,7 @@ export class CaptionSequencer {
         return this.#settleTranslation(result.seq, result.lang, event);
       }
       case 'error': {
-        const event: ServerEvent = { type: 'error', code: result.code, message: result.message, ...(result.seq ? { seq: result.seq } : {}) };
+        const event: ServerEvent = { type: 'error', code: result.code, message: result.message, ...(result.seq ? { seq: result.seq } : {}), ...(result.lang ? { lang: result.lang } : {}) };
         if (result.seq === undefined) return [event];
         if (result.lang !== undefined) return this.#settleTranslation(result.seq, result.lang, event);
         if (result.seq < this.#next) return [];
