@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Long suites have their own commands: npm run test:chaos, npm run test:soak.
+    exclude: ['test/chaos/**', 'test/soak/**', 'node_modules/**'],
     // Native engines (koffi, child processes) are safest in separate processes.
     pool: 'forks',
     testTimeout: 30_000,

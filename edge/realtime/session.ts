@@ -15,6 +15,7 @@ import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
 import type { ResultLog, SessionMeta, SessionStore, SttQueue } from '../../shared/queue/ports.ts';
 import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
+import { SessionTelemetry, type SessionObserver } from './session-telemetry.ts';
 
 export const PIPELINE_SAMPLE_RATE = 16000;
 
@@ -31,7 +32,8 @@ export interface Capabilities {
 }
 
 export interface SessionDeps {
-  sttQueue: SttQueue;
+  /** Only `add`: a Workers relay's origin link can queue jobs but not run them. */
+  sttQueue: Pick<SttQueue, 'add'>;
   results: ResultLog;
   store: SessionStore;
   createVad: () => SpeechDetector & { close(): void };
@@ -41,6 +43,8 @@ export interface SessionDeps {
   /** Backpressure: true while the STT queue is so deep that partials should be skipped. */
   shedPartials: () => boolean;
   logger: Logger;
+  /** Latency metrics; tracing needs no wiring (see session-telemetry.ts). */
+  observer?: SessionObserver;
   now?: () => number;
 }
 
@@ -69,13 +73,17 @@ export class RealtimeSession {
   #lastPartialAt = -Infinity;
   #unsubscribe: (() => void) | undefined;
   #reportedLateAudio = false;
+  /** Resumed after the speaker had stopped: replayed audio and a repeated `stop` are expected, not errors. */
+  #resumedStopped = false;
   #partialsShed = 0;
+  readonly #telemetry: SessionTelemetry;
 
   constructor(id: string, deps: SessionDeps, transport: SessionTransport) {
     this.id = id;
     this.#deps = deps;
     this.#transport = transport;
     this.#log = deps.logger.child({ session: id });
+    this.#telemetry = new SessionTelemetry(deps.observer, deps.now ?? Date.now);
   }
 
   get state(): State {
@@ -118,6 +126,7 @@ export class RealtimeSession {
       return;
     }
     if (this.#state !== 'streaming') {
+      if (this.#resumedStopped) return;
       // Frames already in flight when the session stopped: say so once, not once per frame.
       if (!this.#reportedLateAudio) this.#error('already_stopped', 'audio after the session stopped is ignored');
       this.#reportedLateAudio = true;
@@ -135,6 +144,7 @@ export class RealtimeSession {
   onClose(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#telemetry.ended('closed');
     this.#release();
   }
 
@@ -163,6 +173,8 @@ export class RealtimeSession {
     if (this.#state !== 'starting') return; // the socket closed meanwhile
     // A session resumed after its speaker stopped is only owed its remaining captions.
     this.#state = meta.stopped ? 'stopping' : 'streaming';
+    this.#resumedStopped = meta.stopped;
+    this.#telemetry.started(this.id, { language: this.#language, targets: this.#targets, resumed: Boolean(start.session) });
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#transport.send({
       type: 'ready',
@@ -201,7 +213,10 @@ export class RealtimeSession {
 
   #onStop(): void {
     if (this.#state === 'awaiting_start' || this.#state === 'starting') throw new EarshotError('not_started', 'nothing to stop: send "start" first');
-    if (this.#state !== 'streaming') throw new EarshotError('already_stopped', 'the session is already stopping');
+    if (this.#state !== 'streaming') {
+      if (this.#resumedStopped) return;
+      throw new EarshotError('already_stopped', 'the session is already stopping');
+    }
     this.#finishAudio();
   }
 
@@ -247,20 +262,19 @@ export class RealtimeSession {
       const kind = event.type === 'snapshot' ? 'partial' : 'final';
       const start = event.startSample / PIPELINE_SAMPLE_RATE;
       const end = (event.type === 'utterance' ? event.endSample : event.startSample + event.pcm.length) / PIPELINE_SAMPLE_RATE;
-      const added = this.#deps.sttQueue.add({
-        id: sttJobId(this.id, event.segment, kind),
-        session: this.id,
-        segment: event.segment,
-        kind,
-        pcm: event.pcm,
-        language: this.#language,
-        start,
-        end,
-        targets: this.#targets,
-        enqueuedAt: now,
-      });
+      const id = sttJobId(this.id, event.segment, kind);
+      const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind });
+      const added = this.#deps.sttQueue
+        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent })
+        .then(
+          () => traced.settled(),
+          (err: unknown) => {
+            traced.settled(err);
+            throw err;
+          },
+        );
       if (kind === 'partial') {
-        added.catch((err: unknown) => this.#log.debug({ err }, 'partial not queued'));
+        added.catch((err: unknown) => this.#log.debug({ err, job: id }, 'partial not queued'));
         continue;
       }
       this.#segments = event.segment;
@@ -268,7 +282,7 @@ export class RealtimeSession {
       added
         .then(() => this.#deps.store.update(this.id, { segments: segment, audioEnd: end }))
         .catch((err: unknown) => {
-          this.#log.error({ err, segment }, 'enqueue failed');
+          this.#log.error({ err, segment, job: id }, 'enqueue failed');
           // Never a silent gap: the client hears which stretch of audio was lost.
           this.#onResult({ type: 'error', code: 'queue_unavailable', message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`, seq: segment });
         });
@@ -277,7 +291,11 @@ export class RealtimeSession {
 
   #onResult(result: SessionResult): void {
     if (this.#state === 'closed' || this.#state === 'done') return;
-    for (const event of this.#sequencer.accept(result)) this.#transport.send(event);
+    this.#telemetry.arrived(result);
+    for (const event of this.#sequencer.accept(result)) {
+      this.#transport.send(event);
+      this.#telemetry.delivered(event);
+    }
     this.#maybeDone();
   }
 
@@ -286,6 +304,7 @@ export class RealtimeSession {
     this.#state = 'done';
     this.#transport.send({ type: 'done' });
     this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed }, 'session done');
+    this.#telemetry.ended('done');
     this.#release();
     this.#transport.close(1000, 'done');
   }

@@ -33,6 +33,12 @@ export class Cluster {
     return this.#start(`${role}-runner`, ['runner', '--role', role], env);
   }
 
+  /** Starts a dead process again with the same role and port (clients keep their URL lists). */
+  restart(handle: ProcessHandle): Promise<ProcessHandle> {
+    const args = handle.name === 'edge' ? ['edge'] : ['runner', '--role', handle.name.replace('-runner', '')];
+    return this.#start(handle.name, args, {}, handle.port);
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill9()));
     // Processes that died on their own are the interesting ones when a test fails.
@@ -43,8 +49,8 @@ export class Cluster {
     }
   }
 
-  async #start(name: string, args: string[], env: Record<string, string>): Promise<ProcessHandle> {
-    const port = await freePort();
+  async #start(name: string, args: string[], env: Record<string, string>, fixedPort?: number): Promise<ProcessHandle> {
+    const port = fixedPort ?? (await freePort());
     const child = spawn(process.execPath, ['bin/earshot.mjs', ...args, '--port', String(port), '--redis', this.#redisUrl, '--redis-prefix', this.prefix], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...this.#env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+/** Long suites kept out of `npm test`: `npm run test:chaos`. */
+export default defineConfig({
+  test: {
+    include: ['test/chaos/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+  },
+});
