@@ -10,8 +10,18 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const SETTINGS = {
   host: { env: 'HOST', flag: 'host', schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the edge listens on' },
   port: { env: 'PORT', flag: 'port', schema: int(0, 65535), default: 8080, doc: 'Port the edge listens on (0 picks a free one)' },
-  stt: { env: 'EARSHOT_STT', flag: 'stt', schema: z.enum(['sphinx']), default: 'sphinx', doc: 'Speech-to-text engine' },
-  mt: { env: 'EARSHOT_MT', flag: 'mt', schema: z.enum(['apertium', 'none']), default: 'apertium', doc: 'Translation engine (`none` disables translation)' },
+  stt: { env: 'EARSHOT_STT', flag: 'stt', schema: z.enum(['sphinx', 'whisper-onnx']), default: 'sphinx', doc: 'Speech-to-text engine' },
+  sttModel: { env: 'EARSHOT_STT_MODEL', flag: 'model', schema: z.string().min(1), default: 'onnx-community/whisper-base', doc: 'Model of `whisper-onnx`: a directory or a model name (Whisper in the transformers.js ONNX layout)' },
+  device: { env: 'EARSHOT_DEVICE', flag: 'device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `whisper-onnx`: `cpu` or `cuda:N` (the log names the execution provider)' },
+  sttBeam: { env: 'EARSHOT_STT_BEAM', flag: 'stt-beam', schema: int(1, 16), default: 1, doc: 'Beam width of `whisper-onnx` (1 = greedy, the fastest)' },
+  sttTask: { env: 'EARSHOT_STT_TASK', flag: 'stt-task', schema: z.enum(['transcribe', 'translate']), default: 'transcribe', doc: '`whisper-onnx` task: `translate` writes English whatever the language spoken' },
+  modelDir: { env: 'EARSHOT_MODEL_DIR', flag: 'model-dir', schema: z.string(), default: '', doc: 'Where models are kept and downloaded to (`<dir>/<name>`); empty means `~/.cache/earshot/models`' },
+  modelS3: { env: 'EARSHOT_MODEL_S3', flag: 'model-s3', schema: z.union([z.literal(''), z.string().regex(/^s3:\/\/[^/]+/, 'an s3://bucket/prefix URL')]), default: '', doc: 'S3 bucket holding models as `<prefix>/<name>/…` (endpoint from `AWS_ENDPOINT_URL_S3`, credentials from the AWS chain)' },
+  modelHub: { env: 'EARSHOT_MODEL_HUB', flag: 'model-hub', schema: z.union([z.literal(''), z.url()]), default: 'https://huggingface.co', doc: 'Hub models are downloaded from when not found locally; empty = offline' },
+  mt: { env: 'EARSHOT_MT', flag: 'mt', schema: z.enum(['apertium', 'nllb-onnx', 'none']), default: 'apertium', doc: 'Translation engine (`none` disables translation)' },
+  mtModel: { env: 'EARSHOT_MT_MODEL', flag: 'mt-model', schema: z.string().min(1), default: 'Xenova/nllb-200-distilled-600M', doc: 'Model of `nllb-onnx`: a directory or a model name (NLLB-200 or M2M100 in the transformers.js ONNX layout)' },
+  mtDevice: { env: 'EARSHOT_MT_DEVICE', flag: 'mt-device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `nllb-onnx`: `cpu` or `cuda:N`' },
+  mtBeams: { env: 'EARSHOT_MT_BEAMS', flag: 'mt-beams', schema: int(1, 16), default: 1, doc: 'Beam width of `nllb-onnx` (1 = greedy, the fastest)' },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', doc: 'Log level (JSON logs on stderr)' },
   maxFrameBytes: { env: 'EARSHOT_MAX_FRAME_BYTES', flag: 'max-frame-bytes', schema: int(320, 64 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest audio frame accepted; larger frames get a `frame_too_large` error' },
   maxSessionSeconds: { env: 'EARSHOT_MAX_SESSION_SECONDS', flag: 'max-session-seconds', schema: int(1, 7 * 24 * 3600), default: 4 * 3600, doc: 'Longest session (audio seconds); then `session_too_long` and the session ends' },
@@ -23,6 +33,7 @@ export const SETTINGS = {
   partialIntervalMs: { env: 'EARSHOT_PARTIAL_INTERVAL_MS', flag: 'partial-interval-ms', schema: int(0, 60000), default: 700, doc: 'Shortest time between partial snapshots of an open utterance (0 = no partials)' },
   sttBatchSize: { env: 'EARSHOT_STT_BATCH', flag: 'stt-batch', schema: int(1, 256), default: 8, doc: 'Most STT jobs a runner takes at once' },
   sttMaxAttempts: { env: 'EARSHOT_STT_ATTEMPTS', flag: 'stt-attempts', schema: int(1, 10), default: 3, doc: 'Attempts per job before its segment is reported as failed' },
+  sttMaxWaitMs: { env: 'EARSHOT_STT_MAX_WAIT_MS', flag: 'stt-max-wait-ms', schema: int(0, 10_000), default: 0, doc: 'After the first STT job arrives, how long a runner waits for more to batch together (0 = take what is queued)' },
   redis: { env: 'REDIS_URL', flag: 'redis', schema: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')]), default: '', doc: 'Redis URL; empty runs the in-process queue (embedded default)' },
   redisPrefix: { env: 'EARSHOT_REDIS_PREFIX', flag: 'redis-prefix', schema: z.string().regex(/^[\w.-]+$/), default: 'earshot', doc: 'Prefix of every Redis key (separates deployments)' },
   jobLockMs: { env: 'EARSHOT_JOB_LOCK_MS', flag: 'job-lock-ms', schema: int(500, 600_000), default: 30_000, doc: "How long a runner's job lock lasts without renewal: the redelivery delay when a runner dies" },
@@ -30,7 +41,32 @@ export const SETTINGS = {
   maxQueueDepth: { env: 'EARSHOT_MAX_QUEUE_DEPTH', flag: 'max-queue-depth', schema: int(1, 1_000_000), default: 200, doc: 'STT backlog bound: past half of it partials are skipped; past it new sessions are refused (503)' },
   drainMs: { env: 'EARSHOT_DRAIN_MS', flag: 'drain-ms', schema: int(0, 3_600_000), default: 30_000, doc: 'On SIGTERM, how long an edge lets open sessions finish' },
   faultSttFail: { env: 'EARSHOT_FAULT_STT_FAIL', flag: 'fault-stt-fail', schema: z.string(), default: '', doc: 'Fault injection for tests and drills: STT jobs whose id matches this regex fail' },
+  startTimeoutMs: { env: 'EARSHOT_START_TIMEOUT_MS', flag: 'start-timeout-ms', schema: int(100, 600_000), default: 10_000, doc: 'A connection that sends no `start` this long is closed (`start_timeout`)' },
+  idleTimeoutMs: { env: 'EARSHOT_IDLE_TIMEOUT_MS', flag: 'idle-timeout-ms', schema: int(100, 3_600_000), default: 60_000, doc: 'A session that sends no audio this long is closed (`idle_timeout`; it can be resumed)' },
+  maxAudioRate: { env: 'EARSHOT_MAX_AUDIO_RATE', flag: 'max-audio-rate', schema: z.coerce.number().min(1).max(1000), default: 10, doc: 'Sustained audio rate per session, in multiples of real time (`rate_limited` beyond it)' },
+  audioBurstSeconds: { env: 'EARSHOT_AUDIO_BURST_SECONDS', flag: 'audio-burst-seconds', schema: int(1, 86_400), default: 120, doc: 'Audio seconds a session may send ahead of that rate' },
+  maxFramesPerSecond: { env: 'EARSHOT_MAX_FRAMES_PER_SECOND', flag: 'max-frames-per-second', schema: int(1, 100_000), default: 500, doc: 'Sustained audio frames per second per session (twice that as a burst)' },
+  maxSendBufferBytes: { env: 'EARSHOT_MAX_SEND_BUFFER_BYTES', flag: 'max-send-buffer-bytes', schema: int(1024, 1 << 30), default: 4 * 1024 * 1024, doc: 'Bytes queued to a client that does not read before it is disconnected (`slow_consumer`)' },
+  maxHeaderBytes: { env: 'EARSHOT_MAX_HEADER_BYTES', flag: 'max-header-bytes', schema: int(1024, 1 << 20), default: 16 * 1024, doc: 'Largest HTTP request header block (431 beyond it)' },
   sphinxDecoders: { env: 'EARSHOT_SPHINX_DECODERS', flag: 'sphinx-decoders', schema: int(1, 64), default: 2, doc: 'Parallel pocketsphinx decoders per runner' },
+  originSecret: { env: 'EARSHOT_ORIGIN_SECRET', flag: 'origin-secret', schema: z.union([z.literal(''), z.string().min(32, 'at least 32 characters')]), default: '', secret: true, doc: 'Shared secret of the origin role (`WS /v1/origin/:session`), through which Workers session relays reach this edge; empty refuses them' },
+  otel: { env: 'EARSHOT_OTEL', flag: 'otel', schema: z.enum(['off', 'console', 'otlp']), default: 'off', doc: 'OpenTelemetry traces: `console` (spans printed on stdout) or `otlp` (OTLP/HTTP JSON to `OTEL_EXPORTER_OTLP_ENDPOINT`, default `http://localhost:4318`)' },
+  auth: { env: 'EARSHOT_AUTH', flag: 'auth', schema: z.enum(['auto', 'on', 'off']), default: 'auto', doc: 'API key and token auth; `auto` is on whenever `HOST` is not a loopback address' },
+  apiKeysFile: { env: 'EARSHOT_API_KEYS_FILE', flag: 'api-keys-file', schema: z.string(), default: '', doc: 'File of hashed API keys (`earshot key` makes them): a JSON array, or one JSON object per line' },
+  apiKeys: { env: 'EARSHOT_API_KEYS', flag: 'api-keys', schema: z.string(), default: '', secret: true, doc: 'Hashed API keys as a JSON array, in addition to the file' },
+  jwtSecret: { env: 'EARSHOT_JWT_SECRET', flag: 'jwt-secret', schema: z.union([z.literal(''), z.string().min(32, 'at least 32 characters')]), default: '', secret: true, doc: 'HS256 secret for signed tokens, shared by every edge of a deployment; empty: a random one per process' },
+  tokenMaxTtlSeconds: { env: 'EARSHOT_TOKEN_MAX_TTL_SECONDS', flag: 'token-max-ttl-seconds', schema: int(10, 7 * 24 * 3600), default: 3600, doc: 'Longest lifetime of a token from `POST /v1/tokens`' },
+  keyMaxSessions: { env: 'EARSHOT_KEY_MAX_SESSIONS', flag: 'key-max-sessions', schema: int(1, 100000), default: 8, doc: 'Concurrent realtime sessions per API key, for keys that set no `max_sessions`' },
+  keyRpm: { env: 'EARSHOT_KEY_RPM', flag: 'key-rpm', schema: int(1, 1_000_000), default: 120, doc: 'Requests per minute per API key, for keys that set no `requests_per_minute`' },
+  maxUploadBytes: { env: 'EARSHOT_MAX_UPLOAD_BYTES', flag: 'max-upload-bytes', schema: int(1024, 2 * 1024 ** 3), default: 25 * 1024 * 1024, doc: 'Largest request body of the batch API (`file_too_large` beyond)' },
+  ffmpeg: { env: 'EARSHOT_FFMPEG', flag: 'ffmpeg', schema: z.string().min(1), default: 'ffmpeg', doc: 'ffmpeg binary that decodes mp3, ogg, opus, webm, m4a and flac uploads (WAV needs none)' },
+  blobDir: { env: 'EARSHOT_BLOB_DIR', flag: 'blob-dir', schema: z.string().min(1), default: '.earshot/blobs', doc: 'Directory of uploaded audio and batch results when no S3 bucket is set' },
+  s3Bucket: { env: 'EARSHOT_S3_BUCKET', flag: 's3-bucket', schema: z.string(), default: '', doc: 'S3 bucket for uploaded audio and batch results instead of the directory (credentials from the AWS chain)' },
+  s3Endpoint: { env: 'EARSHOT_S3_ENDPOINT', flag: 's3-endpoint', schema: z.union([z.literal(''), z.url()]), default: '', doc: 'S3 endpoint URL for S3-compatible stores (MinIO, R2); empty is AWS' },
+  s3Region: { env: 'EARSHOT_S3_REGION', flag: 's3-region', schema: z.string().min(1), default: 'us-east-1', doc: 'S3 region' },
+  s3ForcePathStyle: { env: 'EARSHOT_S3_FORCE_PATH_STYLE', flag: 's3-force-path-style', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), default: 'false', doc: 'Path-style S3 URLs (`endpoint/bucket/key`), which most S3-compatible stores need' },
+  batchConcurrency: { env: 'EARSHOT_BATCH_CONCURRENCY', flag: 'batch-concurrency', schema: int(1, 256), default: 2, doc: 'Async batch jobs (`?async=true`) an edge works on at once' },
+  batchRetentionSeconds: { env: 'EARSHOT_BATCH_RETENTION_SECONDS', flag: 'batch-retention-seconds', schema: int(60, 365 * 24 * 3600), default: 24 * 3600, doc: 'How long an async job and its result can be read after it finishes' },
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -53,6 +89,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     out[key] = parsed.data;
   }
   return Object.freeze(out) as Config;
+}
+
+/** The configuration as it is logged at start: secrets and Redis credentials masked. */
+export function maskedConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config, redis: config.redis.replace(/\/\/[^@/]*@/, '//***@') };
+  for (const [key, setting] of Object.entries(SETTINGS)) if ('secret' in setting && out[key]) out[key] = '***';
+  return out;
 }
 
 /** Flags this module knows, for parseArgs. */

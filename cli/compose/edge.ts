@@ -9,7 +9,10 @@ import type { Drivers } from '../../shared/queue/drivers.ts';
 import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
 import { loadFvad, WebRtcVad, type VadAggressiveness } from '../../shared/vad/webrtc-vad.ts';
 import { createEdgeApp } from '../../edge/app.ts';
+import { createAuth } from './auth.ts';
+import { composeBatch } from './batch.ts';
 import { serveNode, type NodeServer } from '../../edge/adapters/node/serve.ts';
+import { nodeWebAssets } from '../../edge/adapters/node/web-assets.ts';
 import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
 import type { Capabilities } from '../../edge/realtime/session.ts';
 import type { ComponentState } from '../../edge/routes/health.ts';
@@ -75,12 +78,26 @@ export async function startEdge(options: {
   const poller = setInterval(() => void refresh(), 250);
   poller.unref();
   const capabilities = options.capabilities ?? capabilitiesFromRunners(() => liveRunners);
+  // Realtime sessions and batch files are cut into utterances the same way.
+  const createVad = () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 });
+  const segmenter = {
+    silenceMs: config.vadSilenceMs,
+    maxUtteranceMs: config.vadMaxUtteranceMs,
+    preRollMs: config.vadPreRollMs,
+    minSpeechMs: 200,
+    partialIntervalMs: config.partialIntervalMs,
+  };
+  const auth = createAuth(config, logger);
+  const batch = await composeBatch(config, logger, drivers, { sttQueue: drivers.sttQueue, results: drivers.results, createVad, segmenter, capabilities });
 
   const server = await serveNode(
     (upgradeWebSocket) =>
       createEdgeApp({
         upgradeWebSocket,
         registry: registry_,
+        webAssets: nodeWebAssets(),
+        auth: auth.auth,
+        batch: batch.routeDeps,
         admission: () => {
           if (draining) return { code: 'shutting_down', message: 'this edge is draining; connect to another' };
           if (sttDepth > config.maxQueueDepth) return { code: 'overloaded', message: `the STT backlog (${sttDepth} jobs) exceeds ${config.maxQueueDepth}; try again shortly` };
@@ -90,23 +107,27 @@ export async function startEdge(options: {
           sttQueue: drivers.sttQueue,
           results: drivers.results,
           store: drivers.store,
-          createVad: () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 }),
+          createVad,
           capabilities,
           limits: { maxFrameBytes: config.maxFrameBytes, maxSessionSeconds: config.maxSessionSeconds },
-          segmenter: {
-            silenceMs: config.vadSilenceMs,
-            maxUtteranceMs: config.vadMaxUtteranceMs,
-            preRollMs: config.vadPreRollMs,
-            minSpeechMs: 200,
-            partialIntervalMs: config.partialIntervalMs,
+          clientLimits: {
+            maxAudioRate: config.maxAudioRate,
+            audioBurstSeconds: config.audioBurstSeconds,
+            maxFramesPerSecond: config.maxFramesPerSecond,
+            maxSendBufferBytes: config.maxSendBufferBytes,
           },
+          startTimeoutMs: config.startTimeoutMs,
+          idleTimeoutMs: config.idleTimeoutMs,
+          segmenter,
           shedPartials: () => {
             const shed = sttDepth > config.maxQueueDepth / 2;
             if (shed) metrics.partialsShed.inc();
             return shed;
           },
           logger,
+          observer: { finalLatency: (seconds) => metrics.finalLatency.observe(seconds) },
         },
+        origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
         metrics: async () => {
           let length = 0;
           for (const session of registry_.values()) length += await drivers.results.length(session.id).catch(() => 0);
@@ -132,7 +153,7 @@ export async function startEdge(options: {
           };
         },
       }),
-    { host: config.host, port: config.port, maxPayload: Math.max(config.maxFrameBytes * 4, 4 * 1024 * 1024) },
+    { host: config.host, port: config.port, maxPayload: Math.max(config.maxFrameBytes * 4, 4 * 1024 * 1024), maxHeaderBytes: config.maxHeaderBytes },
   );
   logger.info({ url: server.url, queue: drivers.kind }, 'edge listening');
 
@@ -145,6 +166,8 @@ export async function startEdge(options: {
       if (registry_.size > 0) logger.warn({ sessions: registry_.size }, 'drain time over; closing open sessions (clients can resume elsewhere)');
       clearInterval(poller);
       await server.close();
+      await batch.close();
+      await auth.close();
     },
   };
 }

@@ -15,6 +15,7 @@ import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
 import type { ResultLog, SessionMeta, SessionStore, SttQueue } from '../../shared/queue/ports.ts';
 import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
+import { ClientLimits, type ClientLimitOptions, type LimitBreach } from './client-limits.ts';
 import { SessionTelemetry, type SessionObserver } from './session-telemetry.ts';
 
 export const PIPELINE_SAMPLE_RATE = 16000;
@@ -40,6 +41,11 @@ export interface SessionDeps {
   capabilities: Capabilities;
   limits: SessionLimits;
   segmenter: Omit<SegmenterOptions, 'sampleRate' | 'frameMs'>;
+  clientLimits: ClientLimitOptions;
+  /** A connection that sends no `start` this long after opening is closed. */
+  startTimeoutMs: number;
+  /** A streaming session that sends no audio this long is closed (it can be resumed). */
+  idleTimeoutMs: number;
   /** Backpressure: true while the STT queue is so deep that partials should be skipped. */
   shedPartials: () => boolean;
   logger: Logger;
@@ -51,6 +57,8 @@ export interface SessionDeps {
 export interface SessionTransport {
   send(event: ServerEvent): void;
   close(code: number, reason: string): void;
+  /** Bytes queued on the socket, not yet sent. */
+  bufferedAmount(): number;
 }
 
 type State = 'awaiting_start' | 'starting' | 'streaming' | 'stopping' | 'done' | 'closed';
@@ -67,6 +75,7 @@ export class RealtimeSession {
   #vad: (SpeechDetector & { close(): void }) | undefined;
   #segmenter: UtteranceSegmenter | undefined;
   #resampler: StreamingResampler | undefined;
+  #sampleRate = PIPELINE_SAMPLE_RATE;
   /** Frames that arrived while `start` was being checked against the store. */
   #early: Uint8Array[] = [];
   #segments = 0;
@@ -78,12 +87,40 @@ export class RealtimeSession {
   #partialsShed = 0;
   readonly #telemetry: SessionTelemetry;
 
+  readonly #limits: ClientLimits;
+  readonly #openedAt: number;
+  #lastAudioAt: number;
+
   constructor(id: string, deps: SessionDeps, transport: SessionTransport) {
     this.id = id;
     this.#deps = deps;
     this.#transport = transport;
     this.#log = deps.logger.child({ session: id });
     this.#telemetry = new SessionTelemetry(deps.observer, deps.now ?? Date.now);
+    this.#openedAt = this.#now();
+    this.#lastAudioAt = this.#openedAt;
+    this.#limits = new ClientLimits(deps.clientLimits, this.#openedAt);
+  }
+
+  /** Called periodically by the route: closes connections that never start or stop sending audio. */
+  tick(): void {
+    const now = this.#now();
+    if (this.#state === 'awaiting_start' && now - this.#openedAt > this.#deps.startTimeoutMs) {
+      this.#breach({ code: 'start_timeout', message: `no "start" within ${this.#deps.startTimeoutMs} ms` });
+    } else if (this.#state === 'streaming' && now - this.#lastAudioAt > this.#deps.idleTimeoutMs) {
+      this.#breach({ code: 'idle_timeout', message: `no audio for ${this.#deps.idleTimeoutMs} ms; resume the session to continue` });
+    }
+  }
+
+  #now(): number {
+    return (this.#deps.now ?? Date.now)();
+  }
+
+  /** A client that broke a limit gets the reason as an error event, then a policy-violation close. */
+  #breach(breach: LimitBreach): void {
+    this.#error(breach.code, breach.message);
+    this.#transport.close(1008, breach.code);
+    this.onClose();
   }
 
   get state(): State {
@@ -132,6 +169,10 @@ export class RealtimeSession {
       this.#reportedLateAudio = true;
       return;
     }
+    const now = this.#now();
+    this.#lastAudioAt = now;
+    const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
+    if (breach) return this.#breach(breach);
     try {
       this.#feed(toInt16(bytes));
     } catch (err) {
@@ -163,6 +204,7 @@ export class RealtimeSession {
       this.#vad = this.#deps.createVad();
       const origin = { segments: meta.segments, sample: Math.round(meta.audioEnd * PIPELINE_SAMPLE_RATE) };
       this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 }, origin);
+      this.#sampleRate = start.sample_rate;
       if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
       this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0);
     } catch (err) {
@@ -175,7 +217,6 @@ export class RealtimeSession {
     this.#state = meta.stopped ? 'stopping' : 'streaming';
     this.#resumedStopped = meta.stopped;
     this.#telemetry.started(this.id, { language: this.#language, targets: this.#targets, resumed: Boolean(start.session) });
-    this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#transport.send({
       type: 'ready',
       session: this.id,
@@ -183,6 +224,8 @@ export class RealtimeSession {
       targets: this.#targets,
       ...(start.session ? { resume_from: this.#segmenter!.position / PIPELINE_SAMPLE_RATE } : {}),
     });
+    // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
+    this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
     for (const frame of this.#early.splice(0)) this.onBinary(frame);
   }

@@ -34,6 +34,7 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
     },
     deps.upgradeWebSocket(() => {
       let session: RealtimeSession | undefined;
+      let ticker: ReturnType<typeof setInterval> | undefined;
       return {
         onOpen(_event, ws) {
           // Refusals travel over the socket (an error event, then a close with the reason): browsers cannot read
@@ -49,8 +50,10 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
               if (ws.readyState === 1) ws.send(JSON.stringify(event));
             },
             close: (code, reason) => ws.close(code, reason),
+            bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
           });
           deps.registry.add(session);
+          ticker = setInterval(() => session?.tick(), 1000);
         },
         onMessage(event) {
           if (!session) return;
@@ -60,6 +63,7 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
           else if (ArrayBuffer.isView(data)) session.onBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         },
         onClose() {
+          clearInterval(ticker);
           if (!session) return;
           session.onClose();
           deps.registry.remove(session);

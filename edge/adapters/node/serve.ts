@@ -16,13 +16,13 @@ export interface NodeServer {
  * session enforces the (smaller) configured frame limit itself so an oversized frame gets an error event
  * instead of a dropped connection.
  */
-export async function serveNode(build: (upgradeWebSocket: UpgradeWebSocket) => Hono, options: { host: string; port: number; maxPayload: number }): Promise<NodeServer> {
+export async function serveNode(build: (upgradeWebSocket: UpgradeWebSocket) => Hono, options: { host: string; port: number; maxPayload: number; maxHeaderBytes?: number }): Promise<NodeServer> {
   let app: Hono | undefined;
   const nodeWs = createNodeWebSocket({ app: new Proxy({} as Hono, { get: (_t, key) => Reflect.get(app!, key, app) }) });
   app = build(nodeWs.upgradeWebSocket as UpgradeWebSocket);
   (nodeWs.wss.options as { maxPayload: number }).maxPayload = options.maxPayload;
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app!.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+    const s = serve({ fetch: app!.fetch, hostname: options.host, port: options.port, serverOptions: { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 } }, () => resolve(s));
   });
   nodeWs.injectWebSocket(server as Parameters<typeof nodeWs.injectWebSocket>[0]);
   const { port } = server.address() as AddressInfo;
