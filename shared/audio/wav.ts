@@ -81,8 +81,9 @@ function sampleReader(view: DataView, fmt: Fmt): (offset: number) => number {
     throw new WavFormatError(`unsupported PCM bit depth ${bits} (8, 16, 24 and 32 are supported)`);
   }
   if (format === FORMAT_FLOAT) {
-    if (bits === 32) return (o) => view.getFloat32(o, true);
-    if (bits === 64) return (o) => view.getFloat64(o, true);
+    // NaN and infinities in float files would poison every filter downstream: treat them as silence.
+    if (bits === 32) return (o) => finiteOrZero(view.getFloat32(o, true));
+    if (bits === 64) return (o) => finiteOrZero(view.getFloat64(o, true));
     throw new WavFormatError(`unsupported float bit depth ${bits} (32 and 64 are supported)`);
   }
   throw new WavFormatError(
@@ -173,4 +174,8 @@ export function encodeWav(pcm16: Int16Array, sampleRate: number): Uint8Array {
   view.setUint32(40, dataBytes, true);
   for (let i = 0; i < pcm16.length; i++) view.setInt16(44 + i * 2, pcm16[i]!, true);
   return out;
+}
+
+function finiteOrZero(x: number): number {
+  return Number.isFinite(x) ? x : 0;
 }
