@@ -77,7 +77,7 @@ export function createDrivers(o: DriverOptions): Drivers {
   const sttQueue: SttQueue = {
     // Latest wins: remember the newest snapshot per session; runners skip older ones still queued.
     add: async (job) => {
-      if (job.kind === 'partial') await redis.set(keys.latestPartial(job.session), partialId(job), 'PX', 60_000);
+      if (job.kind === 'partial') await redis.set(keys.latestPartial(job.session), partialId(job), 'PX', Math.min(60_000, o.retentionMs));
       await sttBull.add(job);
     },
     take: (max, signal) => sttBull.take(max, signal),
