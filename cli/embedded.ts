@@ -28,8 +28,8 @@ export function driversFor(config: Config, logger: Logger): Drivers {
 }
 
 export async function startEmbedded(config: Config, logger: Logger): Promise<Embedded> {
-  const sttEngine = createSttEngine(config);
-  const mtEngine = createMtEngine(config);
+  const sttEngine = createSttEngine(config, logger);
+  const mtEngine = createMtEngine(config, logger);
   await Promise.all([sttEngine.load(), mtEngine?.load()]);
   const drivers = driversFor(config, logger);
   const stt = await startRunner('stt', config, logger, drivers, { stt: sttEngine });

@@ -2,8 +2,9 @@
 import type { EarshotError } from '../shared/errors.ts';
 import type { MtJob } from '../shared/queue/jobs.ts';
 import type { MtQueue, ResultLog } from '../shared/queue/ports.ts';
+import { metrics } from '../shared/metrics.ts';
 import type { MtEngine } from './engines/types.ts';
-import { RunnerLoop, type RunnerLoopOptions } from './runner-loop.ts';
+import { RunnerLoop, type JobContext, type RunnerLoopOptions } from './runner-loop.ts';
 
 export interface MtRunnerOptions extends Omit<RunnerLoopOptions<MtJob>, 'role' | 'failureCode' | 'queue'> {
   queue: MtQueue;
@@ -25,14 +26,20 @@ export class MtRunner extends RunnerLoop<MtJob> {
 
   protected override async runEngine(batch: MtJob[]): Promise<string[]> {
     const requests = batch.map((j) => ({ id: j.id, text: j.text, source: j.source, target: j.target }));
+    metrics.translationBatchSize.observe(batch.length);
     return (await this.#o.engine.translate(requests)).map((r) => r.text);
   }
 
-  protected override async publish(job: MtJob, text: string): Promise<void> {
-    await this.#o.results.append(job.session, { type: 'translation', seq: job.seq, lang: job.target, text });
+  protected override async publish(job: MtJob, text: string, { traceparent }: JobContext): Promise<void> {
+    if (job.kind === 'partial') {
+      await this.#o.results.append(job.session, { type: 'partial_translation', segment: job.seq, lang: job.target, text, start: job.start ?? 0 });
+      return;
+    }
+    await this.#o.results.append(job.session, { type: 'translation', seq: job.seq, lang: job.target, text, traceparent });
   }
 
   protected override async onDead(job: MtJob, error: EarshotError): Promise<void> {
+    if (job.kind === 'partial') return; // best effort
     const code = error.code === 'unsupported_target' ? error.code : 'mt_failed';
     await this.#o.results.append(job.session, { type: 'error', code, message: `translation of segment ${job.seq} to ${job.target} failed: ${error.message}`, seq: job.seq, lang: job.target });
   }

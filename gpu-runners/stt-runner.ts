@@ -5,10 +5,13 @@
 import type { EarshotError } from '../shared/errors.ts';
 import { mtJobId, type SttJob } from '../shared/queue/jobs.ts';
 import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
+import { metrics } from '../shared/metrics.ts';
 import type { SttEngine } from './engines/types.ts';
-import { RunnerLoop, type RunnerLoopOptions } from './runner-loop.ts';
+import { RunnerLoop, type JobContext, type RunnerLoopOptions } from './runner-loop.ts';
 
 export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role' | 'failureCode' | 'queue'> {
+  /** Also translate partial snapshots (behind every final in the MT queue). */
+  translatePartials?: boolean;
   queue: SttQueue;
   /** Null when translation is off. */
   mtQueue: MtQueue | null;
@@ -18,8 +21,16 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   defaultLanguage: string;
 }
 
+/** Sessions whose previous text a runner keeps (a few hundred bytes each). */
+const MAX_REMEMBERED_SESSIONS = 10_000;
+
 export class SttRunner extends RunnerLoop<SttJob> {
   readonly #o: SttRunnerOptions;
+  /**
+   * Each session's latest final text, the context engines condition the next utterance on. Best effort: in a
+   * fleet a session's utterances spread over runners, and each knows only the finals it produced.
+   */
+  readonly #previous = new Map<string, string>();
 
   constructor(options: SttRunnerOptions) {
     super({ ...options, role: 'stt', failureCode: 'stt_failed' });
@@ -31,15 +42,28 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async runEngine(batch: SttJob[]): Promise<string[]> {
-    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial' }));
-    return (await this.#o.engine.transcribe(requests)).map((r) => r.text);
+    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session) }));
+    const kinds = new Set(batch.map((job) => job.kind));
+    const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
+    try {
+      return (await this.#o.engine.transcribe(requests)).map((r) => r.text);
+    } finally {
+      timer();
+    }
   }
 
-  protected override async publish(job: SttJob, rawText: string): Promise<void> {
+  protected override async publish(job: SttJob, rawText: string, { traceparent }: JobContext): Promise<void> {
     const text = rawText.trim();
     const { session } = job;
     if (job.kind === 'partial') {
-      if (text) await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start });
+      if (!text) return;
+      await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start });
+      if (this.#o.translatePartials && this.#o.mtQueue) {
+        for (const target of job.targets) {
+          const partial = { id: mtJobId(session, job.segment, target, 'partial'), kind: 'partial' as const, session, seq: job.segment, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), start: job.start };
+          await this.#o.mtQueue.add(partial);
+        }
+      }
       return;
     }
     const targets = text && this.#o.mtQueue ? job.targets : [];
@@ -54,9 +78,18 @@ export class SttRunner extends RunnerLoop<SttJob> {
         source: job.language ?? this.#o.defaultLanguage,
         target,
         enqueuedAt: Date.now(),
+        traceparent,
       });
     }
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets });
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent });
+    this.#remember(session, text);
+  }
+
+  #remember(session: string, text: string): void {
+    if (!text) return;
+    this.#previous.delete(session); // re-insert: the map's order is least recently used first
+    this.#previous.set(session, text);
+    if (this.#previous.size > MAX_REMEMBERED_SESSIONS) this.#previous.delete(this.#previous.keys().next().value!);
   }
 
   protected override async onDead(job: SttJob, error: EarshotError): Promise<void> {

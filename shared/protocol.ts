@@ -60,6 +60,8 @@ export const TranslationEvent = z.object({
   lang: z.string(),
   text: z.string(),
 });
+/** Provisional translation of the current partial (only when the server translates partials). */
+export const PartialTranslationEvent = z.object({ type: z.literal('partial_translation'), lang: z.string(), text: z.string(), start: seconds });
 export const ErrorEvent = z.object({
   type: z.literal('error'),
   code: errorCode,
@@ -75,6 +77,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   PartialEvent,
   FinalEvent,
   TranslationEvent,
+  PartialTranslationEvent,
   ErrorEvent,
   DoneEvent,
 ]);
@@ -84,3 +87,15 @@ export type PartialEvent = z.infer<typeof PartialEvent>;
 export type FinalEvent = z.infer<typeof FinalEvent>;
 export type TranslationEvent = z.infer<typeof TranslationEvent>;
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
+
+/**
+ * `WS /v1/watch/:session`: viewers only listen. Their `ready` also names the spoken language (the "original" a
+ * viewer may choose to read); after it they receive the same partial/final/translation/error/done events as the
+ * speaker, from the start of the session.
+ */
+export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true }).extend({ language: z.string() });
+export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
+export type WatchReadyEvent = z.infer<typeof WatchReadyEvent>;
+export type WatchEvent = z.infer<typeof WatchEvent>;
+/** Close codes of the watch socket besides 1000 (after `done`). */
+export const WATCH_CLOSE = { unknownSession: 4404, tooSlow: 4408 } as const;

@@ -38,7 +38,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
   let closeEngine: () => Promise<void>;
 
   if (role === 'stt') {
-    const engine = engines.stt ?? createSttEngine(config);
+    const engine = engines.stt ?? createSttEngine(config, log);
     if (!engines.stt) await engine.load();
     runner = new SttRunner({
       queue: drivers.sttQueue,
@@ -47,14 +47,15 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       engine,
       logger: log,
       batchSize: config.sttBatchSize,
-      maxWaitMs: 0,
+      maxWaitMs: config.sttMaxWaitMs,
       defaultLanguage: engine.languages[0] ?? 'en',
       failJobs: config.faultSttFail ? new RegExp(config.faultSttFail) : undefined,
+      translatePartials: config.translatePartials,
     });
     describe = () => ({ engine: engine.name, languages: [...engine.languages] });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
   } else {
-    const engine = engines.mt ?? createMtEngine(config);
+    const engine = engines.mt ?? createMtEngine(config, log);
     if (!engine) throw new Error('an MT runner needs an MT engine (EARSHOT_MT is "none")');
     if (!engines.mt) await engine.load();
     runner = new MtRunner({ queue: drivers.mtQueue, results: drivers.results, engine, logger: log, batchSize: 16, maxWaitMs: 0 });

@@ -46,6 +46,10 @@ export class CaptionSequencer {
         if (result.seq < this.#next) return []; // redelivered: already given to the client
         this.#segment(result.seq).final = result;
         return this.#release();
+      case 'partial_translation':
+        // Only while its utterance is still open: once the final is out, the final's translation is what counts.
+        if (result.segment < this.#next || result.segment < this.#lastPartialSegment) return [];
+        return [{ type: 'partial_translation', lang: result.lang, text: result.text, start: result.start }];
       case 'translation': {
         const event: ServerEvent = { type: 'translation', seq: result.seq, lang: result.lang, text: result.text };
         return this.#settleTranslation(result.seq, result.lang, event);

@@ -86,7 +86,32 @@ export function createDrivers(o: DriverOptions): Drivers {
     stats: () => sttBull.stats(),
     close: () => sttBull.close(),
   };
-  const mtQueue = new BullQueue<MtJob>({ name: keys.mtQueue, prefix: keys.bullPrefix, connection: redis, codec: mtJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger });
+  const mtPartialId = (job: MtJob) => `${job.session}.${job.seq}.partial.${job.target}.${job.enqueuedAt}`;
+  const latestMt = (job: MtJob) => `${keys.latestPartial(job.session)}:${job.target}`;
+  const mtBull = new BullQueue<MtJob>({
+    name: keys.mtQueue,
+    prefix: keys.bullPrefix,
+    connection: redis,
+    codec: mtJobCodec,
+    attempts: o.attempts,
+    lockMs: o.lockMs,
+    // Translations of finals ahead of translations of partials, which are latest-wins per session and language.
+    priority: (job) => (job.kind === 'partial' ? 2 : 1),
+    bullId: (job) => (job.kind === 'partial' ? mtPartialId(job) : job.id.replaceAll(':', '.')),
+    isStale: async (job) => job.kind === 'partial' && (await redis.get(latestMt(job))) !== mtPartialId(job),
+    logger: o.logger,
+  });
+  const mtQueue: MtQueue = {
+    add: async (job) => {
+      if (job.kind === 'partial') await redis.set(latestMt(job), mtPartialId(job), 'PX', Math.min(60_000, o.retentionMs));
+      await mtBull.add(job);
+    },
+    take: (max, signal) => mtBull.take(max, signal),
+    complete: (job) => mtBull.complete(job),
+    fail: (job, error) => mtBull.fail(job, error),
+    stats: () => mtBull.stats(),
+    close: () => mtBull.close(),
+  };
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
   return {
     kind: 'redis',

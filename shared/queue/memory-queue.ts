@@ -128,4 +128,9 @@ export const createMemorySttQueue = (attempts = 3): MemoryQueue<SttJob> =>
     attempts,
   });
 
-export const createMemoryMtQueue = (attempts = 3): MemoryQueue<MtJob> => new MemoryQueue<MtJob>({ attempts });
+export const createMemoryMtQueue = (attempts = 3): MemoryQueue<MtJob> =>
+  new MemoryQueue<MtJob>({
+    urgency: (job) => (job.kind === 'partial' ? 1 : 0),
+    coalesceKey: (job) => (job.kind === 'partial' ? `${job.session}:${job.target}` : undefined),
+    attempts,
+  });

@@ -11,6 +11,12 @@ export interface RedisKeys {
   runner(role: string, id: string): string;
   runnerPattern: string;
   deadLetters: string;
+  /** Async jobs of the batch API (a BullMQ queue). */
+  batchQueue: string;
+  /** Requests an API key made in one minute window (auth rate limit). */
+  keyRequests(key: string, window: number): string;
+  /** Realtime sessions an API key holds: a sorted set of lease ids scored by expiry. */
+  keySessions(key: string): string;
 }
 
 export function redisKeys(prefix = 'earshot'): RedisKeys {
@@ -24,5 +30,8 @@ export function redisKeys(prefix = 'earshot'): RedisKeys {
     runner: (role, id) => `${prefix}:runner:${role}:${id}`,
     runnerPattern: `${prefix}:runner:*`,
     deadLetters: `${prefix}:dead-letters`,
+    batchQueue: 'batch',
+    keyRequests: (key, window) => `${prefix}:auth:${key}:requests:${window}`,
+    keySessions: (key) => `${prefix}:auth:${key}:sessions`,
   };
 }

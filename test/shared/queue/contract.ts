@@ -45,6 +45,27 @@ export function queueContract(make: () => Promise<Drivers>): void {
     await d.close();
   });
 
+  it('MT: translations of finals ahead of partial ones, which are latest-wins per session and language', async () => {
+    const d = await make();
+    const mt = (seq: number, kind: 'final' | 'partial', target: string, text: string, enqueuedAt: number) => ({ id: `s:${seq}:${kind}:${target}:${enqueuedAt}`, kind, session: 's', seq, text, source: 'en', target, enqueuedAt });
+    await d.mtQueue.add(mt(2, 'partial', 'es', 'he was', 1));
+    await d.mtQueue.add(mt(2, 'partial', 'fr', 'he was', 2));
+    await d.mtQueue.add(mt(1, 'final', 'es', 'one', 3));
+    await d.mtQueue.add(mt(2, 'partial', 'es', 'he was not', 4));
+    const taken: string[] = [];
+    for (;;) {
+      const batch = await d.mtQueue.take(10, AbortSignal.timeout(1500));
+      if (batch.length === 0) break;
+      for (const j of batch) {
+        taken.push(`${j.kind}:${j.target}:${j.text}`);
+        await d.mtQueue.complete(j);
+      }
+    }
+    expect(taken[0]).toBe('final:es:one');
+    expect(taken.slice(1).sort()).toEqual(['partial:es:he was not', 'partial:fr:he was']);
+    await d.close();
+  });
+
   it('take waits for work, and returns nothing once aborted', async () => {
     const d = await make();
     const pending = d.sttQueue.take(4);
