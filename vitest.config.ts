@@ -7,7 +7,8 @@ export default defineConfig({
     exclude: ['test/chaos/**', 'test/soak/**', 'node_modules/**'],
     // Native engines (koffi, child processes) are safest in separate processes.
     pool: 'forks',
-    testTimeout: 30_000,
+    // Generous: e2e tests stream real audio through real engines on 2 shared cores.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
   },
 });

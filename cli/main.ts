@@ -1,6 +1,6 @@
 /** `earshot <command>`: `all` runs the embedded server; `stream` streams a WAV file to a server. */
 import { parseArgs } from 'node:util';
-import { CONFIG_FLAGS, ConfigError, loadConfig, SETTINGS } from '../shared/config.ts';
+import { CONFIG_FLAGS, ConfigError, loadConfig, maskedConfig, SETTINGS } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
 
 const USAGE = `usage: earshot <command> [options]
@@ -10,6 +10,9 @@ commands:
   edge                an edge only (needs --redis): WebSockets, VAD, sessions; runners do the rest
   runner --role R     a runner only (needs --redis): R is stt or mt
   stream FILE.wav     stream a WAV file to a running server and print captions (see: earshot stream --help)
+  mic                 caption the microphone live in the terminal (see: earshot mic --help)
+  type                voice typing: type what you say into the focused application (see: earshot type --help)
+  key --id ID         make an API key: the key for the client, and the hashed record for EARSHOT_API_KEYS_FILE
 
 options (each also an environment variable):
 ${Object.values(SETTINGS)
@@ -30,8 +33,11 @@ async function runService(service: Service, args: string[]): Promise<number> {
   const config = loadConfig(process.env, flags as Record<string, string>);
   if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
-  const logger = createLogger(config.logLevel).child({ service: service === 'runner' ? `${role}-runner` : service });
-  logger.info({ config: { ...config, redis: config.redis.replace(/\/\/[^@/]*@/, '//***@') } }, 'configuration');
+  const name = service === 'runner' ? `${role}-runner` : service;
+  const logger = createLogger(config.logLevel).child({ service: name });
+  logger.info({ config: maskedConfig(config) }, 'configuration');
+  const { setupTracing } = await import('../shared/telemetry/setup.ts');
+  const tracing = setupTracing(config.otel, `earshot-${name}`, logger);
   const { startService } = await import('./services.ts');
   const running = await startService(service, role as 'stt' | 'mt' | undefined, config, logger);
   process.stderr.write(`earshot ${service}${role ? ` (${role})` : ''} listening on ${running.url}\n`);
@@ -46,6 +52,7 @@ async function runService(service: Service, args: string[]): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+  await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush spans'));
   logger.info('stopped');
   // Everything was drained and closed; library timers (metrics, Redis clients) must not keep the process alive.
   process.exit(0);
@@ -61,6 +68,18 @@ async function main(argv: string[]): Promise<number> {
     case 'stream': {
       const { runStream } = await import('./stream.ts');
       return runStream(rest);
+    }
+    case 'key': {
+      const { runKey } = await import('./keys.ts');
+      return runKey(rest);
+    }
+    case 'mic': {
+      const { runMic } = await import('./mic.ts');
+      return runMic(rest);
+    }
+    case 'type': {
+      const { runType } = await import('./type.ts');
+      return runType(rest);
     }
     case 'help':
     case '--help':

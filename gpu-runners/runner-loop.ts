@@ -6,6 +6,7 @@
 import { toEarshotError, type EarshotError, type ErrorCode } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { JobQueue } from '../shared/queue/ports.ts';
+import { SpanKind, contextFrom, endSpan, linkTo, traceparentOf, tracer, type Span } from '../shared/telemetry/tracing.ts';
 
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -22,7 +23,20 @@ export interface RunnerLoopOptions<J> {
   failJobs?: RegExp;
 }
 
-export abstract class RunnerLoop<J extends { id: string }> {
+/** What a runner knows about one job while it works on it. */
+export interface JobContext {
+  /** Carries the job's session and id: every line about a job can be found from either. */
+  log: Logger;
+  /** The runner's span for this job, for results and follow-up jobs (the edge's, when tracing is off here). */
+  traceparent: string | undefined;
+}
+
+interface TracedJob {
+  span: Span;
+  context: JobContext;
+}
+
+export abstract class RunnerLoop<J extends { id: string; session: string; traceparent?: string }> {
   readonly role: string;
   protected readonly logger: Logger;
   processed = 0;
@@ -61,16 +75,26 @@ export abstract class RunnerLoop<J extends { id: string }> {
   /** Runs the engine on a batch: one output per job, in order. May throw for the whole batch. */
   protected abstract runEngine(batch: J[]): Promise<string[]>;
   /** Makes a job's output visible (result log, follow-up jobs). */
-  protected abstract publish(job: J, output: string): Promise<void>;
+  protected abstract publish(job: J, output: string, context: JobContext): Promise<void>;
   /** A job failed every attempt: tell its session, never leave a silent gap. */
-  protected abstract onDead(job: J, error: EarshotError): Promise<void>;
+  protected abstract onDead(job: J, error: EarshotError, context: JobContext): Promise<void>;
 
   async #collect(signal: AbortSignal): Promise<J[]> {
     const { queue, batchSize, maxWaitMs } = this.#o;
     const batch = await queue.take(batchSize, signal);
     if (batch.length === 0 || batch.length >= batchSize || maxWaitMs <= 0) return batch;
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(maxWaitMs)]);
-    while (batch.length < batchSize && !deadline.aborted) batch.push(...(await queue.take(batchSize - batch.length, deadline)));
+    // Not AbortSignal.any([signal, AbortSignal.timeout(ms)]): on Node 20 the timeout signal can be garbage-collected
+    // during the wait, which then never ends. The timer's closure keeps this controller alive.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), maxWaitMs);
+    const onStop = () => deadline.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      while (batch.length < batchSize && !deadline.signal.aborted) batch.push(...(await queue.take(batchSize - batch.length, deadline.signal)));
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onStop);
+    }
     return batch;
   }
 
@@ -93,6 +117,28 @@ export abstract class RunnerLoop<J extends { id: string }> {
     return batch.map((job) => byJob.get(job) ?? toEarshotError(new Error(`injected failure for ${job.id}`), failureCode));
   }
 
+  /**
+   * A span per job, the child of the edge's enqueue span (the job's traceparent), and one per batch, whose engine
+   * call they share. A batch mixes sessions, so its span links every job; its parent is the first job's, which
+   * keeps a lone session's trace whole (OpenTelemetry's batch-receive pattern, with a parent chosen for that).
+   */
+  #trace(batch: J[]): { batchSpan: Span; traced: TracedJob[] } {
+    const batchSpan = tracer.startSpan(
+      `${this.role}.batch`,
+      { attributes: { 'earshot.batch.size': batch.length }, links: batch.flatMap((job) => linkTo(job.traceparent)) },
+      contextFrom(batch[0]?.traceparent),
+    );
+    const traced = batch.map((job) => {
+      const span = tracer.startSpan(
+        `${this.role}.job`,
+        { kind: SpanKind.CONSUMER, attributes: { 'earshot.session': job.session, 'earshot.job': job.id }, links: [{ context: batchSpan.spanContext() }] },
+        contextFrom(job.traceparent),
+      );
+      return { span, context: { log: this.logger.child({ session: job.session, job: job.id }), traceparent: traceparentOf(span) ?? job.traceparent } };
+    });
+    return { batchSpan, traced };
+  }
+
   async #run(): Promise<void> {
     const { queue } = this.#o;
     const signal = this.#stop.signal;
@@ -110,27 +156,34 @@ export abstract class RunnerLoop<J extends { id: string }> {
       }
       if (batch.length === 0) continue;
       const started = performance.now();
+      const { batchSpan, traced } = this.#trace(batch);
       const outputs = await this.#outputs(batch);
       for (const [i, job] of batch.entries()) {
         const output = outputs[i]!;
+        const { span, context } = traced[i]!;
         try {
           if (typeof output === 'string') {
-            await this.publish(job, output);
+            await this.publish(job, output, context);
             await queue.complete(job);
             this.processed += 1;
+            endSpan(span);
+            context.log.debug({ ms: Math.round(performance.now() - started) }, 'job done');
             continue;
           }
           this.failed += 1;
-          this.logger.warn({ job: job.id, code: output.code, err: output.message }, 'job failed');
+          endSpan(span, output);
+          context.log.warn({ code: output.code, err: output.message }, 'job failed');
           if (await queue.fail(job, output)) {
             this.dead += 1;
-            await this.onDead(job, output);
+            await this.onDead(job, output, context);
           }
         } catch (err) {
           // Publishing failed (queue or log unreachable): the job stays with the queue, which redelivers it.
-          this.logger.error({ job: job.id, err }, 'could not settle job');
+          endSpan(span, err);
+          context.log.error({ err }, 'could not settle job');
         }
       }
+      batchSpan.end();
       this.lastBatchAt = Date.now();
       this.logger.debug({ jobs: batch.map((j) => j.id), ms: Math.round(performance.now() - started) }, 'batch done');
     }

@@ -60,7 +60,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
       await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start });
       if (this.#o.translatePartials && this.#o.mtQueue) {
         for (const target of job.targets) {
-          const partial = { id: mtJobId(session, job.segment, target, 'partial'), kind: 'partial' as const, session, seq: job.segment, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), start: job.start };
+          const partial = { id: mtJobId(session, job.segment, target, 'partial'), kind: 'partial' as const, session, seq: job.segment, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), start: job.start, traceparent };
           await this.#o.mtQueue.add(partial);
         }
       }

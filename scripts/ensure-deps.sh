@@ -16,7 +16,9 @@ fi
 
 packages=(pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa)
 if [ "$purpose" = test ]; then
-  packages+=(pocketsphinx-testdata espeak-ng sox redis-server)
+  packages+=(pocketsphinx-testdata espeak-ng sox redis-server ffmpeg)
+  # Browser and desktop tests: Chromium driven by playwright-core, a private X server, keystroke injection.
+  packages+=(chromium xvfb xdotool x11-utils fonts-dejavu-core)
 fi
 
 missing=()

@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh test
 npx tsc --noEmit -p .
+npx tsc --noEmit -p edge/adapters/workers
+npx tsc --noEmit -p edge/web
 npx vitest run "$@"

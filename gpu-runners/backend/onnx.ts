@@ -35,8 +35,8 @@ export function executionProviders(device: DeviceSpec): ort.InferenceSession.Exe
   }
 }
 
-/** Execution providers this onnxruntime-node build can load (`cuda` needs its provider library beside the binding). */
-export function availableProviders(): { name: string; bundled: boolean }[] {
+/** Execution providers this onnxruntime-node build knows (`cuda` also needs its provider library beside the binding). */
+function availableProviders(): { name: string; bundled: boolean }[] {
   return ort.listSupportedBackends();
 }
 

@@ -1,20 +1,37 @@
 /** Engines by name, as chosen by configuration (`--stt`, `--mt`). */
 import type { Config } from '../../shared/config.ts';
+import { silentLogger, type Logger } from '../../shared/logger.ts';
+import { parseDevice } from '../backend/onnx.ts';
 import { ApertiumEngine } from './apertium.ts';
+import { NllbOnnxEngine } from './nllb-onnx/engine.ts';
+import { modelStoreFromConfig } from '../models/store-from-config.ts';
 import { SphinxEngine } from './sphinx.ts';
+import { WhisperOnnxEngine } from './whisper-onnx/engine.ts';
 import type { MtEngine, SttEngine } from './types.ts';
 
-export function createSttEngine(config: Config): SttEngine {
+/** `logger` receives engine logs (model resolution, the execution provider in use). */
+export function createSttEngine(config: Config, logger: Logger = silentLogger): SttEngine {
   switch (config.stt) {
     case 'sphinx':
       return new SphinxEngine({ decoders: config.sphinxDecoders });
+    case 'whisper-onnx':
+      return new WhisperOnnxEngine({
+        model: config.sttModel,
+        store: modelStoreFromConfig(config, logger),
+        device: config.device,
+        whisper: { beamSize: config.sttBeam, task: config.sttTask },
+        logger,
+      });
   }
 }
 
-export function createMtEngine(config: Config): MtEngine | null {
+/** `logger` receives engine logs (model resolution, the execution provider in use). */
+export function createMtEngine(config: Config, logger: Logger = silentLogger): MtEngine | null {
   switch (config.mt) {
     case 'apertium':
       return new ApertiumEngine({});
+    case 'nllb-onnx':
+      return new NllbOnnxEngine({ model: config.mtModel, store: modelStoreFromConfig(config, logger), device: parseDevice(config.mtDevice), beams: config.mtBeams, logger });
     case 'none':
       return null;
   }

@@ -14,11 +14,17 @@ export interface SttRequest {
   language?: string;
   /** A provisional snapshot of an open utterance: engines may trade accuracy for speed. */
   partial: boolean;
+  /** The session's previous final text, for engines that condition on context (Whisper). */
+  prompt?: string;
 }
 
 export interface SttResult {
   id: string;
   text: string;
+  /** The language transcribed (detected when the request named none), for engines that know it. */
+  language?: string;
+  /** Timed pieces of the text, seconds from the utterance's start, for engines that produce them. */
+  segments?: { start: number; end: number; text: string }[];
 }
 
 export interface SttEngine {

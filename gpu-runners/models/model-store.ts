@@ -79,7 +79,8 @@ export class LayeredModelStore implements ModelStore {
   }
 
   async resolve(name: string, manifest: ModelManifest): Promise<string> {
-    if (isAbsolute(name) || name.startsWith('.') || (!NAME.test(name) && existsSync(name))) return this.#directory(resolvePath(name), manifest);
+    // A path wins over a name: `models/whisper-base` that exists here is that directory, not a hub repository.
+    if (isAbsolute(name) || name.startsWith('.') || existsSync(name)) return this.#directory(resolvePath(name), manifest);
     if (!NAME.test(name)) throw new EarshotError('engine_unavailable', `"${name}" is neither a directory nor a model name like onnx-community/whisper-base`);
 
     const own = join(this.#modelDir, name);

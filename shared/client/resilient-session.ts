@@ -101,7 +101,9 @@ export class ResilientSession {
     const url = this.#o.urls[this.#urlIndex % this.#o.urls.length]!;
     const resuming = this.session !== undefined;
     const start: StartOptions = resuming ? { ...this.#o.start, session: this.session, last_seq: this.lastCompleteSeq } : this.#o.start;
-    const current = await connect(url, start, { ...this.#o, onEvent: (event) => this.#accept(event) });
+    // The session in the URL too: a Workers edge routes the socket to the relay holding it (docs/protocol.md).
+    const target = resuming ? `${url}${url.includes('?') ? '&' : '?'}session=${encodeURIComponent(this.session!)}` : url;
+    const current = await connect(target, start, { ...this.#o, onEvent: (event) => this.#accept(event) });
     this.#current = current;
     this.session = current.ready.session;
     this.#targets = current.ready.targets;

@@ -49,7 +49,7 @@ export class Cluster {
     }
   }
 
-  async #start(name: string, args: string[], env: Record<string, string>, fixedPort?: number): Promise<ProcessHandle> {
+  async #start(name: string, args: string[], env: Record<string, string>, fixedPort?: number, attempt = 0): Promise<ProcessHandle> {
     const port = fixedPort ?? (await freePort());
     const child = spawn(process.execPath, ['bin/earshot.mjs', ...args, '--port', String(port), '--redis', this.#redisUrl, '--redis-prefix', this.prefix], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...this.#env, ...env },
@@ -77,7 +77,14 @@ export class Cluster {
     this.processes.push(handle);
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${output.join('')}`);
+      if (child.exitCode !== null) {
+        // Another test's process can take a free port between our probe and the child's bind: pick another.
+        if (fixedPort === undefined && output.join('').includes('EADDRINUSE') && attempt < 3) {
+          this.processes.splice(this.processes.indexOf(handle), 1);
+          return this.#start(name, args, env, undefined, attempt + 1);
+        }
+        throw new Error(`${name} exited ${child.exitCode}: ${output.join('')}`);
+      }
       try {
         if ((await fetch(`${handle.url}/health`)).ok) return handle;
       } catch {

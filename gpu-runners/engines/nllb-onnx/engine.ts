@@ -10,7 +10,7 @@ import { LayeredModelStore, type ModelManifest } from '../../models/model-store.
 import type { MtEngine, MtRequest, MtResult } from '../types.ts';
 import { planBatches, type EncodedSentence } from './batching.ts';
 import { beamSearch } from './beam-search.ts';
-import { greedyDecode, type SpecialIds } from './greedy.ts';
+import { greedyDecode } from './greedy.ts';
 import { languageToken } from './languages.ts';
 import { readSeq2SeqConfig } from './model-config.ts';
 import { maxNewTokens, resolveOptions, type DecodingOptions, type NllbEngineOptions } from './options.ts';
@@ -27,7 +27,16 @@ export const NLLB_MANIFEST: ModelManifest = {
 interface Loaded {
   tokenizer: NllbTokenizer;
   model: Seq2SeqModel;
-  ids: SpecialIds;
+}
+
+export interface EngineStats {
+  /** Sentences translated by the model (cache hits and pass-throughs excluded). */
+  sentences: number;
+  /** Tokens the decoder generated, language token and </s> included. */
+  generatedTokens: number;
+  /** Model batches run. */
+  batches: number;
+  cache: { size: number; hits: number; misses: number };
 }
 
 interface Pending extends EncodedSentence {
@@ -43,6 +52,7 @@ export class NllbOnnxEngine implements MtEngine {
   readonly #cache: TranslationCache;
   readonly #logger: Logger;
   #loaded: Loaded | undefined;
+  readonly #totals = { sentences: 0, generatedTokens: 0, batches: 0 };
 
   constructor(options: NllbEngineOptions) {
     this.#options = options;
@@ -58,7 +68,7 @@ export class NllbOnnxEngine implements MtEngine {
     const dir = await store.resolve(this.#options.model, NLLB_MANIFEST);
     const [tokenizer, config] = await Promise.all([NllbTokenizer.load(dir), readSeq2SeqConfig(dir)]);
     const model = await Seq2SeqModel.load(dir, config, { device: this.#options.device, threads: this.#decoding.threads, logger: this.#logger });
-    this.#loaded = { tokenizer, model, ids: { decoderStartId: config.decoderStartId, eosId: config.eosId, forcedEosId: config.forcedEosId } };
+    this.#loaded = { tokenizer, model };
     this.#logger.info({ model: this.#options.model, dir, languages: tokenizer.languageTokens().length, beams: this.#decoding.beams }, 'nllb-onnx loaded');
   }
 
@@ -68,9 +78,9 @@ export class NllbOnnxEngine implements MtEngine {
     return !!loaded && this.#languageId(loaded.tokenizer, source) !== undefined && this.#languageId(loaded.tokenizer, target) !== undefined;
   }
 
-  /** Cache statistics, for tests and health output. */
-  get cacheStats(): { size: number; hits: number; misses: number } {
-    return { size: this.#cache.size, hits: this.#cache.hits, misses: this.#cache.misses };
+  /** Running totals, for health output and benchmarks: sentences through the model, tokens generated, cache use. */
+  get stats(): EngineStats {
+    return { ...this.#totals, cache: { size: this.#cache.size, hits: this.#cache.hits, misses: this.#cache.misses } };
   }
 
   async translate(batch: readonly MtRequest[], signal?: AbortSignal): Promise<MtResult[]> {
@@ -106,7 +116,10 @@ export class NllbOnnxEngine implements MtEngine {
     for (const group of planBatches([...pending.values()], this.#decoding.maxBatch)) {
       const started = performance.now();
       const generated = await this.#generate(loaded, group, signal);
+      this.#totals.batches += 1;
+      this.#totals.sentences += group.length;
       group.forEach((sentence, i) => {
+        this.#totals.generatedTokens += generated[i]!.length;
         const text = tokenizer.decode(generated[i]!);
         this.#cache.set(sentence.key, text);
         for (const position of sentence.positions) texts[position] = text;
@@ -118,11 +131,12 @@ export class NllbOnnxEngine implements MtEngine {
 
   /** Generated token ids (language token first) of one model batch, all sentences for the same target. */
   async #generate(loaded: Loaded, group: readonly EncodedSentence[], signal?: AbortSignal): Promise<number[][]> {
-    const { model, tokenizer, ids } = loaded;
+    const { model, tokenizer } = loaded;
     const specs = group.map((s) => ({ forcedBos: s.targetId, maxNewTokens: maxNewTokens(s.ids.length, this.#decoding, model.config.maxLength) }));
     const run = await model.encode(group.map((s) => s.ids), tokenizer.padId);
     const { beams, lengthPenalty } = this.#decoding;
-    return beams > 1 ? beamSearch(run, specs, ids, { beams, lengthPenalty }, signal) : greedyDecode(run, specs, ids, signal);
+    // The model configuration carries the special ids (decoder start, </s>, forced </s>) the loops need.
+    return beams > 1 ? beamSearch(run, specs, model.config, { beams, lengthPenalty }, signal) : greedyDecode(run, specs, model.config, signal);
   }
 
   async close(): Promise<void> {

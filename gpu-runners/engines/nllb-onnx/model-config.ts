@@ -15,7 +15,6 @@ const ModelJson = z.object({
   d_model: positive,
   decoder_layers: positive,
   decoder_attention_heads: positive,
-  vocab_size: positive,
   max_position_embeddings: positive.optional(),
   decoder_start_token_id: tokenId.optional(),
   eos_token_id: tokenId.optional(),
@@ -36,7 +35,6 @@ export interface Seq2SeqConfig {
   decoderHeads: number;
   /** Width of one attention head: d_model / heads. */
   headDim: number;
-  vocabSize: number;
   /** The decoder's first input token (</s> for NLLB and M2M100). */
   decoderStartId: number;
   eosId: number;
@@ -74,7 +72,6 @@ export async function readSeq2SeqConfig(dir: string): Promise<Seq2SeqConfig> {
     decoderLayers: m.decoder_layers,
     decoderHeads: m.decoder_attention_heads,
     headDim: m.d_model / m.decoder_attention_heads,
-    vocabSize: m.vocab_size,
     decoderStartId: g.decoder_start_token_id ?? m.decoder_start_token_id ?? 2,
     eosId: eos ?? m.eos_token_id ?? 2,
     forcedEosId: forcedEos ?? undefined,

@@ -98,6 +98,8 @@ class MergedDecoderRun implements DecoderRun {
   readonly #width: number;
   #hidden: Tensor;
   #mask: number[];
+  /** The mask as a tensor, built once per set of rows rather than every step. */
+  #maskTensor: Tensor | undefined;
   #rows: number;
 
   constructor(session: OnnxSession, config: Seq2SeqConfig, hidden: Tensor, mask: number[], width: number) {
@@ -119,7 +121,7 @@ class MergedDecoderRun implements DecoderRun {
     const feeds = {
       input_ids: int64Tensor(tokens, [this.#rows, 1]),
       encoder_hidden_states: this.#hidden,
-      encoder_attention_mask: int64Tensor(this.#mask, [this.#rows, this.#width]),
+      encoder_attention_mask: (this.#maskTensor ??= int64Tensor(this.#mask, [this.#rows, this.#width])),
       use_cache_branch: boolTensor([filled], [1]),
       ...(filled ? this.#cache.feeds() : this.#emptyPast()),
     };
@@ -136,11 +138,12 @@ class MergedDecoderRun implements DecoderRun {
     if (isIdentity(rows, this.#rows)) return;
     this.#hidden = gatherRows(this.#hidden, rows);
     this.#mask = rows.flatMap((row) => this.#mask.slice(row * this.#width, (row + 1) * this.#width));
+    this.#maskTensor = undefined;
     this.#cache.select(rows);
     this.#rows = rows.length;
   }
 
-  /** Zero-length past tensors: the first step's placeholders (the merged graph ignores them on that branch). */
+  /** The first step's past: zero positions, as the merged decoder expects when `use_cache_branch` is false. */
   #emptyPast(): Record<string, Tensor> {
     const { decoderLayers, decoderHeads, headDim } = this.#config;
     const empty = zerosTensor([this.#rows, decoderHeads, 0, headDim]);

@@ -9,7 +9,7 @@ import { EarshotError } from '../../../shared/errors.ts';
 import type { Tensor } from '../../backend/onnx.ts';
 import { gatherRows } from '../../backend/onnx.ts';
 import { applyRules, argmax, logSumExp, topK, type LogitRules } from './logit-rules.ts';
-import { logitsAt, selectCache, type KvCache, type Logits, type WhisperModel } from './model.ts';
+import { logitsAt, selectCache, type KvCache, type WhisperModel } from './model.ts';
 
 export interface DecodeInput {
   /** Prompt tokens; all inputs of one call have prompts of the same length. */
@@ -65,7 +65,6 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
   const noSpeech = inputs.map((input, i) => probability(logitsAt(first.logits, i, input.sotIndex), settings.rules.specials.noSpeech));
   const expand = inputs.flatMap((_, i) => Array<number>(group).fill(i));
   let cache: KvCache = selectCache(first.cache, expand);
-  let logits: Logits = first.logits;
   let logitRow = (r: number) => logitsAt(first.logits, expand[r]!, promptLength - 1);
   let rows: Row[] = expand.map((input, r) => ({ input, generated: [], sumLogprob: 0, rng: mulberry32(inputs[input]!.seed * 7919 + (r % group) + 1) }));
   const finished: Map<string, number>[] = inputs.map(() => new Map()); // per input: sequence → sum logprob
@@ -73,22 +72,21 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
 
   for (let step = 0; step < maxNew && rows.length > 0; step++) {
     if (signal?.aborted) throw new EarshotError('stt_failed', 'transcription aborted');
-    const logprobs = rows.map((row, r) => {
-      const l = Float32Array.from(logitRow(r));
-      applyRules(l, row.generated, settings.rules);
-      const lse = logSumExp(l);
-      for (let i = 0; i < l.length; i++) l[i] = l[i]! - lse;
-      return l;
+    // Masked logits and their log-normalizer: log-probabilities are logit - lse, computed only where needed.
+    const scored = rows.map((row, r) => {
+      const logits = Float32Array.from(logitRow(r));
+      applyRules(logits, row.generated, settings.rules);
+      return { logits, lse: logSumExp(logits) };
     });
     let next: Row[] = [];
     let sources: number[] = [];
     if (beam) {
-      ({ next, sources } = beamStep(rows, logprobs, settings.beamSize, eot, finished));
+      ({ next, sources } = beamStep(rows, scored, settings.beamSize, eot, finished));
     } else {
       rows.forEach((row, r) => {
-        const lp = logprobs[r]!;
-        const token = settings.temperature === 0 ? argmax(lp) : sample(lp, settings.temperature, row.rng);
-        const advanced = { ...row, generated: [...row.generated, token], sumLogprob: row.sumLogprob + lp[token]! };
+        const { logits, lse } = scored[r]!;
+        const token = settings.temperature === 0 ? argmax(logits) : sample(logits, settings.temperature, row.rng);
+        const advanced = { ...row, generated: [...row.generated, token], sumLogprob: row.sumLogprob + logits[token]! - lse };
         if (token === eot) finishedRows[row.input]!.push(advanced);
         else {
           next.push(advanced);
@@ -98,10 +96,9 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
     }
     rows = next;
     if (rows.length === 0 || step === maxNew - 1) break;
-    cache = selectCache(cache, sources);
-    ({ logits, cache } = await model.step(rows.map((r) => r.generated.at(-1)!), cache));
-    const current = logits;
-    logitRow = (r: number) => logitsAt(current, r, 0);
+    const stepped = await model.step(rows.map((r) => r.generated.at(-1)!), selectCache(cache, sources));
+    cache = stepped.cache;
+    logitRow = (r: number) => logitsAt(stepped.logits, r, 0);
   }
 
   // Rows still open at the length limit compete as they are.
@@ -126,7 +123,7 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
  * continuations; per utterance the best beamSize unfinished ones survive and finished ones are collected until
  * there are beamSize of them, which completes the utterance.
  */
-function beamStep(rows: Row[], logprobs: Float32Array[], beamSize: number, eot: number, finished: Map<string, number>[]): { next: Row[]; sources: number[] } {
+function beamStep(rows: Row[], scored: { logits: Float32Array; lse: number }[], beamSize: number, eot: number, finished: Map<string, number>[]): { next: Row[]; sources: number[] } {
   const next: Row[] = [];
   const sources: number[] = [];
   const byInput = new Map<number, number[]>();
@@ -135,10 +132,11 @@ function beamStep(rows: Row[], logprobs: Float32Array[], beamSize: number, eot: 
     const scores = new Map<string, { score: number; source: number; generated: number[] }>();
     for (const r of members) {
       const row = rows[r]!;
-      for (const token of topK(logprobs[r]!, beamSize + 1)) {
+      const { logits, lse } = scored[r]!;
+      for (const token of topK(logits, beamSize + 1)) {
         const generated = [...row.generated, token];
         const key = generated.join(',');
-        if (!scores.has(key)) scores.set(key, { score: row.sumLogprob + logprobs[r]![token]!, source: r, generated });
+        if (!scores.has(key)) scores.set(key, { score: row.sumLogprob + logits[token]! - lse, source: r, generated });
       }
     }
     const newlyFinished: [string, number][] = [];
@@ -183,16 +181,16 @@ function probability(logits: Float32Array, token: number): number {
   return Math.exp(logits[token]! - logSumExp(logits));
 }
 
-/** Samples from softmax(logprobs / temperature). */
-function sample(logprobs: Float32Array, temperature: number, rng: () => number): number {
+/** Samples from softmax(logits / temperature). */
+function sample(logits: Float32Array, temperature: number, rng: () => number): number {
   let max = -Infinity;
-  for (const v of logprobs) if (v > max) max = v;
+  for (const v of logits) if (v > max) max = v;
   let total = 0;
-  const weights = new Float64Array(logprobs.length);
-  for (let i = 0; i < logprobs.length; i++) total += weights[i] = Math.exp((logprobs[i]! - max) / temperature);
+  const weights = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) total += weights[i] = Math.exp((logits[i]! - max) / temperature);
   let u = rng() * total;
   for (let i = 0; i < weights.length; i++) if ((u -= weights[i]!) <= 0 && weights[i]! > 0) return i;
-  return argmax(logprobs);
+  return argmax(logits);
 }
 
 /** A tiny seeded generator: sampling is reproducible and independent of the batch. */

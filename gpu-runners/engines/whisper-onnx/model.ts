@@ -33,7 +33,6 @@ export interface WhisperDims {
   decoderLayers: number;
   heads: number;
   headDim: number;
-  vocabSize: number;
   /** The decoder's context: prompt plus generated tokens never exceed it. */
   maxTargetPositions: number;
 }
@@ -114,7 +113,6 @@ export class WhisperModel {
       decoderLayers: num(config.decoder_layers, 'decoder_layers'),
       heads,
       headDim: dModel / heads,
-      vocabSize: num(config.vocab_size, 'vocab_size'),
       maxTargetPositions: num(config.max_target_positions ?? 448, 'max_target_positions'),
     };
     if (!decoder.inputNames.includes('use_cache_branch')) throw new EarshotError('engine_unavailable', `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`);

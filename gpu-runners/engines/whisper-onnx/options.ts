@@ -14,7 +14,7 @@ export interface WhisperOptions {
   /** Candidates sampled at each fallback temperature; the most likely wins. */
   bestOf: number;
   /** Tried in order while a result looks wrong (too repetitive or too unlikely). */
-  temperatures: number[];
+  temperatures: readonly number[];
   /** Above this gzip compression ratio the text is too repetitive: fall back. null disables. */
   compressionRatioThreshold: number | null;
   /** Below this average log-probability the text is unlikely: fall back. null disables. */

@@ -35,8 +35,11 @@ async function stream(session: ResilientSession, speed: number, at: (seconds: nu
  * Caption text and order; times are compared separately: WebRTC VAD adapts to the audio it has heard, so a
  * resumed segmenter (fresh detector) may place utterance edges a few frames differently.
  */
-const captions = (events: ServerEvent[]) =>
-  events.flatMap((e) => (e.type === 'final' ? [`final ${e.seq}: ${e.text}`] : e.type === 'translation' ? [`${e.lang} ${e.seq}: ${e.text}`] : []));
+const captions = (events: ServerEvent[]) => [
+  ...events.flatMap((e) => (e.type === 'final' ? [`final ${e.seq}: ${e.text}`] : [])),
+  // A translation may arrive after later finals (never before its own): compare them as a set.
+  ...events.flatMap((e) => (e.type === 'translation' ? [`${e.lang} ${e.seq}: ${e.text}`] : [])).sort(),
+];
 const times = (events: ServerEvent[]) => events.flatMap((e) => (e.type === 'final' ? [e.start, e.end] : []));
 
 describe('ResilientSession', { timeout: 90_000 }, () => {

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:stt`: the whisper-onnx engine against the transformers.js ASR pipeline on the same random-weight
+ * Whisper models (whisper-tiny and whisper-base shapes) and the same audio (librivox speech): load time, latency per
+ * segment (p50/p95) for 2 s, 5 s and 15 s segments, real-time factor with 1, 4 and 16 concurrent segments, and peak
+ * memory. Both decode greedily without timestamps and stop at the same token budget; on these models they produce
+ * the same tokens (the oracle test), so the work is the same. earshot batches concurrent segments the way its
+ * runner does (one engine call); transformers.js gets one pipeline call per segment, all in flight at once.
+ *
+ * Each (model, engine) pair runs in its own process so peak memory is its own. Prints a table, writes JSON under
+ * bench/results/, reports progress on stderr.
+ *
+ *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--runs 5] [--concurrency 1,4,16] [--threads 0]
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { env, pipeline } from '@huggingface/transformers';
+import { WhisperOnnxEngine } from '../gpu-runners/engines/whisper-onnx/engine.ts';
+import { LayeredModelStore } from '../gpu-runners/models/model-store.ts';
+import { floatToPcm16 } from '../shared/audio/pcm.ts';
+import { librivoxRecordings } from '../test/support/librivox.ts';
+import { whisperFixture } from '../test/fixtures/whisper/write-model.ts';
+import type { WhisperShapeName } from '../test/fixtures/whisper/shapes.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'whisper-tiny,whisper-base' },
+    runs: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '1,4,16' },
+    threads: { type: 'string', default: '0' },
+    worker: { type: 'string' },
+    dir: { type: 'string' },
+  },
+});
+const LENGTHS = [2, 5, 15];
+const RTF_SECONDS = 5;
+const RUNS = Number(args.runs);
+const CONCURRENCY = args.concurrency.split(',').map(Number);
+const THREADS = Number(args.threads);
+type EngineName = 'earshot' | 'transformers.js';
+
+/** Tokens allowed per segment: about what speech of that length holds, the same for both engines. */
+const budget = (seconds: number) => Math.round(3 * seconds) + 4;
+
+interface Result {
+  model: string;
+  engine: EngineName;
+  loadSeconds: number;
+  latencyMs: Record<string, { p50: number; p95: number; runs: number }>;
+  rtf: Record<string, number>;
+  peakRssMb: number;
+}
+
+const progress = (message: string) => process.stderr.write(`[bench:stt] ${message}\n`);
+
+/** Speech of `seconds` starting at `offset` in all librivox recordings joined (looped): distinct segments. */
+function speech(seconds: number, offset: number): Float32Array {
+  const all = librivoxRecordings().map((r) => Float32Array.from(r.pcm, (v) => v / 32768));
+  const joined = new Float32Array(all.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of all) joined.set(a, (at += a.length) - a.length);
+  const out = new Float32Array(seconds * 16000);
+  for (let i = 0; i < out.length; i++) out[i] = joined[(offset * 16000 + i) % joined.length]!;
+  return out;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+/** The engine under test: `run` transcribes segments that arrive together. */
+interface Contender {
+  run(segments: Float32Array[], maxNewTokens: number): Promise<void>;
+}
+
+/** earshot's engine; the token budget is an engine option, so a new budget loads a new engine (after the old one is closed). */
+async function earshot(dir: string): Promise<Contender> {
+  const load = async (maxNewTokens: number) => {
+    const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: THREADS, whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens } });
+    await engine.load();
+    return engine;
+  };
+  let engine = await load(budget(2));
+  return {
+    async run(segments, maxNewTokens) {
+      if (engine.options.maxNewTokens !== maxNewTokens) {
+        await engine.close();
+        engine = await load(maxNewTokens);
+      }
+      await engine.transcribe(segments.map((s, i) => ({ id: String(i), pcm: floatToPcm16(s), partial: false })));
+    },
+  };
+}
+
+async function transformersJs(dir: string): Promise<Contender> {
+  env.allowRemoteModels = false;
+  env.localModelPath = '/';
+  const asr = (await pipeline('automatic-speech-recognition', dir, { dtype: 'fp32', device: 'cpu', local_files_only: true, session_options: { intraOpNumThreads: THREADS } })) as unknown as (
+    audio: Float32Array,
+    options: object,
+  ) => Promise<unknown>;
+  return {
+    async run(segments, maxNewTokens) {
+      await Promise.all(segments.map((s) => asr(s, { language: 'en', task: 'transcribe', return_timestamps: false, max_new_tokens: maxNewTokens })));
+    },
+  };
+}
+
+/** One (model, engine) measurement, in this process. */
+async function work(model: string, engine: EngineName, dir: string): Promise<Result> {
+  const label = `${model} ${engine}`;
+  let started = performance.now();
+  const contender = engine === 'earshot' ? await earshot(dir) : await transformersJs(dir);
+  const loadSeconds = (performance.now() - started) / 1000;
+  progress(`${label}: loaded in ${loadSeconds.toFixed(2)} s`);
+
+  const latencyMs: Result['latencyMs'] = {};
+  for (const seconds of LENGTHS) {
+    const times: number[] = [];
+    await contender.run([speech(seconds, 200)], budget(seconds)); // warm-up (and earshot's engine for this budget)
+    for (let r = 0; r < RUNS; r++) {
+      started = performance.now();
+      await contender.run([speech(seconds, r * 7)], budget(seconds));
+      times.push(performance.now() - started);
+      progress(`${label}: latency ${seconds} s segment ${r + 1}/${RUNS}: ${times.at(-1)!.toFixed(0)} ms`);
+    }
+    latencyMs[`${seconds}s`] = { p50: percentile(times, 50), p95: percentile(times, 95), runs: RUNS };
+  }
+  const rtf: Result['rtf'] = {};
+  await contender.run([speech(RTF_SECONDS, 300)], budget(RTF_SECONDS));
+  for (const c of CONCURRENCY) {
+    const segments = Array.from({ length: c }, (_, i) => speech(RTF_SECONDS, i * 3));
+    started = performance.now();
+    await contender.run(segments, budget(RTF_SECONDS));
+    rtf[String(c)] = (performance.now() - started) / 1000 / (c * RTF_SECONDS);
+    progress(`${label}: concurrency ${c}: RTF ${rtf[String(c)]!.toFixed(3)}`);
+  }
+  return { model, engine, loadSeconds, latencyMs, rtf, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** Runs one measurement in a child process and returns its result. */
+function child(model: string, engine: EngineName, dir: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const argv = ['--import', 'tsx', 'bench/stt.ts', '--worker', `${model}:${engine}`, '--dir', dir, '--runs', String(RUNS), '--concurrency', CONCURRENCY.join(','), '--threads', String(THREADS)];
+    const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`${model} ${engine}: worker exited ${code}`))));
+  });
+}
+
+function table(results: Result[]): string {
+  const ms = (v: number) => `${v.toFixed(0)}`;
+  const header = ['model', 'engine', 'load s', ...LENGTHS.map((l) => `${l}s p50/p95 ms`), ...CONCURRENCY.map((c) => `RTF c=${c}`), 'peak RSS MB'];
+  const rows = results.map((r) => [
+    r.model,
+    r.engine,
+    r.loadSeconds.toFixed(2),
+    ...LENGTHS.map((l) => `${ms(r.latencyMs[`${l}s`]!.p50)} / ${ms(r.latencyMs[`${l}s`]!.p95)}`),
+    ...CONCURRENCY.map((c) => r.rtf[String(c)]!.toFixed(3)),
+    r.peakRssMb.toFixed(0),
+  ]);
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+async function main(): Promise<void> {
+  if (args.worker) {
+    const [model, engine] = args.worker.split(':') as [string, EngineName];
+    process.stdout.write(JSON.stringify(await work(model, engine, args.dir!)));
+    return;
+  }
+  const results: Result[] = [];
+  for (const model of args.models.split(',') as WhisperShapeName[]) {
+    progress(`${model}: generating the random-weight model (cached after the first run)`);
+    const dir = whisperFixture(model);
+    for (const engine of ['earshot', 'transformers.js'] as const) results.push(await child(model, engine, dir));
+  }
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS };
+  const printed = table(results);
+  process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Machine: ${JSON.stringify(machine)}\n`);
+  mkdirSync('bench/results', { recursive: true });
+  const file = join('bench/results', `stt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ machine, lengths: LENGTHS, concurrency: CONCURRENCY, runs: RUNS, results, table: printed }, null, 2)}\n`);
+  progress(`wrote ${file}`);
+}
+
+await main();

@@ -1,0 +1,137 @@
+/**
+ * `earshot mic`: live captions of the microphone in the terminal. The platform's recorder (arecord, sox or
+ * ffmpeg; or EARSHOT_RECORDER / --recorder) captures 16 kHz mono PCM16, which streams to the server; captions
+ * print as `earshot stream` prints them. Ctrl+C stops the microphone and waits for the last captions (a second
+ * Ctrl+C quits at once). Exit status: 0 after `done`, 1 on a runtime failure, 2 on a usage error, 130 when
+ * interrupted twice.
+ */
+import { parseArgs } from 'node:util';
+import { onPath, recorderCommand, RecorderError, type RecorderCommand } from '../shared/audio/recorder.ts';
+import { startCapture, type LiveCapture } from '../shared/client/live-capture.ts';
+import { RealtimeError, type WebSocketConstructor } from '../shared/client/realtime-client.ts';
+import { ERROR_CODES } from '../shared/errors.ts';
+import { authenticatedWebSocket } from '../desktop/core/connection.ts';
+import { StartMessage } from '../shared/protocol.ts';
+import { EventPrinter, type OutputStream } from './stream.ts';
+
+const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/realtime';
+
+const HELP = `usage: earshot mic [options]
+
+Captions the microphone live: records with arecord, sox or ffmpeg (whichever is installed) and prints partial
+captions, finals and translations as they arrive. Ctrl+C stops recording; the last captions still print.
+
+options:
+  -t, --targets LANGS   translate into these languages, comma-separated (e.g. es,fr)
+  -l, --language LANG   spoken language (default: the server's)
+      --device NAME     input device (ALSA device, sox/ffmpeg input name; default: the system's)
+      --recorder CMD    command that writes 16 kHz mono PCM16LE to stdout (default $EARSHOT_RECORDER, else detected)
+      --seconds N       stop after N seconds of audio
+      --url URL         server endpoint (default $EARSHOT_URL or ${DEFAULT_URL})
+      --token T         API key or token for a server with auth on (default $EARSHOT_TOKEN)
+      --json            print every server event as one JSON object per line
+  -h, --help            show this help
+`;
+
+export interface MicIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Record<string, string | undefined>;
+  WebSocket?: WebSocketConstructor;
+  /** Where Ctrl+C comes from (tests pass an EventEmitter). */
+  signals?: Pick<NodeJS.Process, 'on' | 'off'>;
+}
+
+export interface CaptureArgs {
+  url: string;
+  token: string;
+  language?: string;
+  targets: string[];
+  recorder: RecorderCommand;
+  seconds?: number;
+}
+
+/** The options `earshot mic` and `earshot type` share, checked; a string is the usage error to print. */
+export function captureArgs(values: { targets?: string; language?: string; device?: string; recorder?: string; seconds?: string; url?: string; token?: string }, env: Record<string, string | undefined>): CaptureArgs | string {
+  const targets = (values.targets ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const check = StartMessage.safeParse({ type: 'start', language: values.language, targets, sample_rate: 16000, encoding: 'pcm16' });
+  if (!check.success) return `invalid ${check.error.issues[0]?.path.join('.') || 'option'}: ${check.error.issues[0]?.message}`;
+  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (seconds !== undefined && !(seconds > 0)) return `--seconds must be a number > 0, got "${values.seconds}"`;
+  let recorder: RecorderCommand;
+  try {
+    recorder = recorderCommand({ override: values.recorder ?? env.EARSHOT_RECORDER, device: values.device, has: (p) => onPath(p, env) });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return { url: values.url ?? env.EARSHOT_URL ?? DEFAULT_URL, token: values.token ?? env.EARSHOT_TOKEN ?? '', ...(values.language ? { language: values.language } : {}), targets, recorder, ...(seconds ? { seconds } : {}) };
+}
+
+export const CAPTURE_OPTIONS = {
+  targets: { type: 'string', short: 't' },
+  language: { type: 'string', short: 'l' },
+  device: { type: 'string' },
+  recorder: { type: 'string' },
+  seconds: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Explains a failure of the capture (recorder or server) for the user; rethrows anything unexpected. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof RecorderError) return err.message;
+  if (err instanceof RealtimeError) return err.code in ERROR_CODES ? `the server ended the session: [${err.code}] ${err.message}` : err.message;
+  throw err;
+}
+
+export async function runMic(args: string[], overrides: Partial<MicIo> = {}): Promise<number> {
+  const io: MicIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process, ...overrides };
+  const fail = (message: string, status = 1) => (io.stderr.write(`earshot mic: ${message}\n`), status);
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, json: { type: 'boolean' } } }));
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${HELP}`, 2);
+  }
+  if (values.help) return (io.stdout.write(HELP), 0);
+  const parsed = captureArgs(values, io.env);
+  if (typeof parsed === 'string') return fail(parsed, 2);
+
+  const printer = new EventPrinter(io.stdout, io.stderr, values.json ?? false);
+  let capture: LiveCapture | undefined;
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      io.stderr.write('\nearshot mic: stopping; waiting for the last captions (Ctrl+C again to quit now)\n');
+      capture?.stop();
+    } else capture?.session.close(1000, 'interrupted');
+  };
+  io.signals?.on('SIGINT', onSigint);
+  try {
+    capture = await startCapture({
+      url: parsed.url,
+      start: { language: parsed.language, targets: parsed.targets },
+      recorder: parsed.recorder,
+      WebSocket: io.WebSocket ?? authenticatedWebSocket(parsed.token),
+      onEvent: (event) => printer.print(event),
+      onWarning: (m) => io.stderr.write(`earshot mic: warning: ${m}\n`),
+    });
+    if (interrupts > 0) capture.stop();
+    const limit = parsed.seconds;
+    const timer = limit ? setInterval(() => capture!.seconds >= limit && capture!.stop(), 100) : undefined;
+    try {
+      await Promise.all([capture.session.done, capture.recorderEnded]);
+    } finally {
+      clearInterval(timer);
+    }
+    return 0;
+  } catch (err) {
+    printer.finish();
+    if (interrupts > 1) return 130;
+    return fail(describeFailure(err));
+  } finally {
+    io.signals?.off('SIGINT', onSigint);
+  }
+}

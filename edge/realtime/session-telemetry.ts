@@ -1,0 +1,105 @@
+/**
+ * What a realtime session reports about itself, kept out of RealtimeSession so that stays about the protocol:
+ *
+ * - one trace per session: a `session` span, an `stt.enqueue` span per job (its traceparent rides in the job, so the
+ *   runners' spans are its children), and a `final.deliver` / `translation.deliver` span per result, a child of
+ *   the runner span that produced it (the result carries that traceparent), lasting from the result reaching this
+ *   relay to the sequencer releasing it to the client;
+ * - the end-of-speech→final latency: from the utterance's final job being queued to its final being sent.
+ *
+ * Runtime-neutral (Workers have no prom-client), so the latency goes to whatever observer the runtime supplies.
+ */
+import type { ServerEvent } from '../../shared/protocol.ts';
+import type { SessionResult, SttJob } from '../../shared/queue/jobs.ts';
+import { SpanKind, contextFrom, endSpan, traceparentOf, tracer, withSpan, type Context, type Span } from '../../shared/telemetry/tracing.ts';
+
+export interface SessionObserver {
+  /** Seconds from an utterance's final job being queued to its final reaching the client. */
+  finalLatency(seconds: number): void;
+}
+
+export interface EnqueueTrace {
+  /** For the job, so the runner's span continues this trace; undefined when tracing is off. */
+  traceparent: string | undefined;
+  settled(error?: unknown): void;
+}
+
+const resultKey = (r: { type: 'final'; seq: number } | { type: 'translation'; seq: number; lang: string }): string =>
+  r.type === 'final' ? `final:${r.seq}` : `translation:${r.seq}:${r.lang}`;
+
+export class SessionTelemetry {
+  readonly #observer: SessionObserver | undefined;
+  readonly #now: () => number;
+  #span: Span | undefined;
+  #context: Context | undefined;
+  /** When each utterance's final job was queued, by segment. */
+  readonly #queuedAt = new Map<number, number>();
+  /** Delivery spans of results that reached the relay and wait for their turn. */
+  readonly #relaying = new Map<string, { seq: number; span: Span }>();
+
+  constructor(observer: SessionObserver | undefined, now: () => number) {
+    this.#observer = observer;
+    this.#now = now;
+  }
+
+  started(session: string, attributes: { language: string; targets: string[]; resumed: boolean }): void {
+    this.#span = tracer.startSpan('session', {
+      kind: SpanKind.SERVER,
+      attributes: { 'earshot.session': session, 'earshot.language': attributes.language, 'earshot.targets': attributes.targets, 'earshot.resumed': attributes.resumed },
+    });
+    this.#context = withSpan(this.#span);
+  }
+
+  enqueuing(job: Pick<SttJob, 'id' | 'session' | 'segment' | 'kind'>): EnqueueTrace {
+    const span = tracer.startSpan(
+      'stt.enqueue',
+      { kind: SpanKind.PRODUCER, attributes: { 'earshot.session': job.session, 'earshot.job': job.id, 'earshot.segment': job.segment, 'earshot.kind': job.kind } },
+      this.#context,
+    );
+    if (job.kind === 'final') this.#queuedAt.set(job.segment, this.#now());
+    return { traceparent: traceparentOf(span), settled: (error) => endSpan(span, error) };
+  }
+
+  arrived(result: SessionResult): void {
+    if (result.type !== 'final' && result.type !== 'translation') return;
+    const key = resultKey(result);
+    if (this.#relaying.has(key)) return; // redelivered while the first copy waits
+    const span = tracer.startSpan(
+      `${result.type}.deliver`,
+      { kind: SpanKind.CONSUMER, attributes: { 'earshot.seq': result.seq, ...(result.type === 'translation' ? { 'earshot.lang': result.lang } : {}) } },
+      contextFrom(result.traceparent, this.#context),
+    );
+    this.#relaying.set(key, { seq: result.seq, span });
+  }
+
+  delivered(event: ServerEvent): void {
+    if (event.type !== 'final' && event.type !== 'translation') return;
+    const key = resultKey(event);
+    this.#relaying.get(key)?.span.end();
+    this.#relaying.delete(key);
+    if (event.type !== 'final') return;
+    const queuedAt = this.#queuedAt.get(event.seq);
+    if (queuedAt !== undefined) this.#observer?.finalLatency((this.#now() - queuedAt) / 1000);
+    // Earlier utterances that had no words were released without a final: nothing more will come for them.
+    for (const seq of this.#queuedAt.keys()) if (seq <= event.seq) this.#queuedAt.delete(seq);
+    for (const [k, waiting] of this.#relaying) {
+      if (waiting.seq < event.seq && k.startsWith('final:')) {
+        waiting.span.setAttribute('earshot.empty', true);
+        waiting.span.end();
+        this.#relaying.delete(k);
+      }
+    }
+  }
+
+  ended(outcome: 'done' | 'closed'): void {
+    for (const { span } of this.#relaying.values()) {
+      span.setAttribute('earshot.delivered', false);
+      span.end();
+    }
+    this.#relaying.clear();
+    this.#queuedAt.clear();
+    this.#span?.setAttribute('earshot.outcome', outcome);
+    this.#span?.end();
+    this.#span = undefined;
+  }
+}

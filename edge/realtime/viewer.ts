@@ -1,0 +1,136 @@
+/**
+ * One audience viewer of a session (`WS /v1/watch/:session`). It reads the session's shared result log from the
+ * start through its own CaptionSequencer, so every viewer gets the same ordered captions as the speaker, late
+ * joiners get the history, and it works on any edge: the log, not the speaker's socket, is the source.
+ *
+ * Viewers never touch the speaker's session object. A slow viewer is the viewer's problem: partials are shed when
+ * its socket backs up and it is dropped past a hard bound, so one bad connection cannot grow the edge's memory.
+ * No sockets inside (like RealtimeSession): the route supplies send/close/bufferedAmount.
+ */
+import type { Logger } from '../../shared/logger.ts';
+import { PROTOCOL_VERSION, WATCH_CLOSE, type WatchEvent } from '../../shared/protocol.ts';
+import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
+import { CaptionSequencer } from './caption-sequencer.ts';
+
+export interface ViewerLimits {
+  /** Unsent bytes past which the viewer's partials are skipped (they are best effort). */
+  shedPartialsBytes: number;
+  /** Unsent bytes past which the viewer is disconnected (close 4408). */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_VIEWER_LIMITS: ViewerLimits = { shedPartialsBytes: 64 * 1024, maxBufferedBytes: 4 * 1024 * 1024 };
+
+export interface ViewerDeps {
+  // Only what a viewer reads, so any relay (Node edge, Workers origin link) can supply it.
+  store: Pick<SessionStore, 'get'>;
+  results: Pick<ResultLog, 'subscribe'>;
+  logger: Logger;
+  limits?: ViewerLimits;
+}
+
+export interface ViewerTransport {
+  send(event: WatchEvent): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued in the socket and not yet sent (0 where the runtime cannot tell). */
+  bufferedAmount(): number;
+}
+
+export class Viewer {
+  readonly #session: string;
+  readonly #deps: ViewerDeps;
+  readonly #transport: ViewerTransport;
+  readonly #limits: ViewerLimits;
+  readonly #sequencer = new CaptionSequencer();
+  #outbox: WatchEvent[] = [];
+  #flushQueued = false;
+  #unsubscribe: (() => void) | undefined;
+  #state: 'opening' | 'watching' | 'closed' = 'opening';
+
+  constructor(session: string, deps: ViewerDeps, transport: ViewerTransport) {
+    this.#session = session;
+    this.#deps = deps;
+    this.#transport = transport;
+    this.#limits = deps.limits ?? DEFAULT_VIEWER_LIMITS;
+  }
+
+  get state(): 'opening' | 'watching' | 'closed' {
+    return this.#state;
+  }
+
+  /** Looks the session up and starts following it; an unknown session gets an error event and close 4404. */
+  async open(): Promise<void> {
+    const meta = await this.#deps.store.get(this.#session).catch((err: unknown) => {
+      this.#deps.logger.warn({ err, session: this.#session }, 'session store unavailable for a viewer');
+      return undefined;
+    });
+    if (this.#state === 'closed') return; // the viewer left while we looked
+    if (!meta) {
+      this.#transport.send({ type: 'error', code: 'unknown_session', message: `session ${this.#session} does not exist or has expired` });
+      return this.#close(WATCH_CLOSE.unknownSession, 'unknown_session');
+    }
+    this.#state = 'watching';
+    this.#transport.send({ type: 'ready', session: meta.id, protocol: PROTOCOL_VERSION, targets: meta.targets, language: meta.language });
+    const unsubscribe = this.#deps.results.subscribe(this.#session, '0', (entry) => {
+      if (this.#state !== 'watching') return;
+      for (const event of this.#sequencer.accept(entry.result)) if (event.type !== 'ready') this.#outbox.push(event);
+      this.#scheduleFlush();
+    });
+    // The in-memory log replays history synchronously, so the viewer may already be done (and closed) here.
+    if ((this.#state as Viewer['state']) === 'closed') unsubscribe();
+    else this.#unsubscribe = unsubscribe;
+  }
+
+  /** The viewer's socket closed. */
+  onClose(): void {
+    this.#state = 'closed';
+    this.#release();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    // Entries delivered together (a late joiner's history, one Redis read) are sent as one batch, in which a
+    // partial already overtaken by a later caption is not worth sending.
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    if (this.#state !== 'watching') return;
+    const buffered = this.#transport.bufferedAmount();
+    if (buffered > this.#limits.maxBufferedBytes) {
+      this.#deps.logger.info({ session: this.#session, buffered }, 'dropping a viewer that does not keep up');
+      return this.#close(WATCH_CLOSE.tooSlow, 'viewer too slow');
+    }
+    const shed = buffered > this.#limits.shedPartialsBytes;
+    const batch = this.#outbox;
+    this.#outbox = [];
+    let lastCaption = -1;
+    batch.forEach((event, i) => {
+      if (event.type === 'partial' || event.type === 'final') lastCaption = i;
+    });
+    batch.forEach((event, i) => {
+      if (event.type === 'partial' && (shed || i < lastCaption)) return;
+      this.#transport.send(event);
+    });
+    if (this.#sequencer.complete) {
+      this.#transport.send({ type: 'done' });
+      this.#close(1000, 'done');
+    }
+  }
+
+  #close(code: number, reason: string): void {
+    this.#state = 'closed';
+    this.#release();
+    this.#transport.close(code, reason);
+  }
+
+  #release(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#outbox = [];
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The web client, served by the edge itself (no separate server, no bundler): the speaker page at `/`, the
+ * watch page (and its OBS overlay mode) at `/watch/:session`, and their ES modules and styles under `/web/`.
+ * The files come through an AssetLoader so this route stays runtime-neutral: the Node adapter reads edge/web/
+ * from disk; a Workers entry can hand in its static-assets binding.
+ */
+import type { Context, Hono } from 'hono';
+
+/** The bytes of a file of edge/web/ by name, or null when there is none. */
+export type AssetLoader = (name: string) => Promise<Uint8Array | null>;
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+};
+/** Flat names only: no path segments can reach outside edge/web/. */
+const ASSET_NAME = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg)$/;
+
+/**
+ * The pages talk only to their own origin (HTTP and WebSocket) and load nothing else; mic capture is allowed for
+ * this origin. Inline scripts and styles are refused, which is why the pages carry none.
+ */
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'permissions-policy': 'microphone=(self)',
+  // Pages change with the server; revalidation keeps a deployed fix from hiding behind a cache.
+  'cache-control': 'no-cache',
+};
+
+async function serve(c: Context, load: AssetLoader, name: string): Promise<Response> {
+  const body = ASSET_NAME.test(name) ? await load(name) : null;
+  if (!body) return c.json({ error: { code: 'not_found', message: `no web asset ${name}` } }, 404);
+  const type = TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+  return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'content-type': type, ...SECURITY_HEADERS });
+}
+
+export function mountWeb(app: Hono, load: AssetLoader): void {
+  app.get('/', (c) => serve(c, load, 'index.html'));
+  app.get('/watch/:session', (c) => serve(c, load, 'watch.html'));
+  app.get('/web/:name', (c) => serve(c, load, c.req.param('name')));
+}

@@ -1,0 +1,209 @@
+// @ts-check
+/**
+ * The speaker page: the microphone streams to `WS /v1/realtime`, captions appear as they form (the partial in
+ * grey italics, replaced by its final), translations under each final, and a share link opens the watch page.
+ *
+ * Query parameters: `language`, `targets` (comma-separated) preselect the pickers; `maxSeconds=N` stops after
+ * N seconds of audio (for kiosks, demos and tests with a looping fake microphone).
+ */
+import { CaptionBook } from './captions.js';
+import { CaptionView, languageName } from './caption-view.js';
+import { openMic } from './mic.js';
+import { COMMON_LANGUAGES, parseEvent, socketUrl } from './protocol.js';
+
+const SAMPLE_RATE = 16000;
+/** Unsent audio past which the page warns that the network is not keeping up (the mic cannot slow down). */
+const SLOW_NETWORK_BYTES = 512 * 1024;
+
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const els = {
+  status: $('status'),
+  language: /** @type {HTMLSelectElement} */ ($('language')),
+  targets: $('targets'),
+  toggle: /** @type {HTMLButtonElement} */ ($('toggle')),
+  toggleLabel: $('toggle-label'),
+  level: $('level'),
+  notice: $('notice'),
+  share: $('share'),
+  shareLink: /** @type {HTMLInputElement} */ ($('share-link')),
+  copy: /** @type {HTMLButtonElement} */ ($('copy')),
+  overlayLink: /** @type {HTMLAnchorElement} */ ($('overlay-link')),
+  empty: $('empty'),
+};
+
+const params = new URLSearchParams(location.search);
+const maxSamples = Number(params.get('maxSeconds')) > 0 ? Number(params.get('maxSeconds')) * SAMPLE_RATE : Infinity;
+const saved = { language: localStorage.getItem('earshot.language'), targets: localStorage.getItem('earshot.targets') };
+
+const book = new CaptionBook();
+const view = new CaptionView($('captions'), $('partial'));
+
+/** @type {'idle' | 'starting' | 'live' | 'finishing'} */
+let state = 'idle';
+/** @type {WebSocket | null} */
+let socket = null;
+/** @type {import('./mic.js').Mic | null} */
+let mic = null;
+let samplesSent = 0;
+
+function fillPickers() {
+  const spoken = params.get('language') ?? saved.language ?? 'en';
+  for (const code of COMMON_LANGUAGES) els.language.add(new Option(languageName(code), code, false, code === spoken));
+  const chosen = new Set((params.get('targets') ?? saved.targets ?? '').split(',').filter(Boolean));
+  for (const code of COMMON_LANGUAGES) {
+    const label = document.createElement('label');
+    label.className = 'chip';
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: code, checked: chosen.has(code) });
+    const text = document.createElement('span');
+    text.textContent = languageName(code);
+    label.append(box, text);
+    els.targets.append(label);
+  }
+  syncTargets();
+}
+
+/** A language cannot be its own translation target. */
+function syncTargets() {
+  for (const box of els.targets.querySelectorAll('input')) {
+    box.disabled = box.value === els.language.value || state !== 'idle';
+    if (box.value === els.language.value) box.checked = false;
+  }
+  els.language.disabled = state !== 'idle';
+}
+
+function chosenTargets() {
+  return [...els.targets.querySelectorAll('input')].filter((b) => b.checked && !b.disabled).map((b) => b.value);
+}
+
+/** @param {typeof state} next @param {string} label @param {string} [dataState] */
+function setState(next, label, dataState = next) {
+  state = next;
+  els.status.textContent = label;
+  els.status.dataset.state = dataState;
+  const live = next === 'live';
+  els.toggle.setAttribute('aria-pressed', String(live));
+  els.toggle.disabled = next === 'starting' || next === 'finishing';
+  els.toggleLabel.textContent = live ? 'Stop' : next === 'finishing' ? 'Finishing…' : next === 'starting' ? 'Starting…' : 'Start';
+  syncTargets();
+}
+
+/** @param {string} text @param {'info' | 'error'} [kind] */
+function notify(text, kind = 'info') {
+  els.notice.textContent = text;
+  els.notice.dataset.kind = kind;
+  els.notice.hidden = !text;
+}
+
+function render() {
+  view.render(book.view({ count: 200, subs: true }));
+  els.empty.hidden = book.lines.length > 0 || book.partial !== null;
+  // Follow the newest caption unless the reader scrolled up to reread something.
+  const bottom = document.documentElement.scrollHeight - window.innerHeight - window.scrollY < 160;
+  if (bottom) window.scrollTo({ top: document.documentElement.scrollHeight });
+}
+
+async function start() {
+  // Read before the pickers are locked for the session (locked boxes count as unchosen).
+  const language = els.language.value;
+  const targets = chosenTargets();
+  notify('');
+  setState('starting', 'Starting…');
+  book.reset();
+  render();
+  localStorage.setItem('earshot.language', language);
+  localStorage.setItem('earshot.targets', targets.join(','));
+  /** @type {Int16Array<ArrayBuffer>[]} Audio captured before the server's `ready`. */
+  const early = [];
+  samplesSent = 0;
+  try {
+    mic = await openMic({
+      onFrame: (pcm) => (state === 'live' ? send(pcm) : state === 'starting' && early.push(pcm)),
+      onLevel: (peak) => (els.level.style.width = `${Math.min(100, Math.round(Math.sqrt(peak) * 100))}%`),
+    });
+  } catch (err) {
+    setState('idle', 'Ready');
+    return notify(`Microphone unavailable: ${err instanceof Error ? err.message : err}`, 'error');
+  }
+  const ws = new WebSocket(socketUrl('/v1/realtime'));
+  ws.binaryType = 'arraybuffer';
+  socket = ws;
+  ws.onopen = () => ws.send(JSON.stringify({ type: 'start', language, targets, sample_rate: SAMPLE_RATE, encoding: 'pcm16' }));
+  ws.onmessage = (ev) => {
+    const event = parseEvent(ev.data);
+    if (!event) return;
+    if (event.type === 'ready') {
+      setState('live', 'Live');
+      showShare(String(event.session));
+      for (const pcm of early.splice(0)) send(pcm);
+    } else if (event.type === 'error') {
+      const fatal = state === 'starting' && event.code !== 'unsupported_target';
+      notify(String(event.message), fatal ? 'error' : 'info');
+      if (fatal) ws.close();
+    } else if (event.type === 'done') {
+      setState('idle', 'Done', 'done');
+    }
+    if (book.apply(event)) render();
+  };
+  ws.onclose = () => {
+    void releaseMic();
+    if (state !== 'idle') {
+      setState('idle', 'Disconnected', 'error');
+      if (els.notice.hidden) notify('The connection to the server was lost.', 'error');
+    }
+    socket = null;
+  };
+}
+
+/** @param {Int16Array<ArrayBuffer>} pcm */
+function send(pcm) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  const room = maxSamples - samplesSent;
+  const frame = room < pcm.length ? pcm.subarray(0, Math.max(0, room)) : pcm;
+  if (frame.length > 0) socket.send(frame);
+  samplesSent += frame.length;
+  if (socket.bufferedAmount > SLOW_NETWORK_BYTES) notify('The network is not keeping up; captions will lag.', 'error');
+  if (samplesSent >= maxSamples) stop();
+}
+
+function stop() {
+  if (state !== 'live') return;
+  setState('finishing', 'Finishing…');
+  void releaseMic();
+  // The server finishes the last utterance and its translations, then says `done`.
+  socket?.send(JSON.stringify({ type: 'stop' }));
+}
+
+async function releaseMic() {
+  const m = mic;
+  mic = null;
+  els.level.style.width = '0';
+  await m?.close().catch(() => undefined);
+}
+
+/** @param {string} session */
+function showShare(session) {
+  const watch = new URL(`/watch/${encodeURIComponent(session)}`, location.href);
+  els.shareLink.value = watch.href;
+  els.overlayLink.href = `${watch.href}?overlay=1`;
+  els.share.hidden = false;
+}
+
+async function copyLink() {
+  try {
+    await navigator.clipboard.writeText(els.shareLink.value);
+  } catch {
+    // Clipboard API refused (e.g. an insecure origin): select the text so Ctrl+C works.
+    els.shareLink.select();
+    return notify('Press Ctrl+C to copy the selected link.');
+  }
+  els.copy.textContent = 'Copied ✓';
+  setTimeout(() => (els.copy.textContent = 'Copy link'), 1800);
+}
+
+fillPickers();
+els.language.addEventListener('change', syncTargets);
+els.toggle.addEventListener('click', () => (state === 'live' ? stop() : state === 'idle' ? void start() : undefined));
+els.copy.addEventListener('click', () => void copyLink());
+els.shareLink.addEventListener('focus', () => els.shareLink.select());
+window.addEventListener('pagehide', () => socket?.close());

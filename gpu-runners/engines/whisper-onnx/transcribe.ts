@@ -1,0 +1,173 @@
+/**
+ * One batch of utterances through Whisper: features, one encoder call for all of them, one language-detection
+ * call for those that name no language, then batched decodes (rows whose prompts have equal lengths share a
+ * decoder call), temperature fallback for results that look wrong, and the no-speech guard. Utterances longer
+ * than Whisper's 30 s window are cut into windows that are decoded as rows of the same batch.
+ */
+import { EarshotError } from '../../../shared/errors.ts';
+import type { Tensor } from '../../backend/onnx.ts';
+import { decode, type DecodeInput, type DecodeResult } from './decoding.ts';
+import { detectLanguages } from './detect-language.ts';
+import { CHUNK_SAMPLES, SAMPLE_RATE, type LogMelExtractor } from './features.ts';
+import type { LogitRules } from './logit-rules.ts';
+import type { WhisperModel } from './model.ts';
+import type { WhisperOptions } from './options.ts';
+import { compressionRatio, isSilence, needsFallback } from './quality.ts';
+import { toSegments, type Segment } from './segments.ts';
+import type { WhisperTokenizer } from './tokenizer.ts';
+
+export interface WhisperRequest {
+  /** 16 kHz mono samples in [-1, 1]. */
+  samples: Float32Array;
+  /** Language code; undefined uses the engine's option, else detection. */
+  language?: string;
+  /** The session's previous text, for conditioning. */
+  prompt?: string;
+  /** A provisional snapshot: greedy, no fallback, no timestamps. */
+  partial: boolean;
+}
+
+export interface WhisperResult {
+  text: string;
+  language: string;
+  segments: Segment[];
+  /** Generated tokens of each window's accepted decode (timestamps included). */
+  tokens: number[][];
+  avgLogprob: number;
+  noSpeechProb: number;
+  /** Highest temperature any window needed. */
+  temperature: number;
+}
+
+/** One ≤ 30 s window of a request: a row of the batch. */
+interface Window {
+  request: number;
+  offset: number;
+  samples: Float32Array;
+  language: string;
+  prompt: number[];
+  sotIndex: number;
+  partial: boolean;
+  seed: number;
+  result?: DecodeResult;
+}
+
+export class WhisperTranscriber {
+  readonly #model: WhisperModel;
+  readonly #tokenizer: WhisperTokenizer;
+  readonly #features: LogMelExtractor;
+  readonly #options: WhisperOptions;
+
+  constructor(model: WhisperModel, tokenizer: WhisperTokenizer, features: LogMelExtractor, options: WhisperOptions) {
+    this.#model = model;
+    this.#tokenizer = tokenizer;
+    this.#features = features;
+    this.#options = options;
+  }
+
+  async transcribe(requests: readonly WhisperRequest[], signal?: AbortSignal): Promise<WhisperResult[]> {
+    const windows = requests.flatMap((request, i) => cut(request, i, this.#options));
+    if (windows.length === 0) return [];
+    const states = await this.#model.encode(windows.map((w) => this.#features.extract(w.samples)));
+
+    const undetected = windows.flatMap((w, row) => (w.language ? [] : [row]));
+    const detected = await detectLanguages(this.#model, states, undetected, this.#tokenizer.specials);
+    undetected.forEach((row, i) => (windows[row]!.language = detected[i]!.language));
+    for (const w of windows) this.#preparePrompt(w, requests[w.request]!);
+
+    let pending = windows.map((_, row) => row);
+    for (const [attempt, temperature] of this.#options.temperatures.entries()) {
+      const rows = pending.filter((row) => attempt === 0 || !windows[row]!.partial);
+      if (rows.length === 0) break;
+      await this.#decodeRows(windows, rows, states, temperature, signal);
+      pending = rows.filter((row) => {
+        const w = windows[row]!;
+        return !w.partial && needsFallback(this.#quality(w.result!), this.#options);
+      });
+    }
+    return requests.map((_, i) => this.#assemble(windows.filter((w) => w.request === i)));
+  }
+
+  #preparePrompt(w: Window, request: WhisperRequest): void {
+    const { specials } = this.#tokenizer;
+    const prompt: number[] = [];
+    if (this.#options.conditionOnPreviousText && request.prompt?.trim() && this.#options.maxPromptTokens > 0) {
+      prompt.push(specials.startOfPrev, ...this.#tokenizer.encode(` ${request.prompt.trim()}`).slice(-this.#options.maxPromptTokens));
+    }
+    w.sotIndex = prompt.length;
+    prompt.push(specials.sot);
+    if (this.#model.generation.isMultilingual) {
+      const language = specials.languages.get(w.language);
+      if (language === undefined) throw new EarshotError('unsupported_language', `whisper has no language "${w.language}"`);
+      prompt.push(language, this.#options.task === 'translate' ? specials.translate : specials.transcribe);
+    }
+    if (!this.#timestamps(w)) prompt.push(specials.noTimestamps);
+    w.prompt = prompt;
+  }
+
+  #timestamps(w: Window): boolean {
+    return this.#options.timestamps && !w.partial;
+  }
+
+  /** Decodes `rows` at one temperature, one decoder batch per (prompt length, mode). */
+  async #decodeRows(windows: Window[], rows: number[], states: Tensor, temperature: number, signal?: AbortSignal): Promise<void> {
+    const groups = new Map<string, number[]>();
+    for (const row of rows) {
+      const w = windows[row]!;
+      const key = `${w.prompt.length}:${w.partial}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    for (const members of groups.values()) {
+      const sample = windows[members[0]!]!;
+      const rules: LogitRules = {
+        specials: this.#tokenizer.specials,
+        suppress: this.#model.generation.suppressTokens,
+        beginSuppress: this.#model.generation.beginSuppressTokens,
+        timestamps: this.#timestamps(sample),
+        maxInitialTimestampIndex: Math.round(this.#options.maxInitialTimestamp / 0.02),
+      };
+      const inputs: DecodeInput[] = members.map((row) => ({ prompt: windows[row]!.prompt, encoderRow: row, sotIndex: windows[row]!.sotIndex, seed: windows[row]!.seed }));
+      const settings = { temperature, beamSize: sample.partial ? 1 : this.#options.beamSize, bestOf: this.#options.bestOf, maxNewTokens: this.#options.maxNewTokens, rules };
+      const results = await decode(this.#model, states, inputs, settings, signal);
+      members.forEach((row, i) => (windows[row]!.result = results[i]!));
+    }
+  }
+
+  #quality(r: DecodeResult) {
+    return { avgLogprob: r.avgLogprob, noSpeechProb: r.noSpeechProb, compressionRatio: compressionRatio(this.#tokenizer.decode(r.tokens)) };
+  }
+
+  #assemble(windows: Window[]): WhisperResult {
+    const out: WhisperResult = { text: '', language: windows[0]?.language ?? '', segments: [], tokens: [], avgLogprob: 0, noSpeechProb: 0, temperature: 0 };
+    for (const w of windows) {
+      const r = w.result!;
+      out.tokens.push(r.tokens);
+      out.avgLogprob += r.avgLogprob / windows.length;
+      out.noSpeechProb = Math.max(out.noSpeechProb, r.noSpeechProb);
+      out.temperature = Math.max(out.temperature, r.temperature);
+      if (isSilence(r, this.#options)) continue;
+      const duration = w.samples.length / SAMPLE_RATE;
+      out.text += this.#tokenizer.decode(r.tokens);
+      out.segments.push(...toSegments(r.tokens, this.#tokenizer, duration, w.offset));
+    }
+    return out;
+  }
+}
+
+/** A request's 30 s windows (at least one, even for empty audio). */
+function cut(request: WhisperRequest, index: number, options: WhisperOptions): Window[] {
+  const windows: Window[] = [];
+  for (let start = 0; start === 0 || start < request.samples.length; start += CHUNK_SAMPLES) {
+    const samples = request.samples.subarray(start, start + CHUNK_SAMPLES);
+    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? options.language ?? '', prompt: [], sotIndex: 0, partial: request.partial, seed: (seedOf(samples) ^ options.seed) >>> 0 });
+  }
+  return windows;
+}
+
+/** A seed from the audio itself, so sampling does not depend on which batch an utterance landed in. */
+function seedOf(samples: Float32Array): number {
+  let h = 0x811c9dc5;
+  const step = Math.max(1, Math.floor(samples.length / 4096));
+  for (let i = 0; i < samples.length; i += step) h = Math.imul(h ^ Math.round(samples[i]! * 32768), 0x01000193);
+  return (h ^ samples.length) >>> 0;
+}

@@ -1,0 +1,8 @@
+/** SubRip (.srt): numbered cues, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, a blank line after each. */
+import { DEFAULT_LAYOUT, formatTimestamp, layOut, type Cue, type LayoutOptions } from './cues.ts';
+
+export function toSrt(cues: readonly Cue[], options: LayoutOptions = DEFAULT_LAYOUT): string {
+  return layOut(cues, options)
+    .map((cue, i) => `${i + 1}\n${formatTimestamp(cue.start, ',')} --> ${formatTimestamp(cue.end, ',')}\n${cue.lines.join('\n')}\n\n`)
+    .join('');
+}
