@@ -156,6 +156,10 @@ describe('WebSockets', () => {
     speaker.ws.send(START);
     expect((await speaker.closed).code).toBe(4403);
     expect(speaker.events.at(-1)).toMatchObject({ type: 'error', code: 'forbidden' });
+    // Nor resume another session.
+    const intruder = await connect(`/v1/realtime?token=${token}`);
+    intruder.ws.send(JSON.stringify({ ...JSON.parse(START), session: 'session-b', last_seq: 0 }));
+    expect((await intruder.closed).code).toBe(4403);
     const viewer = await connect(`/v1/watch/session-b?token=${token}`);
     expect((await viewer.closed).code).toBe(4403);
     await expectError(await fetch(`${base}/v1/sessions/session-b/transcript?token=${token}`), 403, 'forbidden');
