@@ -100,13 +100,22 @@ async function start(): Promise<void> {
     }
   };
 
+  /** Shown or hidden from the tray or the hotkey; remembered for the next start. */
+  const toggleOverlay = () => {
+    overlay.toggle();
+    refreshTray();
+    void store.update({ overlay: { visible: overlay.visible } }).catch(() => undefined);
+  };
+
   const tray = new AppTray(ASSETS, {
     toggleDictation: () => typing.toggle(),
     setMode: (mode) => void store.update({ typing: { mode } }).catch((err: Error) => notify(err.message)),
     undo: () => void typing.undo(),
-    toggleOverlay: () => (overlay.toggle(), refreshTray(), void store.update({ overlay: { visible: overlay.visible } }).catch(() => undefined)),
+    toggleOverlay: () => toggleOverlay(),
     toggleSubtitles: () => void toggleSubtitles(),
-    copyShareLink: () => shareUrl && clipboard.writeText(shareUrl),
+    copyShareLink: () => {
+      if (shareUrl) clipboard.writeText(shareUrl);
+    },
     openSettings: () => settingsWindow.open(),
     quit: () => app.quit(),
   });
@@ -115,18 +124,23 @@ async function start(): Promise<void> {
     tray.update({ typing: typing.state, mode: effectiveMode(), canHold: shortcuts.canHold, dictateHotkey: s.hotkeys.dictate, overlayVisible: overlay.visible, subtitles: subtitles !== null, shareUrl });
   }
 
+  let registered = '';
   const applySettings = (s: Settings) => {
     typing.mode = effectiveMode();
     typing.setJoinOptions({ language: s.language, spokenPunctuation: s.typing.spokenPunctuation, capitalize: s.typing.capitalize });
     overlay.configure(overlayConfig(s));
+    refreshTray();
+    // Settings also change when the overlay is moved; hotkeys are re-registered only when they changed.
+    const wanted = JSON.stringify([s.hotkeys, effectiveMode()]);
+    if (wanted === registered) return;
+    registered = wanted;
     const failed = shortcuts.apply(s.hotkeys, effectiveMode() === 'push-to-talk', {
       dictatePress: () => typing.press(),
       dictateRelease: () => typing.release(),
       undo: () => void typing.undo(),
-      toggleOverlay: () => (overlay.toggle(), refreshTray()),
+      toggleOverlay: () => toggleOverlay(),
     });
     for (const message of failed) notify(message);
-    refreshTray();
   };
   store.onChange(applySettings);
   applySettings(settings());

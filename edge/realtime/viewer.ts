@@ -108,12 +108,18 @@ export class Viewer {
     const shed = buffered > this.#limits.shedPartialsBytes;
     const batch = this.#outbox;
     this.#outbox = [];
-    let lastCaption = -1;
+    // Provisional events (partials, partial translations) that a later one in the batch replaces are not sent.
+    let lastFinal = -1;
+    let lastPartial = -1;
+    const lastPartialIn = new Map<string, number>();
     batch.forEach((event, i) => {
-      if (event.type === 'partial' || event.type === 'final') lastCaption = i;
+      if (event.type === 'final') lastFinal = i;
+      if (event.type === 'partial') lastPartial = i;
+      if (event.type === 'partial_translation') lastPartialIn.set(event.lang, i);
     });
     batch.forEach((event, i) => {
-      if (event.type === 'partial' && (shed || i < lastCaption)) return;
+      if (event.type === 'partial' && (shed || i < Math.max(lastFinal, lastPartial))) return;
+      if (event.type === 'partial_translation' && (shed || i < Math.max(lastFinal, lastPartialIn.get(event.lang)!))) return;
       this.#transport.send(event);
     });
     if (this.#sequencer.complete) {

@@ -37,12 +37,15 @@ export class CaptionBook {
     this.lines = [];
     /** @type {string | null} */
     this.partial = null;
+    /** @type {Record<string, string>} Provisional translations of the partial, by language. */
+    this.partialTranslations = {};
   }
 
   /** Forgets everything: a reconnecting viewer receives the history again. */
   reset() {
     this.lines = [];
     this.partial = null;
+    this.partialTranslations = {};
   }
 
   /**
@@ -57,9 +60,14 @@ export class CaptionBook {
       case 'partial':
         this.partial = String(event.text ?? '');
         return true;
+      case 'partial_translation':
+        if (typeof event.lang !== 'string') return false;
+        this.partialTranslations[event.lang] = String(event.text ?? '');
+        return true;
       case 'final': {
-        // A final ends the utterance the partial was showing.
+        // A final ends the utterance the partial (and its provisional translations) showed.
         this.partial = null;
+        this.partialTranslations = {};
         this.lines.push({ seq: Number(event.seq), text: String(event.text ?? ''), translations: {}, failed: new Set() });
         if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
         return true;
@@ -79,6 +87,7 @@ export class CaptionBook {
       }
       case 'done':
         this.partial = null;
+        this.partialTranslations = {};
         return true;
       default:
         return false;
@@ -86,7 +95,8 @@ export class CaptionBook {
   }
 
   /**
-   * The last `count` captions in `lang` (null or the spoken language: the original, with the partial being spoken).
+   * The last `count` captions in `lang` (null or the spoken language: the original), with the utterance being
+   * spoken: the partial, or in a target language its provisional translation when the server sends those.
    * @param {{ lang?: string | null, count?: number, subs?: boolean }} [options] subs: translations under each line
    * @returns {View}
    */
@@ -102,7 +112,8 @@ export class CaptionBook {
         subs: subs ? Object.entries(line.translations).map(([l, text]) => ({ lang: l, text })) : [],
       };
     });
-    return { lines, partial: original && this.partial ? this.partial : null };
+    const partial = original ? this.partial : (this.partialTranslations[/** @type {string} */ (lang)] ?? null);
+    return { lines, partial: partial || null };
   }
 
   /** @param {unknown} seq */

@@ -118,7 +118,10 @@ async function start() {
   samplesSent = 0;
   try {
     mic = await openMic({
-      onFrame: (pcm) => (state === 'live' ? send(pcm) : state === 'starting' && early.push(pcm)),
+      onFrame: (pcm) => {
+        if (state === 'live') send(pcm);
+        else if (state === 'starting') early.push(pcm);
+      },
       onLevel: (peak) => (els.level.style.width = `${Math.min(100, Math.round(Math.sqrt(peak) * 100))}%`),
     });
   } catch (err) {

@@ -61,6 +61,23 @@ describe('Viewer', () => {
     expect(w.closed).toEqual([{ code: 1000, reason: 'done' }]);
   });
 
+  it('sends a late joiner only the provisional events no later one replaced', async () => {
+    const deps = await setup();
+    for (const r of [
+      { type: 'partial' as const, segment: 1, text: 'he', start: 0 },
+      { type: 'partial_translation' as const, segment: 1, lang: 'es', text: 'él', start: 0 },
+      { type: 'partial' as const, segment: 1, text: 'he was', start: 0 },
+      { type: 'partial_translation' as const, segment: 1, lang: 'es', text: 'él era', start: 0 },
+    ]) await deps.results.append('s1', r);
+    const w = watcher(deps);
+    await w.viewer.open();
+    await tick();
+    expect(w.events.slice(1)).toEqual([
+      { type: 'partial', text: 'he was', start: 0 },
+      { type: 'partial_translation', lang: 'es', text: 'él era', start: 0 },
+    ]);
+  });
+
   it('waits for translations still owed after the end before saying done', async () => {
     const deps = await setup();
     const w = watcher(deps);

@@ -36,6 +36,17 @@ describe('CaptionBook', () => {
     expect(book.view({ lang: 'en' }).partial).toBe('fo');
   });
 
+  it('shows a provisional translation of the partial to a viewer reading that language, until the final', () => {
+    const book = new CaptionBook();
+    book.apply(ready);
+    book.apply({ type: 'partial', text: 'he was', start: 0 });
+    book.apply({ type: 'partial_translation', lang: 'es', text: 'él era', start: 0 });
+    expect(book.view({ lang: 'es' }).partial).toBe('él era');
+    expect(book.view({ lang: 'fr' }).partial).toBeNull();
+    book.apply({ type: 'final', seq: 1, text: 'he was not', start: 0, end: 1 });
+    expect(book.view({ lang: 'es' })).toMatchObject({ partial: null, lines: [{ text: 'he was not', pending: true }] });
+  });
+
   it('keeps the last `count` lines in view and forgets beyond `keep`', () => {
     const book = new CaptionBook({ keep: 5 });
     for (let seq = 1; seq <= 8; seq++) book.apply({ type: 'final', seq, text: `line ${seq}`, start: seq, end: seq });

@@ -1,0 +1,162 @@
+/**
+ * The pipeline under test, in its own process (so its CPU and memory are its own and the load generator's event
+ * loop is not blocked by the engine): the embedded server's parts (edge, in-process queue, STT runner, optional MT
+ * runner) assembled here so the benchmark can switch scheduler features off and swap the engine for the baseline.
+ *
+ * Started by bench/load.ts with `--serve JSON` and an IPC channel: it sends `{type:'ready', url}`, answers
+ * `{type:'stats'}` with its CPU, memory and engine counters, and exits on `{type:'close'}`.
+ */
+import { loadConfig } from '../../shared/config.ts';
+import { silentLogger } from '../../shared/logger.ts';
+import { MemoryQueue } from '../../shared/queue/memory-queue.ts';
+import type { SttJob } from '../../shared/queue/jobs.ts';
+import { driversFor } from '../../cli/embedded.ts';
+import { startEdge } from '../../cli/compose/edge.ts';
+import { startRunner } from '../../cli/compose/runners.ts';
+import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
+import type { SttEngine, SttRequest, SttResult } from '../../gpu-runners/engines/types.ts';
+import { WhisperOnnxEngine } from '../../gpu-runners/engines/whisper-onnx/engine.ts';
+import { LayeredModelStore } from '../../gpu-runners/models/model-store.ts';
+import { TransformersJsEngine } from './transformers-engine.ts';
+
+export interface ServeOptions {
+  /** `sphinx`, or a Whisper model directory. */
+  stt: 'sphinx' | { dir: string };
+  /** earshot's engine, or the baseline (transformers.js pipeline, one utterance per call). */
+  engine: 'earshot' | 'baseline';
+  batchSize: number;
+  maxWaitMs: number;
+  /** Finals ahead of partials in the STT queue. */
+  priority: boolean;
+  /** A newer partial snapshot of a session replaces its queued older one. */
+  latestWins: boolean;
+  partialIntervalMs: number;
+  /** Whisper token budget per utterance (both engines). */
+  maxNewTokens: number;
+  device: string;
+  /** `none`, `apertium`, or an NLLB model directory. */
+  mt: 'none' | 'apertium' | { dir: string };
+}
+
+export interface EngineCounters {
+  batches: number;
+  jobs: number;
+  finals: number;
+  partials: number;
+  busySeconds: number;
+  maxBatch: number;
+}
+
+export interface ServerStats {
+  cpu: NodeJS.CpuUsage;
+  rssBytes: number;
+  maxRssBytes: number;
+  heapUsedBytes: number;
+  engine: EngineCounters;
+}
+
+/** Counts what the runner hands the engine: batch sizes, kinds, engine time. */
+class CountingEngine implements SttEngine {
+  readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, maxBatch: 0 };
+  constructor(private readonly inner: SttEngine) {}
+  get name() {
+    return this.inner.name;
+  }
+  get languages() {
+    return this.inner.languages;
+  }
+  load() {
+    return this.inner.load();
+  }
+  close() {
+    return this.inner.close();
+  }
+  async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
+    const c = this.counters;
+    const started = performance.now();
+    try {
+      return await this.inner.transcribe(batch, signal);
+    } finally {
+      c.busySeconds += (performance.now() - started) / 1000;
+      c.batches += 1;
+      c.jobs += batch.length;
+      c.partials += batch.filter((r) => r.partial).length;
+      c.finals += batch.filter((r) => !r.partial).length;
+      c.maxBatch = Math.max(c.maxBatch, batch.length);
+    }
+  }
+}
+
+export async function serve(o: ServeOptions): Promise<{ url: string; stats(): ServerStats; close(): Promise<void> }> {
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    EARSHOT_STT: o.stt === 'sphinx' ? 'sphinx' : 'whisper-onnx',
+    EARSHOT_MT: o.mt === 'none' ? 'none' : o.mt === 'apertium' ? 'apertium' : 'nllb-onnx',
+    ...(typeof o.mt === 'object' ? { EARSHOT_MT_MODEL: o.mt.dir, EARSHOT_MT_DEVICE: o.device } : {}),
+    EARSHOT_STT_BATCH: String(o.batchSize),
+    EARSHOT_STT_MAX_WAIT_MS: String(o.maxWaitMs),
+    EARSHOT_PARTIAL_INTERVAL_MS: String(o.partialIntervalMs),
+    EARSHOT_MAX_SESSIONS: '1000',
+    EARSHOT_IDLE_TIMEOUT_MS: '600000',
+    EARSHOT_MODEL_HUB: '',
+  });
+  const logger = silentLogger;
+  let inner: SttEngine;
+  if (o.stt === 'sphinx') inner = createSttEngine(config, logger);
+  else if (o.engine === 'baseline') inner = new TransformersJsEngine(o.stt.dir, o.maxNewTokens, o.device.startsWith('cuda') ? 'cuda' : 'cpu');
+  else
+    inner = new WhisperOnnxEngine({
+      model: o.stt.dir,
+      store: new LayeredModelStore(),
+      device: o.device,
+      // The same work as the baseline's pipeline call: greedy at temperature 0 only, no timestamps, no prompt.
+      whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens: o.maxNewTokens, conditionOnPreviousText: false },
+      logger,
+    });
+  const engine = new CountingEngine(inner);
+  const mtEngine = createMtEngine(config, logger);
+  await Promise.all([engine.load(), mtEngine?.load()]);
+
+  const base = driversFor(config, logger);
+  const sttQueue = new MemoryQueue<SttJob>({
+    urgency: o.priority ? (job) => (job.kind === 'final' ? 0 : 1) : undefined,
+    coalesceKey: o.latestWins ? (job) => (job.kind === 'partial' ? job.session : undefined) : undefined,
+    attempts: config.sttMaxAttempts,
+  });
+  const drivers = { ...base, sttQueue, close: async () => (await sttQueue.close(), await base.close()) };
+  const stt = await startRunner('stt', config, logger, drivers, { stt: engine });
+  const mt = mtEngine ? await startRunner('mt', config, logger, drivers, { mt: mtEngine }) : null;
+  const edge = await startEdge({
+    config,
+    logger,
+    drivers,
+    capabilities: { sttLanguages: engine.languages, defaultLanguage: engine.languages[0] ?? 'en', translates: (s, t) => mtEngine?.supports(s, t) ?? false },
+  });
+  return {
+    url: `${edge.server.url.replace('http', 'ws')}/v1/realtime`,
+    stats: () => {
+      const m = process.memoryUsage();
+      return { cpu: process.cpuUsage(), rssBytes: m.rss, heapUsedBytes: m.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, engine: { ...engine.counters } };
+    },
+    async close() {
+      await edge.close(0);
+      await stt.close();
+      await mt?.close();
+      await drivers.close();
+      await Promise.all([engine.close(), mtEngine?.close()]);
+    },
+  };
+}
+
+/** Child-process entry: `tsx bench/load/server.ts JSON`, with an IPC channel. */
+if (process.argv[1]?.endsWith('server.ts') && process.send) {
+  const server = await serve(JSON.parse(process.argv[2]!) as ServeOptions);
+  process.send({ type: 'ready', url: server.url });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stats') process.send!({ type: 'stats', stats: server.stats() });
+    if (m.type === 'close') void server.close().finally(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
