@@ -115,6 +115,8 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
         if (key !== undefined && this.#coalesced.get(key) === job) this.#coalesced.delete(key);
         out.push(job);
       }
+      // A batch never mixes urgencies: a final must not wait for the compute of partials batched with it.
+      if (out.length > 0) break;
     }
     this.#active += out.length;
     return out;

@@ -49,6 +49,8 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
   #worker: Worker | undefined;
   readonly #token = randomUUID();
   readonly #held = new Map<string, Held>();
+  /** A job taken but not yet handed out (its priority differed from the batch's). */
+  #carry: J | undefined;
 
   constructor(options: BullQueueOptions<J>) {
     this.#o = options;
@@ -70,20 +72,28 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
 
   async take(max: number, signal?: AbortSignal): Promise<J[]> {
     const worker = this.#ensureWorker();
-    const out: J[] = [];
-    while (out.length === 0 && !signal?.aborted) {
-      // Blocks for at most the worker's drainDelay (1 s), so an abort is noticed promptly.
-      let bull: Job | undefined = await worker.getNextJob(this.#token, { block: true });
-      while (bull) {
-        const job = this.#o.codec.decode(bull.data as Record<string, unknown>);
-        if (this.#o.isStale && (await this.#o.isStale(job))) {
-          await bull.moveToCompleted('stale', this.#token, false);
-        } else {
-          this.#hold(job.id, bull);
-          out.push(job);
-        }
-        bull = out.length < max ? await worker.getNextJob(this.#token, { block: false }) : undefined;
+    const out: J[] = this.#carry ? [this.#carry] : [];
+    this.#carry = undefined;
+    while (!signal?.aborted || out.length > 0) {
+      // Block (at most the worker's drainDelay, 1 s, so an abort is noticed) only while the batch is empty.
+      const bull: Job | undefined = await worker.getNextJob(this.#token, { block: out.length === 0 });
+      if (!bull) {
+        if (out.length > 0) break;
+        continue;
       }
+      const job = this.#o.codec.decode(bull.data as Record<string, unknown>);
+      if (this.#o.isStale && (await this.#o.isStale(job))) {
+        await bull.moveToCompleted('stale', this.#token, false);
+        continue;
+      }
+      this.#hold(job.id, bull);
+      // A batch never mixes priorities (a final must not wait for partials' compute): keep it for the next take.
+      if (out.length > 0 && this.#o.priority && this.#o.priority(job) !== this.#o.priority(out[0]!)) {
+        this.#carry = job;
+        break;
+      }
+      out.push(job);
+      if (out.length >= max) break;
     }
     return out;
   }

@@ -35,6 +35,21 @@ export function queueContract(make: () => Promise<Drivers>): void {
     await d.close();
   });
 
+  it('never mixes finals and partials in one batch: a final must not wait for partials', async () => {
+    const d = await make();
+    await d.sttQueue.add(job('a', 1, 'partial', 10, 1));
+    await d.sttQueue.add(job('b', 1, 'final'));
+    await d.sttQueue.add(job('c', 1, 'final'));
+    await d.sttQueue.add(job('d', 1, 'partial', 10, 2));
+    const first = await d.sttQueue.take(10, AbortSignal.timeout(5000));
+    expect(first.map((j) => j.kind)).toEqual(['final', 'final']);
+    for (const j of first) await d.sttQueue.complete(j);
+    const second = await d.sttQueue.take(10, AbortSignal.timeout(5000));
+    expect(second.map((j) => j.kind)).toEqual(['partial', 'partial']);
+    for (const j of second) await d.sttQueue.complete(j);
+    await d.close();
+  });
+
   it('keeps only the latest queued partial per session', async () => {
     const d = await make();
     await d.sttQueue.add(job('a', 1, 'partial', 10, 1000));
