@@ -2,14 +2,15 @@
  * Chooses the queue drivers: in-process (the embedded default) or Redis (BullMQ queues, a stream per session,
  * session hashes, runner heartbeats). Everything above this module sees only the ports.
  */
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { sttJobCodec, mtJobCodec } from './codecs.ts';
 import type { MtJob, SttJob } from './jobs.ts';
 import { createMemoryMtQueue, createMemorySttQueue } from './memory-queue.ts';
 import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
-import type { MtQueue, ResultLog, SessionStore, SttQueue } from './ports.ts';
-import { BullQueue } from './redis/bull-queue.ts';
+import type { JobQueue, MtQueue, ResultLog, SessionStore, SttQueue } from './ports.ts';
+import { BullQueue, type BullQueueOptions } from './redis/bull-queue.ts';
 import { createRedis } from './redis/connection.ts';
 import { redisKeys } from './redis/keys.ts';
 import { RedisSessionStore } from './redis/redis-session-store.ts';
@@ -60,58 +61,25 @@ export function createDrivers(o: DriverOptions): Drivers {
 
   const redis = createRedis(o.redisUrl, o.logger, 'main');
   const keys = redisKeys(o.prefix);
-  const partialId = (job: SttJob) => `${job.session}.${job.segment}.partial.${job.enqueuedAt}`;
-  const sttBull = new BullQueue<SttJob>({
-    name: keys.sttQueue,
-    prefix: keys.bullPrefix,
-    connection: redis,
-    codec: sttJobCodec,
-    attempts: o.attempts,
-    lockMs: o.lockMs,
-    // Finals ahead of partials.
-    priority: (job) => (job.kind === 'final' ? 1 : 2),
-    bullId: (job) => (job.kind === 'final' ? job.id.replaceAll(':', '.') : partialId(job)),
-    isStale: async (job) => job.kind === 'partial' && (await redis.get(keys.latestPartial(job.session))) !== partialId(job),
-    logger: o.logger,
+  const ttl = Math.min(60_000, o.retentionMs);
+  const sttQueue = latestWinsQueue<SttJob>({
+    redis,
+    ttl,
+    queue: { name: keys.sttQueue, prefix: keys.bullPrefix, connection: redis, codec: sttJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger },
+    isPartial: (job) => job.kind === 'partial',
+    partialId: (job) => `${job.session}.${job.segment}.partial.${job.enqueuedAt}`,
+    // One newest snapshot per session.
+    latestKey: (job) => keys.latestPartial(job.session),
   });
-  const sttQueue: SttQueue = {
-    // Latest wins: remember the newest snapshot per session; runners skip older ones still queued.
-    add: async (job) => {
-      if (job.kind === 'partial') await redis.set(keys.latestPartial(job.session), partialId(job), 'PX', Math.min(60_000, o.retentionMs));
-      await sttBull.add(job);
-    },
-    take: (max, signal) => sttBull.take(max, signal),
-    complete: (job) => sttBull.complete(job),
-    fail: (job, error) => sttBull.fail(job, error),
-    stats: () => sttBull.stats(),
-    close: () => sttBull.close(),
-  };
-  const mtPartialId = (job: MtJob) => `${job.session}.${job.seq}.partial.${job.target}.${job.enqueuedAt}`;
-  const latestMt = (job: MtJob) => `${keys.latestPartial(job.session)}:${job.target}`;
-  const mtBull = new BullQueue<MtJob>({
-    name: keys.mtQueue,
-    prefix: keys.bullPrefix,
-    connection: redis,
-    codec: mtJobCodec,
-    attempts: o.attempts,
-    lockMs: o.lockMs,
-    // Translations of finals ahead of translations of partials, which are latest-wins per session and language.
-    priority: (job) => (job.kind === 'partial' ? 2 : 1),
-    bullId: (job) => (job.kind === 'partial' ? mtPartialId(job) : job.id.replaceAll(':', '.')),
-    isStale: async (job) => job.kind === 'partial' && (await redis.get(latestMt(job))) !== mtPartialId(job),
-    logger: o.logger,
+  const mtQueue = latestWinsQueue<MtJob>({
+    redis,
+    ttl,
+    queue: { name: keys.mtQueue, prefix: keys.bullPrefix, connection: redis, codec: mtJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger },
+    isPartial: (job) => job.kind === 'partial',
+    partialId: (job) => `${job.session}.${job.seq}.partial.${job.target}.${job.enqueuedAt}`,
+    // One newest partial translation per session and language.
+    latestKey: (job) => `${keys.latestPartial(job.session)}:${job.target}`,
   });
-  const mtQueue: MtQueue = {
-    add: async (job) => {
-      if (job.kind === 'partial') await redis.set(latestMt(job), mtPartialId(job), 'PX', Math.min(60_000, o.retentionMs));
-      await mtBull.add(job);
-    },
-    take: (max, signal) => mtBull.take(max, signal),
-    complete: (job) => mtBull.complete(job),
-    fail: (job, error) => mtBull.fail(job, error),
-    stats: () => mtBull.stats(),
-    close: () => mtBull.close(),
-  };
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
   return {
     kind: 'redis',
@@ -128,5 +96,37 @@ export function createDrivers(o: DriverOptions): Drivers {
       await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close()]);
       redis.disconnect();
     },
+  };
+}
+
+/**
+ * A BullMQ queue where whole jobs (finals) go first and partial jobs are latest-wins: the newest partial id per key
+ * is remembered in Redis, and runners skip older partials still queued instead of computing stale text.
+ */
+function latestWinsQueue<J extends { id: string }>(o: {
+  redis: Redis;
+  ttl: number;
+  queue: Omit<BullQueueOptions<J>, 'priority' | 'bullId' | 'isStale'>;
+  isPartial: (job: J) => boolean;
+  partialId: (job: J) => string;
+  latestKey: (job: J) => string;
+}): JobQueue<J> {
+  const bull = new BullQueue<J>({
+    ...o.queue,
+    priority: (job) => (o.isPartial(job) ? 2 : 1),
+    // BullMQ ids may not contain ':'; each partial needs its own id (a repeated id would be ignored).
+    bullId: (job) => (o.isPartial(job) ? o.partialId(job) : job.id.replaceAll(':', '.')),
+    isStale: async (job) => o.isPartial(job) && (await o.redis.get(o.latestKey(job))) !== o.partialId(job),
+  });
+  return {
+    add: async (job) => {
+      if (o.isPartial(job)) await o.redis.set(o.latestKey(job), o.partialId(job), 'PX', o.ttl);
+      await bull.add(job);
+    },
+    take: (max, signal) => bull.take(max, signal),
+    complete: (job) => bull.complete(job),
+    fail: (job, error) => bull.fail(job, error),
+    stats: () => bull.stats(),
+    close: () => bull.close(),
   };
 }

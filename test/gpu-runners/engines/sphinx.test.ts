@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EarshotError } from '../../../shared/errors.ts';
 import { SphinxEngine, cleanHypothesis } from '../../../gpu-runners/engines/sphinx.ts';
+import { wordErrors } from '../../support/wer.ts';
 
 const DATA = '/usr/share/pocketsphinx/test/data/librivox';
 
@@ -33,18 +34,6 @@ function readTranscripts(): Map<string, string> {
   return map;
 }
 
-function wordErrors(ref: string[], hyp: string[]): number {
-  let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= hyp.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[hyp.length]!;
-}
-
 const ids = [...readTranscripts().keys()];
 const audio = new Map(ids.map((id) => [id, readWav(path.join(DATA, `${id}.wav`))]));
 const req = (id: string, pcm = audio.get(id)!) => ({ id, pcm, partial: false });
@@ -61,9 +50,9 @@ describe('SphinxEngine', () => {
     let errors = 0;
     let words = 0;
     for (const r of results) {
-      const ref = refs.get(r.id)!.split(' ');
-      errors += wordErrors(ref, r.text.split(' ').filter(Boolean));
-      words += ref.length;
+      const counted = wordErrors(refs.get(r.id)!, r.text);
+      errors += counted.errors;
+      words += counted.words;
     }
     const wer = errors / words;
     console.log(`sphinx WER ${(wer * 100).toFixed(1)}% (${errors}/${words})`);
