@@ -10,6 +10,7 @@ import { Authenticator } from '../../edge/auth/authenticator.ts';
 import { MemoryLimiter, type Limiter } from '../../edge/auth/limits.ts';
 import { RedisLimiter } from '../../edge/auth/redis-limiter.ts';
 import { TokenService } from '../../edge/auth/tokens.ts';
+import { MemoryRevocations, RedisRevocations } from '../../edge/auth/revocations.ts';
 
 /** Loopback addresses: reachable from this machine only. `0.0.0.0` and `::` are every interface, so not loopback. */
 export function isLoopback(host: string): boolean {
@@ -56,6 +57,7 @@ export function createAuth(config: Config, logger: Logger): { auth: Authenticato
       keys,
       tokens: new TokenService(secret, config.tokenMaxTtlSeconds),
       limiter,
+      revocations: redis ? new RedisRevocations(redis, config.redisPrefix) : new MemoryRevocations(),
       defaults: { maxSessions: config.keyMaxSessions, requestsPerMinute: config.keyRpm },
     }),
     async close() {

@@ -6,6 +6,7 @@
 import { KeyRing, looksLikeApiKey, SCOPES, type Scope } from './api-keys.ts';
 import { MemoryLimiter, type Limiter, type Limits } from './limits.ts';
 import { TokenService } from './tokens.ts';
+import { MemoryRevocations, type Revocations } from './revocations.ts';
 
 export interface Principal {
   /** The API key id (for tokens: the key they were issued for). */
@@ -37,6 +38,8 @@ export interface AuthenticatorOptions {
   keys: KeyRing;
   tokens: TokenService;
   limiter: Limiter;
+  /** Tokens revoked before their expiry (watch links). */
+  revocations: Revocations;
   /** Limits of keys whose record sets none. */
   defaults: Limits;
 }
@@ -47,6 +50,10 @@ const ANONYMOUS: Principal = { id: 'anonymous', via: 'anonymous', scopes: SCOPES
 
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
+
+  get revocations(): Revocations {
+    return this.#o.revocations;
+  }
 
   constructor(options: AuthenticatorOptions) {
     this.#o = options;
@@ -91,7 +98,8 @@ export class Authenticator {
     }
     const checked = await this.#o.tokens.verify(credential);
     if (!checked.ok) return { code: 'unauthorized', message: checked.reason };
-    const { subject, scopes, session } = checked.claims;
+    const { subject, scopes, session, id: tokenId } = checked.claims;
+    if (tokenId && (await this.#o.revocations.isRevoked(tokenId))) return { code: 'unauthorized', message: 'this token has been revoked' };
     // A token is only as good as its key: removing the key revokes the tokens issued for it.
     const record = this.#o.keys.byId(subject);
     if (!record) return { code: 'unauthorized', message: `the API key this token was issued for (${subject}) no longer exists` };
@@ -146,6 +154,7 @@ export function authOff(): Authenticator {
     keys: new KeyRing([]),
     tokens: new TokenService(crypto.getRandomValues(new Uint8Array(32)), 3600),
     limiter: new MemoryLimiter(),
+    revocations: new MemoryRevocations(),
     defaults: { maxSessions: Infinity, requestsPerMinute: Infinity },
   });
 }

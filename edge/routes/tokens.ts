@@ -43,7 +43,22 @@ export function mountTokens(app: Hono, auth: Authenticator): void {
     if (extra.length > 0) return errorResponse(c, 'forbidden', `the key does not have the scope(s) ${extra.join(', ')}`);
     const ttl = Math.min(parsed.data.ttl_seconds ?? DEFAULT_TTL_SECONDS, auth.tokens.maxTtlSeconds);
     const session = parsed.data.session;
-    const { token, expiresAt } = await auth.tokens.issue({ subject: principal.id, scopes, ...(session ? { session } : {}) }, ttl);
-    return c.json({ token, token_type: 'Bearer', expires_in: ttl, expires_at: expiresAt, scopes, ...(session ? { session } : {}) }, 201);
+    const { token, id, expiresAt } = await auth.tokens.issue({ subject: principal.id, scopes, ...(session ? { session } : {}) }, ttl);
+    return c.json({ id, token, token_type: 'Bearer', expires_in: ttl, expires_at: expiresAt, scopes, ...(session ? { session } : {}) }, 201);
+  });
+
+  // Revokes a token before its expiry (a watch link shared too widely). Only with the key that issued it: the body
+  // carries the token itself, which proves it was issued for this key.
+  app.post('/v1/tokens/revoke', async (c) => {
+    const admission = await auth.admit(c.req, SCOPES);
+    if (!admission.ok) return refuse(c, admission);
+    if (admission.principal.via === 'token') return errorResponse(c, 'forbidden', 'revoke tokens with the API key that issued them');
+    const body = (await c.req.json().catch(() => ({}))) as { token?: unknown };
+    if (typeof body.token !== 'string') return errorResponse(c, 'invalid_request', 'body: {"token": "…"} expected');
+    const checked = await auth.tokens.verify(body.token);
+    if (!checked.ok) return errorResponse(c, 'invalid_request', checked.reason);
+    if (checked.claims.subject !== admission.principal.id || !checked.claims.id) return errorResponse(c, 'forbidden', 'this token was not issued for this key');
+    await auth.revocations.revoke(checked.claims.id, checked.claims.expiresAt ?? Math.floor(Date.now() / 1000) + auth.tokens.maxTtlSeconds);
+    return c.json({ revoked: checked.claims.id });
   });
 }

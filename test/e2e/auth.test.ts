@@ -165,4 +165,27 @@ describe('WebSockets', () => {
     await expectError(await fetch(`${base}/v1/sessions/session-b/transcript?token=${token}`), 403, 'forbidden');
     await expectError(await fetch(`${base}/v1/sessions/session-a/transcript?token=${token}`), 404, 'unknown_session');
   });
+
+  it('revokes a watch link: the token stops working on the next connection, and only its key can revoke it', async () => {
+    const speaker = await connect('/v1/realtime', { headers: bearer(full.key) });
+    speaker.ws.send(START);
+    await waitForEvent(speaker, 'ready');
+    const session = (speaker.events.find((e) => e.type === 'ready') as unknown as { session: string }).session;
+    const issued = await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(listener.key), body: JSON.stringify({ scopes: ['watch'], session }) });
+    const { token } = (await issued.json()) as { token: string };
+
+    const before = await connect(`/v1/watch/${session}?token=${token}`);
+    await waitForEvent(before, 'ready');
+    before.ws.close();
+
+    await expectError(await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer(full.key), body: JSON.stringify({ token }) }), 403, 'forbidden');
+    const revoked = await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer(listener.key), body: JSON.stringify({ token }) });
+    expect(revoked.status).toBe(200);
+
+    const after = await connect(`/v1/watch/${session}?token=${token}`);
+    expect((await after.closed).code).toBe(4401);
+    expect(after.events.at(-1)).toMatchObject({ type: 'error', code: 'unauthorized' });
+    await expectError(await fetch(`${base}/v1/sessions/${session}/transcript?token=${token}`), 401, 'unauthorized');
+    speaker.ws.close();
+  });
 });

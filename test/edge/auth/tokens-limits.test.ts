@@ -4,6 +4,7 @@ import { Authenticator, type CredentialSource } from '../../../edge/auth/authent
 import { MemoryLimiter } from '../../../edge/auth/limits.ts';
 import { TokenService } from '../../../edge/auth/tokens.ts';
 import { authEnabled, isLoopback } from '../../../cli/compose/auth.ts';
+import { MemoryRevocations } from '../../../edge/auth/revocations.ts';
 
 const secret = new TextEncoder().encode('x'.repeat(32));
 
@@ -11,9 +12,9 @@ describe('TokenService', () => {
   const tokens = new TokenService(secret, 3600);
 
   it('round-trips subject, scopes and session binding', async () => {
-    const { token, expiresAt } = await tokens.issue({ subject: 'web', scopes: ['realtime', 'watch'], session: 's1' }, 600);
+    const { token, id, expiresAt } = await tokens.issue({ subject: 'web', scopes: ['realtime', 'watch'], session: 's1' }, 600);
     expect(expiresAt - Date.now() / 1000).toBeGreaterThan(590);
-    expect(await tokens.verify(token)).toEqual({ ok: true, claims: { subject: 'web', scopes: ['realtime', 'watch'], session: 's1' } });
+    expect(await tokens.verify(token)).toEqual({ ok: true, claims: { subject: 'web', scopes: ['realtime', 'watch'], session: 's1', id, expiresAt } });
   });
 
   it('caps the lifetime at the configured maximum', async () => {
@@ -61,7 +62,7 @@ describe('MemoryLimiter', () => {
 describe('Authenticator', () => {
   const web = createApiKey({ id: 'web', scopes: ['realtime', 'watch'], requests_per_minute: 2 });
   const tokens = new TokenService(secret, 3600);
-  const auth = new Authenticator({ enabled: true, keys: new KeyRing([web.record]), tokens, limiter: new MemoryLimiter(), defaults: { maxSessions: 4, requestsPerMinute: 100 } });
+  const auth = new Authenticator({ enabled: true, keys: new KeyRing([web.record]), tokens, limiter: new MemoryLimiter(), revocations: new MemoryRevocations(), defaults: { maxSessions: 4, requestsPerMinute: 100 } });
   const req = (headers: Record<string, string>, query: Record<string, string> = {}, method = 'GET'): CredentialSource => ({
     method,
     header: (name) => headers[name],
