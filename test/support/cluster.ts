@@ -15,14 +15,16 @@ export interface ProcessHandle {
 }
 
 export class Cluster {
-  readonly prefix = `c-${randomUUID().slice(0, 8)}`;
+  readonly prefix: string;
   readonly processes: ProcessHandle[] = [];
   readonly #redisUrl: string;
   readonly #env: Record<string, string>;
 
-  constructor(redisUrl: string, env: Record<string, string> = {}) {
+  /** `prefix`: join another cluster's deployment (same Redis keys) with different settings. */
+  constructor(redisUrl: string, env: Record<string, string> = {}, prefix = `c-${randomUUID().slice(0, 8)}`) {
     this.#redisUrl = redisUrl;
     this.#env = env;
+    this.prefix = prefix;
   }
 
   edge(env: Record<string, string> = {}): Promise<ProcessHandle> {

@@ -23,23 +23,29 @@ export class TestRedis {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.#password ? `:${this.#password}@` : ''}127.0.0.1:${this.port}`;
   }
 
-  /** `dataDir`: persist with an fsync'd append-only file there, so data survives a restart (as in production). */
-  static async start(options: { dataDir?: string } = {}): Promise<TestRedis> {
+  /**
+   * `dataDir`: persist with an fsync'd append-only file there, so data survives a restart (as in production).
+   * `password`: require it from every client (`url` includes it).
+   */
+  static async start(options: { dataDir?: string; password?: string } = {}): Promise<TestRedis> {
     const redis = new TestRedis(await freePort());
     redis.#dataDir = options.dataDir;
+    redis.#password = options.password;
     await redis.restart();
     return redis;
   }
 
   #dataDir: string | undefined;
+  #password: string | undefined;
 
   /** (Re)starts the server on the same port. */
   async restart(): Promise<void> {
     const persistence = this.#dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.#dataDir] : ['--appendonly', 'no'];
-    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'no'], { stdio: 'ignore' });
+    const auth = this.#password ? ['--requirepass', this.#password] : [];
+    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth, '--protected-mode', 'no'], { stdio: 'ignore' });
     const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
     probe.on('error', () => undefined);
     const deadline = Date.now() + 10_000;
