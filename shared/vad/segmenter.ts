@@ -40,6 +40,8 @@ export type SegmenterEvent =
 export interface SpeechDetector {
   readonly frameSamples: number;
   isSpeech(frame: Int16Array): boolean;
+  /** Forgets adapted state. Detectors that have it are reset at every utterance end (see #close). */
+  reset?(): void;
 }
 
 /** Voiced frames among the last few that open an utterance (a single voiced frame is usually a click). */
@@ -183,9 +185,16 @@ export class UtteranceSegmenter {
       });
     }
     const restStart = open.startSample + keptSamples;
+    if (this.#vad.reset) {
+      // Start each stretch after an utterance from a fresh detector, re-judging the frames already past the cut.
+      // A session resumed at this point (on another edge, with a new detector) then segments the rest exactly as an
+      // uninterrupted session would, so it hears the same utterances.
+      this.#vad.reset();
+      for (const frame of rest) frame.speech = this.#vad.isSpeech(frame.pcm);
+    }
     // After a forced split the speaker is still talking: the remainder opens the next utterance at once.
     this.#open = rest.some((f) => f.speech) ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart } : null;
-    if (!this.#open) this.#history = rest.slice(-TRIGGER_WINDOW);
+    if (!this.#open) this.#history = rest.slice(-(Math.ceil(this.#o.preRollMs / this.#o.frameMs) + TRIGGER_WINDOW));
   }
 }
 

@@ -21,6 +21,7 @@ export interface FvadModule {
   _fvad_set_mode(inst: number, mode: number): number;
   _fvad_set_sample_rate(inst: number, rate: number): number;
   _fvad_process(inst: number, ptr: number, length: number): number;
+  _fvad_reset(inst: number): void;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
   HEAP16: Int16Array;
@@ -51,10 +52,14 @@ export class WebRtcVad {
   #module: FvadModule;
   #instance: number;
   #buffer: number;
+  readonly #aggressiveness: number;
+  readonly #sampleRate: number;
 
   private constructor(module: FvadModule, aggressiveness: VadAggressiveness, sampleRate: number, frameMs: number) {
     this.#module = module;
     this.frameSamples = (sampleRate * frameMs) / 1000;
+    this.#aggressiveness = aggressiveness;
+    this.#sampleRate = sampleRate;
     this.#instance = module._fvad_new();
     if (!this.#instance) throw new Error('fvad_new failed: out of memory');
     if (module._fvad_set_mode(this.#instance, aggressiveness) !== 0) throw new Error(`invalid VAD aggressiveness ${aggressiveness}`);
@@ -79,6 +84,13 @@ export class WebRtcVad {
     const result = this.#module._fvad_process(this.#instance, this.#buffer, frame.length);
     if (result < 0) throw new Error('fvad_process rejected the frame');
     return result === 1;
+  }
+
+  /** Forgets what the detector adapted to, keeping its mode and sample rate. */
+  reset(): void {
+    this.#module._fvad_reset(this.#instance);
+    this.#module._fvad_set_mode(this.#instance, this.#aggressiveness);
+    this.#module._fvad_set_sample_rate(this.#instance, this.#sampleRate);
   }
 
   close(): void {

@@ -8,7 +8,6 @@ import { startTestServer } from '../../support/server.ts';
 import { librivoxRecordings } from '../../support/librivox.ts';
 import { withPauses } from '../../support/sessions.ts';
 import type { ServerEvent } from '../../../shared/protocol.ts';
-import { corpusWer } from '../../support/wer.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -59,12 +58,7 @@ describe('ResilientSession', { timeout: 90_000 }, () => {
     });
 
     expect(cut.reconnects).toBe(3);
-    // Same captions, in the same order. Word-for-word equality is not guaranteed: a resumed session's segmenter
-    // starts with a fresh detector, so an utterance's edges can move by a frame or two, and sphinx can then hear a
-    // short word differently; allow 10 % word differences per caption.
-    const [got, want] = [captions(cut.events), captions(uncut.events)];
-    expect(got.map((c) => c.split(':')[0])).toEqual(want.map((c) => c.split(':')[0]));
-    got.forEach((c, i) => expect(corpusWer([{ reference: want[i]!, hypothesis: c }]), `${c} vs ${want[i]}`).toBeLessThanOrEqual(0.1));
+    expect(captions(cut.events)).toEqual(captions(uncut.events));
     const drift = times(cut.events).map((t, i) => Math.abs(t - times(uncut.events)[i]!));
     expect(Math.max(...drift)).toBeLessThan(0.5);
     expect(cut.events.filter((e) => e.type === 'final')).toHaveLength(3);
