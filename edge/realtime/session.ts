@@ -9,7 +9,7 @@
 import { EarshotError, toEarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, PROTOCOL_VERSION, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
-import { pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
+import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
 import type { ResultLog, SessionMeta, SessionStore, SttQueue } from '../../shared/queue/ports.ts';
@@ -174,7 +174,7 @@ export class RealtimeSession {
     const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
     if (breach) return this.#breach(breach);
     try {
-      this.#feed(toInt16(bytes));
+      this.#feed(pcm16FromBytes(bytes));
     } catch (err) {
       this.#log.error({ err }, 'audio processing failed');
       this.#error('internal', 'audio processing failed');
@@ -363,10 +363,4 @@ export class RealtimeSession {
     this.#log.warn({ code, message }, 'client error');
     this.#transport.send({ type: 'error', code, message });
   }
-}
-
-function toInt16(bytes: Uint8Array): Int16Array {
-  // Int16Array views need 2-byte alignment; socket buffers are often unaligned slices.
-  if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-  return new Int16Array(bytes.slice().buffer);
 }

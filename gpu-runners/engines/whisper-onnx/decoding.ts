@@ -10,6 +10,7 @@ import type { Tensor } from '../../backend/onnx.ts';
 import { gatherRows } from '../../backend/onnx.ts';
 import { applyRules, argmax, logSumExp, topK, type LogitRules } from './logit-rules.ts';
 import { logitsAt, selectCache, type KvCache, type WhisperModel } from './model.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 
 export interface DecodeInput {
   /** Prompt tokens; all inputs of one call have prompts of the same length. */
@@ -193,14 +194,3 @@ function sample(logits: Float32Array, temperature: number, rng: () => number): n
   return argmax(logits);
 }
 
-/** A tiny seeded generator: sampling is reproducible and independent of the batch. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resample, StreamingResampler } from '../../../shared/audio/resample.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 
-/** Deterministic PRNG (mulberry32) so chunk boundaries are random but reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tone(hz: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
   return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
@@ -30,7 +22,7 @@ describe('StreamingResampler', () => {
     [16000, 48000],
     [44101, 16000], // coprime rates: phases are quantised, must still be chunking-invariant
   ])('%i → %i gives the same samples in arbitrary chunks as in one', (from, to) => {
-    const random = rng(from + to);
+    const random = mulberry32(from + to);
     const input = Float32Array.from({ length: 20011 }, (_, i) => 0.5 * Math.sin(i / 7) + 0.2 * (random() - 0.5));
     const whole = resample(input, from, to);
     expect(whole.length).toBe(Math.ceil((input.length * to) / from));
