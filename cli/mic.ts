@@ -6,7 +6,8 @@
  * interrupted twice.
  */
 import { parseArgs } from 'node:util';
-import { onPath, recorderCommand, RecorderError, type RecorderCommand } from '../shared/audio/recorder.ts';
+import { onPath, RecorderError, type RecorderCommand } from '../shared/audio/recorder.ts';
+import { AudioSource, captureCommands } from '../shared/audio/capture/source.ts';
 import { startCapture, type LiveCapture } from '../shared/client/live-capture.ts';
 import { RealtimeError, type WebSocketConstructor } from '../shared/client/realtime-client.ts';
 import { ERROR_CODES } from '../shared/errors.ts';
@@ -16,16 +17,24 @@ import { EventPrinter, type OutputStream } from './stream.ts';
 
 const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/realtime';
 
+/** The audio-source options, in the help of both `earshot mic` and `earshot type`. */
+export const SOURCE_HELP = `      --source S        mic, system (what the computer plays) or both, mixed (default $EARSHOT_AUDIO_SOURCE or mic)
+      --system-device D loopback source of system audio (default $EARSHOT_SYSTEM_DEVICE, else Linux @DEFAULT_MONITOR@,
+                        Windows "Stereo Mix", macOS "BlackHole 2ch"; see docs/system-audio.md)
+      --system-recorder CMD  command recording system audio as 16 kHz mono PCM16LE (default $EARSHOT_SYSTEM_RECORDER)`;
+
 const HELP = `usage: earshot mic [options]
 
-Captions the microphone live: records with arecord, sox or ffmpeg (whichever is installed) and prints partial
-captions, finals and translations as they arrive. Ctrl+C stops recording; the last captions still print.
+Captions the microphone (or what the computer plays, or both) live: records with arecord, sox or ffmpeg
+(whichever is installed; parec for system audio on Linux) and prints partial captions, finals and translations as
+they arrive. Ctrl+C stops recording; the last captions still print.
 
 options:
   -t, --targets LANGS   translate into these languages, comma-separated (e.g. es,fr)
   -l, --language LANG   spoken language (default: the server's)
       --device NAME     input device (ALSA device, sox/ffmpeg input name; default: the system's)
       --recorder CMD    command that writes 16 kHz mono PCM16LE to stdout (default $EARSHOT_RECORDER, else detected)
+${SOURCE_HELP}
       --seconds N       stop after N seconds of audio
       --url URL         server endpoint (default $EARSHOT_URL or ${DEFAULT_URL})
       --token T         API key or token for a server with auth on (default $EARSHOT_TOKEN)
@@ -47,20 +56,32 @@ export interface CaptureArgs {
   token: string;
   language?: string;
   targets: string[];
-  recorder: RecorderCommand;
+  /** One recorder, or the microphone's and system audio's to mix. */
+  recorder: RecorderCommand[];
   seconds?: number;
 }
 
 /** The options `earshot mic` and `earshot type` share, checked; a string is the usage error to print. */
-export function captureArgs(values: { targets?: string; language?: string; device?: string; recorder?: string; seconds?: string; url?: string; token?: string }, env: Record<string, string | undefined>): CaptureArgs | string {
+export function captureArgs(
+  values: { targets?: string; language?: string; device?: string; recorder?: string; source?: string; 'system-device'?: string; 'system-recorder'?: string; seconds?: string; url?: string; token?: string },
+  env: Record<string, string | undefined>): CaptureArgs | string {
   const targets = (values.targets ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const check = StartMessage.safeParse({ type: 'start', language: values.language, targets, sample_rate: 16000, encoding: 'pcm16' });
   if (!check.success) return `invalid ${check.error.issues[0]?.path.join('.') || 'option'}: ${check.error.issues[0]?.message}`;
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   if (seconds !== undefined && !(seconds > 0)) return `--seconds must be a number > 0, got "${values.seconds}"`;
-  let recorder: RecorderCommand;
+  const source = AudioSource.safeParse(values.source ?? (env.EARSHOT_AUDIO_SOURCE || 'mic'));
+  if (!source.success) return `--source must be mic, system or both, got "${values.source ?? env.EARSHOT_AUDIO_SOURCE}"`;
+  let recorder: RecorderCommand[];
   try {
-    recorder = recorderCommand({ override: values.recorder ?? env.EARSHOT_RECORDER, device: values.device, has: (p) => onPath(p, env) });
+    recorder = captureCommands({
+      source: source.data,
+      device: values.device,
+      recorder: values.recorder ?? env.EARSHOT_RECORDER,
+      systemDevice: values['system-device'] ?? env.EARSHOT_SYSTEM_DEVICE,
+      systemRecorder: values['system-recorder'] ?? env.EARSHOT_SYSTEM_RECORDER,
+      has: (p) => onPath(p, env),
+    });
   } catch (err) {
     return (err as Error).message;
   }
@@ -72,6 +93,9 @@ export const CAPTURE_OPTIONS = {
   language: { type: 'string', short: 'l' },
   device: { type: 'string' },
   recorder: { type: 'string' },
+  source: { type: 'string' },
+  'system-device': { type: 'string' },
+  'system-recorder': { type: 'string' },
   seconds: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },

@@ -12,7 +12,7 @@ import { onPath } from '../shared/audio/recorder.ts';
 import { chooseInjector, createInjector } from '../desktop/core/injection/select.ts';
 import { micDictations } from '../desktop/core/typing/dictation.ts';
 import { VoiceTyping } from '../desktop/core/typing/voice-typing.ts';
-import { CAPTURE_OPTIONS, captureArgs, describeFailure, type MicIo } from './mic.ts';
+import { CAPTURE_OPTIONS, captureArgs, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
 
 const HELP = `usage: earshot type [options]
 
@@ -29,6 +29,7 @@ options:
       --literal         type finals as recognized: no spoken punctuation ("comma"), no added capitals
       --device NAME     input device (default: the system's)
       --recorder CMD    command that writes 16 kHz mono PCM16LE to stdout (default $EARSHOT_RECORDER, else detected)
+${SOURCE_HELP}
       --url URL         server endpoint (default $EARSHOT_URL or ws://127.0.0.1:8080/v1/realtime)
       --token T         API key or token for a server with auth on (default $EARSHOT_TOKEN)
   -h, --help            show this help

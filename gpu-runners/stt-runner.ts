@@ -3,10 +3,11 @@
  * engine call, appends partials and finals to each session's result log, and turns finals into MT jobs.
  */
 import type { EarshotError } from '../shared/errors.ts';
-import { mtJobId, type SttJob } from '../shared/queue/jobs.ts';
+import { mtJobId, sttJobId, type SttJob } from '../shared/queue/jobs.ts';
 import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
 import type { SttEngine } from './engines/types.ts';
+import { mtGlossary, spellTerms } from './glossary-terms.ts';
 import { RunnerLoop, type JobContext, type RunnerLoopOptions } from './runner-loop.ts';
 
 export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role' | 'failureCode' | 'queue'> {
@@ -19,6 +20,11 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   engine: SttEngine;
   /** Source language when a session names none. */
   defaultLanguage: string;
+  /**
+   * Second pass: `always` decodes every final fast, publishes it, then re-decodes it at full effort and publishes a
+   * correction (rev 2) when the text changed; `behind` does so only for finals decoded fast to catch up; `off` never.
+   */
+  twoPass?: 'off' | 'behind' | 'always';
 }
 
 /** Sessions whose previous text a runner keeps (a few hundred bytes each). */
@@ -42,7 +48,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async runEngine(batch: SttJob[]): Promise<string[]> {
-    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session) }));
+    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
@@ -52,21 +58,30 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
   }
 
-  protected override async publish(job: SttJob, rawText: string, { traceparent }: JobContext): Promise<void> {
-    const text = rawText.trim();
+  /** How hard the engine works on a job: a second pass always at full effort; a first pass fast when two-pass says so. */
+  protected effortFor(job: SttJob): 'fast' | 'full' {
+    if (job.kind === 'final' && this.#o.twoPass === 'always') return 'fast';
+    return 'full';
+  }
+
+  protected override async publish(job: SttJob, rawText: string, context: JobContext): Promise<void> {
+    const text = spellTerms(rawText.trim(), job.glossary ?? []);
     const { session } = job;
+    const { traceparent } = context;
+    if (job.kind === 'refine') return this.#publishRevision(job, text, context);
     if (job.kind === 'partial') {
       if (!text) return;
-      await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start });
+      await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start, ...(job.rev ? { rev: job.rev } : {}) });
       if (this.#o.translatePartials && this.#o.mtQueue) {
         for (const target of job.targets) {
-          const partial = { id: mtJobId(session, job.segment, target, 'partial'), kind: 'partial' as const, session, seq: job.segment, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), start: job.start, traceparent };
+          const partial = { id: mtJobId(session, job.segment, target, 'partial'), kind: 'partial' as const, session, seq: job.segment, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), start: job.start, traceparent, ...mtGlossary(job, target) };
           await this.#o.mtQueue.add(partial);
         }
       }
       return;
     }
     const targets = text && this.#o.mtQueue ? job.targets : [];
+    const refine = this.#o.twoPass !== undefined && this.#o.twoPass !== 'off' && this.effortFor(job) === 'fast';
     // MT jobs first: if this runner dies between the two steps the final is redelivered, and deterministic MT job
     // ids make the second enqueue a no-op, whereas a final without its MT jobs would owe translations forever.
     for (const target of targets) {
@@ -79,10 +94,26 @@ export class SttRunner extends RunnerLoop<SttJob> {
         target,
         enqueuedAt: Date.now(),
         traceparent,
+        ...mtGlossary(job, target),
       });
     }
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent });
+    // The second pass is queued before the final promises it, for the same reason.
+    if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...(refine ? { revision: true } : {}) });
     this.#remember(session, text);
+  }
+
+  /** The second pass's text becomes rev 2 of the final; its translations follow only if the text changed. */
+  async #publishRevision(job: SttJob, text: string, { traceparent }: JobContext): Promise<void> {
+    const { session } = job;
+    const changed = text !== (job.draft ?? '');
+    metrics.sttRevisions.inc({ changed: String(changed) });
+    const targets = changed && text && this.#o.mtQueue ? job.targets : [];
+    for (const target of targets) {
+      await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target) });
+    }
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent });
+    if (changed) this.#remember(session, text);
   }
 
   #remember(session: string, text: string): void {
@@ -93,6 +124,11 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async onDead(job: SttJob, error: EarshotError): Promise<void> {
+    // A second pass that cannot run keeps the first: rev 2 repeats it, which settles the final's promise.
+    if (job.kind === 'refine') {
+      await this.#o.results.append(job.session, { type: 'final', seq: job.segment, rev: 2, text: job.draft ?? '', start: job.start, end: job.end, targets: [] });
+      return;
+    }
     // Partials are best effort; a final that cannot be transcribed is reported in its place.
     if (job.kind !== 'final') return;
     await this.#o.results.append(job.session, { type: 'error', code: 'stt_failed', message: `segment ${job.segment} could not be transcribed: ${error.message}`, seq: job.segment });

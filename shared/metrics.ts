@@ -12,6 +12,7 @@ export const metrics = {
   sttDuration: new Histogram({ name: 'stt_processing_duration_seconds', help: 'Engine time per STT batch', labelNames: ['kind'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
   translationBatchSize: new Histogram({ name: 'translation_batch_size', help: 'Sentences per MT engine call', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry] }),
   finalLatency: new Histogram({ name: 'earshot_end_of_speech_to_final_seconds', help: 'From the end of an utterance (VAD close) to its final reaching the client', buckets: [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10], registers: [registry] }),
+  sttRevisions: new Counter({ name: 'earshot_stt_revisions_total', help: 'Second passes over finals first decoded fast, by whether they changed the text', labelNames: ['changed'], registers: [registry] }),
   partialsShed: new Counter({ name: 'earshot_partials_shed_total', help: 'Partial snapshots skipped because the STT queue was too deep', registers: [registry] }),
   sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),
 };

@@ -5,8 +5,13 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
+import { Glossary } from './glossary.ts';
 
-export const PROTOCOL_VERSION = 1;
+/** The newest protocol this server speaks; a client asks for it in `start.protocol` (default 1). */
+export const PROTOCOL_VERSION = 1.1;
+/** v1.1 adds `ack` events and corrected finals (docs/protocol.md); v1 clients never receive either. */
+export const SUPPORTED_PROTOCOLS = [1, 1.1] as const;
+export type ProtocolVersion = (typeof SUPPORTED_PROTOCOLS)[number];
 export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 48000;
 
@@ -26,6 +31,10 @@ export const StartMessage = z.object({
    * is sent again (the client library drops what it already has).
    */
   last_seq: z.number().int().nonnegative().optional(),
+  /** Protocol version the client speaks: 1 (default) or 1.1 (audio acks, revised captions). */
+  protocol: z.union([z.literal(1), z.literal(1.1)]).default(1),
+  /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */
+  glossary: Glossary.optional(),
 });
 export const StopMessage = z.object({ type: z.literal('stop') });
 
@@ -40,28 +49,44 @@ const errorCode = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, 
 export const ReadyEvent = z.object({
   type: z.literal('ready'),
   session: z.string(),
-  protocol: z.number().int(),
+  /** The protocol version of this connection: the client's `start.protocol`. */
+  protocol: z.number(),
   /** The translation targets the session accepted (unsupported ones were reported with an error). */
   targets: z.array(z.string()),
   /** Present when a session was resumed: send audio again from this many seconds into the session. */
   resume_from: seconds.optional(),
 });
-export const PartialEvent = z.object({ type: z.literal('partial'), text: z.string(), start: seconds });
+const seq = z.number().int().positive();
+/**
+ * v1.1 revision of a caption within its segment (`seq`): a higher `rev` replaces a lower one of the same kind, and
+ * a final replaces every partial. Finals start at rev 1; a corrected final has a higher rev (v1.1 clients only).
+ */
+const rev = z.number().int().positive();
+/** Partials name the segment (`seq`) their final will have, so a client updates one line in place. */
+export const PartialEvent = z.object({ type: z.literal('partial'), text: z.string(), start: seconds, seq: seq.optional(), rev: rev.optional() });
 export const FinalEvent = z.object({
   type: z.literal('final'),
-  seq: z.number().int().positive(),
+  seq,
   text: z.string(),
   start: seconds,
   end: seconds,
+  rev: rev.optional(),
 });
 export const TranslationEvent = z.object({
   type: z.literal('translation'),
-  seq: z.number().int().positive(),
+  seq,
   lang: z.string(),
   text: z.string(),
+  /** The rev of the final this translates. */
+  rev: rev.optional(),
 });
 /** Provisional translation of the current partial (only when the server translates partials). */
-export const PartialTranslationEvent = z.object({ type: z.literal('partial_translation'), lang: z.string(), text: z.string(), start: seconds });
+export const PartialTranslationEvent = z.object({ type: z.literal('partial_translation'), lang: z.string(), text: z.string(), start: seconds, seq: seq.optional() });
+/**
+ * v1.1: the server has secured the session's audio up to `audio_end` seconds (queued as whole utterances); a client
+ * may forget audio before it. A resume asks for audio again from at most here (`ready.resume_from`).
+ */
+export const AckEvent = z.object({ type: z.literal('ack'), audio_end: seconds });
 export const ErrorEvent = z.object({
   type: z.literal('error'),
   code: errorCode,
@@ -78,6 +103,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   FinalEvent,
   TranslationEvent,
   PartialTranslationEvent,
+  AckEvent,
   ErrorEvent,
   DoneEvent,
 ]);
@@ -87,6 +113,7 @@ export type PartialEvent = z.infer<typeof PartialEvent>;
 export type FinalEvent = z.infer<typeof FinalEvent>;
 export type TranslationEvent = z.infer<typeof TranslationEvent>;
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
+export type AckEvent = z.infer<typeof AckEvent>;
 
 /**
  * `WS /v1/watch/:session`: viewers only listen. Their `ready` also names the spoken language (the "original" a

@@ -109,6 +109,7 @@ export async function startEdge(options: {
           store: drivers.store,
           createVad,
           capabilities,
+          glossaryLimits: { maxTerms: config.glossaryMaxTerms, maxBytes: config.glossaryMaxBytes },
           limits: { maxFrameBytes: config.maxFrameBytes, maxSessionSeconds: config.maxSessionSeconds },
           clientLimits: {
             maxAudioRate: config.maxAudioRate,

@@ -51,6 +51,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       defaultLanguage: engine.languages[0] ?? 'en',
       failJobs: config.faultSttFail ? new RegExp(config.faultSttFail) : undefined,
       translatePartials: config.translatePartials,
+      twoPass: config.sttTwoPass,
     });
     describe = () => ({ engine: engine.name, languages: [...engine.languages] });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());

@@ -6,6 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { AudioSource } from '../../shared/audio/capture/source.ts';
 import { normalizeHotkey } from './hotkeys.ts';
 
 const languageCode = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code such as "en" or "pt-BR"');
@@ -48,6 +49,10 @@ export const Settings = z.object({
   microphone: z.string().max(256).default(''),
   /** A recorder command replacing the detected one (writes 16 kHz mono PCM16 to stdout); empty detects. */
   recorder: z.string().max(1024).default(''),
+  /** What is captioned: the microphone, what the computer plays (a call, a video), or both mixed. */
+  audioSource: AudioSource.default('mic'),
+  /** The loopback / monitor device system audio is read from; empty is the platform's default (docs/system-audio.md). */
+  systemDevice: z.string().max(256).default(''),
   typing: z
     .object({
       mode: z.enum(['push-to-talk', 'toggle']).default('push-to-talk'),

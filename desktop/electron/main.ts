@@ -6,7 +6,8 @@
  */
 import { app, clipboard, ipcMain, Notification } from 'electron';
 import { join } from 'node:path';
-import { onPath, recorderCommand } from '../../shared/audio/recorder.ts';
+import { captureCommands } from '../../shared/audio/capture/source.ts';
+import { onPath } from '../../shared/audio/recorder.ts';
 import { watchPageUrl } from '../core/connection.ts';
 import { chooseInjector, createInjector } from '../core/injection/select.ts';
 import type { TextInjector } from '../core/injection/types.ts';
@@ -49,7 +50,14 @@ async function start(): Promise<void> {
   // Each dictation reads the settings of the moment it starts: a change applies from the next one.
   const dictations = () => {
     const s = settings();
-    const recorder = recorderCommand({ override: s.recorder || process.env.EARSHOT_RECORDER, device: s.microphone, has: (p) => onPath(p) });
+    const recorder = captureCommands({
+      source: s.audioSource,
+      recorder: s.recorder || process.env.EARSHOT_RECORDER,
+      device: s.microphone,
+      systemDevice: s.systemDevice,
+      systemRecorder: process.env.EARSHOT_SYSTEM_RECORDER,
+      has: (p) => onPath(p),
+    });
     return micDictations({
       serverUrl: s.serverUrl,
       token: s.token,

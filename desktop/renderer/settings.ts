@@ -12,6 +12,8 @@ function fill(s: Settings): void {
   field('language').value = s.language;
   field('targets').value = s.targets.join(', ');
   field('microphone').value = s.microphone;
+  (form.elements.namedItem('audioSource') as HTMLSelectElement).value = s.audioSource;
+  field('systemDevice').value = s.systemDevice;
   field('recorder').value = s.recorder;
   for (const radio of form.querySelectorAll<HTMLInputElement>('input[name="mode"]')) radio.checked = radio.value === s.typing.mode;
   field('spokenPunctuation').checked = s.typing.spokenPunctuation;
@@ -33,6 +35,8 @@ function read(): SettingsPatch {
     language: field('language').value.trim() || 'en',
     targets: list(field('targets').value),
     microphone: field('microphone').value.trim(),
+    audioSource: (form.elements.namedItem('audioSource') as HTMLSelectElement).value as Settings['audioSource'],
+    systemDevice: field('systemDevice').value.trim(),
     recorder: field('recorder').value.trim(),
     typing: { mode, spokenPunctuation: field('spokenPunctuation').checked, capitalize: field('capitalize').checked },
     hotkeys: { dictate: field('dictate').value, undo: field('undo').value, overlay: field('overlay').value },

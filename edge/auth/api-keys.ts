@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../../shared/config.ts';
+import { Glossary } from '../../shared/glossary.ts';
 
 export const SCOPES = ['realtime', 'batch', 'watch'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -21,6 +22,8 @@ export const KeyRecord = z.object({
   name: z.string().optional(),
   max_sessions: z.number().int().positive().optional(),
   requests_per_minute: z.number().int().positive().optional(),
+  /** Default glossary of the key's realtime sessions; a session's own glossary is merged over it. */
+  glossary: Glossary.optional(),
 });
 export type KeyRecord = z.infer<typeof KeyRecord>;
 

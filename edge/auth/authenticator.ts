@@ -3,6 +3,7 @@
  * turns it into a Principal (the key, its scopes, its limits), checks the scope a route needs, and counts the
  * request against the key's per-minute limit. With auth off, everyone is an unlimited anonymous principal.
  */
+import type { Glossary } from '../../shared/glossary.ts';
 import { KeyRing, looksLikeApiKey, SCOPES, type Scope } from './api-keys.ts';
 import { MemoryLimiter, type Limiter, type Limits } from './limits.ts';
 import { TokenService } from './tokens.ts';
@@ -16,6 +17,8 @@ export interface Principal {
   /** Tokens bound to one session. */
   session?: string;
   limits: Limits;
+  /** The key's default glossary, if its record has one. */
+  glossary?: Glossary;
 }
 
 export interface Refusal {
@@ -94,7 +97,7 @@ export class Authenticator {
     if (looksLikeApiKey(credential)) {
       const record = this.#o.keys.verify(credential);
       if (!record) return { code: 'unauthorized', message: 'unknown API key' };
-      return { id: record.id, via: 'key', scopes: record.scopes, limits: this.#limitsOf(record.id) };
+      return { id: record.id, via: 'key', scopes: record.scopes, limits: this.#limitsOf(record.id), ...(record.glossary ? { glossary: record.glossary } : {}) };
     }
     const checked = await this.#o.tokens.verify(credential);
     if (!checked.ok) return { code: 'unauthorized', message: checked.reason };
@@ -109,6 +112,7 @@ export class Authenticator {
       scopes: scopes.filter((s) => record.scopes.includes(s)),
       ...(session ? { session } : {}),
       limits: this.#limitsOf(record.id),
+      ...(record.glossary ? { glossary: record.glossary } : {}),
     };
   }
 

@@ -93,6 +93,8 @@ export function guardUpgrade(auth: Authenticator, upgrade: UpgradeWebSocket, opt
       if (!release) {
         return refusing({ code: 'session_limit', message: `key ${principal.id} already has its ${principal.limits.maxSessions} concurrent sessions open` });
       }
+      // Routes read the caller (e.g. its key's default glossary) from the context.
+      c.set('principal', principal);
       // A viewer's binding was checked above; a speaker's is checked on its `start`.
       return admitted(await createEvents(c), named === undefined ? principal.session : undefined, release);
     }, upgradeOptions);

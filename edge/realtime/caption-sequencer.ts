@@ -2,30 +2,57 @@
  * Turns a session's result log (which runners append to in any order) into what the client is promised:
  * finals in `seq` order, each exactly once, each translation after its final, partials only while they are news.
  * It also knows when a stopped session has received everything, so the relay can send `done`.
+ *
+ * Protocol v1.1 (`revisions`): a final may be corrected later (a second pass, rev 2). The correction goes out as a
+ * final with the same seq and a higher rev, followed by its translations; translations of an older rev are then
+ * stale and dropped. v1 clients never see a correction: they keep rev 1 and its translations, exactly as before.
  */
 import type { SessionResult } from '../../shared/queue/jobs.ts';
 import type { ServerEvent } from '../../shared/protocol.ts';
 
+type FinalResult = Extract<SessionResult, { type: 'final' }>;
+
+interface Later {
+  lang: string;
+  rev: number;
+  event: ServerEvent;
+}
+
 interface PendingSegment {
-  final?: Extract<SessionResult, { type: 'final' }>;
+  final?: FinalResult;
   failed?: Extract<SessionResult, { type: 'error' }>;
   /** Translations (or translation errors) waiting for their final to be released. */
-  later: { lang: string; event: ServerEvent }[];
+  later: Later[];
+}
+
+export interface SequencerOptions {
+  /** v1.1: send corrected finals and tag captions with `rev` (and partials with their `seq`). */
+  revisions?: boolean;
 }
 
 export class CaptionSequencer {
   /** The next seq the client has not been given. */
   #next: number;
+  readonly #afterSeq: number;
+  readonly #revisions: boolean;
   #pending = new Map<number, PendingSegment>();
-  /** Translations still owed per released seq. */
+  /** What the client holds of each released final: its rev and text (a correction must differ to be sent). */
+  #released = new Map<number, { rev: number; text: string }>();
+  /** Translations still owed per released seq (for its current rev). */
   #owed = new Map<number, Set<string>>();
+  /** Translations of a rev newer than the client holds, waiting for that rev's final. */
+  #ahead = new Map<number, Later[]>();
+  /** Finals that promised a second pass which has not arrived yet. */
+  #revisionOwed = new Set<number>();
   #lastPartialSegment = 0;
   #lastPartialText = '';
   #segmentsExpected: number | undefined;
 
   /** `afterSeq`: a resuming client already has everything up to this seq. */
-  constructor(afterSeq = 0) {
+  constructor(afterSeq = 0, options: SequencerOptions = {}) {
     this.#next = afterSeq + 1;
+    this.#afterSeq = afterSeq;
+    this.#revisions = options.revisions ?? false;
   }
 
   /** Feeds one result; returns the events to send now, in order. */
@@ -40,24 +67,29 @@ export class CaptionSequencer {
         if (result.segment < this.#lastPartialSegment) return [];
         this.#lastPartialSegment = result.segment;
         this.#lastPartialText = result.text;
-        return [{ type: 'partial', text: result.text, start: result.start }];
+        const tags = this.#revisions ? { seq: result.segment, ...(result.rev ? { rev: result.rev } : {}) } : {};
+        return [{ type: 'partial', text: result.text, start: result.start, ...tags }];
       }
       case 'final':
-        if (result.seq < this.#next) return []; // redelivered: already given to the client
-        this.#segment(result.seq).final = result;
-        return this.#release();
+        return this.#final(result);
       case 'partial_translation':
         // Only while its utterance is still open: once the final is out, the final's translation is what counts.
         if (result.segment < this.#next || result.segment < this.#lastPartialSegment) return [];
-        return [{ type: 'partial_translation', lang: result.lang, text: result.text, start: result.start }];
+        return [{ type: 'partial_translation', lang: result.lang, text: result.text, start: result.start, ...(this.#revisions ? { seq: result.segment } : {}) }];
       case 'translation': {
-        const event: ServerEvent = { type: 'translation', seq: result.seq, lang: result.lang, text: result.text };
-        return this.#settleTranslation(result.seq, result.lang, event);
+        const rev = result.rev ?? 1;
+        if (rev > 1 && !this.#revisions) return [];
+        const event: ServerEvent = { type: 'translation', seq: result.seq, lang: result.lang, text: result.text, ...(this.#revisions ? { rev } : {}) };
+        return this.#settleTranslation(result.seq, result.lang, rev, event);
       }
       case 'error': {
         const event: ServerEvent = { type: 'error', code: result.code, message: result.message, ...(result.seq ? { seq: result.seq } : {}), ...(result.lang ? { lang: result.lang } : {}) };
         if (result.seq === undefined) return [event];
-        if (result.lang !== undefined) return this.#settleTranslation(result.seq, result.lang, event);
+        if (result.lang !== undefined) {
+          const rev = result.rev ?? 1;
+          if (rev > 1 && !this.#revisions) return [];
+          return this.#settleTranslation(result.seq, result.lang, rev, event);
+        }
         if (result.seq < this.#next) return [];
         this.#segment(result.seq).failed = result;
         return this.#release();
@@ -70,9 +102,10 @@ export class CaptionSequencer {
     this.#segmentsExpected = count;
   }
 
-  /** True when every expected segment was released and every translation it owed has arrived. */
+  /** True when every expected segment was released, every owed translation and every promised second pass is in. */
   get complete(): boolean {
     if (this.#segmentsExpected === undefined || this.#next <= this.#segmentsExpected) return false;
+    if (this.#revisionOwed.size > 0) return false;
     for (const owed of this.#owed.values()) if (owed.size > 0) return false;
     return true;
   }
@@ -80,6 +113,43 @@ export class CaptionSequencer {
   /** Highest seq released to the client. */
   get released(): number {
     return this.#next - 1;
+  }
+
+  #final(result: FinalResult): ServerEvent[] {
+    const rev = result.rev ?? 1;
+    if (rev > 1) this.#revisionOwed.delete(result.seq);
+    if (result.seq >= this.#next) {
+      const segment = this.#segment(result.seq);
+      if (segment.final && (segment.final.rev ?? 1) >= rev) return []; // redelivered
+      if (rev > 1 && !this.#revisions) return []; // v1: rev 1 stays, the second pass only settles its promise
+      segment.final = result;
+      return this.#release();
+    }
+    const held = this.#released.get(result.seq);
+    if (!held) {
+      // Released before this reader began (a resuming client has it): learn what the client holds.
+      if (result.seq > this.#afterSeq) return []; // a final after its segment was reported failed
+      if (rev === 1 || !this.#revisions) {
+        this.#released.set(result.seq, { rev: 1, text: result.text });
+        return [];
+      }
+    } else if (rev <= held.rev || !this.#revisions || result.text === held.text) {
+      return []; // redelivered, a v1 client, or a second pass that changed nothing
+    }
+    return this.#correct(result, rev);
+  }
+
+  /** A corrected final for a seq the client already has: the new text, then its translations. */
+  #correct(result: FinalResult, rev: number): ServerEvent[] {
+    const seq = result.seq;
+    this.#released.set(seq, { rev, text: result.text });
+    this.#owed.delete(seq);
+    const out: ServerEvent[] = [{ type: 'final', seq, text: result.text, start: result.start, end: result.end, rev }];
+    if (result.text && result.targets.length > 0) this.#owed.set(seq, new Set(result.targets));
+    const ahead = this.#ahead.get(seq) ?? [];
+    this.#ahead.delete(seq);
+    for (const later of ahead) out.push(...this.#settleTranslation(seq, later.lang, later.rev, later.event));
+    return out;
   }
 
   #segment(seq: number): PendingSegment {
@@ -91,11 +161,20 @@ export class CaptionSequencer {
     return segment;
   }
 
-  #settleTranslation(seq: number, lang: string, event: ServerEvent): ServerEvent[] {
+  #settleTranslation(seq: number, lang: string, rev: number, event: ServerEvent): ServerEvent[] {
     if (seq >= this.#next) {
-      this.#segment(seq).later.push({ lang, event });
+      this.#segment(seq).later.push({ lang, rev, event });
       return [];
     }
+    const held = this.#released.get(seq);
+    if (held && rev > held.rev) {
+      // MT jobs are queued before their final is logged, so a second pass's translation can come first.
+      const ahead = this.#ahead.get(seq) ?? [];
+      ahead.push({ lang, rev, event });
+      this.#ahead.set(seq, ahead);
+      return [];
+    }
+    if (held && rev < held.rev) return []; // translates text the client no longer shows
     const owed = this.#owed.get(seq);
     if (!owed?.delete(lang)) return []; // duplicate or unexpected
     if (owed.size === 0) this.#owed.delete(seq);
@@ -113,10 +192,13 @@ export class CaptionSequencer {
         continue;
       }
       const final = segment.final!;
+      const rev = final.rev ?? 1;
+      this.#released.set(seq, { rev, text: final.text });
+      if (final.revision && rev === 1) this.#revisionOwed.add(seq);
       // Empty finals (noise the VAD let through) advance the sequence but show nothing.
-      if (final.text) out.push({ type: 'final', seq, text: final.text, start: final.start, end: final.end });
+      if (final.text) out.push({ type: 'final', seq, text: final.text, start: final.start, end: final.end, ...(this.#revisions ? { rev } : {}) });
       if (final.text && final.targets.length > 0) this.#owed.set(seq, new Set(final.targets));
-      for (const later of segment.later) out.push(...this.#settleTranslation(seq, later.lang, later.event));
+      for (const later of segment.later) out.push(...this.#settleTranslation(seq, later.lang, later.rev, later.event));
       if (this.#lastPartialSegment <= seq) this.#lastPartialText = '';
     }
     return out;

@@ -22,7 +22,8 @@ export interface SessionCaptions {
 
 /** Reading stops at the log's length when reading began, or after `timeoutMs` with what arrived by then. */
 export async function readSessionCaptions(results: Pick<ResultLog, 'subscribe' | 'length'>, session: string, timeoutMs = 5000): Promise<SessionCaptions> {
-  const sequencer = new CaptionSequencer();
+  // With revisions: an export holds each caption's latest text, corrections included.
+  const sequencer = new CaptionSequencer(0, { revisions: true });
   const finals: CaptionLine[] = [];
   const bySeq = new Map<number, CaptionLine>();
   const translations = new Map<string, CaptionLine[]>();
@@ -45,13 +46,17 @@ export async function readSessionCaptions(results: Pick<ResultLog, 'subscribe' |
       for (const event of sequencer.accept(entry.result)) {
         if (event.type === 'final') {
           const line = { seq: event.seq, start: event.start, end: event.end, text: event.text };
-          finals.push(line);
-          bySeq.set(event.seq, line);
+          const held = bySeq.get(event.seq);
+          if (held) Object.assign(held, line); // a correction replaces its caption in place
+          else finals.push(line);
+          bySeq.set(event.seq, held ?? line);
         } else if (event.type === 'translation') {
           const final = bySeq.get(event.seq);
           if (!final) continue;
           const lines = translations.get(event.lang) ?? [];
-          lines.push({ ...final, text: event.text });
+          const at = lines.findIndex((l) => l.seq === event.seq);
+          if (at >= 0) lines[at] = { ...final, text: event.text };
+          else lines.push({ ...final, text: event.text });
           translations.set(event.lang, lines);
         }
       }

@@ -8,10 +8,11 @@
  */
 import { EarshotError, toEarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, PROTOCOL_VERSION, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
 import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
+import { checkGlossary, DEFAULT_GLOSSARY_LIMITS, mergeGlossaries, type Glossary, type GlossaryLimits } from '../../shared/glossary.ts';
 import type { ResultLog, SessionMeta, SessionStore, SttQueue } from '../../shared/queue/ports.ts';
 import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
@@ -52,6 +53,14 @@ export interface SessionDeps {
   /** Latency metrics; tracing needs no wiring (see session-telemetry.ts). */
   observer?: SessionObserver;
   now?: () => number;
+  /** Bounds of a session's glossary (default: 100 terms, 8 KiB). */
+  glossaryLimits?: GlossaryLimits;
+}
+
+/** Per connection: what the caller's API key brings. */
+export interface SessionOptions {
+  /** The key's default glossary; the session's own glossary is merged over it. */
+  glossary?: Glossary;
 }
 
 export interface SessionTransport {
@@ -85,14 +94,21 @@ export class RealtimeSession {
   /** Resumed after the speaker had stopped: replayed audio and a repeated `stop` are expected, not errors. */
   #resumedStopped = false;
   #partialsShed = 0;
+  /** The protocol this connection speaks (the client's `start.protocol`). */
+  #protocol = 1;
+  /** Audio secured so far (seconds), as last acknowledged to a v1.1 client. */
+  #acked = 0;
   readonly #telemetry: SessionTelemetry;
+  readonly #options: SessionOptions;
+  #glossary: Glossary | undefined;
 
   readonly #limits: ClientLimits;
   readonly #openedAt: number;
   #lastAudioAt: number;
 
-  constructor(id: string, deps: SessionDeps, transport: SessionTransport) {
+  constructor(id: string, deps: SessionDeps, transport: SessionTransport, options: SessionOptions = {}) {
     this.id = id;
+    this.#options = options;
     this.#deps = deps;
     this.#transport = transport;
     this.#log = deps.logger.child({ session: id });
@@ -200,13 +216,16 @@ export class RealtimeSession {
       meta = start.session ? await this.#resume(start.session) : await this.#create(start);
       this.#language = meta.language;
       this.#targets = meta.targets;
+      this.#glossary = meta.glossary;
       this.#segments = meta.segments;
       this.#vad = this.#deps.createVad();
       const origin = { segments: meta.segments, sample: Math.round(meta.audioEnd * PIPELINE_SAMPLE_RATE) };
       this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 }, origin);
       this.#sampleRate = start.sample_rate;
       if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
-      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0);
+      this.#protocol = start.protocol;
+      this.#acked = meta.audioEnd;
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: start.protocol >= 1.1 });
     } catch (err) {
       this.#state = 'awaiting_start';
       this.#early = [];
@@ -220,7 +239,7 @@ export class RealtimeSession {
     this.#transport.send({
       type: 'ready',
       session: this.id,
-      protocol: PROTOCOL_VERSION,
+      protocol: this.#protocol,
       targets: this.#targets,
       ...(start.session ? { resume_from: this.#segmenter!.position / PIPELINE_SAMPLE_RATE } : {}),
     });
@@ -236,12 +255,14 @@ export class RealtimeSession {
     if (!capabilities.sttLanguages.includes(language)) {
       throw new EarshotError('unsupported_language', `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`);
     }
+    const glossary = mergeGlossaries(this.#options.glossary, start.glossary);
+    checkGlossary(glossary, this.#deps.glossaryLimits ?? DEFAULT_GLOSSARY_LIMITS);
     const targets: string[] = [];
     for (const target of new Set(start.targets)) {
       if (capabilities.translates(language, target)) targets.push(target);
       else this.#error('unsupported_target', `no translation from ${language} to "${target}"; the session continues without it`);
     }
-    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false };
+    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}) };
     await this.#deps.store.create(meta);
     return meta;
   }
@@ -308,7 +329,7 @@ export class RealtimeSession {
       const id = sttJobId(this.id, event.segment, kind);
       const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind });
       const added = this.#deps.sttQueue
-        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent })
+        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(event.type === 'snapshot' ? { rev: event.rev } : {}) })
         .then(
           () => traced.settled(),
           (err: unknown) => {
@@ -324,12 +345,20 @@ export class RealtimeSession {
       const segment = event.segment;
       added
         .then(() => this.#deps.store.update(this.id, { segments: segment, audioEnd: end }))
+        .then(() => this.#ack(end))
         .catch((err: unknown) => {
           this.#log.error({ err, segment, job: id }, 'enqueue failed');
           // Never a silent gap: the client hears which stretch of audio was lost.
           this.#onResult({ type: 'error', code: 'queue_unavailable', message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`, seq: segment });
         });
     }
+  }
+
+  /** v1.1: audio up to `end` is secured (its utterance is queued and recorded), so the client may forget it. */
+  #ack(end: number): void {
+    if (this.#protocol < 1.1 || end <= this.#acked || this.#state !== 'streaming') return;
+    this.#acked = end;
+    this.#transport.send({ type: 'ack', audio_end: end });
   }
 
   #onResult(result: SessionResult): void {

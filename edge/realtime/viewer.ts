@@ -8,7 +8,7 @@
  * No sockets inside (like RealtimeSession): the route supplies send/close/bufferedAmount.
  */
 import type { Logger } from '../../shared/logger.ts';
-import { PROTOCOL_VERSION, WATCH_CLOSE, type WatchEvent } from '../../shared/protocol.ts';
+import { WATCH_CLOSE, type WatchEvent } from '../../shared/protocol.ts';
 import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 
@@ -27,6 +27,8 @@ export interface ViewerDeps {
   results: Pick<ResultLog, 'subscribe'>;
   logger: Logger;
   limits?: ViewerLimits;
+  /** The viewer's protocol (`?protocol=1.1` on the watch URL): 1.1 also receives corrected finals. */
+  protocol?: number;
 }
 
 export interface ViewerTransport {
@@ -41,7 +43,8 @@ export class Viewer {
   readonly #deps: ViewerDeps;
   readonly #transport: ViewerTransport;
   readonly #limits: ViewerLimits;
-  readonly #sequencer = new CaptionSequencer();
+  readonly #sequencer: CaptionSequencer;
+  readonly #protocol: number;
   #outbox: WatchEvent[] = [];
   #flushQueued = false;
   #unsubscribe: (() => void) | undefined;
@@ -52,6 +55,8 @@ export class Viewer {
     this.#deps = deps;
     this.#transport = transport;
     this.#limits = deps.limits ?? DEFAULT_VIEWER_LIMITS;
+    this.#protocol = deps.protocol === 1.1 ? 1.1 : 1;
+    this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1 });
   }
 
   get state(): 'opening' | 'watching' | 'closed' {
@@ -70,10 +75,10 @@ export class Viewer {
       return this.#close(WATCH_CLOSE.unknownSession, 'unknown_session');
     }
     this.#state = 'watching';
-    this.#transport.send({ type: 'ready', session: meta.id, protocol: PROTOCOL_VERSION, targets: meta.targets, language: meta.language });
+    this.#transport.send({ type: 'ready', session: meta.id, protocol: this.#protocol, targets: meta.targets, language: meta.language });
     const unsubscribe = this.#deps.results.subscribe(this.#session, '0', (entry) => {
       if (this.#state !== 'watching') return;
-      for (const event of this.#sequencer.accept(entry.result)) if (event.type !== 'ready') this.#outbox.push(event);
+      for (const event of this.#sequencer.accept(entry.result)) if (event.type !== 'ready' && event.type !== 'ack') this.#outbox.push(event);
       this.#scheduleFlush();
     });
     // The in-memory log replays history synchronously, so the viewer may already be done (and closed) here.

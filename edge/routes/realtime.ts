@@ -4,6 +4,7 @@ import type { UpgradeWebSocket } from 'hono/ws';
 import type { ErrorCode } from '../../shared/errors.ts';
 import { RealtimeSession, type SessionDeps } from '../realtime/session.ts';
 import type { SessionRegistry } from '../realtime/session-registry.ts';
+import type { Principal } from '../auth/authenticator.ts';
 
 export interface RealtimeRouteDeps {
   upgradeWebSocket: UpgradeWebSocket;
@@ -32,7 +33,9 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
       }
       await next();
     },
-    deps.upgradeWebSocket(() => {
+    deps.upgradeWebSocket((c) => {
+      // Set by the auth guard; absent when auth is off.
+      const principal = c.get('principal') as Principal | undefined;
       let session: RealtimeSession | undefined;
       let ticker: ReturnType<typeof setInterval> | undefined;
       return {
@@ -51,7 +54,7 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
             },
             close: (code, reason) => ws.close(code, reason),
             bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
-          });
+          }, { glossary: principal?.glossary });
           deps.registry.add(session);
           ticker = setInterval(() => session?.tick(), 1000);
         },

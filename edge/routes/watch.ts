@@ -34,7 +34,8 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
       let viewer: Viewer | undefined;
       return {
         onOpen(_event, ws) {
-          viewer = new Viewer(session, { store: deps.store, results, logger: deps.logger, ...(deps.viewerLimits ? { limits: deps.viewerLimits } : {}) }, {
+          const protocol = Number(c.req.query('protocol') ?? 1);
+          viewer = new Viewer(session, { store: deps.store, results, logger: deps.logger, protocol, ...(deps.viewerLimits ? { limits: deps.viewerLimits } : {}) }, {
             send: (event) => {
               if (ws.readyState === 1) ws.send(JSON.stringify(event));
             },

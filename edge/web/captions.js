@@ -9,8 +9,10 @@
 /**
  * @typedef {object} Line
  * @property {number} seq
+ * @property {number} rev the revision shown (protocol v1.1: a corrected final has a higher one)
  * @property {string} text
- * @property {Record<string, string>} translations by language
+ * @property {Record<string, string>} translations by language (an older rev's stays shown until the new one comes)
+ * @property {Record<string, number>} translatedRev the rev each translation belongs to
  * @property {Set<string>} failed languages whose translation failed: shown in the original, not as pending
  */
 
@@ -41,6 +43,20 @@ export class CaptionBook {
     this.partialTranslations = {};
   }
 
+  /**
+   * The highest seq up to which every caption has each of `targets` translated (or failed): what a resuming
+   * speaker page reports as `last_seq`.
+   * @param {string[]} targets
+   */
+  completeThrough(targets) {
+    let complete = 0;
+    for (const line of this.lines) {
+      if (!targets.every((lang) => line.translatedRev[lang] === line.rev || line.failed.has(lang))) break;
+      complete = line.seq;
+    }
+    return complete;
+  }
+
   /** Forgets everything: a reconnecting viewer receives the history again. */
   reset() {
     this.lines = [];
@@ -65,17 +81,34 @@ export class CaptionBook {
         this.partialTranslations[event.lang] = String(event.text ?? '');
         return true;
       case 'final': {
+        const seq = Number(event.seq);
+        const rev = Number(event.rev ?? 1);
+        const held = this.#line(seq);
+        if (held) {
+          // The same caption again (after a reconnect) or corrected (v1.1): replace it in place, never add a line.
+          if (rev <= held.rev) return false;
+          Object.assign(held, { rev, text: String(event.text ?? ''), failed: new Set() });
+          return true;
+        }
         // A final ends the utterance the partial (and its provisional translations) showed.
         this.partial = null;
         this.partialTranslations = {};
-        this.lines.push({ seq: Number(event.seq), text: String(event.text ?? ''), translations: {}, failed: new Set() });
+        const line = { seq, rev, text: String(event.text ?? ''), translations: {}, translatedRev: {}, failed: new Set() };
+        // In seq order even if a correction or a replay brings an older one back.
+        let at = this.lines.length;
+        while (at > 0 && /** @type {Line} */ (this.lines[at - 1]).seq > seq) at--;
+        this.lines.splice(at, 0, line);
         if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
         return true;
       }
       case 'translation': {
         const line = this.#line(event.seq);
         if (!line || typeof event.lang !== 'string') return false;
+        // A translation of text the line no longer shows (an older rev) is stale.
+        const rev = Number(event.rev ?? 1);
+        if (rev < line.rev) return false;
         line.translations[event.lang] = String(event.text ?? '');
+        line.translatedRev[event.lang] = rev;
         return true;
       }
       case 'error': {

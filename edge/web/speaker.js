@@ -103,6 +103,21 @@ function render() {
   if (bottom) window.scrollTo({ top: document.documentElement.scrollHeight });
 }
 
+/** Reconnection attempts after a dropped connection before the page gives up. */
+const MAX_RECONNECTS = 20;
+
+/** The session being spoken: what a reconnect needs to resume it. */
+let session = /** @type {{ id: string, language: string, targets: string[] } | null} */ (null);
+/**
+ * Audio the server has not acknowledged (protocol v1.1 `ack`), with its sample offset: after a dropped connection
+ * it is sent again from the server's `resume_from`, so the transcript loses nothing.
+ * @type {{ offset: number, pcm: Int16Array<ArrayBuffer> }[]}
+ */
+let unacked = [];
+/** Whether the current socket has its `ready` (audio may flow live). */
+let streaming = false;
+let reconnects = 0;
+
 async function start() {
   // Read before the pickers are locked for the session (locked boxes count as unchosen).
   const language = els.language.value;
@@ -113,14 +128,14 @@ async function start() {
   render();
   localStorage.setItem('earshot.language', language);
   localStorage.setItem('earshot.targets', targets.join(','));
-  /** @type {Int16Array<ArrayBuffer>[]} Audio captured before the server's `ready`. */
-  const early = [];
   samplesSent = 0;
+  unacked = [];
+  session = null;
+  reconnects = 0;
   try {
     mic = await openMic({
       onFrame: (pcm) => {
-        if (state === 'live') send(pcm);
-        else if (state === 'starting') early.push(pcm);
+        if (state === 'live' || state === 'starting') send(pcm);
       },
       onLevel: (peak) => (els.level.style.width = `${Math.min(100, Math.round(Math.sqrt(peak) * 100))}%`),
     });
@@ -128,44 +143,96 @@ async function start() {
     setState('idle', 'Ready');
     return notify(`Microphone unavailable: ${err instanceof Error ? err.message : err}`, 'error');
   }
-  const ws = new WebSocket(socketUrl('/v1/realtime'));
+  open({ language, targets });
+}
+
+/**
+ * Opens the socket: a new session, or (after a drop) the same one resumed where the server's audio ends.
+ * @param {{ language: string, targets: string[] }} request
+ */
+function open(request) {
+  const resuming = session !== null;
+  const url = new URL(socketUrl('/v1/realtime'));
+  if (session) url.searchParams.set('session', session.id);
+  const ws = new WebSocket(url.href);
   ws.binaryType = 'arraybuffer';
   socket = ws;
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'start', language, targets, sample_rate: SAMPLE_RATE, encoding: 'pcm16' }));
+  streaming = false;
+  let refused = false;
+  ws.onopen = () => {
+    const resume = session ? { session: session.id, last_seq: book.completeThrough(session.targets) } : {};
+    ws.send(JSON.stringify({ type: 'start', language: request.language, targets: request.targets, sample_rate: SAMPLE_RATE, encoding: 'pcm16', protocol: 1.1, ...resume }));
+  };
   ws.onmessage = (ev) => {
+    if (socket !== ws) return;
     const event = parseEvent(ev.data);
     if (!event) return;
     if (event.type === 'ready') {
-      setState('live', 'Live');
-      showShare(String(event.session));
-      for (const pcm of early.splice(0)) send(pcm);
+      reconnects = 0;
+      if (!resuming) {
+        session = { id: String(event.session), language: request.language, targets: /** @type {string[]} */ (event.targets ?? []) };
+        showShare(session.id);
+      } else notify('');
+      if (state === 'starting' || resuming) setState(state === 'finishing' ? 'finishing' : 'live', state === 'finishing' ? 'Finishing…' : 'Live');
+      replay(ws, Math.round(Number(event.resume_from ?? 0) * SAMPLE_RATE));
+      streaming = true;
+      if (state === 'finishing') ws.send(JSON.stringify({ type: 'stop' }));
+    } else if (event.type === 'ack') {
+      forget(Math.round(Number(event.audio_end) * SAMPLE_RATE));
     } else if (event.type === 'error') {
-      const fatal = state === 'starting' && event.code !== 'unsupported_target';
+      const fatal = !streaming && event.code !== 'unsupported_target';
       notify(String(event.message), fatal ? 'error' : 'info');
-      if (fatal) ws.close();
+      if (fatal) {
+        refused = true;
+        ws.close();
+      }
     } else if (event.type === 'done') {
       setState('idle', 'Done', 'done');
     }
     if (book.apply(event)) render();
   };
   ws.onclose = () => {
-    void releaseMic();
-    if (state !== 'idle') {
-      setState('idle', 'Disconnected', 'error');
-      if (els.notice.hidden) notify('The connection to the server was lost.', 'error');
-    }
+    if (socket !== ws) return;
     socket = null;
+    streaming = false;
+    if (state === 'idle') return;
+    if (session && !refused && reconnects < MAX_RECONNECTS) {
+      // The network dropped (or the edge went away): keep capturing, and resume the session on a new socket.
+      reconnects += 1;
+      setState(state, 'Reconnecting…', 'reconnecting');
+      setTimeout(() => open(request), Math.min(2000, 100 * 2 ** Math.min(reconnects, 5)));
+      return;
+    }
+    void releaseMic();
+    setState('idle', 'Disconnected', 'error');
+    if (els.notice.hidden) notify('The connection to the server was lost.', 'error');
   };
+}
+
+/** Sends the kept audio from `from` (a sample offset), after a (re)start. @param {WebSocket} ws @param {number} from */
+function replay(ws, from) {
+  for (const chunk of unacked) {
+    const end = chunk.offset + chunk.pcm.length;
+    if (end <= from) continue;
+    ws.send(chunk.offset >= from ? chunk.pcm : chunk.pcm.subarray(from - chunk.offset));
+  }
+}
+
+/** The server secured audio up to `upTo` samples: it will not ask for it again. @param {number} upTo */
+function forget(upTo) {
+  while (unacked.length > 0 && /** @type {{ offset: number, pcm: Int16Array }} */ (unacked[0]).offset + /** @type {{ offset: number, pcm: Int16Array }} */ (unacked[0]).pcm.length <= upTo) unacked.shift();
 }
 
 /** @param {Int16Array<ArrayBuffer>} pcm */
 function send(pcm) {
-  if (!socket || socket.readyState !== WebSocket.OPEN) return;
   const room = maxSamples - samplesSent;
   const frame = room < pcm.length ? pcm.subarray(0, Math.max(0, room)) : pcm;
-  if (frame.length > 0) socket.send(frame);
+  if (frame.length > 0) {
+    unacked.push({ offset: samplesSent, pcm: frame });
+    if (streaming && socket?.readyState === WebSocket.OPEN) socket.send(frame);
+  }
   samplesSent += frame.length;
-  if (socket.bufferedAmount > SLOW_NETWORK_BYTES) notify('The network is not keeping up; captions will lag.', 'error');
+  if (socket && socket.bufferedAmount > SLOW_NETWORK_BYTES) notify('The network is not keeping up; captions will lag.', 'error');
   if (samplesSent >= maxSamples) stop();
 }
 
@@ -173,8 +240,8 @@ function stop() {
   if (state !== 'live') return;
   setState('finishing', 'Finishing…');
   void releaseMic();
-  // The server finishes the last utterance and its translations, then says `done`.
-  socket?.send(JSON.stringify({ type: 'stop' }));
+  // The server finishes the last utterance and its translations, then says `done` (a reconnect repeats the stop).
+  if (streaming) socket?.send(JSON.stringify({ type: 'stop' }));
 }
 
 async function releaseMic() {

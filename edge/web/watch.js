@@ -65,7 +65,8 @@ function fillLanguages(source, targets) {
 
 function connect() {
   setStatus(retries ? 'Reconnecting…' : 'Connecting…', 'connecting');
-  const ws = new WebSocket(socketUrl(`/v1/watch/${encodeURIComponent(session)}`));
+  // Protocol v1.1: corrected finals replace their captions in place.
+  const ws = new WebSocket(socketUrl(`/v1/watch/${encodeURIComponent(session)}?protocol=1.1`));
   ws.onmessage = (ev) => {
     const event = parseEvent(ev.data);
     if (!event) return;

@@ -13,7 +13,7 @@ import type { MtEngine, SttEngine } from './types.ts';
 export function createSttEngine(config: Config, logger: Logger = silentLogger): SttEngine {
   switch (config.stt) {
     case 'sphinx':
-      return new SphinxEngine({ decoders: config.sphinxDecoders });
+      return new SphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders });
     case 'whisper-onnx':
       return new WhisperOnnxEngine({
         model: config.sttModel,

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import koffi, { type LibraryHandle } from 'koffi';
 import { EarshotError } from '../../shared/errors.ts';
+import type { GlossaryTerm } from '../../shared/glossary.ts';
+import { Pronouncer, type TermWord } from './sphinx-pronounce.ts';
 import type { SttEngine, SttRequest, SttResult } from './types.ts';
 
 const INSTALL_HINT = 'install it with `apt-get install pocketsphinx pocketsphinx-en-us`';
@@ -22,6 +24,13 @@ export interface SphinxOptions {
   dict?: string;
   /** Decoders in the pool, i.e. utterances decoded in parallel (default 1). Each holds its own model copy. */
   decoders?: number;
+  /**
+   * Decoders kept for glossaries besides the pool (default 4): words added to a decoder cannot be removed, so each
+   * distinct glossary gets its own decoder, and the least recently used idle one is freed for a new glossary.
+   */
+  glossaryDecoders?: number;
+  /** More decoder arguments, e.g. narrower beams (see sphinx-effort.ts). */
+  extraArgs?: readonly string[];
   /** Shared-library names or paths (defaults: libpocketsphinx.so.3 and libsphinxbase.so.3). */
   pocketsphinxLibrary?: string;
   sphinxbaseLibrary?: string;
@@ -40,6 +49,7 @@ interface Native {
   ps_process_raw: NativeFn;
   ps_end_utt: NativeFn;
   ps_get_hyp: NativeFn;
+  ps_add_word: NativeFn;
 }
 
 interface Decoder {
@@ -47,6 +57,21 @@ interface Decoder {
   config: Ptr;
   /** The buffer native code is reading; referenced here so it stays alive until the async call returns. */
   inFlight: Int16Array | null;
+  /** Native strings its config references (cmd_ln keeps argv pointers as hash keys): freed with the decoder. */
+  argv: Ptr[];
+}
+
+/** A decoder that knows one glossary's words; used by one utterance at a time. */
+interface GlossaryDecoder {
+  key: string;
+  /** Resolves once the decoder is built and its words added. */
+  ready: Promise<Decoder>;
+  decoder: Decoder | null;
+  busy: boolean;
+  /** Utterances waiting for this decoder; each is handed it directly on release. */
+  waiters: Array<() => void>;
+  /** Added word → the glossary term it stands for. */
+  terms: Map<string, string>;
 }
 
 /** Libraries are loaded once per process and path pair; koffi keeps them mapped anyway. */
@@ -79,6 +104,7 @@ function loadNative(psLib: string, sbLib: string): Native {
     ps_process_raw: ps.func('int ps_process_raw(void *ps, const int16_t *data, size_t n_samples, int no_search, int full_utt)'),
     ps_end_utt: ps.func('int ps_end_utt(void *ps)'),
     ps_get_hyp: ps.func('const char *ps_get_hyp(void *ps, _Out_ int32_t *out_best_score)'),
+    ps_add_word: ps.func('int ps_add_word(void *ps, const char *word, const char *phones, int update)'),
   };
   nativeCache.set(key, native);
   return native;
@@ -107,14 +133,21 @@ export class SphinxEngine implements SttEngine {
   readonly languages: readonly string[] = ['en'];
 
   private readonly opts: Required<Omit<SphinxOptions, 'modelDir'>>;
+  private readonly pronouncer: Pronouncer;
+  /** Glossary decoders by key, least recently used first. */
+  private glossaryPool = new Map<string, GlossaryDecoder>();
+  /** Utterances waiting for room in the glossary pool (every glossary decoder busy). */
+  private glossaryWaiters: Array<() => void> = [];
+  /** Pronunciations per glossary (the JSON of its terms), so a session's utterances work them out once. */
+  private termWordsCache = new Map<string, Promise<TermWord[]>>();
+  /** Decoders of either pool in use: close() waits for none. */
+  private busy = 0;
   private native: Native | null = null;
   private decoders: Decoder[] = [];
   private idle: Decoder[] = [];
   private waiters: Array<(d: Decoder) => void> = [];
   /** Resolves close() once every decoder is back in the pool. */
   private drained: (() => void) | null = null;
-  /** Native strings referenced by each config: cmd_ln keeps argv pointers as hash keys, so they must outlive it. */
-  private argvMemory: Ptr[] = [];
   private closing = false;
   private loading: Promise<void> | null = null;
 
@@ -125,9 +158,12 @@ export class SphinxEngine implements SttEngine {
       lm: options.lm ?? path.join(modelDir, 'en-us.lm.bin'),
       dict: options.dict ?? path.join(modelDir, 'cmudict-en-us.dict'),
       decoders: Math.max(1, Math.floor(options.decoders ?? 1)),
+      extraArgs: options.extraArgs ?? [],
+      glossaryDecoders: Math.max(1, Math.floor(options.glossaryDecoders ?? 4)),
       pocketsphinxLibrary: options.pocketsphinxLibrary ?? 'libpocketsphinx.so.3',
       sphinxbaseLibrary: options.sphinxbaseLibrary ?? 'libsphinxbase.so.3',
     };
+    this.pronouncer = new Pronouncer(this.opts.dict);
   }
 
   /** Loads the libraries and builds the decoder pool. Throws `engine_unavailable` when sphinx or its model is missing. */
@@ -163,25 +199,30 @@ export class SphinxEngine implements SttEngine {
     // noise-removal filter both adapt to whatever the decoder heard before, which made the same utterance decode
     // differently depending on other sessions' audio. Batch CMN without noise removal is deterministic, at the
     // same word error rate on the librivox set (28.2 %).
-    const args = ['-hmm', this.opts.hmm, '-lm', this.opts.lm, '-dict', this.opts.dict, '-cmn', 'batch', '-remove_noise', 'no'];
+    const args = ['-hmm', this.opts.hmm, '-lm', this.opts.lm, '-dict', this.opts.dict, '-cmn', 'batch', '-remove_noise', 'no', ...this.opts.extraArgs];
     if (!logSilenced) args.push('-logfn', '/dev/null');
+    const memory: Ptr[] = [];
     const argv = args.map((s) => {
       const bytes = Buffer.byteLength(s) + 1;
       const mem: Ptr = koffi.alloc('char', bytes);
       koffi.encode(mem, 'char', `${s}\0`, bytes);
-      this.argvMemory.push(mem);
+      memory.push(mem);
       return mem;
     });
     const config: Ptr | null = native.cmd_ln_parse_r(null, native.ps_args(), argv.length, argv, 1);
-    if (!config) throw new EarshotError('engine_unavailable', 'pocketsphinx rejected its configuration');
+    if (!config) {
+      for (const mem of memory) koffi.free(mem);
+      throw new EarshotError('engine_unavailable', 'pocketsphinx rejected its configuration');
+    }
     logSilenced = true;
     // Loading the model takes a few hundred ms: keep it off the event loop too.
     const ps = await callAsync<Ptr | null>(native.ps_init, config);
     if (!ps) {
       native.cmd_ln_free_r(config);
+      for (const mem of memory) koffi.free(mem);
       throw new EarshotError('engine_unavailable', `pocketsphinx failed to load its model (${this.opts.hmm}); ${INSTALL_HINT}`);
     }
-    return { ps, config, inFlight: null };
+    return { ps, config, inFlight: null, argv: memory };
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
@@ -193,19 +234,24 @@ export class SphinxEngine implements SttEngine {
     }
     let failed = false;
     const one = async (req: SttRequest): Promise<SttResult> => {
-      const decoder = await this.acquire();
+      const words = req.glossary?.length ? await this.termWords(req.glossary) : [];
+      const held = words.length > 0 ? await this.acquireGlossary(words) : null;
+      const decoder = held ? held.decoder! : await this.acquire();
       try {
         // Checked once a decoder is ours, i.e. right before the utterance starts, so an abort or a sibling's
         // failure stops the rest of the batch without interrupting an utterance already in native code.
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
         if (this.closing) throw new EarshotError('engine_unavailable', 'sphinx engine is closing');
         if (failed) throw new EarshotError('stt_failed', 'batch abandoned after an earlier failure');
-        return { id: req.id, text: await this.decode(decoder, req.pcm) };
+        const text = await this.decode(decoder, req.pcm);
+        // Added words are whole terms ("zorbax_pro"): write them as the glossary does.
+        return { id: req.id, text: held ? text.split(' ').map((w) => held.terms.get(w) ?? w).join(' ') : text };
       } catch (err) {
         failed = true;
         throw err;
       } finally {
-        this.release(decoder);
+        if (held) this.releaseGlossary(held);
+        else this.release(decoder);
       }
     };
     return Promise.all(batch.map(one));
@@ -237,9 +283,10 @@ export class SphinxEngine implements SttEngine {
     }
   }
 
-  private acquire(): Promise<Decoder> {
+  private async acquire(): Promise<Decoder> {
+    this.busy += 1;
     const d = this.idle.pop();
-    if (d) return Promise.resolve(d);
+    if (d) return d;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -247,7 +294,96 @@ export class SphinxEngine implements SttEngine {
     const next = this.waiters.shift();
     if (next) return next(d);
     this.idle.push(d);
-    if (this.drained && this.idle.length === this.decoders.length) this.drained();
+    this.settle();
+  }
+
+  private settle(): void {
+    this.busy -= 1;
+    if (this.drained && this.busy === 0) this.drained();
+  }
+
+  private termWords(glossary: readonly GlossaryTerm[]): Promise<TermWord[]> {
+    const key = JSON.stringify(glossary);
+    let words = this.termWordsCache.get(key);
+    if (!words) {
+      words = this.pronouncer.termWords(glossary);
+      this.termWordsCache.set(key, words);
+      if (this.termWordsCache.size > 256) this.termWordsCache.delete(this.termWordsCache.keys().next().value!);
+    }
+    return words;
+  }
+
+  /**
+   * The decoder of a glossary, made on first use: a fresh decoder (the shared pool's never learn words, so no
+   * session's terms reach another's transcripts) with each term added to its dictionary and language model.
+   */
+  private async acquireGlossary(words: readonly TermWord[]): Promise<GlossaryDecoder> {
+    this.busy += 1;
+    const key = words.map((w) => `${w.word} ${w.phones}`).sort().join('\n');
+    for (;;) {
+      if (this.closing) {
+        this.settle();
+        throw new EarshotError('engine_unavailable', 'sphinx engine is closing');
+      }
+      let g = this.glossaryPool.get(key);
+      if (g) {
+        this.glossaryPool.delete(key); // re-insert: most recently used last
+        this.glossaryPool.set(key, g);
+        if (g.busy) await new Promise<void>((resolve) => g!.waiters.push(resolve));
+        g.busy = true;
+      } else {
+        if (this.glossaryPool.size >= this.opts.glossaryDecoders) {
+          const victim = [...this.glossaryPool.values()].find((v) => !v.busy && v.waiters.length === 0);
+          if (!victim) {
+            await new Promise<void>((resolve) => this.glossaryWaiters.push(resolve));
+            continue;
+          }
+          this.glossaryPool.delete(victim.key);
+          this.freeDecoder(victim.decoder!);
+        }
+        g = { key, ready: this.buildGlossaryDecoder(words), decoder: null, busy: true, waiters: [], terms: new Map(words.map((w) => [w.word, w.term])) };
+        this.glossaryPool.set(key, g);
+      }
+      try {
+        g.decoder = await g.ready;
+      } catch (err) {
+        if (this.glossaryPool.get(key) === g) this.glossaryPool.delete(key);
+        this.releaseGlossary(g);
+        throw err;
+      }
+      return g;
+    }
+  }
+
+  private releaseGlossary(g: GlossaryDecoder): void {
+    const next = g.waiters.shift();
+    if (next) next(); // handed over: stays busy
+    else {
+      g.busy = false;
+      this.glossaryWaiters.shift()?.();
+    }
+    this.settle();
+  }
+
+  private async buildGlossaryDecoder(words: readonly TermWord[]): Promise<Decoder> {
+    const native = this.native!;
+    const d = await this.createDecoder(native);
+    for (const [i, w] of words.entries()) {
+      // Only the last word rebuilds the search (update=1): once for the whole glossary.
+      const wid = native.ps_add_word(d.ps, w.word, w.phones, i === words.length - 1 ? 1 : 0) as number;
+      if (process.env.SPHINX_DEBUG) console.error("add", w, wid);
+      if (wid < 0) {
+        this.freeDecoder(d);
+        throw new EarshotError('stt_failed', `sphinx could not add the glossary word "${w.word}" (${w.phones})`);
+      }
+    }
+    return d;
+  }
+
+  private freeDecoder(d: Decoder, native = this.native!): void {
+    native.ps_free(d.ps); // drops the decoder's reference to the config
+    native.cmd_ln_free_r(d.config); // and this drops ours
+    for (const mem of d.argv) koffi.free(mem);
   }
 
   /** Waits for utterances in progress (freeing a decoder under a worker thread would crash), then frees the pool. */
@@ -255,7 +391,8 @@ export class SphinxEngine implements SttEngine {
     const native = this.native;
     if (!native || this.closing) return;
     this.closing = true;
-    if (this.idle.length < this.decoders.length) {
+    for (const wake of this.glossaryWaiters.splice(0)) wake(); // they see `closing` and give up
+    if (this.busy > 0) {
       await new Promise<void>((resolve) => (this.drained = resolve));
       this.drained = null;
     }
@@ -264,13 +401,10 @@ export class SphinxEngine implements SttEngine {
   }
 
   private freeAll(native: Native): void {
-    for (const d of this.decoders) {
-      native.ps_free(d.ps); // drops the decoder's reference to the config
-      native.cmd_ln_free_r(d.config); // and this drops ours
-    }
-    for (const mem of this.argvMemory) koffi.free(mem);
+    for (const d of this.decoders) this.freeDecoder(d, native);
+    for (const g of this.glossaryPool.values()) if (g.decoder) this.freeDecoder(g.decoder, native);
+    this.glossaryPool.clear();
     this.decoders = [];
     this.idle = [];
-    this.argvMemory = [];
   }
 }

@@ -2,6 +2,7 @@
  * Engines are what a runner drives. A runner hands an engine a batch (possibly from many sessions) and gets one
  * result per request back, in the same order. Engines know nothing about sessions, queues or sockets.
  */
+import type { GlossaryTerm } from '../../shared/glossary.ts';
 
 /** 16 kHz mono PCM16, the one audio format runners accept. */
 export const ENGINE_SAMPLE_RATE = 16000;
@@ -16,6 +17,10 @@ export interface SttRequest {
   partial: boolean;
   /** The session's previous final text, for engines that condition on context (Whisper). */
   prompt?: string;
+  /** `fast` trades accuracy for speed (narrower beams, greedy search); absent means `full`. */
+  effort?: 'fast' | 'full';
+  /** The session's glossary: engines that can bias recognition towards its terms do (Whisper's prompt, sphinx's dictionary). */
+  glossary?: readonly GlossaryTerm[];
 }
 
 export interface SttResult {

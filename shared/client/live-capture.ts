@@ -4,7 +4,8 @@
  * are not lost: audio is held until `ready`, then sent. When the recorder ends (stop(), end of a file, a device
  * gone) the session is stopped, and the server delivers the last utterance before `done`. Node-only.
  */
-import { Recorder, RECORDER_RATE, type RecorderCommand } from '../audio/recorder.ts';
+import { RECORDER_RATE, type RecorderCommand } from '../audio/recorder.ts';
+import { startRecording } from '../audio/capture/recording.ts';
 import { connect, type ConnectOptions, type RealtimeSession, type StartOptions } from './realtime-client.ts';
 
 /** Largest frame sent: recorders that write big chunks (a file played as fast as possible) are cut to 1 s. */
@@ -13,7 +14,8 @@ const MAX_FRAME_SAMPLES = RECORDER_RATE;
 export interface CaptureOptions extends Pick<ConnectOptions, 'WebSocket' | 'onEvent' | 'onWarning'> {
   url: string;
   start: Omit<StartOptions, 'sample_rate'>;
-  recorder: RecorderCommand;
+  /** The recorder, or several to mix (`--source both`: shared/audio/capture/). */
+  recorder: RecorderCommand | readonly RecorderCommand[];
 }
 
 export interface LiveCapture {
@@ -32,7 +34,7 @@ export async function startCapture(options: CaptureOptions): Promise<LiveCapture
   const send = (pcm: Int16Array) => {
     for (let i = 0; i < pcm.length; i += MAX_FRAME_SAMPLES) session!.sendAudio(pcm.subarray(i, i + MAX_FRAME_SAMPLES));
   };
-  const recorder = new Recorder(options.recorder, (pcm) => (session ? send(pcm) : early.push(pcm)));
+  const recorder = startRecording(options.recorder, (pcm) => (session ? send(pcm) : early.push(pcm)));
   let stopped = false;
   const connecting = connect(options.url, { ...options.start, sample_rate: RECORDER_RATE }, { WebSocket: options.WebSocket, onEvent: options.onEvent, onWarning: options.onWarning });
   try {

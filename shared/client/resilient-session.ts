@@ -1,6 +1,6 @@
 /**
- * A realtime session that survives dropped connections and dead edges. It keeps the audio it sent (a bounded
- * window), reconnects — to the next URL in its list when there are several edges — with the session id and the
+ * A realtime session that survives dropped connections and dead edges. It speaks protocol v1.1: it keeps the audio
+ * the server has not acknowledged (`ack`), reconnects — to the next URL in its list when there are several edges — with the session id and the
  * last `seq` it holds completely, replays audio from the server's `resume_from`, and hands the caller each final,
  * translation and error exactly once, in order.
  */
@@ -13,7 +13,10 @@ export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
   start: StartOptions;
   /** Called once per distinct event (partials every time: they are latest-wins). */
   onEvent?: (event: ServerEvent) => void;
-  /** Audio kept for replay, in seconds (default 300). Older audio cannot be recovered after a reconnect. */
+  /**
+   * Most audio kept for replay, in seconds (default 300), when the server stops acknowledging it (a v1 server, a
+   * long utterance). Acknowledged audio is forgotten at once; audio dropped from this window cannot be recovered.
+   */
   replaySeconds?: number;
   /** Reconnection attempts before giving up (default 30). */
   maxReconnects?: number;
@@ -67,6 +70,32 @@ export class ResilientSession {
     this.#current?.sendAudio(pcm);
   }
 
+  /** Samples of audio held for a possible replay (what the server has not acknowledged). */
+  get unacknowledgedSamples(): number {
+    return this.#chunks.reduce((n, c) => n + c.pcm.length, 0);
+  }
+
+  /** The latest text of each final, by seq (corrections applied): the session's transcript so far. */
+  get transcript(): { seq: number; text: string; translations: Record<string, string> }[] {
+    const lines = new Map<number, { seq: number; text: string; rev: number; translations: Record<string, string> }>();
+    for (const event of this.events) {
+      if (event.type === 'final') {
+        const line = lines.get(event.seq);
+        if (!line || (event.rev ?? 1) > line.rev) lines.set(event.seq, { seq: event.seq, text: event.text, rev: event.rev ?? 1, translations: {} });
+      } else if (event.type === 'translation') {
+        const line = lines.get(event.seq);
+        if (line && (event.rev ?? 1) === line.rev) line.translations[event.lang] = event.text;
+      }
+    }
+    return [...lines.values()].sort((a, b) => a.seq - b.seq).map(({ seq, text, translations }) => ({ seq, text, translations }));
+  }
+
+  /** The server secured audio up to `seconds`: it will never ask for it again. */
+  #forget(seconds: number): void {
+    const upTo = Math.round(seconds * this.#rate);
+    while (this.#chunks.length > 0 && this.#chunks[0]!.offset + this.#chunks[0]!.pcm.length <= upTo) this.#chunks.shift();
+  }
+
   stop(): void {
     this.#stopped = true;
     this.#current?.stop();
@@ -82,12 +111,16 @@ export class ResilientSession {
     this.#current?.close();
   }
 
-  /** The highest seq up to which every final (or its error) and every translation has arrived. */
+  /** The highest seq up to which every final (or its error) and every translation of its latest rev has arrived. */
   get lastCompleteSeq(): number {
     let complete = 0;
+    const latestRev = new Map<number, number>();
+    for (const event of this.events) if (event.type === 'final') latestRev.set(event.seq, Math.max(latestRev.get(event.seq) ?? 1, event.rev ?? 1));
     for (const event of this.events) {
       if (event.type === 'final') {
-        const translated = this.#targets.every((lang) => this.#seen.has(`translation:${event.seq}:${lang}`) || this.#seen.has(`error:${event.seq}:${lang}`));
+        if (event.seq <= complete) continue; // a correction of a seq already judged
+        const rev = latestRev.get(event.seq) ?? 1;
+        const translated = this.#targets.every((lang) => this.#seen.has(`translation:${event.seq}:${lang}:${rev}`) || this.#seen.has(`error:${event.seq}:${lang}`));
         if (!translated) break;
         complete = event.seq;
       } else if (event.type === 'error' && event.seq !== undefined && event.lang === undefined) {
@@ -100,7 +133,8 @@ export class ResilientSession {
   async #connect(): Promise<void> {
     const url = this.#o.urls[this.#urlIndex % this.#o.urls.length]!;
     const resuming = this.session !== undefined;
-    const start: StartOptions = resuming ? { ...this.#o.start, session: this.session, last_seq: this.lastCompleteSeq } : this.#o.start;
+    const base: StartOptions = { protocol: 1.1, ...this.#o.start };
+    const start: StartOptions = resuming ? { ...base, session: this.session, last_seq: this.lastCompleteSeq } : base;
     // The session in the URL too: a Workers edge routes the socket to the relay holding it (docs/protocol.md).
     const target = resuming ? `${url}${url.includes('?') ? '&' : '?'}session=${encodeURIComponent(this.session!)}` : url;
     const current = await connect(target, start, { ...this.#o, onEvent: (event) => this.#accept(event) });
@@ -144,9 +178,10 @@ export class ResilientSession {
 
   #accept(event: ServerEvent): void {
     if (event.type === 'ready') return;
+    if (event.type === 'ack') return this.#forget(event.audio_end);
     const key =
-      event.type === 'final' ? `final:${event.seq}`
-      : event.type === 'translation' ? `translation:${event.seq}:${event.lang}`
+      event.type === 'final' ? `final:${event.seq}:${event.rev ?? 1}`
+      : event.type === 'translation' ? `translation:${event.seq}:${event.lang}:${event.rev ?? 1}`
       : event.type === 'error' && event.seq !== undefined ? `error:${event.seq}:${event.lang ?? ''}`
       : event.type === 'done' ? 'done'
       : undefined;

@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import { sttJobCodec, mtJobCodec } from './codecs.ts';
-import type { MtJob, SttJob } from './jobs.ts';
+import { sttUrgency, type MtJob, type SttJob } from './jobs.ts';
 import { createMemoryMtQueue, createMemorySttQueue } from './memory-queue.ts';
 import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
@@ -67,6 +67,7 @@ export function createDrivers(o: DriverOptions): Drivers {
     ttl,
     queue: { name: keys.sttQueue, prefix: keys.bullPrefix, connection: redis, codec: sttJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger },
     isPartial: (job) => job.kind === 'partial',
+    urgency: sttUrgency,
     partialId: (job) => `${job.session}.${job.segment}.partial.${job.enqueuedAt}`,
     // One newest snapshot per session.
     latestKey: (job) => keys.latestPartial(job.session),
@@ -108,12 +109,14 @@ function latestWinsQueue<J extends { id: string }>(o: {
   ttl: number;
   queue: Omit<BullQueueOptions<J>, 'priority' | 'bullId' | 'isStale'>;
   isPartial: (job: J) => boolean;
+  /** Order (lower first); by default whole jobs before partials. */
+  urgency?: (job: J) => number;
   partialId: (job: J) => string;
   latestKey: (job: J) => string;
 }): JobQueue<J> {
   const bull = new BullQueue<J>({
     ...o.queue,
-    priority: (job) => (o.isPartial(job) ? 2 : 1),
+    priority: (job) => 1 + (o.urgency?.(job) ?? (o.isPartial(job) ? 1 : 0)),
     // BullMQ ids may not contain ':'; each partial needs its own id (a repeated id would be ignored).
     bullId: (job) => (o.isPartial(job) ? o.partialId(job) : job.id.replaceAll(':', '.')),
     isStale: async (job) => o.isPartial(job) && (await o.redis.get(o.latestKey(job))) !== o.partialId(job),

@@ -3,13 +3,21 @@
  * Job ids are deterministic (`{session}:{segment}`) so a redelivered job is recognised as the same work.
  */
 import type { ErrorCode } from '../errors.ts';
+import type { GlossaryTerm, MtGlossaryEntry } from '../glossary.ts';
 
 export interface SttJob {
   id: string;
   session: string;
   segment: number;
-  /** `final` jobs are whole utterances; `partial` jobs are provisional snapshots (latest wins, droppable). */
-  kind: 'final' | 'partial';
+  /**
+   * `final` jobs are whole utterances; `partial` jobs are provisional snapshots (latest wins, droppable); `refine`
+   * re-decodes a final that was first decoded fast, at full effort, and publishes it as rev 2 (the second pass).
+   */
+  kind: 'final' | 'partial' | 'refine';
+  /** Partials: the snapshot's number within its utterance, its `rev`. */
+  rev?: number;
+  /** Refine: the first pass's text, published again if the second pass cannot run. */
+  draft?: string;
   /** 16 kHz mono PCM16. */
   pcm: Int16Array;
   language?: string;
@@ -21,6 +29,8 @@ export interface SttJob {
   enqueuedAt: number;
   /** W3C trace context of the span that queued the job: one trace follows a session across edge, queue and runners. */
   traceparent?: string;
+  /** The session's glossary (bounded, see shared/glossary.ts): biases recognition, and its MT jobs inherit it. */
+  glossary?: GlossaryTerm[];
 }
 
 export interface MtJob {
@@ -30,6 +40,8 @@ export interface MtJob {
   kind?: 'final' | 'partial';
   /** The final's seq, or for a partial the segment it belongs to. */
   seq: number;
+  /** The rev of the final being translated (absent: 1). */
+  rev?: number;
   /** Partials: where the utterance starts (seconds), for the client. */
   start?: number;
   text: string;
@@ -37,20 +49,27 @@ export interface MtJob {
   target: string;
   enqueuedAt: number;
   traceparent?: string;
+  /** Terms to keep out of the engine's hands, with their fixed translations into `target`. */
+  glossary?: MtGlossaryEntry[];
 }
 
 /** Appended to a session's result log by runners, read by the session's relay. */
 export type SessionResult =
-  | { type: 'partial'; segment: number; text: string; start: number }
-  | { type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string }
-  | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string }
+  | { type: 'partial'; segment: number; text: string; start: number; rev?: number }
+  /** `rev` 1 (absent) is the first decode; `revision: true` promises a rev 2 (the second pass) before the session is done. */
+  | { type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean }
+  | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number }
   | { type: 'partial_translation'; segment: number; lang: string; text: string; start: number }
-  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string }
+  /** With `lang`: the translation of rev `rev` (absent: 1) failed. */
+  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string; rev?: number }
   /** The speaker stopped after `segments` utterances: once they are all delivered, the session is done. */
   | { type: 'ended'; segments: number };
 
-export const sttJobId = (session: string, segment: number, kind: SttJob['kind']): string =>
-  kind === 'final' ? `${session}:${segment}` : `${session}:${segment}:partial`;
+/** Queue order of STT jobs (lower first): finals, then partials (they are on screen), then second passes. */
+export const sttUrgency = (job: Pick<SttJob, 'kind'>): number => (job.kind === 'final' ? 0 : job.kind === 'partial' ? 1 : 2);
 
-export const mtJobId = (session: string, seq: number, target: string, kind: 'final' | 'partial' = 'final'): string =>
-  kind === 'final' ? `${session}:${seq}:${target}` : `${session}:${seq}:partial:${target}`;
+export const sttJobId = (session: string, segment: number, kind: SttJob['kind']): string =>
+  kind === 'final' ? `${session}:${segment}` : `${session}:${segment}:${kind}`;
+
+export const mtJobId = (session: string, seq: number, target: string, kind: 'final' | 'partial' = 'final', rev = 1): string =>
+  kind === 'final' ? `${session}:${seq}:${target}${rev > 1 ? `:r${rev}` : ''}` : `${session}:${seq}:partial:${target}`;

@@ -3,7 +3,7 @@
  * key are latest-wins, so a newer partial snapshot replaces a queued older one of the same session.
  */
 import { PERMANENT_ERRORS, type EarshotError } from '../errors.ts';
-import type { MtJob, SttJob } from './jobs.ts';
+import { sttUrgency, type MtJob, type SttJob } from './jobs.ts';
 import type { JobQueue, QueueStats } from './ports.ts';
 
 export interface MemoryQueueOptions<J> {
@@ -125,7 +125,7 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
 
 export const createMemorySttQueue = (attempts = 3): MemoryQueue<SttJob> =>
   new MemoryQueue<SttJob>({
-    urgency: (job) => (job.kind === 'final' ? 0 : 1),
+    urgency: sttUrgency,
     coalesceKey: (job) => (job.kind === 'partial' ? job.session : undefined),
     attempts,
   });

@@ -11,12 +11,12 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async create(meta: SessionMeta): Promise<void> {
-    this.#sessions.set(meta.id, { ...meta, targets: [...meta.targets] });
+    this.#sessions.set(meta.id, structuredClone(meta));
   }
 
   async get(id: string): Promise<SessionMeta | undefined> {
     const meta = this.#sessions.get(id);
-    return meta && { ...meta, targets: [...meta.targets] };
+    return meta && structuredClone(meta);
   }
 
   async update(id: string, patch: Partial<Omit<SessionMeta, 'id'>>): Promise<void> {

@@ -3,6 +3,7 @@
  * queues, one Redis Stream per session, session metadata in hashes). Both pass test/shared/queue/contract.ts.
  */
 import type { EarshotError } from '../errors.ts';
+import type { GlossaryTerm } from '../glossary.ts';
 import type { MtJob, SessionResult, SttJob } from './jobs.ts';
 
 export interface QueueStats {
@@ -54,6 +55,8 @@ export interface SessionMeta {
   /** Seconds of audio secured (enqueued as segments, or judged silence): a resuming client replays from here. */
   audioEnd: number;
   stopped: boolean;
+  /** The session's glossary (with its API key's default merged in), for the jobs of a resumed session. */
+  glossary?: GlossaryTerm[];
 }
 
 export interface SessionStore {

@@ -34,7 +34,8 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
 
 /** Times are sample offsets from the start of the stream. */
 export type SegmenterEvent =
-  | { type: 'snapshot'; segment: number; startSample: number; pcm: Int16Array }
+  /** `rev` numbers the snapshots of one utterance (1, 2, …): the same audio gives the same numbers on any edge. */
+  | { type: 'snapshot'; segment: number; rev: number; startSample: number; pcm: Int16Array }
   | { type: 'utterance'; segment: number; startSample: number; endSample: number; pcm: Int16Array };
 
 export interface SpeechDetector {
@@ -60,7 +61,7 @@ export class UtteranceSegmenter {
   #position = 0;
   /** Recent frames, kept for pre-roll while idle. */
   #history: { pcm: Int16Array; speech: boolean }[] = [];
-  #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number } | null = null;
+  #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number; snapshots: number } | null = null;
   #segment = 0;
 
   /**
@@ -122,7 +123,7 @@ export class UtteranceSegmenter {
       const preRollFrames = Math.ceil(o.preRollMs / o.frameMs) + TRIGGER_WINDOW;
       const frames = this.#history.slice(-preRollFrames);
       const startSample = this.#position + this.#frameSamples - frames.length * this.#frameSamples;
-      this.#open = { startSample, frames, lastSnapshotSample: startSample };
+      this.#open = { startSample, frames, lastSnapshotSample: startSample, snapshots: 0 };
       this.#history = [];
       return;
     }
@@ -147,7 +148,8 @@ export class UtteranceSegmenter {
     const endSample = open.startSample + open.frames.length * this.#frameSamples;
     if (o.partialIntervalMs > 0 && endSample - open.lastSnapshotSample >= (o.partialIntervalMs * o.sampleRate) / 1000) {
       open.lastSnapshotSample = endSample;
-      events.push({ type: 'snapshot', segment: this.#segment + 1, startSample: open.startSample, pcm: joinFrames(open.frames) });
+      open.snapshots += 1;
+      events.push({ type: 'snapshot', segment: this.#segment + 1, rev: open.snapshots, startSample: open.startSample, pcm: joinFrames(open.frames) });
     }
   }
 
@@ -193,7 +195,7 @@ export class UtteranceSegmenter {
       for (const frame of rest) frame.speech = this.#vad.isSpeech(frame.pcm);
     }
     // After a forced split the speaker is still talking: the remainder opens the next utterance at once.
-    this.#open = rest.some((f) => f.speech) ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart } : null;
+    this.#open = rest.some((f) => f.speech) ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart, snapshots: 0 } : null;
     if (!this.#open) this.#history = rest.slice(-(Math.ceil(this.#o.preRollMs / this.#o.frameMs) + TRIGGER_WINDOW));
   }
 }

@@ -64,3 +64,61 @@ describe('CaptionSequencer', () => {
     expect(s.complete).toBe(true);
   });
 });
+
+describe('CaptionSequencer, protocol v1.1 revisions', () => {
+  const finalRev = (seq: number, text: string, rev: number, targets: string[] = [], revision = false) => ({ ...final(seq, text, targets), rev, ...(revision ? { revision } : {}) });
+  const translationRev = (seq: number, lang: string, text: string, rev: number) => ({ ...translation(seq, lang, text), rev });
+
+  it('sends a corrected final in place (same seq, higher rev), then its translations; older translations are dropped', () => {
+    const s = new CaptionSequencer(0, { revisions: true });
+    expect(s.accept(finalRev(1, 'been leisure', 1, ['es'], true))).toEqual([{ type: 'final', seq: 1, text: 'been leisure', start: 1, end: 2, rev: 1 }]);
+    // The second pass's translation is queued before its final is logged, so it may come first: it waits.
+    expect(s.accept(translationRev(1, 'es', 'estado en ocio', 2))).toEqual([]);
+    expect(s.accept(finalRev(1, 'been at leisure', 2, ['es']))).toEqual([
+      { type: 'final', seq: 1, text: 'been at leisure', start: 1, end: 2, rev: 2 },
+      { type: 'translation', seq: 1, lang: 'es', text: 'estado en ocio', rev: 2 },
+    ]);
+    expect(s.accept(translationRev(1, 'es', 'ocio', 1))).toEqual([]); // translates text no longer shown
+    expect(s.accept(finalRev(1, 'been at leisure', 2, ['es']))).toEqual([]); // redelivered
+  });
+
+  it('is not complete until a promised second pass arrives; an unchanged one sends nothing', () => {
+    const s = new CaptionSequencer(0, { revisions: true });
+    s.accept(finalRev(1, 'one', 1, [], true));
+    s.expectSegments(1);
+    expect(s.complete).toBe(false);
+    expect(s.accept(finalRev(1, 'one', 2))).toEqual([]);
+    expect(s.complete).toBe(true);
+  });
+
+  it('tags partials with the seq their final will have and their rev', () => {
+    const s = new CaptionSequencer(0, { revisions: true });
+    expect(s.accept({ type: 'partial', segment: 1, text: 'he', start: 0, rev: 1 })).toEqual([{ type: 'partial', seq: 1, rev: 1, text: 'he', start: 0 }]);
+  });
+
+  it('v1 clients never see a correction and keep rev 1 with its translations', () => {
+    const s = new CaptionSequencer();
+    expect(s.accept(finalRev(1, 'been leisure', 1, ['es'], true))).toEqual([{ type: 'final', seq: 1, text: 'been leisure', start: 1, end: 2 }]);
+    expect(s.accept(translationRev(1, 'es', 'otro', 2))).toEqual([]);
+    expect(s.accept(finalRev(1, 'been at leisure', 2, ['es']))).toEqual([]);
+    expect(s.accept(translationRev(1, 'es', 'ocio', 1))).toEqual([{ type: 'translation', seq: 1, lang: 'es', text: 'ocio' }]);
+    s.expectSegments(1);
+    expect(s.complete).toBe(true);
+  });
+
+  it('a second pass that lands before its segment is released replaces the first', () => {
+    const s = new CaptionSequencer(0, { revisions: true });
+    s.accept(finalRev(2, 'two fast', 1, [], true));
+    s.accept(finalRev(2, 'two slow', 2));
+    expect(s.accept(final(1, 'one')).map((e) => (e.type === 'final' ? `${e.seq}:${e.rev}:${e.text}` : e.type))).toEqual(['1:1:one', '2:2:two slow']);
+    s.expectSegments(2);
+    expect(s.complete).toBe(true);
+  });
+
+  it('a resuming v1.1 client receives corrections of captions it already had', () => {
+    const s = new CaptionSequencer(3, { revisions: true });
+    expect(s.accept(finalRev(2, 'old', 1, [], true))).toEqual([]);
+    expect(s.accept(finalRev(2, 'new', 2)).map((e) => e.type)).toEqual(['final']);
+    expect(s.accept(finalRev(3, 'same', 1))).toEqual([]);
+  });
+});

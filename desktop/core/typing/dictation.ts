@@ -14,7 +14,8 @@ export interface DictationConfig {
   language?: string;
   /** Translations are not typed, but an overlay showing the dictation can display them. */
   targets?: string[];
-  recorder: RecorderCommand;
+  /** The recorder, or the microphone's and system audio's to mix (shared/audio/capture/source.ts). */
+  recorder: RecorderCommand | readonly RecorderCommand[];
   /** Every event as it arrives (partials included), e.g. for a caption overlay. */
   onEvent?: (event: ServerEvent) => void;
 }

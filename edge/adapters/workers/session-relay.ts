@@ -174,6 +174,7 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
       store: this.#storage,
       createVad: () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 }),
       capabilities,
+      glossaryLimits: { maxTerms: config.glossaryMaxTerms, maxBytes: config.glossaryMaxBytes },
       limits: { maxFrameBytes: config.maxFrameBytes, maxSessionSeconds: config.maxSessionSeconds },
       clientLimits: { maxAudioRate: config.maxAudioRate, audioBurstSeconds: config.audioBurstSeconds, maxFramesPerSecond: config.maxFramesPerSecond, maxSendBufferBytes: config.maxSendBufferBytes },
       startTimeoutMs: config.startTimeoutMs,

@@ -23,6 +23,8 @@ export interface WhisperRequest {
   language?: string;
   /** The session's previous text, for conditioning. */
   prompt?: string;
+  /** Glossary terms: they lead the prompt (like openai/whisper's initial prompt), so their spelling is likely. */
+  terms?: readonly string[];
   /** A provisional snapshot: greedy, no fallback, no timestamps. */
   partial: boolean;
 }
@@ -91,9 +93,13 @@ export class WhisperTranscriber {
   #preparePrompt(w: Window, request: WhisperRequest): void {
     const { specials } = this.#tokenizer;
     const prompt: number[] = [];
-    if (this.#options.conditionOnPreviousText && request.prompt?.trim() && this.#options.maxPromptTokens > 0) {
-      prompt.push(specials.startOfPrev, ...this.#tokenizer.encode(` ${request.prompt.trim()}`).slice(-this.#options.maxPromptTokens));
+    const budget = this.#options.maxPromptTokens;
+    // Glossary first and kept whole (up to the budget); the previous text fills what is left, its end nearest.
+    const context = request.terms?.length && budget > 0 ? this.#tokenizer.encode(` ${request.terms.join(', ')}.`).slice(0, budget) : [];
+    if (this.#options.conditionOnPreviousText && request.prompt?.trim() && budget > context.length) {
+      context.push(...this.#tokenizer.encode(` ${request.prompt.trim()}`).slice(-(budget - context.length)));
     }
+    if (context.length > 0) prompt.push(specials.startOfPrev, ...context);
     w.sotIndex = prompt.length;
     prompt.push(specials.sot);
     if (this.#model.generation.isMultilingual) {

@@ -28,6 +28,7 @@ export class RedisSessionStore implements SessionStore {
       segments: Number(h.segments ?? 0),
       audioEnd: Number(h.audioEnd ?? 0),
       stopped: h.stopped === '1',
+      ...(h.glossary ? { glossary: JSON.parse(h.glossary) as SessionMeta['glossary'] } : {}),
     };
   }
 
@@ -38,6 +39,7 @@ export class RedisSessionStore implements SessionStore {
     if (patch.segments !== undefined) fields.segments = String(patch.segments);
     if (patch.audioEnd !== undefined) fields.audioEnd = String(patch.audioEnd);
     if (patch.stopped !== undefined) fields.stopped = patch.stopped ? '1' : '0';
+    if (patch.glossary !== undefined) fields.glossary = JSON.stringify(patch.glossary);
     const key = this.#keys.session(id);
     await this.#redis.multi().hset(key, fields).pexpire(key, this.#retentionMs).exec();
   }
