@@ -8,6 +8,7 @@ import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
 import type { SttEngine } from './engines/types.ts';
 import { mtGlossary, spellTerms } from './glossary-terms.ts';
+import { JobTimings } from './job-timings.ts';
 import { RunnerLoop, type JobContext, type RunnerLoopOptions } from './runner-loop.ts';
 
 export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role' | 'failureCode' | 'queue'> {
@@ -25,6 +26,8 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
    * correction (rev 2) when the text changed; `behind` does so only for finals decoded fast to catch up; `off` never.
    */
   twoPass?: 'off' | 'behind' | 'always';
+  /** Catch-up: finals that waited in the queue longer than this are decoded at `fast` effort. Undefined: never. */
+  queueBudgetMs?: number;
 }
 
 /** Sessions whose previous text a runner keeps (a few hundred bytes each). */
@@ -37,10 +40,12 @@ export class SttRunner extends RunnerLoop<SttJob> {
    * fleet a session's utterances spread over runners, and each knows only the finals it produced.
    */
   readonly #previous = new Map<string, string>();
+  readonly #timings: JobTimings;
 
   constructor(options: SttRunnerOptions) {
     super({ ...options, role: 'stt', failureCode: 'stt_failed' });
     this.#o = options;
+    this.#timings = new JobTimings(options.queueBudgetMs);
   }
 
   get engineName(): string {
@@ -48,19 +53,20 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async runEngine(batch: SttJob[]): Promise<string[]> {
+    this.#timings.taken(batch);
     const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
       return (await this.#o.engine.transcribe(requests)).map((r) => r.text);
     } finally {
-      timer();
+      this.#timings.decoded(batch, timer() * 1000);
     }
   }
 
   /** How hard the engine works on a job: a second pass always at full effort; a first pass fast when two-pass says so. */
   protected effortFor(job: SttJob): 'fast' | 'full' {
-    if (job.kind === 'final' && this.#o.twoPass === 'always') return 'fast';
+    if (job.kind === 'final' && (this.#o.twoPass === 'always' || this.#timings.late(job))) return 'fast';
     return 'full';
   }
 
@@ -99,7 +105,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     // The second pass is queued before the final promises it, for the same reason.
     if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...(refine ? { revision: true } : {}) });
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...this.#timings.of(job, this.effortFor(job)), ...(refine ? { revision: true } : {}) });
     this.#remember(session, text);
   }
 

@@ -19,6 +19,8 @@ if [ "$purpose" = test ]; then
   packages+=(pocketsphinx-testdata espeak-ng sox redis-server ffmpeg)
   # Browser and desktop tests: Chromium driven by playwright-core, a private X server, keystroke injection.
   packages+=(chromium xvfb xdotool x11-utils fonts-dejavu-core)
+  # System-audio capture: a private PulseAudio daemon with null sinks; parec records, paplay plays.
+  packages+=(pulseaudio pulseaudio-utils)
 fi
 
 missing=()

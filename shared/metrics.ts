@@ -13,6 +13,9 @@ export const metrics = {
   translationBatchSize: new Histogram({ name: 'translation_batch_size', help: 'Sentences per MT engine call', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry] }),
   finalLatency: new Histogram({ name: 'earshot_end_of_speech_to_final_seconds', help: 'From the end of an utterance (VAD close) to its final reaching the client', buckets: [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10], registers: [registry] }),
   sttRevisions: new Counter({ name: 'earshot_stt_revisions_total', help: 'Second passes over finals first decoded fast, by whether they changed the text', labelNames: ['changed'], registers: [registry] }),
+  stageSeconds: new Histogram({ name: 'earshot_stage_seconds', help: 'Per-stage latency of finals: vad (utterance end heard → job queued), queue, stt (engine), mt (final → translation at the edge), relay (result at the edge → sent)', labelNames: ['stage'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
+  catchUp: new Counter({ name: 'earshot_catchup_total', help: 'Catch-up actions of sessions that fell behind: drop_partial, merge_utterances, fast_effort', labelNames: ['action'], registers: [registry] }),
   partialsShed: new Counter({ name: 'earshot_partials_shed_total', help: 'Partial snapshots skipped because the STT queue was too deep', registers: [registry] }),
+  clientsCutOff: new Counter({ name: 'earshot_clients_cut_off_total', help: 'Realtime connections closed for breaking a limit (close 1008)', labelNames: ['reason'], registers: [registry] }),
   sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),
 };

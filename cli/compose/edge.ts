@@ -86,7 +86,9 @@ export async function startEdge(options: {
     preRollMs: config.vadPreRollMs,
     minSpeechMs: 200,
     partialIntervalMs: config.partialIntervalMs,
+    catchUpSilenceMs: config.catchUpSilenceMs,
   };
+  const budgets = { vad: config.budgetVadMs, queue: config.budgetQueueMs, stt: config.budgetSttMs, mt: config.budgetMtMs, relay: config.budgetRelayMs };
   const auth = createAuth(config, logger);
   const batch = await composeBatch(config, logger, drivers, { sttQueue: drivers.sttQueue, results: drivers.results, createVad, segmenter, capabilities });
 
@@ -126,7 +128,14 @@ export async function startEdge(options: {
             return shed;
           },
           logger,
-          observer: { finalLatency: (seconds) => metrics.finalLatency.observe(seconds) },
+          observer: {
+            finalLatency: (seconds) => metrics.finalLatency.observe(seconds),
+            stage: (stage, seconds) => metrics.stageSeconds.observe({ stage }, seconds),
+            catchUp: (action) => metrics.catchUp.inc({ action }),
+            cutOff: (reason) => metrics.clientsCutOff.inc({ reason }),
+          },
+          budgets,
+          catchUp: { enabled: config.catchUp === 'on', queueBudgetMs: budgets.queue, sttBudgetMs: budgets.stt },
         },
         origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
         metrics: async () => {

@@ -52,6 +52,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       failJobs: config.faultSttFail ? new RegExp(config.faultSttFail) : undefined,
       translatePartials: config.translatePartials,
       twoPass: config.sttTwoPass,
+      queueBudgetMs: config.catchUp === 'on' ? config.budgetQueueMs : undefined,
     });
     describe = () => ({ engine: engine.name, languages: [...engine.languages] });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());

@@ -18,6 +18,8 @@ import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type Sp
 import { CaptionSequencer } from './caption-sequencer.ts';
 import { ClientLimits, type ClientLimitOptions, type LimitBreach } from './client-limits.ts';
 import { SessionTelemetry, type SessionObserver } from './session-telemetry.ts';
+import { CatchUp, type CatchUpOptions } from './catch-up.ts';
+import type { StageBudgets } from './stage-latency.ts';
 
 export const PIPELINE_SAMPLE_RATE = 16000;
 
@@ -52,6 +54,10 @@ export interface SessionDeps {
   logger: Logger;
   /** Latency metrics; tracing needs no wiring (see session-telemetry.ts). */
   observer?: SessionObserver;
+  /** Per-stage latency budgets (ms; stage-latency.ts); default DEFAULT_STAGE_BUDGETS. */
+  budgets?: StageBudgets;
+  /** What a session does when it falls behind (catch-up.ts); absent: nothing. */
+  catchUp?: CatchUpOptions;
   now?: () => number;
   /** Bounds of a session's glossary (default: 100 terms, 8 KiB). */
   glossaryLimits?: GlossaryLimits;
@@ -94,11 +100,14 @@ export class RealtimeSession {
   /** Resumed after the speaker had stopped: replayed audio and a repeated `stop` are expected, not errors. */
   #resumedStopped = false;
   #partialsShed = 0;
+  /** Set once the client broke a limit: it is being disconnected. */
+  #cutOff = false;
   /** The protocol this connection speaks (the client's `start.protocol`). */
   #protocol = 1;
   /** Audio secured so far (seconds), as last acknowledged to a v1.1 client. */
   #acked = 0;
   readonly #telemetry: SessionTelemetry;
+  readonly #catchUp: CatchUp;
   readonly #options: SessionOptions;
   #glossary: Glossary | undefined;
 
@@ -112,7 +121,8 @@ export class RealtimeSession {
     this.#deps = deps;
     this.#transport = transport;
     this.#log = deps.logger.child({ session: id });
-    this.#telemetry = new SessionTelemetry(deps.observer, deps.now ?? Date.now);
+    this.#telemetry = new SessionTelemetry(deps.observer, deps.now ?? Date.now, deps.budgets);
+    this.#catchUp = new CatchUp(deps.catchUp ?? { enabled: false, queueBudgetMs: Infinity, sttBudgetMs: Infinity }, deps.observer?.catchUp?.bind(deps.observer));
     this.#openedAt = this.#now();
     this.#lastAudioAt = this.#openedAt;
     this.#limits = new ClientLimits(deps.clientLimits, this.#openedAt);
@@ -134,9 +144,21 @@ export class RealtimeSession {
 
   /** A client that broke a limit gets the reason as an error event, then a policy-violation close. */
   #breach(breach: LimitBreach): void {
+    if (this.#cutOff || this.#state === 'closed') return;
+    this.#cutOff = true;
+    this.#deps.observer?.cutOff?.(breach.code);
     this.#error(breach.code, breach.message);
     this.#transport.close(1008, breach.code);
     this.onClose();
+  }
+
+  /** Every event to the client goes through here: a client that stops reading is cut off, not buffered for. */
+  #send(event: ServerEvent): void {
+    if (this.#state === 'closed') return;
+    this.#transport.send(event);
+    if (this.#cutOff) return;
+    const breach = this.#limits.onSend(this.#transport.bufferedAmount());
+    if (breach) this.#breach(breach);
   }
 
   get state(): State {
@@ -144,6 +166,10 @@ export class RealtimeSession {
   }
 
   onText(text: string): void {
+    if (this.#state === 'closed') return;
+    // Text frames count against the frame rate too: a flood of bad messages is a flood of error replies.
+    const breach = this.#limits.onFrame(0, this.#now());
+    if (breach) return this.#breach(breach);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -152,7 +178,8 @@ export class RealtimeSession {
     }
     const type = (raw as { type?: unknown } | null)?.type;
     if (typeof type !== 'string' || !CLIENT_MESSAGE_TYPES.includes(type)) {
-      return this.#error('unknown_type', `unknown message type ${JSON.stringify(type)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`);
+      // The echo is cut short: a reply must not grow with what a hostile client sends.
+      return this.#error('unknown_type', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`);
     }
     const parsed = ClientMessage.safeParse(raw);
     if (!parsed.success) {
@@ -236,7 +263,7 @@ export class RealtimeSession {
     this.#state = meta.stopped ? 'stopping' : 'streaming';
     this.#resumedStopped = meta.stopped;
     this.#telemetry.started(this.id, { language: this.#language, targets: this.#targets, resumed: Boolean(start.session) });
-    this.#transport.send({
+    this.#send({
       type: 'ready',
       session: this.id,
       protocol: this.#protocol,
@@ -304,7 +331,10 @@ export class RealtimeSession {
     const audio = this.#resampler ? floatToPcm16(this.#resampler.push(pcm16ToFloat(pcm))) : pcm;
     const segmenter = this.#segmenter!;
     const room = this.#deps.limits.maxSessionSeconds * PIPELINE_SAMPLE_RATE - segmenter.position;
-    this.#enqueue(segmenter.feed(room < audio.length ? audio.subarray(0, Math.max(0, room)) : audio));
+    const fed = room < audio.length ? audio.subarray(0, Math.max(0, room)) : audio;
+    this.#telemetry.heard((segmenter.position + fed.length) / PIPELINE_SAMPLE_RATE);
+    this.#catchUp.steer(segmenter, this.#now());
+    this.#enqueue(segmenter.feed(fed));
     if (room <= audio.length) {
       this.#error('session_too_long', `session length limit of ${this.#deps.limits.maxSessionSeconds} s reached; the session ends`);
       this.#finishAudio();
@@ -317,6 +347,7 @@ export class RealtimeSession {
       if (event.type === 'snapshot') {
         // Wall-clock throttle on top of the segmenter's audio-time interval: fast streams must not flood the queue.
         if (now - this.#lastPartialAt < this.#deps.segmenter.partialIntervalMs) continue;
+        if (!this.#catchUp.allowPartial(now)) continue;
         if (this.#deps.shedPartials()) {
           this.#partialsShed += 1;
           continue;
@@ -327,7 +358,8 @@ export class RealtimeSession {
       const start = event.startSample / PIPELINE_SAMPLE_RATE;
       const end = (event.type === 'utterance' ? event.endSample : event.startSample + event.pcm.length) / PIPELINE_SAMPLE_RATE;
       const id = sttJobId(this.id, event.segment, kind);
-      const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind });
+      const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind, end });
+      if (kind === 'final') this.#catchUp.queued(event.segment, now);
       const added = this.#deps.sttQueue
         .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(event.type === 'snapshot' ? { rev: event.rev } : {}) })
         .then(
@@ -358,14 +390,15 @@ export class RealtimeSession {
   #ack(end: number): void {
     if (this.#protocol < 1.1 || end <= this.#acked || this.#state !== 'streaming') return;
     this.#acked = end;
-    this.#transport.send({ type: 'ack', audio_end: end });
+    this.#send({ type: 'ack', audio_end: end });
   }
 
   #onResult(result: SessionResult): void {
     if (this.#state === 'closed' || this.#state === 'done') return;
     this.#telemetry.arrived(result);
+    this.#catchUp.answered(result, this.#now());
     for (const event of this.#sequencer.accept(result)) {
-      this.#transport.send(event);
+      this.#send(event);
       this.#telemetry.delivered(event);
     }
     this.#maybeDone();
@@ -374,8 +407,8 @@ export class RealtimeSession {
   #maybeDone(): void {
     if (this.#state !== 'stopping' || !this.#sequencer.complete) return;
     this.#state = 'done';
-    this.#transport.send({ type: 'done' });
-    this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed }, 'session done');
+    this.#send({ type: 'done' });
+    this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed, stages: this.#telemetry.stageSummary(), catchUp: this.#catchUp.summary() }, 'session done');
     this.#telemetry.ended('done');
     this.#release();
     this.#transport.close(1000, 'done');
@@ -390,6 +423,6 @@ export class RealtimeSession {
 
   #error(code: ErrorCode, message: string): void {
     this.#log.warn({ code, message }, 'client error');
-    this.#transport.send({ type: 'error', code, message });
+    this.#send({ type: 'error', code, message });
   }
 }

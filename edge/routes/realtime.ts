@@ -52,7 +52,13 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
             send: (event) => {
               if (ws.readyState === 1) ws.send(JSON.stringify(event));
             },
-            close: (code, reason) => ws.close(code, reason),
+            close: (code, reason) => {
+              ws.close(code, reason);
+              // A client cut off for breaking a limit (one that does not read, above all) gets a second to read the
+              // close; then its socket is dropped rather than held for the close handshake.
+              const raw = ws.raw as { terminate?: () => void } | undefined;
+              if (code === 1008) setTimeout(() => raw?.terminate?.(), 1000).unref();
+            },
             bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
           }, { glossary: principal?.glossary });
           deps.registry.add(session);

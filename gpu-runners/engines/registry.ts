@@ -5,7 +5,7 @@ import { parseDevice } from '../backend/onnx.ts';
 import { ApertiumEngine } from './apertium.ts';
 import { NllbOnnxEngine } from './nllb-onnx/engine.ts';
 import { modelStoreFromConfig } from '../models/store-from-config.ts';
-import { SphinxEngine } from './sphinx.ts';
+import { EffortSphinxEngine } from './sphinx-effort.ts';
 import { WhisperOnnxEngine } from './whisper-onnx/engine.ts';
 import type { MtEngine, SttEngine } from './types.ts';
 
@@ -13,7 +13,7 @@ import type { MtEngine, SttEngine } from './types.ts';
 export function createSttEngine(config: Config, logger: Logger = silentLogger): SttEngine {
   switch (config.stt) {
     case 'sphinx':
-      return new SphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders });
+      return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders });
     case 'whisper-onnx':
       return new WhisperOnnxEngine({
         model: config.sttModel,

@@ -55,7 +55,11 @@ export function asArpabet(text: string): string | null {
 }
 
 export interface TermWord {
-  /** The dictionary word sphinx recognises: the term lower-cased, its words joined by `_`. */
+  /**
+   * The word added to the decoder: `_` and the term's words lower-cased, joined by `_` (`_zorbax_pro`). A new word
+   * even for a term the dictionary knows: pocketsphinx cannot re-weight a word, but a new one enters the language
+   * model as a likely unigram, which is the bias ("dashwood" alone is heard as "guess would").
+   */
   word: string;
   phones: string;
   /** The glossary term it stands for, as written in the transcript. */
@@ -98,20 +102,14 @@ export class Pronouncer {
     }
   }
 
-  /**
-   * The words to add to a decoder for a glossary: one per term whose words the dictionary lacks (terms it already
-   * knows need nothing). Terms with no pronunciation to be had are left out.
-   */
+  /** The words to add to a decoder for a glossary, one per term; terms with no pronunciation to be had are left out. */
   async termWords(glossary: readonly GlossaryTerm[]): Promise<TermWord[]> {
     const out: TermWord[] = [];
     const unknown: { term: string; word: string; parts: string[] }[] = [];
     for (const { term, sounds_like } of glossary) {
       const parts = splitWords(term).map((w) => w.replace(/[^\p{L}\p{N}']/gu, '')).filter(Boolean);
       if (parts.length === 0) continue;
-      const word = parts.join('_');
-      // Known words are in the language model already; a hint only matters for a multi-word term (added whole).
-      const known = parts.every((p) => this.lookup(p));
-      if (this.lookup(word) || (known && (parts.length === 1 || !sounds_like?.length))) continue;
+      const word = `_${parts.join('_')}`;
       const hint = sounds_like?.[0];
       const given = hint ? (asArpabet(hint) ?? this.#fromWords(hint)) : null;
       if (given) out.push({ word, phones: given, term });

@@ -195,11 +195,12 @@ export class SphinxEngine implements SttEngine {
   private async createDecoder(native: Native): Promise<Decoder> {
     // Batch CMN normalises each utterance over itself. The default (live) carries the mean over from whatever the
     // decoder heard before, so the same utterance would decode differently depending on other sessions' audio.
-    // Decoders are shared by all sessions, so no state may carry from one utterance to the next: live CMN and the
-    // noise-removal filter both adapt to whatever the decoder heard before, which made the same utterance decode
-    // differently depending on other sessions' audio. Batch CMN without noise removal is deterministic, at the
-    // same word error rate on the librivox set (28.2 %).
-    const args = ['-hmm', this.opts.hmm, '-lm', this.opts.lm, '-dict', this.opts.dict, '-cmn', 'batch', '-remove_noise', 'no', ...this.opts.extraArgs];
+    // Decoders are shared by all sessions, so no state may carry from one utterance to the next: live CMN, the
+    // noise-removal filter and silence removal (its noise floor) all adapt to whatever the decoder heard before,
+    // which made the same utterance decode differently depending on other sessions' audio (and on faults, which
+    // change what a decoder hears in between). Batch CMN with neither filter is deterministic, at the same word
+    // error rate on the librivox set (28.2 %). Utterances arrive already cut by the edge's VAD.
+    const args = ['-hmm', this.opts.hmm, '-lm', this.opts.lm, '-dict', this.opts.dict, '-cmn', 'batch', '-remove_noise', 'no', '-remove_silence', 'no', ...this.opts.extraArgs];
     if (!logSilenced) args.push('-logfn', '/dev/null');
     const memory: Ptr[] = [];
     const argv = args.map((s) => {
@@ -259,7 +260,9 @@ export class SphinxEngine implements SttEngine {
 
   private async decode(d: Decoder, pcm: Int16Array): Promise<string> {
     const n = this.native!;
-    if (pcm.length === 0) return '';
+    // Nothing audible (digital silence, below -66 dBFS): the recogniser would guess words for it, since silence
+    // removal is off (see createDecoder).
+    if (!pcm.some((x) => x > 16 || x < -16)) return '';
     d.inFlight = pcm;
     try {
       if ((await callAsync(n.ps_start_utt, d.ps)) < 0) throw new EarshotError('stt_failed', 'ps_start_utt failed');
@@ -292,8 +295,8 @@ export class SphinxEngine implements SttEngine {
 
   private release(d: Decoder): void {
     const next = this.waiters.shift();
-    if (next) return next(d);
-    this.idle.push(d);
+    if (next) next(d);
+    else this.idle.push(d);
     this.settle();
   }
 
@@ -371,7 +374,6 @@ export class SphinxEngine implements SttEngine {
     for (const [i, w] of words.entries()) {
       // Only the last word rebuilds the search (update=1): once for the whole glossary.
       const wid = native.ps_add_word(d.ps, w.word, w.phones, i === words.length - 1 ? 1 : 0) as number;
-      if (process.env.SPHINX_DEBUG) console.error("add", w, wid);
       if (wid < 0) {
         this.freeDecoder(d);
         throw new EarshotError('stt_failed', `sphinx could not add the glossary word "${w.word}" (${w.phones})`);

@@ -53,11 +53,24 @@ export interface MtJob {
   glossary?: MtGlossaryEntry[];
 }
 
+/**
+ * When and how a runner decoded a final, for the edge's per-stage latency (queue wait = `takenAt` − the job's
+ * `enqueuedAt`; wall clocks, so across machines it includes their skew) and for catch-up bookkeeping.
+ */
+export interface SttTimings {
+  /** Wall time (ms) the runner took the job from the queue. */
+  takenAt?: number;
+  /** Engine time (ms) of the batch the job was decoded in. */
+  sttMs?: number;
+  /** `fast`: decoded with narrower beams / greedy search because the job had waited past the queue budget. */
+  effort?: 'fast' | 'full';
+}
+
 /** Appended to a session's result log by runners, read by the session's relay. */
 export type SessionResult =
   | { type: 'partial'; segment: number; text: string; start: number; rev?: number }
   /** `rev` 1 (absent) is the first decode; `revision: true` promises a rev 2 (the second pass) before the session is done. */
-  | { type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean }
+  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean } & SttTimings)
   | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number }
   | { type: 'partial_translation'; segment: number; lang: string; text: string; start: number }
   /** With `lang`: the translation of rev `rev` (absent: 1) failed. */

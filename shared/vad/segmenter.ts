@@ -20,6 +20,8 @@ export interface SegmenterOptions {
   minSpeechMs: number;
   /** Audio time between provisional snapshots; 0 disables snapshots. */
   partialIntervalMs: number;
+  /** Silence that closes an utterance while `catchUp` is set (its session is behind): fewer, longer utterances. */
+  catchUpSilenceMs?: number;
 }
 
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
@@ -61,8 +63,10 @@ export class UtteranceSegmenter {
   #position = 0;
   /** Recent frames, kept for pre-roll while idle. */
   #history: { pcm: Int16Array; speech: boolean }[] = [];
-  #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number; snapshots: number } | null = null;
+  #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number; snapshots: number; bridging?: boolean } | null = null;
   #segment = 0;
+  #catchUp = false;
+  #merged = 0;
 
   /**
    * `origin` continues a stream another segmenter started (a session resumed on another edge): numbering goes on
@@ -85,6 +89,24 @@ export class UtteranceSegmenter {
   /** True while an utterance is open. */
   get inSpeech(): boolean {
     return this.#open !== null;
+  }
+
+  /**
+   * Catch-up mode, switched at any time: pauses shorter than `catchUpSilenceMs` no longer close utterances. Off (the
+   * default) segments exactly as without it; a session resumed elsewhere starts with it off, so the utterances of a
+   * session that was behind at the moment it moved may be cut differently from an uninterrupted one.
+   */
+  set catchUp(on: boolean) {
+    this.#catchUp = on;
+  }
+
+  get catchUp(): boolean {
+    return this.#catchUp;
+  }
+
+  /** Pauses that would have closed an utterance but did not, because of catch-up mode. */
+  get merged(): number {
+    return this.#merged;
   }
 
   feed(pcm: Int16Array): SegmenterEvent[] {
@@ -130,9 +152,17 @@ export class UtteranceSegmenter {
 
     const open = this.#open;
     open.frames.push(frame);
-    const silenceFrames = Math.ceil(o.silenceMs / o.frameMs);
-    const tail = open.frames.slice(-silenceFrames);
-    if (tail.length === silenceFrames && tail.filter((f) => f.speech).length <= silenceFrames * SILENCE_MAX_VOICED_RATIO) {
+    let silenceFrames = Math.ceil(o.silenceMs / o.frameMs);
+    if (this.#catchUp && o.catchUpSilenceMs !== undefined && o.catchUpSilenceMs > o.silenceMs) {
+      // A pause long enough to close normally but not now: once speech resumes across it, it has been merged.
+      if (isQuiet(open.frames, silenceFrames)) open.bridging = true;
+      else if (open.bridging) {
+        open.bridging = false;
+        this.#merged += 1;
+      }
+      silenceFrames = Math.ceil(o.catchUpSilenceMs / o.frameMs);
+    }
+    if (isQuiet(open.frames, silenceFrames)) {
       // Keep a little of the trailing silence: recognisers place word ends better with some context.
       const postRoll = Math.min(silenceFrames, Math.ceil(200 / o.frameMs));
       this.#close(open.frames.length - silenceFrames + postRoll, events);
@@ -198,6 +228,14 @@ export class UtteranceSegmenter {
     this.#open = rest.some((f) => f.speech) ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart, snapshots: 0 } : null;
     if (!this.#open) this.#history = rest.slice(-(Math.ceil(this.#o.preRollMs / this.#o.frameMs) + TRIGGER_WINDOW));
   }
+}
+
+/** The last `n` frames exist and are mostly non-speech. */
+function isQuiet(frames: readonly { speech: boolean }[], n: number): boolean {
+  if (frames.length < n) return false;
+  let voiced = 0;
+  for (let i = frames.length - n; i < frames.length; i++) if (frames[i]!.speech) voiced += 1;
+  return voiced <= n * SILENCE_MAX_VOICED_RATIO;
 }
 
 function concat(a: Int16Array, b: Int16Array): Int16Array {

@@ -77,10 +77,12 @@ describe.skipIf(!hasChromium)('desktop pages', () => {
     await page.screenshot({ path: 'test-artifacts/desktop/settings.png', fullPage: true });
     await page.fill('input[name="dictate"]', 'F9');
     await page.check('input[value="toggle"]');
+    expect(await page.inputValue('select[name="audioSource"]')).toBe('mic');
+    await page.selectOption('select[name="audioSource"]', 'both');
     await page.click('button[type="submit"]');
     await expect.poll(() => page.textContent('#result')).toBe('Saved.');
     const saved = await page.evaluate(() => (window as unknown as { __saved: { hotkeys: { dictate: string }; typing: { mode: string }; targets: string[] }[] }).__saved.at(-1));
-    expect(saved).toMatchObject({ hotkeys: { dictate: 'F9' }, typing: { mode: 'toggle' }, targets: ['es', 'fr'] });
+    expect(saved).toMatchObject({ hotkeys: { dictate: 'F9' }, typing: { mode: 'toggle' }, targets: ['es', 'fr'], audioSource: 'both' });
     await page.close();
   });
 });

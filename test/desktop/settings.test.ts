@@ -67,4 +67,15 @@ describe('settings', () => {
     expect((await damaged.load())[0]).toMatch(/not valid JSON/);
     expect(damaged.current).toEqual(DEFAULT_SETTINGS);
   });
+
+  it('chooses the audio source: the microphone by default, system audio or both when saved, anything else named', async () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({ audioSource: 'mic', systemDevice: '' });
+    const { settings, problems } = validateSettings({ audioSource: 'speakers', systemDevice: 'CABLE Output' });
+    expect(settings).toMatchObject({ audioSource: 'mic', systemDevice: 'CABLE Output' });
+    expect(problems.join('\n')).toMatch(/audioSource: /);
+    const store = new SettingsStore(join(dir, 'source', 'settings.json'));
+    await store.update({ audioSource: 'both' });
+    await expect(store.update({ audioSource: 'loud' as never })).rejects.toThrow(SettingsError);
+    expect(JSON.parse(readFileSync(store.path, 'utf8')).audioSource).toBe('both');
+  });
 });

@@ -41,8 +41,9 @@ describe('distributed: 2 edges, 2 STT runners, 1 MT runner', { timeout: 120_000 
       const reference = `${recordings[i % 5]!.reference} ${recordings[(i + 2) % 5]!.reference}`;
       expect(corpusWer([{ reference, hypothesis: transcript(events) }])).toBeLessThan(0.45);
     }
-    // Sessions that spoke the same audio, on different edges and runners, got the same captions: nothing lost.
-    for (let i = 0; i < 3; i++) expect(corpusWer([{ reference: transcript(results[i]!), hypothesis: transcript(results[i + 5]!) }])).toBeLessThanOrEqual(0.05);
+    // Sessions that spoke the same audio, on different edges and runners, got word for word the same captions: nothing
+    // lost, and no decoder's earlier work leaked into another session's result.
+    for (let i = 0; i < 3; i++) expect(transcript(results[i + 5]!)).toBe(transcript(results[i]!));
 
     const health = (await (await fetch(`${edges[1]!.url}/health/full`)).json()) as { components: Record<string, any> };
     expect(health.components.queue.driver).toBe('redis');

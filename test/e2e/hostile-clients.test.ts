@@ -71,4 +71,44 @@ describe('hostile clients', { timeout: 60_000 }, () => {
     expect(healthy.events.filter((e) => e.type === 'error')).toEqual([]);
     expect(healthy.events.filter((e) => e.type === 'final').map((e) => (e.type === 'final' ? e.text : '')).join(' ')).toContain('young man');
   });
+
+  it('a client that never reads is cut off (slow_consumer) while a healthy session keeps its captions', async () => {
+    // A frame-rate limit high enough for the flood below to fill the kernel's socket buffers within seconds.
+    const tight = await startTestServer({ EARSHOT_MAX_SEND_BUFFER_BYTES: '65536', EARSHOT_MAX_FRAMES_PER_SECOND: '50000' });
+    try {
+      const [recording] = librivoxRecordings().filter((r) => r.id.endsWith('0880'));
+      const healthy = await TestSocket.open(tight.wsUrl);
+      healthy.sendJson(START);
+      await healthy.waitFor('ready');
+      const healthyStream = streamPcm((f) => healthy.sendRaw(f), recording!.pcm, 1);
+
+      const deaf = await TestSocket.open(tight.wsUrl);
+      deaf.sendJson(START);
+      await deaf.waitFor('ready');
+      // Stop reading from the socket: every reply now piles up in the kernel's buffers, then in the server's.
+      const tcp = (deaf.ws as unknown as { _socket: import('node:net').Socket })._socket;
+      tcp.pause();
+      // Bad messages (each earns an error reply) under the frame-rate limit, until the server gives up on this
+      // client: its replies must not be buffered without bound.
+      const cutOff = async () => /earshot_clients_cut_off_total\{reason="slow_consumer"\} 1/.test(await (await fetch(`${tight.server.url}/metrics`)).text());
+      let sent = 0;
+      for (let round = 0; round < 300 && !(await cutOff()); round++) {
+        for (let i = 0; i < 2000 && deaf.ws.readyState === 1; i++, sent++) deaf.sendJson({ type: 'bogus' });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await cutOff()).toBe(true);
+      // Reading again, the client finds its connection gone (dropped a second after the close, not held open).
+      tcp.resume();
+      await expect.poll(() => deaf.closed, { timeout: 10_000 }).toBeDefined();
+      expect(deaf.events.length).toBeLessThan(sent);
+
+      await healthyStream;
+      healthy.sendJson({ type: 'stop' });
+      await healthy.waitFor('done', 0, 30_000);
+      expect(healthy.events.filter((e) => e.type === 'error')).toEqual([]);
+      expect(healthy.events.filter((e) => e.type === 'final').map((e) => (e.type === 'final' ? e.text : '')).join(' ')).toContain('young man');
+    } finally {
+      await tight.close(0);
+    }
+  });
 });

@@ -71,7 +71,7 @@ export class WhisperOnnxEngine implements SttEngine {
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
     const results = await this.transcribeDetailed(
-      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
+      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
       signal,
     );
     return results.map((r, i) => ({ id: batch[i]!.id, text: r.text.trim(), language: r.language, segments: r.segments }));

@@ -27,6 +27,8 @@ export interface WhisperRequest {
   terms?: readonly string[];
   /** A provisional snapshot: greedy, no fallback, no timestamps. */
   partial: boolean;
+  /** `fast`: greedy whatever the beam option (a runner catching up); fallback and timestamps as usual. */
+  effort?: 'fast' | 'full';
 }
 
 export interface WhisperResult {
@@ -50,6 +52,8 @@ interface Window {
   prompt: number[];
   sotIndex: number;
   partial: boolean;
+  /** Greedy even when the engine's beam is wider. */
+  greedy: boolean;
   seed: number;
   result?: DecodeResult;
 }
@@ -120,7 +124,7 @@ export class WhisperTranscriber {
     const groups = new Map<string, number[]>();
     for (const row of rows) {
       const w = windows[row]!;
-      const key = `${w.prompt.length}:${w.partial}`;
+      const key = `${w.prompt.length}:${w.partial}:${w.greedy}`;
       groups.set(key, [...(groups.get(key) ?? []), row]);
     }
     for (const members of groups.values()) {
@@ -133,7 +137,7 @@ export class WhisperTranscriber {
         maxInitialTimestampIndex: Math.round(this.#options.maxInitialTimestamp / 0.02),
       };
       const inputs: DecodeInput[] = members.map((row) => ({ prompt: windows[row]!.prompt, encoderRow: row, sotIndex: windows[row]!.sotIndex, seed: windows[row]!.seed }));
-      const settings = { temperature, beamSize: sample.partial ? 1 : this.#options.beamSize, bestOf: this.#options.bestOf, maxNewTokens: this.#options.maxNewTokens, rules };
+      const settings = { temperature, beamSize: sample.greedy ? 1 : this.#options.beamSize, bestOf: this.#options.bestOf, maxNewTokens: this.#options.maxNewTokens, rules };
       const results = await decode(this.#model, states, inputs, settings, signal);
       members.forEach((row, i) => (windows[row]!.result = results[i]!));
     }
@@ -165,7 +169,7 @@ function cut(request: WhisperRequest, index: number, options: WhisperOptions): W
   const windows: Window[] = [];
   for (let start = 0; start === 0 || start < request.samples.length; start += CHUNK_SAMPLES) {
     const samples = request.samples.subarray(start, start + CHUNK_SAMPLES);
-    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? options.language ?? '', prompt: [], sotIndex: 0, partial: request.partial, seed: (seedOf(samples) ^ options.seed) >>> 0 });
+    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? options.language ?? '', prompt: [], sotIndex: 0, partial: request.partial, greedy: request.partial || request.effort === 'fast', seed: (seedOf(samples) ^ options.seed) >>> 0 });
   }
   return windows;
 }

@@ -1,16 +1,15 @@
 /**
  * Mixes several live PCM16 streams into one (`--source both`: the microphone plus what the computer plays).
- * Recorders are separate processes with their own clocks, so samples are aligned by arrival: the n-th sample
- * of each input is mixed with the n-th of the others, and output waits for the slowest input. An input that
- * stalls for longer than `maxLag` is treated as silence for that stretch (and its late samples are skipped), so
- * one stuck recorder never holds the other back; an input that ended no longer counts. Sums clip to PCM16.
+ * Recorders are separate processes with their own clocks, so samples are aligned by arrival: output waits for
+ * the slowest input, and queued samples of each input are mixed in order. An input that falls more than
+ * `maxLag` samples behind counts as silence for the surplus (so a stalled recorder, or a source that sends
+ * nothing while idle, never holds the other back); what it sends later is mixed as it arrives. An input that
+ * ended no longer counts. Sums clip to the PCM16 range.
  */
 export class PcmMixer {
   readonly #queues: Int16Array[][];
   readonly #queued: number[];
   readonly #ended: boolean[];
-  /** Samples an input owes: they arrived too late and were already mixed as silence. */
-  readonly #skip: number[];
   readonly #emit: (pcm: Int16Array) => void;
   readonly #maxLag: number;
   #mixed = 0;
@@ -19,7 +18,6 @@ export class PcmMixer {
     this.#queues = Array.from({ length: inputs }, () => []);
     this.#queued = new Array<number>(inputs).fill(0);
     this.#ended = new Array<boolean>(inputs).fill(false);
-    this.#skip = new Array<number>(inputs).fill(0);
     this.#emit = emit;
     this.#maxLag = maxLag;
   }
@@ -30,12 +28,9 @@ export class PcmMixer {
   }
 
   push(input: number, pcm: Int16Array): void {
-    if (this.#ended[input]) return;
-    const skipped = Math.min(this.#skip[input]!, pcm.length);
-    this.#skip[input]! -= skipped;
-    if (skipped === pcm.length) return;
-    this.#queues[input]!.push(skipped ? pcm.subarray(skipped) : pcm);
-    this.#queued[input]! += pcm.length - skipped;
+    if (this.#ended[input] || pcm.length === 0) return;
+    this.#queues[input]!.push(pcm);
+    this.#queued[input]! += pcm.length;
     this.#pump();
   }
 
@@ -49,13 +44,8 @@ export class PcmMixer {
     const lead = Math.max(...this.#queued);
     const live = this.#queued.filter((_, i) => !this.#ended[i]);
     let n = live.length ? Math.min(...live) : lead;
-    if (lead - n > this.#maxLag) {
-      n = lead - this.#maxLag;
-      // The stalled inputs' missing stretch becomes silence; what they deliver for it later is dropped.
-      this.#queued.forEach((queued, i) => {
-        if (!this.#ended[i] && queued < n) this.#skip[i]! += n - queued;
-      });
-    }
+    // The lagging inputs' missing stretch becomes silence.
+    if (lead - n > this.#maxLag) n = lead - this.#maxLag;
     if (n <= 0) return;
     const sum = new Int32Array(n);
     for (let i = 0; i < this.#queues.length; i++) this.#take(i, n, sum);

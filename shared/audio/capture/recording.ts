@@ -13,8 +13,11 @@ export interface Recording {
   stop(): void;
 }
 
-/** How far one recorder may run ahead of a stalled one before the stalled one counts as silence. */
-const MAX_LAG_SAMPLES = RECORDER_RATE;
+/**
+ * How far one recorder may run ahead of a stalled one before the stalled one counts as silence: above the
+ * chunk size of common recorders (sox writes 0.26 s at a time), and the most latency a stall adds.
+ */
+const MAX_LAG_SAMPLES = RECORDER_RATE / 2;
 
 export function startRecording(commands: RecorderCommand | readonly RecorderCommand[], onAudio: (pcm: Int16Array) => void): Recording {
   const list = Array.isArray(commands) ? commands : [commands as RecorderCommand];

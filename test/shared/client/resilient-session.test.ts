@@ -8,7 +8,6 @@ import { startTestServer } from '../../support/server.ts';
 import { librivoxRecordings } from '../../support/librivox.ts';
 import { withPauses } from '../../support/sessions.ts';
 import type { ServerEvent } from '../../../shared/protocol.ts';
-import { corpusWer } from '../../support/wer.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
@@ -59,12 +58,11 @@ describe('ResilientSession', { timeout: 90_000 }, () => {
     });
 
     expect(cut.reconnects).toBe(3);
-    // Same captions, in the same order. Word-for-word equality usually holds (the VAD resets at utterance ends, so a
-    // resumed segmenter cuts where an uninterrupted one does), but the chaos suite has seen a rare one-word difference
-    // in a session's first utterance whose cause is not yet found; allow 10 % word differences per caption.
-    const [got, want] = [captions(cut.events), captions(uncut.events)];
-    expect(got.map((c) => c.split(':')[0])).toEqual(want.map((c) => c.split(':')[0]));
-    got.forEach((c, i) => expect(corpusWer([{ reference: want[i]!, hypothesis: c }]), `${c} vs ${want[i]}`).toBeLessThanOrEqual(0.1));
+    // Word for word the same captions, in the same order: the VAD resets at utterance ends (so a resumed segmenter
+    // cuts where an uninterrupted one does) and a decoder's result does not depend on what it decoded before.
+    expect(captions(cut.events)).toEqual(captions(uncut.events));
+    // Audio the server acknowledged was forgotten: at the end only the unsecured tail is held.
+    expect(cut.unacknowledgedSamples).toBeLessThan(audio.length / 2);
     const drift = times(cut.events).map((t, i) => Math.abs(t - times(uncut.events)[i]!));
     expect(Math.max(...drift)).toBeLessThan(0.5);
     expect(cut.events.filter((e) => e.type === 'final')).toHaveLength(3);
