@@ -6,7 +6,8 @@ import type { EarshotError } from '../shared/errors.ts';
 import { mtJobId, sttJobId, type SttJob } from '../shared/queue/jobs.ts';
 import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
-import type { SttEngine } from './engines/types.ts';
+import type { SttEngine, SttResult } from './engines/types.ts';
+import type { HallucinationGuard } from './guard/hallucination-guard.ts';
 import { mtGlossary, spellTerms } from './glossary-terms.ts';
 import { JobTimings } from './job-timings.ts';
 import { RunnerLoop, type JobContext, type RunnerLoopOptions } from './runner-loop.ts';
@@ -28,6 +29,8 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   twoPass?: 'off' | 'behind' | 'always';
   /** Catch-up: finals that waited in the queue longer than this are decoded at `fast` effort. Undefined: never. */
   queueBudgetMs?: number;
+  /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
+  guard?: HallucinationGuard | null;
 }
 
 /** Sessions whose previous text a runner keeps (a few hundred bytes each). */
@@ -41,6 +44,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
    */
   readonly #previous = new Map<string, string>();
   readonly #timings: JobTimings;
+  /** Each job's engine result, from the engine call to its publication, for the guard. */
+  readonly #heard = new WeakMap<SttJob, SttResult>();
 
   constructor(options: SttRunnerOptions) {
     super({ ...options, role: 'stt', failureCode: 'stt_failed' });
@@ -58,7 +63,9 @@ export class SttRunner extends RunnerLoop<SttJob> {
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
-      return (await this.#o.engine.transcribe(requests)).map((r) => r.text);
+      const results = await this.#o.engine.transcribe(requests);
+      results.forEach((r, i) => this.#heard.set(batch[i]!, r));
+      return results.map((r) => r.text);
     } finally {
       this.#timings.decoded(batch, timer() * 1000);
     }
@@ -71,7 +78,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async publish(job: SttJob, rawText: string, context: JobContext): Promise<void> {
-    const text = spellTerms(rawText.trim(), job.glossary ?? []);
+    const text = spellTerms(this.#guarded(job, rawText, context), job.glossary ?? []);
     const { session } = job;
     const { traceparent } = context;
     if (job.kind === 'refine') return this.#publishRevision(job, text, context);
@@ -120,6 +127,22 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent });
     if (changed) this.#remember(session, text);
+  }
+
+  /**
+   * The text to publish: empty when the guard judges it invented. A withheld final still goes out (empty), so its
+   * seq is settled and the client sees no gap; a withheld partial is simply not sent.
+   */
+  #guarded(job: SttJob, rawText: string, { log }: JobContext): string {
+    const heard = this.#heard.get(job);
+    this.#heard.delete(job);
+    const guard = this.#o.guard;
+    if (!guard) return rawText.trim();
+    const verdict = guard.judge({ text: rawText, language: heard?.language ?? job.language ?? this.#o.defaultLanguage, pcm: job.pcm, noSpeechProb: heard?.noSpeechProb, avgLogprob: heard?.avgLogprob, withheld: heard?.withheld });
+    if (!verdict.reason) return verdict.text;
+    metrics.sttSuppressed.inc({ reason: verdict.reason, kind: job.kind });
+    log.debug({ reason: verdict.reason, kind: job.kind, segment: job.segment, text: verdict.suppressed }, 'stt output suppressed');
+    return '';
   }
 
   #remember(session: string, text: string): void {

@@ -15,6 +15,7 @@ export const metrics = {
   sttRevisions: new Counter({ name: 'earshot_stt_revisions_total', help: 'Second passes over finals first decoded fast, by whether they changed the text', labelNames: ['changed'], registers: [registry] }),
   stageSeconds: new Histogram({ name: 'earshot_stage_seconds', help: 'Per-stage latency of finals: vad (utterance end heard → job queued), queue, stt (engine), mt (final → translation at the edge), relay (result at the edge → sent)', labelNames: ['stage'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
   catchUp: new Counter({ name: 'earshot_catchup_total', help: 'Catch-up actions of sessions that fell behind: drop_partial, merge_utterances, fast_effort', labelNames: ['action'], registers: [registry] }),
+  sttSuppressed: new Counter({ name: 'earshot_stt_suppressed_total', help: 'STT outputs withheld as likely invented, by reason (no_speech, low_speech, sparse, blocklist, repetition, compression) and job kind', labelNames: ['reason', 'kind'], registers: [registry] }),
   partialsShed: new Counter({ name: 'earshot_partials_shed_total', help: 'Partial snapshots skipped because the STT queue was too deep', registers: [registry] }),
   clientsCutOff: new Counter({ name: 'earshot_clients_cut_off_total', help: 'Realtime connections closed for breaking a limit (close 1008)', labelNames: ['reason'], registers: [registry] }),
   sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),

@@ -31,6 +31,11 @@ export const StartMessage = z.object({
    * is sent again (the client library drops what it already has).
    */
   last_seq: z.number().int().nonnegative().optional(),
+  /**
+   * v1.1, with `session`: where (seconds into the session) the audio this client sends next begins, when it replays
+   * from earlier than `ready.resume_from`. The server skips what it already has, so a replay never duplicates audio.
+   */
+  replay_from: z.number().nonnegative().optional(),
   /** Protocol version the client speaks: 1 (default) or 1.1 (audio acks, revised captions). */
   protocol: z.union([z.literal(1), z.literal(1.1)]).default(1),
   /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */

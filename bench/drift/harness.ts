@@ -12,7 +12,8 @@ import { startEmbedded } from '../../cli/embedded.ts';
 import { connect } from '../../shared/client/realtime-client.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { metrics } from '../../shared/metrics.ts';
-import { loopSlice, RATE } from '../load/corpus.ts';
+import { EffortSphinxEngine } from '../../gpu-runners/engines/sphinx-effort.ts';
+import { corpus, loopSlice, RATE } from '../load/corpus.ts';
 
 const FRAME = RATE / 10; // 100 ms frames
 
@@ -71,6 +72,32 @@ async function catchUpCounts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const v of (await metrics.catchUp.get()).values) out[String(v.labels.action)] = v.value;
   return out;
+}
+
+/**
+ * What this machine can transcribe right now, in multiples of real time: the speech loop's utterances decoded at
+ * full effort by a runner's sphinx decoder pool (`decoders` at once), no partials. The machine is shared, so tests
+ * pace relative to this rather than at a fixed speed.
+ */
+export async function sphinxCapacity(decoders = 2): Promise<number> {
+  const engine = new EffortSphinxEngine({ decoders });
+  await engine.load();
+  try {
+    const { pcm, pieces } = corpus();
+    const utterances: Int16Array[] = [];
+    let at = 0;
+    for (const p of pieces) {
+      const n = Math.round(p.seconds * RATE);
+      utterances.push(pcm.subarray(at, at + n));
+      at += n + Math.round(1.2 * RATE);
+    }
+    const started = performance.now();
+    await engine.transcribe(utterances.map((u, i) => ({ id: String(i), pcm: u, partial: false, effort: 'full' as const })));
+    const audio = utterances.reduce((n, u) => n + u.length, 0) / RATE;
+    return audio / ((performance.now() - started) / 1000);
+  } finally {
+    await engine.close();
+  }
 }
 
 export async function runDrift(o: DriftOptions): Promise<DriftResult> {

@@ -10,6 +10,7 @@ import type { Drivers } from '../../shared/queue/drivers.ts';
 import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
 import { KNOWN_LANGUAGES } from '../../shared/languages.ts';
 import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
+import { guardFromConfig } from '../../gpu-runners/guard/from-config.ts';
 import type { MtEngine, SttEngine } from '../../gpu-runners/engines/types.ts';
 import { MtRunner } from '../../gpu-runners/mt-runner.ts';
 import { SttRunner } from '../../gpu-runners/stt-runner.ts';
@@ -38,6 +39,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
   let closeEngine: () => Promise<void>;
 
   if (role === 'stt') {
+    const guard = await guardFromConfig(config); // before the engine loads: a bad blocklist file fails fast
     const engine = engines.stt ?? createSttEngine(config, log);
     if (!engines.stt) await engine.load();
     runner = new SttRunner({
@@ -53,6 +55,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       translatePartials: config.translatePartials,
       twoPass: config.sttTwoPass,
       queueBudgetMs: config.catchUp === 'on' ? config.budgetQueueMs : undefined,
+      guard,
     });
     describe = () => ({ engine: engine.name, languages: [...engine.languages] });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());

@@ -104,6 +104,8 @@ export class RealtimeSession {
   #cutOff = false;
   /** The protocol this connection speaks (the client's `start.protocol`). */
   #protocol = 1;
+  /** Samples (at the client's rate) of replayed audio the session already has: skipped, not fed twice. */
+  #skipSamples = 0;
   /** Audio secured so far (seconds), as last acknowledged to a v1.1 client. */
   #acked = 0;
   readonly #telemetry: SessionTelemetry;
@@ -217,7 +219,13 @@ export class RealtimeSession {
     const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
     if (breach) return this.#breach(breach);
     try {
-      this.#feed(pcm16FromBytes(bytes));
+      let pcm = pcm16FromBytes(bytes);
+      if (this.#skipSamples > 0) {
+        const skip = Math.min(this.#skipSamples, pcm.length);
+        this.#skipSamples -= skip;
+        pcm = pcm.subarray(skip);
+      }
+      if (pcm.length > 0) this.#feed(pcm);
     } catch (err) {
       this.#log.error({ err }, 'audio processing failed');
       this.#error('internal', 'audio processing failed');
@@ -251,6 +259,8 @@ export class RealtimeSession {
       this.#sampleRate = start.sample_rate;
       if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
       this.#protocol = start.protocol;
+      // A replay that starts before the point the session resumes from: the overlap is dropped as it arrives.
+      if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
       this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: start.protocol >= 1.1 });
     } catch (err) {

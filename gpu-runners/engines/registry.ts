@@ -19,7 +19,8 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
         model: config.sttModel,
         store: modelStoreFromConfig(config, logger),
         device: config.device,
-        whisper: { beamSize: config.sttBeam, task: config.sttTask },
+        // One no-speech threshold and loop ratio for Whisper's own rules and the runner's guard (gpu-runners/guard).
+        whisper: { beamSize: config.sttBeam, task: config.sttTask, noSpeechThreshold: config.noSpeechThreshold, compressionRatioThreshold: config.maxCompressionRatio || null },
         logger,
       });
   }

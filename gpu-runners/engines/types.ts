@@ -30,6 +30,11 @@ export interface SttResult {
   language?: string;
   /** Timed pieces of the text, seconds from the utterance's start, for engines that produce them. */
   segments?: { start: number; end: number; text: string }[];
+  /** Probability that the audio holds no speech, and the text's average token log-probability, for engines that know them. */
+  noSpeechProb?: number;
+  avgLogprob?: number;
+  /** Text the engine dropped itself as no speech (Whisper's no-speech rule), so the runner can count it. */
+  withheld?: string;
 }
 
 export interface SttEngine {

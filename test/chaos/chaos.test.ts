@@ -59,7 +59,9 @@ async function runAll(urls: string[], speed: number): Promise<ResilientSession[]
 describe('chaos', { timeout: 600_000 }, () => {
   it('kills and restarts edges, runners and Redis under load; transcripts equal the fault-free run', async () => {
     redis = await TestRedis.start({ dataDir });
-    cluster = new Cluster(redis.url, { EARSHOT_SPHINX_DECODERS: '1', EARSHOT_JOB_LOCK_MS: '1500' });
+    // Catch-up off: it trades exact transcripts for latency (longer utterances when a session falls behind), and this
+    // suite compares transcripts word for word with a fault-free run.
+    cluster = new Cluster(redis.url, { EARSHOT_SPHINX_DECODERS: '1', EARSHOT_JOB_LOCK_MS: '1500', EARSHOT_CATCH_UP: 'off' });
     let edges = await Promise.all([cluster.edge(), cluster.edge()]);
     let stt = await Promise.all([cluster.runner('stt'), cluster.runner('stt')]);
     let mt = await cluster.runner('mt');

@@ -33,7 +33,8 @@ beforeAll(async () => {
   const [lead, gap, tail] = [silence(1), silence(1.5), silence(2)];
   execFileSync('sox', [lead, RECORDINGS[0]!, gap, RECORDINGS[1]!, gap, RECORDINGS[2]!, tail, wav]);
   seconds = Number(execFileSync('soxi', ['-D', wav]).toString().trim());
-  server = await startTestServer();
+  // Catch-up off: the two runs are compared, and catch-up segments by load.
+  server = await startTestServer({ EARSHOT_CATCH_UP: 'off' });
   proxy = await startTcpProxy(Number(new URL(server.server.url).port));
 });
 afterAll(async () => {

@@ -61,4 +61,24 @@ describe('CaptionBook', () => {
     book.reset();
     expect(book.view()).toEqual({ lines: [], partial: null });
   });
+
+  it('v1.1: a corrected final replaces its line in place, its new translation replaces the old, stale ones are ignored', () => {
+    const book = new CaptionBook();
+    book.apply(ready);
+    book.apply({ type: 'final', seq: 1, rev: 1, text: 'been leisure', start: 0, end: 1 });
+    book.apply({ type: 'translation', seq: 1, rev: 1, lang: 'es', text: 'ocio' });
+    book.apply({ type: 'final', seq: 2, rev: 1, text: 'two', start: 1, end: 2 });
+    expect(book.completeThrough(['es'])).toBe(1);
+    book.apply({ type: 'final', seq: 1, rev: 2, text: 'been at leisure', start: 0, end: 1 });
+    // Until the correction's translation comes, the old one stays (no blank flash) but the line is not complete.
+    expect(book.view({ lang: 'es' }).lines.map((l) => l.text)).toEqual(['ocio', 'two']);
+    expect(book.completeThrough(['es'])).toBe(0);
+    book.apply({ type: 'translation', seq: 1, rev: 2, lang: 'es', text: 'estado en ocio' });
+    book.apply({ type: 'translation', seq: 1, rev: 1, lang: 'es', text: 'ocio' }); // stale
+    expect(book.view({ count: 5 }).lines.map((l) => `${l.key}: ${l.text}`)).toEqual(['1: been at leisure', '2: two']);
+    expect(book.view({ lang: 'es' }).lines[0]!.text).toBe('estado en ocio');
+    // The same final again (after a reconnect) adds nothing.
+    expect(book.apply({ type: 'final', seq: 2, rev: 1, text: 'two', start: 1, end: 2 })).toBe(false);
+    expect(book.lines).toHaveLength(2);
+  });
 });

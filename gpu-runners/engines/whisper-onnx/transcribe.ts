@@ -41,6 +41,8 @@ export interface WhisperResult {
   noSpeechProb: number;
   /** Highest temperature any window needed. */
   temperature: number;
+  /** Text of windows dropped by the no-speech rule: never shown, reported so it can be counted. */
+  withheld: string;
 }
 
 /** One ≤ 30 s window of a request: a row of the batch. */
@@ -148,14 +150,17 @@ export class WhisperTranscriber {
   }
 
   #assemble(windows: Window[]): WhisperResult {
-    const out: WhisperResult = { text: '', language: windows[0]?.language ?? '', segments: [], tokens: [], avgLogprob: 0, noSpeechProb: 0, temperature: 0 };
+    const out: WhisperResult = { text: '', language: windows[0]?.language ?? '', segments: [], tokens: [], avgLogprob: 0, noSpeechProb: 0, temperature: 0, withheld: '' };
     for (const w of windows) {
       const r = w.result!;
       out.tokens.push(r.tokens);
       out.avgLogprob += r.avgLogprob / windows.length;
       out.noSpeechProb = Math.max(out.noSpeechProb, r.noSpeechProb);
       out.temperature = Math.max(out.temperature, r.temperature);
-      if (isSilence(r, this.#options)) continue;
+      if (isSilence(r, this.#options)) {
+        out.withheld += this.#tokenizer.decode(r.tokens);
+        continue;
+      }
       const duration = w.samples.length / SAMPLE_RATE;
       out.text += this.#tokenizer.decode(r.tokens);
       out.segments.push(...toSegments(r.tokens, this.#tokenizer, duration, w.offset));
