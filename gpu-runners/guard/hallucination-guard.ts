@@ -19,7 +19,7 @@ export interface GuardOptions {
   maxRepeats: number;
   /** Less voiced audio than this (ms, by the VAD) is no speech to transcribe. 0 disables. */
   minSpeechMs: number;
-  /** Fewer words per voiced second than this (over 1.5 s of voiced audio) is an engine guessing at music or noise. 0 disables. */
+  /** Fewer words per voiced second than this (over 1 s of voiced audio) is an engine guessing at music or noise. 0 disables. */
   minWordsPerSecond: number;
   blocklist: Blocklist;
   /** Voiced milliseconds of 16 kHz PCM; without it the two VAD rules are off. */
@@ -40,7 +40,7 @@ export interface GuardInput {
 export type Verdict = { text: string; reason?: undefined } | { text: ''; reason: SuppressionReason; suppressed: string };
 
 /** Voiced audio under this is too little to judge a word rate by. */
-const SPARSE_MIN_VOICED_MS = 1500;
+const SPARSE_MIN_VOICED_MS = 1000;
 /** Longest repeated phrase looked for, in words. */
 const MAX_PHRASE_WORDS = 8;
 
