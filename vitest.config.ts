@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Long suites have their own commands: npm run test:chaos, npm run test:soak.
-    exclude: ['test/chaos/**', 'test/soak/**', 'node_modules/**'],
+    // Long suites have their own commands: npm run test:chaos, npm run test:soak, npm run test:drift.
+    exclude: ['test/chaos/**', 'test/soak/**', 'test/drift/**', 'node_modules/**'],
     // Native engines (koffi, child processes) are safest in separate processes.
     pool: 'forks',
     // Generous: e2e tests stream real audio through real engines on 2 shared cores.

@@ -37,7 +37,7 @@ export const StartMessage = z.object({
    */
   replay_from: z.number().nonnegative().optional(),
   /** Protocol version the client speaks: 1 (default) or 1.1 (audio acks, revised captions). */
-  protocol: z.union([z.literal(1), z.literal(1.1)]).default(1),
+  protocol: z.union([z.literal(1), z.literal(1.1)]).optional(),
   /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */
   glossary: Glossary.optional(),
 });

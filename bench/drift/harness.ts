@@ -104,11 +104,11 @@ export async function runDrift(o: DriftOptions): Promise<DriftResult> {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (process.env.DRIFT_DEBUG && line.includes('"batch done"')) process.stderr.write(line.slice(0, 400) + '\n'); else if (line.includes('"session done"')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n')) if (line.includes('"session done"')) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const logger = pino({ level: process.env.DRIFT_DEBUG ? 'debug' : 'info' }, sink);
+  const logger = pino({ level: 'info' }, sink);
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',

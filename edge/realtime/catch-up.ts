@@ -61,8 +61,8 @@ export class CatchUp {
     if (result.type !== 'final' || (result.rev ?? 1) > 1) return;
     const queuedAt = this.#pending.get(result.seq);
     this.#pending.delete(result.seq);
+    if (queuedAt === undefined) return; // replayed history of a resumed session
     if (result.effort === 'fast') this.#summary.fastFinals += 1;
-    if (queuedAt === undefined) return;
     const { queueBudgetMs, sttBudgetMs } = this.#o;
     if (result.takenAt !== undefined) {
       const wait = result.takenAt - queuedAt;

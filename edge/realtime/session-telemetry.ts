@@ -109,8 +109,10 @@ export class SessionTelemetry {
       if (finalAt !== undefined) this.#stages.record('mt', now - finalAt);
       return;
     }
+    // Only finals this connection queued: a resumed session's replayed history was timed by the connection before.
     const queuedAt = this.#queuedAt.get(result.seq);
-    if (queuedAt !== undefined && result.takenAt !== undefined) this.#stages.record('queue', result.takenAt - queuedAt);
+    if (queuedAt === undefined) return;
+    if (result.takenAt !== undefined) this.#stages.record('queue', result.takenAt - queuedAt);
     if (result.sttMs !== undefined) this.#stages.record('stt', result.sttMs);
     this.#finalAt.set(result.seq, now);
     // Translations follow their final closely; a long session must not keep every final's time.

@@ -258,11 +258,11 @@ export class RealtimeSession {
       this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 }, origin);
       this.#sampleRate = start.sample_rate;
       if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
-      this.#protocol = start.protocol;
+      this.#protocol = start.protocol ?? 1;
       // A replay that starts before the point the session resumes from: the overlap is dropped as it arrives.
       if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
-      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: start.protocol >= 1.1 });
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
     } catch (err) {
       this.#state = 'awaiting_start';
       this.#early = [];

@@ -15,7 +15,7 @@ export type Stage = (typeof STAGES)[number];
 /** Milliseconds per stage. */
 export type StageBudgets = Record<Stage, number>;
 
-export const DEFAULT_STAGE_BUDGETS: StageBudgets = { vad: 1000, queue: 500, stt: 2000, mt: 2000, relay: 250 };
+export const DEFAULT_STAGE_BUDGETS: StageBudgets = { vad: 1000, queue: 2000, stt: 2000, mt: 2000, relay: 250 };
 
 export interface StageSummary {
   count: number;

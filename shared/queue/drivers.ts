@@ -71,6 +71,8 @@ export function createDrivers(o: DriverOptions): Drivers {
     partialId: (job) => `${job.session}.${job.segment}.partial.${job.enqueuedAt}`,
     // One newest snapshot per session.
     latestKey: (job) => keys.latestPartial(job.session),
+    // A final overtakes its session's waiting snapshot; a second pass (of an older utterance) does not.
+    clearsPartials: (job) => job.kind === 'final',
   });
   const mtQueue = latestWinsQueue<MtJob>({
     redis,
@@ -113,6 +115,8 @@ function latestWinsQueue<J extends { id: string }>(o: {
   urgency?: (job: J) => number;
   partialId: (job: J) => string;
   latestKey: (job: J) => string;
+  /** Whether a whole job makes its key's waiting partial stale (default: every whole job does). */
+  clearsPartials?: (job: J) => boolean;
 }): JobQueue<J> {
   const bull = new BullQueue<J>({
     ...o.queue,
@@ -123,7 +127,9 @@ function latestWinsQueue<J extends { id: string }>(o: {
   });
   return {
     add: async (job) => {
+      // A whole job (a final) makes any partial of its key still waiting stale: runners skip it.
       if (o.isPartial(job)) await o.redis.set(o.latestKey(job), o.partialId(job), 'PX', o.ttl);
+      else if (o.clearsPartials?.(job) ?? true) await o.redis.set(o.latestKey(job), `whole.${job.id}`, 'PX', o.ttl);
       await bull.add(job);
     },
     take: (max, signal) => bull.take(max, signal),

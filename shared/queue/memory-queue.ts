@@ -11,6 +11,8 @@ export interface MemoryQueueOptions<J> {
   urgency?: (job: J) => number;
   /** Jobs sharing a key replace each other while waiting. */
   coalesceKey?: (job: J) => string | undefined;
+  /** A job that makes the waiting coalesced job of this key obsolete (a final overtakes its partials). */
+  clears?: (job: J) => string | undefined;
   /** Attempts per job before it moves to the dead-letter list. */
   attempts?: number;
 }
@@ -34,10 +36,11 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
     const key = this.#options.coalesceKey?.(job);
     const lane = this.#lane(this.#options.urgency?.(job) ?? 0);
     if (key !== undefined) {
-      const older = this.#coalesced.get(key);
-      if (older) lane.splice(lane.indexOf(older), 1);
+      this.#remove(key);
       this.#coalesced.set(key, job);
     }
+    const cleared = this.#options.clears?.(job);
+    if (cleared !== undefined) this.#remove(cleared);
     lane.push(job);
     for (const wake of this.#waiters) wake();
   }
@@ -106,6 +109,17 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
     return lane;
   }
 
+  /** Drops the waiting coalesced job of `key`, if any. */
+  #remove(key: string): void {
+    const older = this.#coalesced.get(key);
+    if (!older) return;
+    this.#coalesced.delete(key);
+    for (const lane of this.#lanes.values()) {
+      const at = lane.indexOf(older);
+      if (at >= 0) lane.splice(at, 1);
+    }
+  }
+
   #drain(max: number): J[] {
     const out: J[] = [];
     for (const lane of this.#lanes.values()) {
@@ -127,6 +141,8 @@ export const createMemorySttQueue = (attempts = 3): MemoryQueue<SttJob> =>
   new MemoryQueue<SttJob>({
     urgency: sttUrgency,
     coalesceKey: (job) => (job.kind === 'partial' ? job.session : undefined),
+    // A session's final is newer than any partial it has waiting: that partial is stale, not worth computing.
+    clears: (job) => (job.kind === 'final' ? job.session : undefined),
     attempts,
   });
 
@@ -134,5 +150,6 @@ export const createMemoryMtQueue = (attempts = 3): MemoryQueue<MtJob> =>
   new MemoryQueue<MtJob>({
     urgency: (job) => (job.kind === 'partial' ? 1 : 0),
     coalesceKey: (job) => (job.kind === 'partial' ? `${job.session}:${job.target}` : undefined),
+    clears: (job) => (job.kind !== 'partial' ? `${job.session}:${job.target}` : undefined),
     attempts,
   });

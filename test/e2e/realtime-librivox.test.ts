@@ -20,9 +20,9 @@ afterAll(async () => {
   await server?.close(0);
 });
 
-async function streamSession(recording: Recording, speed: number): Promise<TestSocket> {
+async function streamSession(recording: Recording, speed: number, protocol = 1): Promise<TestSocket> {
   const socket = await TestSocket.open(server.wsUrl);
-  socket.sendJson({ type: 'start', language: 'en', targets: ['es'], sample_rate: 16000, encoding: 'pcm16' });
+  socket.sendJson({ type: 'start', language: 'en', targets: ['es'], sample_rate: 16000, encoding: 'pcm16', protocol });
   await socket.waitFor('ready');
   await streamPcm((frame) => socket.sendRaw(frame), recording.pcm, speed);
   socket.sendJson({ type: 'stop' });
@@ -38,13 +38,14 @@ describe('five librivox recordings streamed concurrently', () => {
     await offline.close();
     const offlineWer = corpusWer(recordings.map((r, i) => ({ reference: r.reference, hypothesis: offlineHyp[i]!.text })));
 
-    const sockets = await Promise.all(recordings.map((r) => streamSession(r, 2)));
-    const streamedHyp = sockets.map((s) =>
-      s.events
-        .filter((e) => e.type === 'final')
-        .map((e) => e.text)
-        .join(' '),
-    );
+    // v1.1: on this loaded machine sessions fall behind and catch up with fast first passes, which the second
+    // pass corrects in place; the transcript a reader ends with is each caption's latest revision.
+    const sockets = await Promise.all(recordings.map((r) => streamSession(r, 2, 1.1)));
+    const streamedHyp = sockets.map((s) => {
+      const latest = new Map<number, string>();
+      for (const e of s.events) if (e.type === 'final') latest.set(e.seq, e.text);
+      return [...latest.values()].join(' ');
+    });
     const streamingWer = corpusWer(recordings.map((r, i) => ({ reference: r.reference, hypothesis: streamedHyp[i]! })));
     console.info(JSON.stringify({ offlineWer, streamingWer, streamed: streamedHyp, offline: offlineHyp.map((h) => h.text) }, null, 1));
     expect(streamingWer).toBeLessThanOrEqual(offlineWer + 0.05);
@@ -52,15 +53,19 @@ describe('five librivox recordings streamed concurrently', () => {
     for (const socket of sockets) {
       const events = socket.events;
       expect(events.filter((e) => e.type === 'error')).toEqual([]);
-      const finals = events.filter((e) => e.type === 'final');
+      const finals = events.flatMap((e) => (e.type === 'final' && e.rev === 1 ? [e] : []));
       expect(finals.length).toBeGreaterThan(0);
       // seq strictly increasing, times within the session and ordered.
       for (let i = 1; i < finals.length; i++) {
         expect(finals[i]!.seq).toBeGreaterThan(finals[i - 1]!.seq);
         expect(finals[i]!.start).toBeGreaterThanOrEqual(finals[i - 1]!.end - 0.001);
       }
-      for (const final of finals) {
-        const translations = events.filter((e) => e.type === 'translation' && e.seq === final.seq);
+      // Every caption's latest revision has exactly one translation, after it.
+      const latest = new Map<number, (typeof finals)[number]>();
+      for (const e of events) if (e.type === 'final') latest.set(e.seq, e);
+      for (const final of latest.values()) {
+        const rev = final.rev;
+        const translations = events.filter((e) => e.type === 'translation' && e.seq === final.seq && e.rev === rev);
         expect(translations).toHaveLength(1);
         const translation = translations[0]!;
         expect(translation.type === 'translation' && translation.lang).toBe('es');

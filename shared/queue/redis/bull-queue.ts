@@ -126,8 +126,14 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
   }
 
   async close(): Promise<void> {
-    for (const held of this.#held.values()) clearInterval(held.renew);
+    // Jobs still held were never worked on (the carried one, taken for a later batch): back to the queue at once
+    // for another runner, instead of waiting out their lock as if this runner had died.
+    for (const held of this.#held.values()) {
+      clearInterval(held.renew);
+      await held.bull.moveToWait(this.#token).catch(() => undefined);
+    }
     this.#held.clear();
+    this.#carry = undefined;
     await this.#worker?.close(true);
     await this.#queue.close();
   }

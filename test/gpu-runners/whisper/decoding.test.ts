@@ -86,6 +86,14 @@ describe('whisper-onnx decoding', () => {
     expect(differs).toBeGreaterThan(0);
   });
 
+  it("`fast` effort (a runner catching up) decodes greedily on a beam engine, each request of a mixed batch at its own effort", async () => {
+    const picked = inputs.slice(0, 4);
+    const mixed = await beam.transcribeDetailed(picked.map((i, k) => ({ samples: i.samples, partial: false, effort: k % 2 === 0 ? ('fast' as const) : ('full' as const) })));
+    const greedyOut = await greedy.transcribeDetailed(picked.map((i) => ({ samples: i.samples, partial: false })));
+    const beamOut = await beam.transcribeDetailed(picked.map((i) => ({ samples: i.samples, partial: false })));
+    for (const k of picked.keys()) expect(mixed[k]!.tokens).toEqual((k % 2 === 0 ? greedyOut : beamOut)[k]!.tokens);
+  });
+
   it('greedy timestamp decoding also matches the reference with a previous-text prompt', async () => {
     const input = inputs[1]!;
     const previous = 'what came before';

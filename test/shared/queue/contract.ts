@@ -25,13 +25,23 @@ async function drain(d: Drivers): Promise<SttJob[]> {
 export function queueContract(make: () => Promise<Drivers>): void {
   it('serves finals ahead of partials and round-trips the audio exactly', async () => {
     const d = await make();
-    await d.sttQueue.add(job('a', 1, 'partial'));
+    await d.sttQueue.add(job('c', 1, 'partial'));
     await d.sttQueue.add(job('b', 1, 'final', 16000));
     await d.sttQueue.add(job('a', 2, 'final'));
     const taken = await drain(d);
-    expect(taken.map((j) => j.id)).toEqual(['b:1', 'a:2', 'a:1:partial']);
+    expect(taken.map((j) => j.id)).toEqual(['b:1', 'a:2', 'c:1:partial']);
     expect(Array.from(taken[0]!.pcm.subarray(0, 12))).toEqual(Array.from({ length: 12 }, (_, i) => i - 5));
     expect(taken[0]!.pcm.length).toBe(16000);
+    await d.close();
+  });
+
+  it("a session's final makes its waiting partial stale (not computed); other sessions' partials stay", async () => {
+    const d = await make();
+    await d.sttQueue.add(job('a', 1, 'partial'));
+    await d.sttQueue.add(job('b', 1, 'partial'));
+    await d.sttQueue.add(job('a', 1, 'final'));
+    const taken = await drain(d);
+    expect(taken.map((j) => j.id)).toEqual(['a:1', 'b:1:partial']);
     await d.close();
   });
 
