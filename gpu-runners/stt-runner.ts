@@ -27,6 +27,8 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
    * correction (rev 2) when the text changed; `behind` does so only for finals decoded fast to catch up; `off` never.
    */
   twoPass?: 'off' | 'behind' | 'always';
+  /** A second pass queued longer than this is skipped (its first pass stands); undefined: never skipped. */
+  refineMaxAgeMs?: number;
   /** Catch-up: finals that waited in the queue longer than this are decoded at `fast` effort. Undefined: never. */
   queueBudgetMs?: number;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
@@ -58,6 +60,16 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async runEngine(batch: SttJob[]): Promise<string[]> {
+    // A second pass that waited too long (the runners stayed busy) is given up: its first pass stands as rev 2.
+    // Otherwise a long overloaded session would end with a backlog of second passes that `done` waits for.
+    const now = Date.now();
+    const stale = (job: SttJob) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity);
+    if (batch.some(stale)) {
+      metrics.sttRevisions.inc({ changed: 'skipped' }, batch.filter(stale).length);
+      const fresh = batch.filter((job) => !stale(job));
+      const texts = fresh.length > 0 ? await this.runEngine(fresh) : [];
+      return batch.map((job) => (stale(job) ? (job.draft ?? '') : texts.shift()!));
+    }
     this.#timings.taken(batch);
     const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));

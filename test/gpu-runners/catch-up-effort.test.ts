@@ -60,3 +60,27 @@ describe('runner catch-up: fast effort for late finals', () => {
     expect(finals.map((f) => f.effort)).toEqual(['full', 'full']);
   });
 });
+
+describe('second pass (refine) with the real sphinx engine', () => {
+  async function refine(refineMaxAgeMs: number, waitedMs: number): Promise<Final> {
+    const queue = createMemorySttQueue();
+    const results = new MemoryResultLog();
+    const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass: 'behind', refineMaxAgeMs });
+    const finals: Final[] = [];
+    results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result));
+    await queue.add({ id: 's:1:refine', session: 's', segment: 1, kind: 'refine', draft: 'the first pass', pcm: onTime!.pcm, language: 'en', start: 0, end: onTime!.pcm.length / 16000, targets: [], enqueuedAt: Date.now() - waitedMs });
+    runner.start();
+    await vi.waitFor(() => expect(finals).toHaveLength(1), { timeout: 60_000, interval: 20 });
+    await runner.stop();
+    await results.close();
+    return finals[0]!;
+  }
+
+  it('re-decodes at full effort and publishes rev 2; one queued past its age limit is skipped and the first pass stands', async () => {
+    const fresh = await refine(30_000, 0);
+    expect(fresh.rev).toBe(2);
+    expect(corpusWer([{ reference: onTime!.reference, hypothesis: fresh.text }])).toBeLessThan(0.5);
+    const skipped = await refine(30_000, 60_000);
+    expect(skipped).toMatchObject({ rev: 2, text: 'the first pass' });
+  });
+});
