@@ -4,7 +4,6 @@
  * the share link shows the final captions, then their Spanish translation once Spanish is chosen. Screenshots of
  * the speaker page, the watch page and the OBS overlay go to test-artifacts/web/.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { LIBRIVOX_DIR } from '../support/librivox.ts';
 import { hasChromium, launchChromium } from '../support/chromium.ts';
+import { joinWithSilence } from '../support/sox.ts';
 
 const ARTIFACTS = 'test-artifacts/web';
 const dir = mkdtempSync(join(tmpdir(), 'earshot-web-'));
-const wav = join(dir, 'mic.wav');
+let wav = '';
 const RECORDINGS = ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`);
-
-/** Three recordings between stretches of silence (the last one closes the final utterance); returns its seconds. */
-function padRecordings(): number {
-  const silence = (seconds: number) => {
-    const file = join(dir, `silence-${seconds}.wav`);
-    execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', file, 'trim', '0', String(seconds)]);
-    return file;
-  };
-  const [lead, gap, tail] = [silence(1), silence(1.5), silence(2)];
-  execFileSync('sox', [lead, RECORDINGS[0]!, gap, RECORDINGS[1]!, gap, RECORDINGS[2]!, tail, wav]);
-  return Number(execFileSync('soxi', ['-D', wav]).toString().trim());
-}
 
 let seconds = 0;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -37,7 +25,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  seconds = padRecordings();
+  ({ wav, seconds } = joinWithSilence(dir, RECORDINGS));
   server = await startTestServer();
   browser = await launchChromium({ fakeMicWav: wav });
 });

@@ -4,7 +4,6 @@
  * keeps the audio the server has not acknowledged, resumes the session on a new socket, replays from the server's
  * `resume_from`, and ends with the same captions as an uncut run: each once, in order, with its translation.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +13,11 @@ import { startTestServer } from '../support/server.ts';
 import { LIBRIVOX_DIR } from '../support/librivox.ts';
 import { hasChromium, launchChromium } from '../support/chromium.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { joinWithSilence } from '../support/sox.ts';
 import { corpusWer } from '../support/wer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'earshot-web-reconnect-'));
-const wav = join(dir, 'mic.wav');
+let wav = '';
 const RECORDINGS = ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`);
 
 let seconds = 0;
@@ -25,15 +25,7 @@ let server: Awaited<ReturnType<typeof startTestServer>>;
 let proxy: TcpProxy;
 
 beforeAll(async () => {
-  const silence = (s: number) => {
-    const file = join(dir, `silence-${s}.wav`);
-    execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', file, 'trim', '0', String(s)]);
-    return file;
-  };
-  const [lead, gap, tail] = [silence(1), silence(1.5), silence(2)];
-  execFileSync('sox', [lead, RECORDINGS[0]!, gap, RECORDINGS[1]!, gap, RECORDINGS[2]!, tail, wav]);
-  seconds = Number(execFileSync('soxi', ['-D', wav]).toString().trim());
-  // Catch-up off: the two runs are compared, and catch-up segments by load.
+  ({ wav, seconds } = joinWithSilence(dir, RECORDINGS));
   server = await startTestServer({ EARSHOT_CATCH_UP: 'off' });
   proxy = await startTcpProxy(Number(new URL(server.server.url).port));
 });
