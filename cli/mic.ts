@@ -130,7 +130,7 @@ export async function runMic(args: string[], overrides: Partial<MicIo> = {}): Pr
     if (interrupts === 1) {
       io.stderr.write('\nearshot mic: stopping; waiting for the last captions (Ctrl+C again to quit now)\n');
       capture?.stop();
-    } else capture?.session.close(1000, 'interrupted');
+    } else capture?.session.close();
   };
   io.signals?.on('SIGINT', onSigint);
   try {

@@ -6,7 +6,8 @@
  */
 import { RECORDER_RATE, type RecorderCommand } from '../audio/recorder.ts';
 import { startRecording } from '../audio/capture/recording.ts';
-import { connect, type ConnectOptions, type RealtimeSession, type StartOptions } from './realtime-client.ts';
+import type { ConnectOptions, StartOptions } from './realtime-client.ts';
+import { ResilientSession } from './resilient-session.ts';
 
 /** Largest frame sent: recorders that write big chunks (a file played as fast as possible) are cut to 1 s. */
 const MAX_FRAME_SAMPLES = RECORDER_RATE;
@@ -19,7 +20,8 @@ export interface CaptureOptions extends Pick<ConnectOptions, 'WebSocket' | 'onEv
 }
 
 export interface LiveCapture {
-  session: RealtimeSession;
+  /** Survives dropped connections: it resumes and replays the audio the server has not acknowledged (v1.1). */
+  session: ResilientSession;
   /** Stops the microphone; the session then finishes (await `session.done`). Idempotent. */
   stop(): void;
   /** Seconds of audio captured. */
@@ -29,21 +31,27 @@ export interface LiveCapture {
 }
 
 export async function startCapture(options: CaptureOptions): Promise<LiveCapture> {
-  let session: RealtimeSession | undefined;
+  let session: ResilientSession | undefined;
   const early: Int16Array[] = [];
   const send = (pcm: Int16Array) => {
     for (let i = 0; i < pcm.length; i += MAX_FRAME_SAMPLES) session!.sendAudio(pcm.subarray(i, i + MAX_FRAME_SAMPLES));
   };
   const recorder = startRecording(options.recorder, (pcm) => (session ? send(pcm) : early.push(pcm)));
   let stopped = false;
-  const connecting = connect(options.url, { ...options.start, sample_rate: RECORDER_RATE }, { WebSocket: options.WebSocket, onEvent: options.onEvent, onWarning: options.onWarning });
+  const connecting = ResilientSession.open({
+    urls: [options.url],
+    start: { ...options.start, sample_rate: RECORDER_RATE },
+    ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
   try {
     // A recorder that cannot start fails here rather than after a session was opened for nothing.
     session = await Promise.race([connecting, recorder.ended.then(() => new Promise<never>(() => undefined))]);
   } catch (err) {
     recorder.stop();
     connecting.then(
-      (s) => s.close(1000, 'recorder failed'),
+      (s) => s.close(),
       () => undefined,
     );
     throw err;
@@ -55,7 +63,7 @@ export async function startCapture(options: CaptureOptions): Promise<LiveCapture
     if (!stopped) live.stop();
     stopped = true;
   });
-  recorderEnded.catch(() => live.close(1000, 'recorder failed'));
+  recorderEnded.catch(() => live.close());
   return {
     session: live,
     recorderEnded,

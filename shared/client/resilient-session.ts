@@ -11,7 +11,7 @@ export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
   /** Edge endpoints, tried in turn; reconnects move on to the next one. */
   urls: string[];
   start: StartOptions;
-  /** Called once per distinct event (partials every time: they are latest-wins). */
+  /** Called once per distinct event (partials every time: they are latest-wins), and for each connection's `ready`. */
   onEvent?: (event: ServerEvent) => void;
   /**
    * Most audio kept for replay, in seconds (default 300), when the server stops acknowledging it (a v1 server, a
@@ -44,6 +44,10 @@ export class ResilientSession {
   #current: RealtimeSession | undefined;
   #done!: Promise<void>;
   #urlIndex = 0;
+  /** Closed by the caller: no more reconnects. */
+  #closed = false;
+  #settled: { error?: unknown } | undefined;
+  #waiters: (() => void)[] = [];
 
   private constructor(options: ResilientOptions) {
     this.#o = options;
@@ -54,7 +58,39 @@ export class ResilientSession {
     const session = new ResilientSession(options);
     await session.#connect();
     session.#done = session.#supervise();
+    session.#done.then(
+      () => session.#settle({}),
+      (error: unknown) => session.#settle({ error }),
+    );
     return session;
+  }
+
+  /**
+   * Every distinct event (as `onEvent` sees them), from the first to `done`; throws the session's failure if it
+   * ends without one. One iterator at a time.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ServerEvent> {
+    for (let i = 0; ; ) {
+      while (i < this.events.length) {
+        const event = this.events[i++]!;
+        yield event;
+        if (event.type === 'done') return;
+      }
+      if (this.#settled) {
+        if (this.#settled.error) throw this.#settled.error;
+        return;
+      }
+      await new Promise<void>((wake) => this.#waiters.push(wake));
+    }
+  }
+
+  #settle(outcome: { error?: unknown }): void {
+    this.#settled = outcome;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
   }
 
   /** Resolves when the server has delivered everything (`done`), across any number of reconnects. */
@@ -106,8 +142,10 @@ export class ResilientSession {
     this.#current?.close(4000, 'cut');
   }
 
+  /** Ends the session now, without waiting for `done` and without reconnecting: `done` rejects. */
   close(): void {
     this.#stopped = true;
+    this.#closed = true;
     this.#current?.close();
   }
 
@@ -159,9 +197,11 @@ export class ResilientSession {
         await this.#current!.done;
         return;
       } catch (err) {
+        if (this.#closed) throw new RealtimeError('connection_closed', 'the session was closed by the client');
         if (!(err instanceof RealtimeError) || !RETRYABLE.has(err.code)) throw err;
       }
       for (;;) {
+        if (this.#closed) throw new RealtimeError('connection_closed', 'the session was closed by the client');
         if (this.reconnects >= (this.#o.maxReconnects ?? 30)) throw new RealtimeError('connection_closed', `gave up after ${this.reconnects} reconnects`);
         this.reconnects += 1;
         this.#urlIndex += 1;
@@ -177,7 +217,8 @@ export class ResilientSession {
   }
 
   #accept(event: ServerEvent): void {
-    if (event.type === 'ready') return;
+    // Each connection's `ready` reaches onEvent (a resumed one says so with resume_from), not the event list.
+    if (event.type === 'ready') return this.#o.onEvent?.(event);
     if (event.type === 'ack') return this.#forget(event.audio_end);
     const key =
       event.type === 'final' ? `final:${event.seq}:${event.rev ?? 1}`
@@ -191,5 +232,6 @@ export class ResilientSession {
     }
     this.events.push(event);
     this.#o.onEvent?.(event);
+    this.#wake();
   }
 }

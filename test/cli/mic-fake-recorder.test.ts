@@ -7,20 +7,22 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { LIBRIVOX_DIR } from '../support/librivox.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 const SOX_AS_MIC = `sox ${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-0880.wav -t raw -r 16000 -e signed -b 16 -c 1 -`;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Catch-up off: the reconnect test compares two runs word for word, and catch-up segments by load.
+  server = await startTestServer({ EARSHOT_CATCH_UP: 'off' });
 });
 afterAll(async () => {
   await server?.close(0);
 });
 
-function mic(args: string[], env: Record<string, string> = {}, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void) {
+function mic(args: string[], env: Record<string, string> = {}, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void, url = server.wsUrl) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/earshot.mjs', 'mic', '--url', server.wsUrl, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/earshot.mjs', 'mic', '--url', url, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -70,5 +72,37 @@ describe('earshot mic with sox as a fake recorder', () => {
     const { code, stderr } = await mic(['--recorder', 'no-such-recorder -q']);
     expect(code).toBe(1);
     expect(stderr).toContain('recorder "no-such-recorder" not found');
+  });
+
+  it('rides out a dropped connection: resumes the session and replays unacknowledged audio, same captions', async () => {
+    // ffmpeg -re paces the recording like a live microphone, so the cut lands mid-utterance.
+    const paced = `ffmpeg -loglevel error -re -i ${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-0880.wav -f s16le -ar 16000 -ac 1 -`;
+    const finals = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; resume_from?: number }).filter((e) => e.type === 'final').map((e) => e.text);
+    const uncut = await mic(['--json', '--recorder', paced]);
+    expect(uncut.code, uncut.stderr).toBe(0);
+
+    const proxy = await startTcpProxy(Number(new URL(server.server.url).port));
+    try {
+      let cut = false;
+      const run = await mic(
+        ['--json', '--recorder', paced],
+        {},
+        (out) => {
+          if (!cut && out.includes('"type":"ready"')) {
+            cut = true;
+            setTimeout(() => proxy.cut(), 2500);
+          }
+        },
+        `ws://127.0.0.1:${proxy.port}/v1/realtime`,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const readies = run.stdout.split('\n').filter((l) => l.includes('"type":"ready"'));
+      expect(readies).toHaveLength(2); // the first connection, then the resumed one
+      expect(readies[1]).toContain('resume_from');
+      expect(finals(run.stdout)).toEqual(finals(uncut.stdout));
+      expect(finals(run.stdout).join(' ')).toContain('young man');
+    } finally {
+      await proxy.close();
+    }
   });
 });
