@@ -40,7 +40,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   }
   const auth = deps.auth ?? authOff();
   mountTokens(app, auth);
-  mountRealtime(app, { ...deps, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], holdsSlot: true }) });
+  mountRealtime(app, { ...deps, tokens: auth.tokens, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], holdsSlot: true }) });
   // Viewers read the same store and result log as the speaker's session, so any edge can serve them.
   const { store, results, logger } = deps.sessionDeps;
   const watchUpgrade = guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['watch', 'realtime'], holdsSlot: false, session: (c) => c.req.param('session') });

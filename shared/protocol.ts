@@ -60,6 +60,11 @@ export const ReadyEvent = z.object({
   targets: z.array(z.string()),
   /** Present when a session was resumed: send audio again from this many seconds into the session. */
   resume_from: seconds.optional(),
+  /**
+   * With auth on: a token for `/v1/watch/:session?token=…` that can watch (and export) this session only, for share
+   * links. It expires like any token and is revoked with `POST /v1/tokens/revoke` by the speaker's key.
+   */
+  watch_token: z.string().optional(),
 });
 const seq = z.number().int().positive();
 /**
@@ -125,7 +130,7 @@ export type AckEvent = z.infer<typeof AckEvent>;
  * viewer may choose to read); after it they receive the same partial/final/translation/error/done events as the
  * speaker, from the start of the session.
  */
-export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true }).extend({ language: z.string() });
+export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true, watch_token: true }).extend({ language: z.string() });
 export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
 export type WatchReadyEvent = z.infer<typeof WatchReadyEvent>;
 export type WatchEvent = z.infer<typeof WatchEvent>;

@@ -109,7 +109,8 @@ export class Authenticator {
     return {
       id: record.id,
       via: 'token',
-      scopes: scopes.filter((s) => record.scopes.includes(s)),
+      // `realtime` includes watching, so a realtime key's share-link token (scope `watch`) keeps its scope.
+      scopes: scopes.filter((s) => record.scopes.includes(s) || (s === 'watch' && record.scopes.includes('realtime'))),
       ...(session ? { session } : {}),
       limits: this.#limitsOf(record.id),
       ...(record.glossary ? { glossary: record.glossary } : {}),

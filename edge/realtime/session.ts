@@ -67,6 +67,8 @@ export interface SessionDeps {
 export interface SessionOptions {
   /** The key's default glossary; the session's own glossary is merged over it. */
   glossary?: Glossary;
+  /** With auth on: a token that lets viewers watch this one session, for the speaker's share link. */
+  watchToken?: (session: string) => Promise<string>;
 }
 
 export interface SessionTransport {
@@ -247,6 +249,7 @@ export class RealtimeSession {
     }
     this.#state = 'starting';
     let meta: SessionMeta;
+    let watchToken: string | undefined;
     try {
       meta = start.session ? await this.#resume(start.session) : await this.#create(start);
       this.#language = meta.language;
@@ -263,6 +266,7 @@ export class RealtimeSession {
       if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
       this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
+      watchToken = await this.#options.watchToken?.(meta.id);
     } catch (err) {
       this.#state = 'awaiting_start';
       this.#early = [];
@@ -279,6 +283,7 @@ export class RealtimeSession {
       protocol: this.#protocol,
       targets: this.#targets,
       ...(start.session ? { resume_from: this.#segmenter!.position / PIPELINE_SAMPLE_RATE } : {}),
+      ...(watchToken ? { watch_token: watchToken } : {}),
     });
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));

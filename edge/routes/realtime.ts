@@ -5,6 +5,7 @@ import type { ErrorCode } from '../../shared/errors.ts';
 import { RealtimeSession, type SessionDeps } from '../realtime/session.ts';
 import type { SessionRegistry } from '../realtime/session-registry.ts';
 import type { Principal } from '../auth/authenticator.ts';
+import type { TokenService } from '../auth/tokens.ts';
 
 export interface RealtimeRouteDeps {
   upgradeWebSocket: UpgradeWebSocket;
@@ -12,6 +13,8 @@ export interface RealtimeRouteDeps {
   registry: SessionRegistry;
   /** Null admits a new session; otherwise the reason it is refused (HTTP 503 with this body). */
   admission: () => { code: ErrorCode; message: string } | null;
+  /** Issues the watch tokens of share links (auth on). */
+  tokens?: TokenService;
 }
 
 /** WebSocket close codes for refusals: 1012 service restart (draining), 1013 try again later. */
@@ -60,7 +63,13 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
               if (code === 1008) setTimeout(() => raw?.terminate?.(), 1000).unref();
             },
             bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
-          }, { glossary: principal?.glossary });
+          }, {
+            glossary: principal?.glossary,
+            // A key's speaker gets a token for its share link; anonymous callers (auth off) need none.
+            ...(deps.tokens && principal && principal.via !== 'anonymous'
+              ? { watchToken: async (id: string) => (await deps.tokens!.issue({ subject: principal.id, scopes: ['watch'], session: id }, deps.tokens!.maxTtlSeconds)).token }
+              : {}),
+          });
           deps.registry.add(session);
           ticker = setInterval(() => session?.tick(), 1000);
         },

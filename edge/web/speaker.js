@@ -171,7 +171,7 @@ function open(request) {
       reconnects = 0;
       if (!resuming) {
         session = { id: String(event.session), language: request.language, targets: /** @type {string[]} */ (event.targets ?? []) };
-        showShare(session.id);
+        showShare(session.id, typeof event.watch_token === 'string' ? event.watch_token : '');
       } else notify('');
       if (state === 'starting' || resuming) setState(state === 'finishing' ? 'finishing' : 'live', state === 'finishing' ? 'Finishing…' : 'Live');
       replay(ws, Math.round(Number(event.resume_from ?? 0) * SAMPLE_RATE));
@@ -251,11 +251,17 @@ async function releaseMic() {
   await m?.close().catch(() => undefined);
 }
 
-/** @param {string} session */
-function showShare(session) {
+/**
+ * The share link; with auth on it carries the server's watch token for this one session.
+ * @param {string} session @param {string} token
+ */
+function showShare(session, token) {
   const watch = new URL(`/watch/${encodeURIComponent(session)}`, location.href);
+  if (token) watch.searchParams.set('token', token);
   els.shareLink.value = watch.href;
-  els.overlayLink.href = `${watch.href}?overlay=1`;
+  const overlay = new URL(watch);
+  overlay.searchParams.set('overlay', '1');
+  els.overlayLink.href = overlay.href;
   els.share.hidden = false;
 }
 

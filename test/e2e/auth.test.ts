@@ -14,13 +14,14 @@ import { startTestServer } from '../support/server.ts';
 const full = createApiKey({ id: 'full', scopes: ['realtime', 'batch', 'watch'], max_sessions: 1 });
 const listener = createApiKey({ id: 'listener', scopes: ['watch'] });
 const limited = createApiKey({ id: 'limited', scopes: ['batch'], requests_per_minute: 2 });
+const sharer = createApiKey({ id: 'sharer', scopes: ['realtime'] });
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let base: string;
 beforeAll(async () => {
   server = await startTestServer({
     EARSHOT_AUTH: 'on',
-    EARSHOT_API_KEYS: JSON.stringify([full.record, listener.record, limited.record]),
+    EARSHOT_API_KEYS: JSON.stringify([full.record, listener.record, limited.record, sharer.record]),
     EARSHOT_JWT_SECRET: 'test-secret-that-is-at-least-32-characters',
   });
   base = server.server.url;
@@ -186,6 +187,30 @@ describe('WebSockets', () => {
     expect((await after.closed).code).toBe(4401);
     expect(after.events.at(-1)).toMatchObject({ type: 'error', code: 'unauthorized' });
     await expectError(await fetch(`${base}/v1/sessions/${session}/transcript?token=${token}`), 401, 'unauthorized');
+    speaker.ws.close();
+  });
+
+  it("gives the speaker a share-link token that watches this session only, and that the speaker's key revokes", async () => {
+    const speaker = await connect('/v1/realtime', { headers: bearer(sharer.key) });
+    speaker.ws.send(START);
+    await waitForEvent(speaker, 'ready');
+    const ready = speaker.events.find((e) => e.type === 'ready') as unknown as { session: string; watch_token?: string };
+    expect(ready.watch_token).toBeDefined();
+    const token = ready.watch_token!;
+
+    const viewer = await connect(`/v1/watch/${ready.session}?token=${token}`);
+    await waitForEvent(viewer, 'ready');
+    viewer.ws.close();
+    const elsewhere = await connect(`/v1/watch/some-other-session?token=${token}`);
+    expect((await elsewhere.closed).code).toBe(4403);
+    // It cannot speak either: watching is all it allows.
+    const speaking = await connect(`/v1/realtime?token=${token}`);
+    expect((await speaking.closed).code).toBe(4403);
+
+    const revoked = await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer(sharer.key), body: JSON.stringify({ token }) });
+    expect(revoked.status).toBe(200);
+    const after = await connect(`/v1/watch/${ready.session}?token=${token}`);
+    expect((await after.closed).code).toBe(4401);
     speaker.ws.close();
   });
 });
