@@ -1,5 +1,5 @@
 /**
- * The hour-long version of test/e2e/no-drift.test.ts (`npm run test:drift`, about 5 minutes on 2 cores): 60 minutes
+ * The hour-long version of test/drift/no-drift-12min.test.ts (`npm run test:drift`, about 5 minutes on 2 cores): 60 minutes
  * of real speech at 1.3× full-effort capacity; the last 5 minutes' median end-of-speech → final latency stays within
  * 20 % (or 150 ms) of the first 5 minutes'.
  */

@@ -1,5 +1,5 @@
 /**
- * The no-drift check shared by the 12-minute (default suite) and 60-minute (`npm run test:drift`) tests: one session
+ * The no-drift check shared by the 12-minute and 60-minute tests (both in `npm run test:drift`): one session
  * of real speech through the real pipeline (sphinx), paced above what this machine sustains without catch-up.
  */
 import { expect } from 'vitest';
