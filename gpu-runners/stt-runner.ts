@@ -63,13 +63,15 @@ export class SttRunner extends RunnerLoop<SttJob> {
     // A second pass that waited too long (the runners stayed busy) is given up: its first pass stands as rev 2.
     // Otherwise a long overloaded session would end with a backlog of second passes that `done` waits for.
     const now = Date.now();
-    const stale = (job: SttJob) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity);
-    if (batch.some(stale)) {
-      metrics.sttRevisions.inc({ changed: 'skipped' }, batch.filter(stale).length);
-      const fresh = batch.filter((job) => !stale(job));
-      const texts = fresh.length > 0 ? await this.runEngine(fresh) : [];
-      return batch.map((job) => (stale(job) ? (job.draft ?? '') : texts.shift()!));
-    }
+    const stale = new Set(batch.filter((job) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity)));
+    if (stale.size === 0) return this.#transcribe(batch);
+    metrics.sttRevisions.inc({ changed: 'skipped' }, stale.size);
+    const fresh = batch.filter((job) => !stale.has(job));
+    const texts = fresh.length > 0 ? await this.#transcribe(fresh) : [];
+    return batch.map((job) => (stale.has(job) ? (job.draft ?? '') : texts.shift()!));
+  }
+
+  async #transcribe(batch: SttJob[]): Promise<string[]> {
     this.#timings.taken(batch);
     const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));
@@ -106,7 +108,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
       return;
     }
     const targets = text && this.#o.mtQueue ? job.targets : [];
-    const refine = this.#o.twoPass !== undefined && this.#o.twoPass !== 'off' && this.effortFor(job) === 'fast';
+    const effort = this.effortFor(job);
+    const refine = this.#o.twoPass !== undefined && this.#o.twoPass !== 'off' && effort === 'fast';
     // MT jobs first: if this runner dies between the two steps the final is redelivered, and deterministic MT job
     // ids make the second enqueue a no-op, whereas a final without its MT jobs would owe translations forever.
     for (const target of targets) {
@@ -124,7 +127,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     // The second pass is queued before the final promises it, for the same reason.
     if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...this.#timings.of(job, this.effortFor(job)), ...(refine ? { revision: true } : {}) });
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}) });
     this.#remember(session, text);
   }
 

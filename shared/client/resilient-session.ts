@@ -1,8 +1,8 @@
 /**
  * A realtime session that survives dropped connections and dead edges. It speaks protocol v1.1: it keeps the audio
- * the server has not acknowledged (`ack`), reconnects — to the next URL in its list when there are several edges — with the session id and the
- * last `seq` it holds completely, replays audio from the server's `resume_from`, and hands the caller each final,
- * translation and error exactly once, in order.
+ * the server has not acknowledged (`ack`), reconnects — to the next URL in its list when there are several edges —
+ * with the session id and the last `seq` it holds completely, replays audio from the server's `resume_from`, and
+ * hands the caller each final, translation and error exactly once, in order.
  */
 import type { ServerEvent } from '../protocol.ts';
 import { connect, RealtimeError, type ConnectOptions, type RealtimeSession, type StartOptions } from './realtime-client.ts';
