@@ -1,5 +1,6 @@
 /** The documentation names what the code does: every setting in README's table, every error code in protocol.md. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../shared/config.ts';
 import { ERROR_CODES } from '../shared/errors.ts';
@@ -15,5 +16,19 @@ describe('docs', () => {
     const doc = readFileSync('docs/protocol.md', 'utf8');
     const undocumented = Object.keys(ERROR_CODES).filter((code) => !doc.includes(`\`${code}\``) && code !== 'internal' && code !== 'engine_unavailable');
     expect(undocumented).toEqual([]);
+  });
+
+  it('README and docs/ link only to files inside the repository, and every such file exists', () => {
+    const root = resolve('.');
+    const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+    const broken: string[] = [];
+    for (const doc of docs) {
+      for (const [, target] of readFileSync(doc, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue; // web links and anchors
+        const path = resolve(dirname(doc), target.split('#')[0]);
+        if (relative(root, path).startsWith('..') || !existsSync(path)) broken.push(`${doc} -> ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
