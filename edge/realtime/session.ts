@@ -225,7 +225,8 @@ export class RealtimeSession {
     });
   }
 
-  onBinary(bytes: Uint8Array): void {
+  /** `counted`: a frame held during `start`, already counted against the client's limits. */
+  onBinary(bytes: Uint8Array, counted = false): void {
     if (this.#state === 'awaiting_start') return this.#error('not_started', 'send "start" before audio');
     if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
       return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
@@ -247,7 +248,7 @@ export class RealtimeSession {
     }
     const now = this.#now();
     this.#lastAudioAt = now;
-    const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
+    const breach = counted ? undefined : this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
     if (breach) return this.#breach(breach);
     try {
       let pcm = pcm16FromBytes(bytes);
@@ -332,7 +333,7 @@ export class RealtimeSession {
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
-    for (const frame of this.#early.splice(0)) this.onBinary(frame);
+    for (const frame of this.#early.splice(0)) this.onBinary(frame, true);
   }
 
   async #create(start: StartMessage): Promise<SessionMeta> {
