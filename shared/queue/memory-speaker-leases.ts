@@ -17,6 +17,7 @@ export class MemorySpeakerLeases implements SpeakerLeases {
 
   async acquire(session: string, holder: string, ttlMs: number): Promise<boolean> {
     const now = this.#now();
+    this.#sweep(now);
     const lease = this.#live(this.#leases, session, now);
     if (!lease || lease.holder === holder) {
       this.#leases.set(session, { holder, until: now + ttlMs });
@@ -39,7 +40,13 @@ export class MemorySpeakerLeases implements SpeakerLeases {
     if (this.#leases.get(session)?.holder === holder) this.#leases.delete(session);
   }
 
-  /** The entry if it has not expired; expired ones are dropped as they are met, so nothing accumulates. */
+  /** Expired entries of sessions nobody touches again (a dead holder's, a request never taken up) are dropped. */
+  #sweep(now: number): void {
+    if (this.#leases.size + this.#requests.size < 1024) return;
+    for (const map of [this.#leases, this.#requests]) for (const [session, entry] of map) if (entry.until <= now) map.delete(session);
+  }
+
+  /** The entry if it has not expired; expired ones are dropped as they are met. */
   #live(map: Map<string, Held>, session: string, now: number): Held | undefined {
     const entry = map.get(session);
     if (entry && entry.until <= now) map.delete(session);
