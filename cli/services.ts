@@ -4,7 +4,7 @@ import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { registry } from '../shared/metrics.ts';
 import { serveNode } from '../edge/adapters/node/serve.ts';
-import { mountHealth } from '../edge/routes/health.ts';
+import { mountHealth, pseudonym } from '../edge/routes/health.ts';
 import { driversFor, startEmbedded } from './embedded.ts';
 import { startEdge } from './compose/edge.ts';
 import { startRunner } from './compose/runners.ts';
@@ -39,7 +39,7 @@ export async function startService(service: 'all' | 'edge' | 'runner', role: 'st
         const info = runner.info();
         const redisUp = await drivers.ping();
         return {
-          runner: { status: info.state === 'running' ? 'ok' : 'down', ...info },
+          runner: { status: info.state === 'running' ? 'ok' : 'down', ...info, id: pseudonym(info.id) },
           queue: { status: redisUp ? 'ok' : 'down', driver: drivers.kind },
         };
       });

@@ -3,12 +3,13 @@ import { Hono } from 'hono';
 import { toEarshotError } from '../shared/errors.ts';
 import { authOff, type Authenticator } from './auth/authenticator.ts';
 import { guardUpgrade } from './auth/ws-guard.ts';
+import { browserOriginGuard, type OriginPolicy } from './auth/browser-origin.ts';
 import { errorResponse } from './http-errors.ts';
 import { mountAudio, type AudioRouteDeps } from './routes/audio.ts';
 import { mountHealth, type HealthProbe } from './routes/health.ts';
 import { mountOrigin, type OriginRouteDeps } from './routes/origin.ts';
 import { mountRealtime, type RealtimeRouteDeps } from './routes/realtime.ts';
-import { mountSessions } from './routes/sessions.ts';
+import { mountSessions, type SessionRouteDeps } from './routes/sessions.ts';
 import { mountTokens } from './routes/tokens.ts';
 import { mountWatch, type WatchRouteDeps } from './routes/watch.ts';
 import { mountWeb, type AssetLoader } from './routes/web.ts';
@@ -20,8 +21,14 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   /** The web client's files (edge/web/); without it the edge serves no pages, only the APIs. */
   webAssets?: AssetLoader;
   viewerLimits?: WatchRouteDeps['viewerLimits'];
+  /** Viewers per edge, and how long an idle one stays (watch.ts). */
+  viewers?: { max: number; idleMs: number };
+  /** The result log as viewers and exports read it (Drivers.watchResults); default the sessions' own. */
+  watchResults?: WatchRouteDeps['results'] & SessionRouteDeps['results'];
   /** The origin role for Workers relays (Node edges); it checks its own shared secret, not API keys. */
   origin?: Omit<OriginRouteDeps, 'upgradeWebSocket'>;
+  /** Which browser pages may use the edge, and whether it answers only to loopback names (browser-origin.ts). */
+  originPolicy?: OriginPolicy;
   /** API keys and tokens; absent means auth off. Health and metrics stay open for probes and scrapers. */
   auth?: Authenticator;
   /** The batch API (`/v1/audio/*`, `/v1/jobs/:id`); absent on runtimes without it. */
@@ -30,6 +37,9 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono();
+  const originPolicy: OriginPolicy = deps.originPolicy ?? { allowedOrigins: [], loopback: false };
+  // Before every route: a refused page must not reach even the health routes' information.
+  app.use(browserOriginGuard(originPolicy));
   mountHealth(app, deps.health);
   if (deps.metrics) {
     const metrics = deps.metrics;
@@ -39,15 +49,23 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     });
   }
   const auth = deps.auth ?? authOff();
-  mountTokens(app, auth);
-  mountRealtime(app, { ...deps, tokens: auth.tokens, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], holdsSlot: true }) });
+  mountTokens(app, auth, deps.sessionDeps.store);
+  mountRealtime(app, { ...deps, tokens: auth.tokens, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], slot: 'session' }) });
   // Viewers read the same store and result log as the speaker's session, so any edge can serve them.
-  const { store, results, logger } = deps.sessionDeps;
-  const watchUpgrade = guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['watch', 'realtime'], holdsSlot: false, session: (c) => c.req.param('session') });
-  mountWatch(app, { upgradeWebSocket: watchUpgrade, store, results, logger, ...(deps.viewerLimits ? { viewerLimits: deps.viewerLimits } : {}) });
+  const { store, logger } = deps.sessionDeps;
+  const results = deps.watchResults ?? deps.sessionDeps.results;
+  const watchUpgrade = guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['watch', 'realtime'], slot: 'viewer', session: (c) => c.req.param('session') });
+  mountWatch(app, {
+    upgradeWebSocket: watchUpgrade,
+    store,
+    results,
+    logger,
+    ...(deps.viewerLimits ? { viewerLimits: deps.viewerLimits } : {}),
+    ...(deps.viewers ? { maxViewers: deps.viewers.max, viewerIdleMs: deps.viewers.idleMs } : {}),
+  });
   mountSessions(app, { auth, store, results });
   if (deps.batch) mountAudio(app, { ...deps.batch, auth, admission: deps.admission });
-  if (deps.webAssets) mountWeb(app, deps.webAssets);
+  if (deps.webAssets) mountWeb(app, deps.webAssets, originPolicy.allowedOrigins);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

@@ -6,17 +6,14 @@ import type { Logger } from '../../shared/logger.ts';
 import { createRedis } from '../../shared/queue/redis/connection.ts';
 import { redisKeys } from '../../shared/queue/redis/keys.ts';
 import { KeyRing, parseKeyRecords, type KeyRecord } from '../../edge/auth/api-keys.ts';
+import { isLoopback } from '../../edge/auth/browser-origin.ts';
 import { Authenticator } from '../../edge/auth/authenticator.ts';
 import { MemoryLimiter, type Limiter } from '../../edge/auth/limits.ts';
 import { RedisLimiter } from '../../edge/auth/redis-limiter.ts';
 import { TokenService } from '../../edge/auth/tokens.ts';
 import { MemoryRevocations, RedisRevocations } from '../../edge/auth/revocations.ts';
 
-/** Loopback addresses: reachable from this machine only. `0.0.0.0` and `::` are every interface, so not loopback. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopback };
 
 export function authEnabled(config: Pick<Config, 'auth' | 'host'>): boolean {
   return config.auth === 'on' || (config.auth === 'auto' && !isLoopback(config.host));
@@ -58,7 +55,7 @@ export function createAuth(config: Config, logger: Logger): { auth: Authenticato
       tokens: new TokenService(secret, config.tokenMaxTtlSeconds),
       limiter,
       revocations: redis ? new RedisRevocations(redis, config.redisPrefix) : new MemoryRevocations(),
-      defaults: { maxSessions: config.keyMaxSessions, requestsPerMinute: config.keyRpm },
+      defaults: { maxSessions: config.keyMaxSessions, requestsPerMinute: config.keyRpm, maxViewers: config.keyMaxViewers },
     }),
     async close() {
       await limiter.close();

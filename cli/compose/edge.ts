@@ -10,12 +10,13 @@ import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
 import { loadFvad, WebRtcVad, type VadAggressiveness } from '../../shared/vad/webrtc-vad.ts';
 import { createEdgeApp } from '../../edge/app.ts';
 import { createAuth } from './auth.ts';
+import { isLoopback, parseAllowedOrigins } from '../../edge/auth/browser-origin.ts';
 import { composeBatch } from './batch.ts';
 import { serveNode, type NodeServer } from '../../edge/adapters/node/serve.ts';
 import { nodeWebAssets } from '../../edge/adapters/node/web-assets.ts';
 import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
 import type { Capabilities } from '../../edge/realtime/session.ts';
-import type { ComponentState } from '../../edge/routes/health.ts';
+import { pseudonym, type ComponentState } from '../../edge/routes/health.ts';
 
 /** The value, or null if it fails or takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -98,6 +99,9 @@ export async function startEdge(options: {
         upgradeWebSocket,
         registry: registry_,
         webAssets: nodeWebAssets(),
+        watchResults: drivers.watchResults,
+        originPolicy: { allowedOrigins: parseAllowedOrigins(config.allowedOrigins), loopback: isLoopback(config.host) },
+        viewers: { max: config.maxViewers, idleMs: config.viewerIdleMs },
         auth: auth.auth,
         batch: batch.routeDeps,
         admission: () => {
@@ -109,6 +113,7 @@ export async function startEdge(options: {
           sttQueue: drivers.sttQueue,
           results: drivers.results,
           store: drivers.store,
+          leases: drivers.leases,
           createVad,
           capabilities,
           glossaryLimits: { maxTerms: config.glossaryMaxTerms, maxBytes: config.glossaryMaxBytes },
@@ -148,7 +153,7 @@ export async function startEdge(options: {
         health: async () => {
           // Health must answer while Redis is down, when queued commands would wait for it to come back.
           const [redisUp, stt, mt] = await Promise.all([drivers.ping(), within(drivers.sttQueue.stats(), 500), within(drivers.mtQueue.stats(), 500)]);
-          const byRole = (role: string) => liveRunners.filter((r) => r.role === role).map(({ id, engine, state, processed, failed, at }) => ({ id, engine, state, processed, failed, seenAgoMs: Date.now() - at }));
+          const byRole = (role: string) => liveRunners.filter((r) => r.role === role).map(({ id, engine, state, processed, failed, at }) => ({ id: pseudonym(id), engine, state, processed, failed, seenAgoMs: Date.now() - at }));
           return {
             edge: { status: draining ? 'degraded' : 'ok', sessions: registry_.size, maxSessions: registry_.maxSessions, draining },
             queue: {

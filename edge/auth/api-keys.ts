@@ -22,6 +22,7 @@ export const KeyRecord = z.object({
   name: z.string().optional(),
   max_sessions: z.number().int().positive().optional(),
   requests_per_minute: z.number().int().positive().optional(),
+  max_viewers: z.number().int().positive().optional(),
   /** Default glossary of the key's realtime sessions; a session's own glossary is merged over it. */
   glossary: Glossary.optional(),
 });

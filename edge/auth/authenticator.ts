@@ -22,7 +22,7 @@ export interface Principal {
 }
 
 export interface Refusal {
-  code: 'unauthorized' | 'forbidden' | 'rate_limited' | 'session_limit';
+  code: 'unauthorized' | 'forbidden' | 'rate_limited' | 'session_limit' | 'viewer_limit';
   message: string;
   retryAfterSeconds?: number;
 }
@@ -48,8 +48,20 @@ export interface AuthenticatorOptions {
 }
 
 export const WS_PROTOCOL_PREFIX = 'earshot.bearer.';
+/** The subprotocol a browser offers beside its `earshot.bearer.…` credential, for the server to answer with. */
+export const WS_PROTOCOL = 'earshot';
 
-const ANONYMOUS: Principal = { id: 'anonymous', via: 'anonymous', scopes: SCOPES, limits: { maxSessions: Infinity, requestsPerMinute: Infinity } };
+/**
+ * The subprotocol the server answers an upgrade with: `earshot` when offered, else the first offered one that is
+ * not a credential, else none. Never a credential: the answer header is logged by proxies. (A browser that offered
+ * only a credential fails the handshake; it must offer `earshot` too, as docs/protocol.md says.)
+ */
+export function answeredSubprotocol(offered: Iterable<string>): string | false {
+  const plain = [...offered].filter((p) => !p.startsWith(WS_PROTOCOL_PREFIX));
+  return plain.includes(WS_PROTOCOL) ? WS_PROTOCOL : (plain[0] ?? false);
+}
+
+const ANONYMOUS: Principal = { id: 'anonymous', via: 'anonymous', scopes: SCOPES, limits: { maxSessions: Infinity, requestsPerMinute: Infinity, maxViewers: Infinity } };
 
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
@@ -138,6 +150,15 @@ export class Authenticator {
     return this.#o.limiter.acquire(principal.id, principal.limits.maxSessions);
   }
 
+  /**
+   * Takes one of the key's viewer slots (`/v1/watch`), counted apart from its sessions; null when none is left.
+   * A key id cannot contain "/", so the counter cannot meet a key's own.
+   */
+  async acquireViewer(principal: Principal): Promise<(() => void) | null> {
+    if (principal.via === 'anonymous') return () => undefined;
+    return this.#o.limiter.acquire(`${principal.id}/viewers`, principal.limits.maxViewers);
+  }
+
   /** Bound tokens may only touch their own session. */
   static canAccessSession(principal: Principal, session: string): boolean {
     return principal.session === undefined || principal.session === session;
@@ -148,6 +169,7 @@ export class Authenticator {
     return {
       maxSessions: record?.max_sessions ?? this.#o.defaults.maxSessions,
       requestsPerMinute: record?.requests_per_minute ?? this.#o.defaults.requestsPerMinute,
+      maxViewers: record?.max_viewers ?? this.#o.defaults.maxViewers,
     };
   }
 }
@@ -160,6 +182,6 @@ export function authOff(): Authenticator {
     tokens: new TokenService(crypto.getRandomValues(new Uint8Array(32)), 3600),
     limiter: new MemoryLimiter(),
     revocations: new MemoryRevocations(),
-    defaults: { maxSessions: Infinity, requestsPerMinute: Infinity },
+    defaults: { maxSessions: Infinity, requestsPerMinute: Infinity, maxViewers: Infinity },
   });
 }

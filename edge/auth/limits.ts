@@ -7,6 +7,8 @@
 export interface Limits {
   maxSessions: number;
   requestsPerMinute: number;
+  /** Viewers (`/v1/watch`) connected at once. */
+  maxViewers: number;
 }
 
 export type RateCheck = { ok: true } | { ok: false; retryAfterSeconds: number };

@@ -8,18 +8,19 @@
  */
 import { EarshotError, toEarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, REALTIME_CLOSE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
 import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
 import { checkGlossary, DEFAULT_GLOSSARY_LIMITS, mergeGlossaries, type Glossary, type GlossaryLimits } from '../../shared/glossary.ts';
-import type { ResultLog, SessionMeta, SessionStore, SttQueue } from '../../shared/queue/ports.ts';
+import type { ResultLog, SessionMeta, SessionStore, SpeakerLeases, SttQueue } from '../../shared/queue/ports.ts';
 import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 import { ClientLimits, type ClientLimitOptions, type LimitBreach } from './client-limits.ts';
 import { SessionTelemetry, type SessionObserver } from './session-telemetry.ts';
 import { CatchUp, type CatchUpOptions } from './catch-up.ts';
 import type { StageBudgets } from './stage-latency.ts';
+import { SpeakerLease } from './speaker-lease.ts';
 
 export const PIPELINE_SAMPLE_RATE = 16000;
 
@@ -61,7 +62,17 @@ export interface SessionDeps {
   now?: () => number;
   /** Bounds of a session's glossary (default: 100 terms, 8 KiB). */
   glossaryLimits?: GlossaryLimits;
+  /**
+   * One speaker connection per session (speaker-lease.ts). Absent where the runtime guarantees it itself (a Workers
+   * relay holds one speaker socket and replaces it).
+   */
+  leases?: SpeakerLeases;
+  /** A speaker lease not renewed this long is free (default 5000 ms): the wait for a dead edge's speaker. */
+  leaseTtlMs?: number;
 }
+
+/** Errors after which the connection is closed (the client must not go on as if it had a session). */
+const CLOSING_ERRORS: Partial<Record<ErrorCode, number>> = { forbidden: REALTIME_CLOSE.forbidden, session_busy: REALTIME_CLOSE.conflict };
 
 /** Per connection: what the caller's API key brings. */
 export interface SessionOptions {
@@ -69,6 +80,10 @@ export interface SessionOptions {
   glossary?: Glossary;
   /** With auth on: a token that lets viewers watch this one session, for the speaker's share link. */
   watchToken?: (session: string) => Promise<string>;
+  /** The caller's tenant (its API key id; absent with auth off): recorded on a new session, required to resume one. */
+  owner?: string;
+  /** A session-bound token's session: every `start` on this connection, for its whole life, must resume it. */
+  boundTo?: string;
 }
 
 export interface SessionTransport {
@@ -118,6 +133,12 @@ export class RealtimeSession {
   readonly #limits: ClientLimits;
   readonly #openedAt: number;
   #lastAudioAt: number;
+  /** This connection's right to queue the session's audio (absent without `deps.leases`). */
+  #lease: SpeakerLease | undefined;
+  /** Queueing and recording of finals (and of the end) not yet settled: the lease is released only after them. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Names this connection as a lease holder. */
+  readonly #connection = crypto.randomUUID();
 
   constructor(id: string, deps: SessionDeps, transport: SessionTransport, options: SessionOptions = {}) {
     this.id = id;
@@ -196,16 +217,25 @@ export class RealtimeSession {
       const error = toEarshotError(err);
       if (error.code === 'internal') this.#log.error({ err }, 'control message failed');
       this.#error(error.code, error.message);
+      const close = CLOSING_ERRORS[error.code];
+      if (close !== undefined && this.#state !== 'closed') {
+        this.#transport.close(close, error.code);
+        this.onClose();
+      }
     });
   }
 
-  onBinary(bytes: Uint8Array): void {
+  /** `counted`: a frame held during `start`, already counted against the client's limits. */
+  onBinary(bytes: Uint8Array, counted = false): void {
     if (this.#state === 'awaiting_start') return this.#error('not_started', 'send "start" before audio');
     if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
       return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
     }
     if (bytes.byteLength % 2 !== 0) return this.#error('bad_frame', `audio frame of ${bytes.byteLength} bytes is not whole PCM16 samples`);
     if (this.#state === 'starting') {
+      // Counted like any audio: a start that waits (for a speaker lease) must not buffer without bound.
+      const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, this.#now());
+      if (breach) return this.#breach(breach);
       this.#early.push(bytes.slice());
       return;
     }
@@ -218,7 +248,7 @@ export class RealtimeSession {
     }
     const now = this.#now();
     this.#lastAudioAt = now;
-    const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
+    const breach = counted ? undefined : this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, now);
     if (breach) return this.#breach(breach);
     try {
       let pcm = pcm16FromBytes(bytes);
@@ -242,16 +272,29 @@ export class RealtimeSession {
     this.#release();
   }
 
+  /** The owner's newer connection asked for the session (or the lease was lost): stop here, hand over. */
+  #replaced(): void {
+    if (this.#state === 'closed' || this.#state === 'done') return;
+    this.#error('session_replaced', 'a newer connection to this session took over; this one is closed');
+    this.#transport.close(REALTIME_CLOSE.conflict, 'session_replaced');
+    this.onClose();
+  }
+
   async #onStart(start: StartMessage): Promise<void> {
+    // First, before any other check can fail: a bound connection's binding holds for its whole life.
+    const bound = this.#options.boundTo;
+    if (bound !== undefined && start.session !== bound) throw new EarshotError('forbidden', `this token is bound to session ${bound}: "start" must resume it`);
     if (this.#state !== 'awaiting_start') throw new EarshotError('already_started', 'this session has already started; open a new connection for a new session');
     if (start.sample_rate < MIN_SAMPLE_RATE || start.sample_rate > MAX_SAMPLE_RATE) {
       throw new EarshotError('bad_sample_rate', `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
     }
     this.#state = 'starting';
+    this.#sampleRate = start.sample_rate;
     let meta: SessionMeta;
     let watchToken: string | undefined;
     try {
       meta = start.session ? await this.#resume(start.session) : await this.#create(start);
+      if (!meta.stopped) meta = await this.#takeLease(meta, Boolean(start.session));
       this.#language = meta.language;
       this.#targets = meta.targets;
       this.#glossary = meta.glossary;
@@ -268,11 +311,13 @@ export class RealtimeSession {
       this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
       watchToken = await this.#options.watchToken?.(meta.id);
     } catch (err) {
-      this.#state = 'awaiting_start';
+      if (this.#state === 'starting') this.#state = 'awaiting_start';
       this.#early = [];
+      void this.#lease?.release().catch(() => undefined);
+      this.#lease = undefined;
       throw err;
     }
-    if (this.#state !== 'starting') return; // the socket closed meanwhile
+    if (this.#state !== 'starting') return; // the socket closed meanwhile (onClose released the lease)
     // A session resumed after its speaker stopped is only owed its remaining captions.
     this.#state = meta.stopped ? 'stopping' : 'streaming';
     this.#resumedStopped = meta.stopped;
@@ -288,7 +333,7 @@ export class RealtimeSession {
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
-    for (const frame of this.#early.splice(0)) this.onBinary(frame);
+    for (const frame of this.#early.splice(0)) this.onBinary(frame, true);
   }
 
   async #create(start: StartMessage): Promise<SessionMeta> {
@@ -304,7 +349,8 @@ export class RealtimeSession {
       if (capabilities.translates(language, target)) targets.push(target);
       else this.#error('unsupported_target', `no translation from ${language} to "${target}"; the session continues without it`);
     }
-    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}) };
+    const owner = this.#options.owner;
+    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}), ...(owner ? { owner } : {}) };
     await this.#deps.store.create(meta);
     return meta;
   }
@@ -312,9 +358,38 @@ export class RealtimeSession {
   async #resume(id: string): Promise<SessionMeta> {
     const meta = await this.#deps.store.get(id);
     if (!meta) throw new EarshotError('unknown_session', `session ${id} does not exist or has expired; start a new one`);
+    // Tenancy: only the key that created a session (or its tokens) may resume it.
+    if (meta.owner !== this.#options.owner) throw new EarshotError('forbidden', `session ${id} belongs to another API key`);
     this.id = id;
     this.#log = this.#deps.logger.child({ session: id });
     return meta;
+  }
+
+  /**
+   * Becomes the session's one speaker: waits for a previous connection to hand over (it finishes queueing what
+   * it had), then reads the metadata again, since that connection may have queued more utterances meanwhile.
+   */
+  async #takeLease(meta: SessionMeta, resuming: boolean): Promise<SessionMeta> {
+    const leases = this.#deps.leases;
+    if (!leases) return meta;
+    const ttlMs = this.#deps.leaseTtlMs ?? 5000;
+    const lease = await SpeakerLease.acquire(leases, meta.id, this.#connection, { ttlMs, waitMs: 2 * ttlMs + 1000, onYield: () => this.#replaced() }, () => this.#state !== 'starting');
+    if (this.#state !== 'starting') {
+      await lease?.release();
+      return meta;
+    }
+    if (!lease) throw new EarshotError('session_busy', `another connection is speaking into session ${meta.id} and did not hand over; try again`);
+    this.#lease = lease;
+    if (!resuming) return meta;
+    const fresh = await this.#deps.store.get(meta.id);
+    if (!fresh) throw new EarshotError('unknown_session', `session ${meta.id} has expired; start a new one`);
+    return fresh;
+  }
+
+  /** Keeps `work` (queueing or recording audio) in view until it settles: the lease outlives it. */
+  #track(work: Promise<unknown>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work)).catch(() => undefined);
   }
 
   #onStop(): void {
@@ -333,13 +408,15 @@ export class RealtimeSession {
     const segments = this.#segments;
     this.#log.info({ segments }, 'session stopping');
     // After every segment's job is queued (adds are ordered per driver), mark the end in the log.
-    void this.#deps.store
-      .update(this.id, { segments, stopped: true })
-      .then(() => this.#deps.results.append(this.id, { type: 'ended', segments }))
-      .catch((err: unknown) => {
-        this.#log.error({ err }, 'could not record the end of the session');
-        this.#onResult({ type: 'ended', segments });
-      });
+    this.#track(
+      this.#deps.store
+        .update(this.id, { segments, stopped: true })
+        .then(() => this.#deps.results.append(this.id, { type: 'ended', segments }))
+        .catch((err: unknown) => {
+          this.#log.error({ err }, 'could not record the end of the session');
+          this.#onResult({ type: 'ended', segments });
+        }),
+    );
   }
 
   #feed(pcm: Int16Array): void {
@@ -390,14 +467,16 @@ export class RealtimeSession {
       }
       this.#segments = event.segment;
       const segment = event.segment;
-      added
-        .then(() => this.#deps.store.update(this.id, { segments: segment, audioEnd: end }))
-        .then(() => this.#ack(end))
-        .catch((err: unknown) => {
-          this.#log.error({ err, segment, job: id }, 'enqueue failed');
-          // Never a silent gap: the client hears which stretch of audio was lost.
-          this.#onResult({ type: 'error', code: 'queue_unavailable', message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`, seq: segment });
-        });
+      this.#track(
+        added
+          .then(() => this.#deps.store.update(this.id, { segments: segment, audioEnd: end }))
+          .then(() => this.#ack(end))
+          .catch((err: unknown) => {
+            this.#log.error({ err, segment, job: id }, 'enqueue failed');
+            // Never a silent gap: the client hears which stretch of audio was lost.
+            this.#onResult({ type: 'error', code: 'queue_unavailable', message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`, seq: segment });
+          }),
+      );
     }
   }
 
@@ -434,6 +513,14 @@ export class RealtimeSession {
     this.#unsubscribe = undefined;
     this.#vad?.close();
     this.#vad = undefined;
+    // The next speaker reads the session's segment count once everything queued here is recorded.
+    const lease = this.#lease;
+    this.#lease = undefined;
+    if (lease) {
+      void Promise.allSettled([...this.#inFlight])
+        .then(() => lease.release())
+        .catch((err: unknown) => this.#log.warn({ err }, 'speaker lease not released; it expires by itself'));
+    }
   }
 
   #error(code: ErrorCode, message: string): void {

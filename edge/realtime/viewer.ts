@@ -5,11 +5,13 @@
  *
  * Viewers never touch the speaker's session object. A slow viewer is the viewer's problem: partials are shed when
  * its socket backs up and it is dropped past a hard bound, so one bad connection cannot grow the edge's memory.
+ * Only the session's tenant may watch (`mayWatch`), and a viewer that has received nothing for `idleMs` (a session
+ * that went quiet without stopping) is closed, so forgotten tabs do not hold readers forever.
  * No sockets inside (like RealtimeSession): the route supplies send/close/bufferedAmount.
  */
 import type { Logger } from '../../shared/logger.ts';
 import { WATCH_CLOSE, type WatchEvent } from '../../shared/protocol.ts';
-import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
+import type { ResultLog, SessionMeta, SessionStore } from '../../shared/queue/ports.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 
 export interface ViewerLimits {
@@ -29,6 +31,11 @@ export interface ViewerDeps {
   limits?: ViewerLimits;
   /** The viewer's protocol (`?protocol=1.1` on the watch URL): 1.1 also receives corrected finals. */
   protocol?: number;
+  /** Whether the caller may watch this session (its tenant); absent: anyone who reached the route. */
+  mayWatch?: (meta: SessionMeta) => boolean;
+  /** A viewer sent nothing for this long is closed (`tick`); absent: never. */
+  idleMs?: number;
+  now?: () => number;
 }
 
 export interface ViewerTransport {
@@ -49,6 +56,7 @@ export class Viewer {
   #flushQueued = false;
   #unsubscribe: (() => void) | undefined;
   #state: 'opening' | 'watching' | 'closed' = 'opening';
+  #lastSentAt: number;
 
   constructor(session: string, deps: ViewerDeps, transport: ViewerTransport) {
     this.#session = session;
@@ -57,8 +65,20 @@ export class Viewer {
     this.#limits = deps.limits ?? DEFAULT_VIEWER_LIMITS;
     this.#protocol = deps.protocol === 1.1 ? 1.1 : 1;
     this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1 });
+    this.#lastSentAt = this.#now();
   }
 
+  #now(): number {
+    return (this.#deps.now ?? Date.now)();
+  }
+
+  /** Called periodically by the route: closes a viewer that has been sent nothing for `idleMs`. */
+  tick(): void {
+    const idleMs = this.#deps.idleMs;
+    if (this.#state !== 'watching' || idleMs === undefined || this.#now() - this.#lastSentAt <= idleMs) return;
+    this.#transport.send({ type: 'error', code: 'idle_timeout', message: `nothing to show for ${Math.round(idleMs / 1000)} s; reconnect to watch again` });
+    this.#close(WATCH_CLOSE.idle, 'idle_timeout');
+  }
   get state(): 'opening' | 'watching' | 'closed' {
     return this.#state;
   }
@@ -74,6 +94,11 @@ export class Viewer {
       this.#transport.send({ type: 'error', code: 'unknown_session', message: `session ${this.#session} does not exist or has expired` });
       return this.#close(WATCH_CLOSE.unknownSession, 'unknown_session');
     }
+    if (this.#deps.mayWatch && !this.#deps.mayWatch(meta)) {
+      this.#transport.send({ type: 'error', code: 'forbidden', message: `session ${this.#session} belongs to another API key` });
+      return this.#close(WATCH_CLOSE.forbidden, 'forbidden');
+    }
+    this.#lastSentAt = this.#now();
     this.#state = 'watching';
     this.#transport.send({ type: 'ready', session: meta.id, protocol: this.#protocol, targets: meta.targets, language: meta.language });
     const unsubscribe = this.#deps.results.subscribe(this.#session, '0', (entry) => {
@@ -126,6 +151,7 @@ export class Viewer {
       if (event.type === 'partial' && (shed || i < Math.max(lastFinal, lastPartial))) return;
       if (event.type === 'partial_translation' && (shed || i < Math.max(lastFinal, lastPartialIn.get(event.lang)!))) return;
       this.#transport.send(event);
+      this.#lastSentAt = this.#now();
     });
     if (this.#sequencer.complete) {
       this.#transport.send({ type: 'done' });

@@ -5,6 +5,7 @@ import type { ErrorCode } from '../../shared/errors.ts';
 import { RealtimeSession, type SessionDeps } from '../realtime/session.ts';
 import type { SessionRegistry } from '../realtime/session-registry.ts';
 import type { Principal } from '../auth/authenticator.ts';
+import { ownerOf } from '../auth/session-access.ts';
 import type { TokenService } from '../auth/tokens.ts';
 
 export interface RealtimeRouteDeps {
@@ -65,6 +66,9 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
             bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
           }, {
             glossary: principal?.glossary,
+            // Tenancy: a new session is the caller's key's; a resumed one must be (session-access.ts).
+            ...(ownerOf(principal) ? { owner: ownerOf(principal) } : {}),
+            ...(principal?.session !== undefined ? { boundTo: principal.session } : {}),
             // A key's speaker gets a token for its share link; anonymous callers (auth off) need none.
             ...(deps.tokens && principal && principal.via !== 'anonymous'
               ? { watchToken: async (id: string) => (await deps.tokens!.issue({ subject: principal.id, scopes: ['watch'], session: id }, deps.tokens!.maxTtlSeconds)).token }

@@ -2,13 +2,15 @@
  * `GET /v1/sessions/:id/transcript?format=srt|vtt|json|txt&lang=xx`: a realtime session's captions as a file,
  * during the session (what is final so far) and after it, until the session expires
  * (EARSHOT_SESSION_RETENTION_SECONDS). `lang` is the spoken language (the default) or one of the session's
- * targets. Needs the `watch` or `realtime` scope; a token bound to a session reads only that one.
+ * targets. Needs the `watch` or `realtime` scope and the session's own key (or its tokens): a token bound to a
+ * session reads only that one, and no key reads another key's sessions.
  */
 import type { Hono } from 'hono';
 import { toSrt } from '../../shared/captions/srt.ts';
 import { toVtt } from '../../shared/captions/vtt.ts';
 import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
 import { Authenticator } from '../auth/authenticator.ts';
+import { mayUseSession } from '../auth/session-access.ts';
 import { requireScope } from '../auth/middleware.ts';
 import { errorResponse } from '../http-errors.ts';
 import { readSessionCaptions } from '../realtime/session-transcript.ts';
@@ -35,6 +37,7 @@ export function mountSessions(app: Hono, deps: SessionRouteDeps): void {
     if (!Authenticator.canAccessSession(c.var.principal, id)) return errorResponse(c, 'forbidden', `this token is bound to another session`);
     const meta = await deps.store.get(id);
     if (!meta) return errorResponse(c, 'unknown_session', `session ${id} does not exist or has expired`);
+    if (!mayUseSession(c.var.principal, meta)) return errorResponse(c, 'forbidden', `session ${id} belongs to another API key`);
     const lang = c.req.query('lang') ?? meta.language;
     if (lang !== meta.language && !meta.targets.includes(lang)) {
       return errorResponse(c, 'unsupported_target', `session ${id} has captions in ${[meta.language, ...meta.targets].join(', ')}, not "${lang}"`);

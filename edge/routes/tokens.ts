@@ -1,14 +1,17 @@
 /**
  * `POST /v1/tokens`: exchanges an API key for a short-lived signed token, for clients that should not hold the key
  * (a web page, a desktop app). Body (JSON, every field optional): `scopes` (a subset of the key's; default all of
- * them), `session` (bind the token to one session), `ttl_seconds` (default 600, capped by
- * EARSHOT_TOKEN_MAX_TTL_SECONDS). Tokens cannot mint tokens: that would let a leaked token outlive its expiry.
+ * them), `session` (bind the token to one session, which must exist and be the key's own), `ttl_seconds`
+ * (default 600, capped by EARSHOT_TOKEN_MAX_TTL_SECONDS). Tokens cannot mint tokens: that would let a leaked token
+ * outlive its expiry.
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { SCOPES } from '../auth/api-keys.ts';
+import type { SessionStore } from '../../shared/queue/ports.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { refuse } from '../auth/middleware.ts';
+import { mayUseSession } from '../auth/session-access.ts';
 import { errorResponse } from '../http-errors.ts';
 
 const DEFAULT_TTL_SECONDS = 600;
@@ -19,7 +22,7 @@ const TokenRequest = z.object({
   ttl_seconds: z.number().int().min(10).optional(),
 });
 
-export function mountTokens(app: Hono, auth: Authenticator): void {
+export function mountTokens(app: Hono, auth: Authenticator, store: Pick<SessionStore, 'get'>): void {
   app.post('/v1/tokens', async (c) => {
     // Any scope may ask: the token can only carry scopes the key already has.
     const admission = await auth.admit(c.req, SCOPES);
@@ -43,6 +46,12 @@ export function mountTokens(app: Hono, auth: Authenticator): void {
     if (extra.length > 0) return errorResponse(c, 'forbidden', `the key does not have the scope(s) ${extra.join(', ')}`);
     const ttl = Math.min(parsed.data.ttl_seconds ?? DEFAULT_TTL_SECONDS, auth.tokens.maxTtlSeconds);
     const session = parsed.data.session;
+    if (session !== undefined) {
+      // A key mints tokens for its own sessions only: another tenant's share link must not become a key to it.
+      const meta = await store.get(session);
+      if (!meta) return errorResponse(c, 'unknown_session', `session ${session} does not exist or has expired`);
+      if (!mayUseSession(principal, meta)) return errorResponse(c, 'forbidden', `session ${session} belongs to another API key`);
+    }
     const { token, id, expiresAt } = await auth.tokens.issue({ subject: principal.id, scopes, ...(session ? { session } : {}) }, ttl);
     return c.json({ id, token, token_type: 'Bearer', expires_in: ttl, expires_at: expiresAt, scopes, ...(session ? { session } : {}) }, 201);
   });

@@ -105,6 +105,8 @@ function render() {
 
 /** Reconnection attempts after a dropped connection before the page gives up. */
 const MAX_RECONNECTS = 20;
+/** Close code of a session taken over by a newer connection (REALTIME_CLOSE.conflict in shared/protocol.ts). */
+const SESSION_CONFLICT = 4409;
 
 /** The session being spoken: what a reconnect needs to resume it. */
 let session = /** @type {{ id: string, language: string, targets: string[] } | null} */ (null);
@@ -191,11 +193,13 @@ function open(request) {
     }
     if (book.apply(event)) render();
   };
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
     if (socket !== ws) return;
     socket = null;
     streaming = false;
     if (state === 'idle') return;
+    // The same key's newer connection (another tab or device) took the session over: reconnecting would take it back.
+    if (ev.code === SESSION_CONFLICT && ev.reason === 'session_replaced') refused = true;
     if (session && !refused && reconnects < MAX_RECONNECTS) {
       // The network dropped (or the edge went away): keep capturing, and resume the session on a new socket.
       reconnects += 1;

@@ -11,6 +11,9 @@ import { parseEvent, socketUrl } from './protocol.js';
 import { parseWatchOptions } from './watch-options.js';
 
 const UNKNOWN_SESSION = 4404;
+/** Closes after which reconnecting cannot help (another key's session) or is not wanted (an idle viewer). */
+const FORBIDDEN = 4403;
+const IDLE = 4410;
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -86,6 +89,14 @@ function connect() {
       ended = true;
       els.empty.textContent = 'This session does not exist or has expired.';
       return setStatus('Not found', 'error');
+    }
+    if (ev.code === FORBIDDEN) {
+      ended = true;
+      return setStatus('Not allowed', 'error');
+    }
+    if (ev.code === IDLE) {
+      ended = true;
+      return setStatus('Paused: nothing new for a while; reload to watch again', 'error');
     }
     if (ended) return;
     // Edges restart and networks blink; the history is replayed on reconnect, so nothing is lost.

@@ -22,8 +22,12 @@ export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
   maxReconnects?: number;
 }
 
-/** Failures worth another attempt (on the next edge): the connection, or an edge that is full or draining. */
-const RETRYABLE: ReadonlySet<string> = new Set(['connection_closed', 'connect_failed', 'timeout', 'overloaded', 'shutting_down', 'too_many_sessions']);
+/**
+ * Failures worth another attempt (on the next edge): the connection, an edge that is full or draining, or a session
+ * whose previous speaker connection has not handed over yet (`session_busy`). Not `session_replaced`: another
+ * connection of the same key took the session over, and taking it back would make the two fight over it.
+ */
+const RETRYABLE: ReadonlySet<string> = new Set(['connection_closed', 'connect_failed', 'timeout', 'overloaded', 'shutting_down', 'too_many_sessions', 'session_busy']);
 
 interface Chunk {
   offset: number;

@@ -9,11 +9,14 @@ import { sttUrgency, type MtJob, type SttJob } from './jobs.ts';
 import { createMemoryMtQueue, createMemorySttQueue } from './memory-queue.ts';
 import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
-import type { JobQueue, MtQueue, ResultLog, SessionStore, SttQueue } from './ports.ts';
+import { MemorySpeakerLeases } from './memory-speaker-leases.ts';
+import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, SttQueue } from './ports.ts';
 import { BullQueue, type BullQueueOptions } from './redis/bull-queue.ts';
 import { createRedis } from './redis/connection.ts';
 import { redisKeys } from './redis/keys.ts';
+import { MultiplexedStreamReader } from './redis/multiplexed-stream-reader.ts';
 import { RedisSessionStore } from './redis/redis-session-store.ts';
+import { RedisSpeakerLeases } from './redis/redis-speaker-leases.ts';
 import { StreamResultLog } from './redis/stream-result-log.ts';
 import { MemoryRunnerRegistry, RedisRunnerRegistry, type RunnerRegistry } from './runner-registry.ts';
 
@@ -32,7 +35,14 @@ export interface Drivers {
   sttQueue: SttQueue;
   mtQueue: MtQueue;
   results: ResultLog;
+  /**
+   * The result log as viewers and transcript exports read it. Their number is not bounded by the session limit,
+   * so on Redis they share one blocking connection per edge instead of one each (speakers keep their own).
+   */
+  watchResults: Pick<ResultLog, 'subscribe' | 'length'>;
   store: SessionStore;
+  /** One speaker connection per session, across every edge. */
+  leases: SpeakerLeases;
   runners: RunnerRegistry;
   /** Redis reachable (always true in memory). */
   ping(): Promise<boolean>;
@@ -50,7 +60,9 @@ export function createDrivers(o: DriverOptions): Drivers {
       sttQueue,
       mtQueue,
       results,
+      watchResults: results,
       store,
+      leases: new MemorySpeakerLeases(),
       runners: new MemoryRunnerRegistry(),
       ping: async () => true,
       close: async () => {
@@ -84,19 +96,23 @@ export function createDrivers(o: DriverOptions): Drivers {
     latestKey: (job) => `${keys.latestPartial(job.session)}:${job.target}`,
   });
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
+  const watchReader = new MultiplexedStreamReader(redis, keys, o.logger);
+  const watchResults = { subscribe: watchReader.subscribe.bind(watchReader), length: (session: string) => results.length(session) };
   return {
     kind: 'redis',
     sttQueue,
     mtQueue,
     results,
+    watchResults,
     store: new RedisSessionStore(redis, keys, o.retentionMs),
+    leases: new RedisSpeakerLeases(redis, keys),
     runners: new RedisRunnerRegistry(redis, keys),
     ping: async () => {
       if (redis.status !== 'ready') return false;
       return (await Promise.race([redis.ping(), new Promise((r) => setTimeout(() => r('timeout'), 500))])) === 'PONG';
     },
     close: async () => {
-      await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close()]);
+      await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close(), watchReader.close()]);
       redis.disconnect();
     },
   };

@@ -1,4 +1,8 @@
-/** In-process per-session result logs: the embedded default's stand-in for one Redis Stream per session. */
+/**
+ * In-process per-session result logs: the embedded default's stand-in for one Redis Stream per session. A log is
+ * forgotten `retentionMs` after its last activity (an append, or its last reader leaving), like the Redis driver's
+ * key expiry; a log that was only read, never written (a session that started and vanished), goes the same way.
+ */
 import type { SessionResult } from './jobs.ts';
 import type { LoggedResult, ResultLog } from './ports.ts';
 
@@ -12,17 +16,20 @@ export class MemoryResultLog implements ResultLog {
   readonly #logs = new Map<string, SessionLog>();
   readonly #retentionMs: number;
 
-  /** A log is forgotten `retentionMs` after its last append, like the Redis driver's key expiry. */
   constructor(retentionMs = 10 * 60_000) {
     this.#retentionMs = retentionMs;
+  }
+
+  /** Logs held (for tests and metrics). */
+  get size(): number {
+    return this.#logs.size;
   }
 
   async append(session: string, result: SessionResult): Promise<void> {
     const log = this.#log(session);
     const entry = { cursor: String(log.entries.length + 1), result };
     log.entries.push(entry);
-    clearTimeout(log.expiry);
-    log.expiry = setTimeout(() => this.#logs.delete(session), this.#retentionMs).unref();
+    this.#expireLater(session, log);
     for (const listener of log.listeners) listener(entry);
   }
 
@@ -30,7 +37,9 @@ export class MemoryResultLog implements ResultLog {
     const log = this.#log(session);
     for (const entry of log.entries.slice(Number(cursor))) listener(entry);
     log.listeners.add(listener);
-    return () => log.listeners.delete(listener);
+    return () => {
+      if (log.listeners.delete(listener) && log.listeners.size === 0 && this.#logs.get(session) === log) this.#expireLater(session, log);
+    };
   }
 
   async length(session: string): Promise<number> {
@@ -47,7 +56,18 @@ export class MemoryResultLog implements ResultLog {
     if (!log) {
       log = { entries: [], listeners: new Set() };
       this.#logs.set(session, log);
+      this.#expireLater(session, log);
     }
     return log;
+  }
+
+  /** Forgets the log after the retention time; one still read by someone is kept while they read. */
+  #expireLater(session: string, log: SessionLog): void {
+    clearTimeout(log.expiry);
+    log.expiry = setTimeout(() => {
+      if (log.listeners.size > 0) return this.#expireLater(session, log);
+      if (this.#logs.get(session) === log) this.#logs.delete(session);
+    }, this.#retentionMs);
+    log.expiry.unref?.();
   }
 }

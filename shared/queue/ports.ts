@@ -57,6 +57,11 @@ export interface SessionMeta {
   stopped: boolean;
   /** The session's glossary (with its API key's default merged in), for the jobs of a resumed session. */
   glossary?: GlossaryTerm[];
+  /**
+   * The tenant: id of the API key that created the session (absent with auth off). Only it (its key or tokens
+   * minted by it) may resume, watch or export the session (edge/auth/session-access.ts).
+   */
+  owner?: string;
 }
 
 export interface SessionStore {
@@ -64,4 +69,20 @@ export interface SessionStore {
   get(id: string): Promise<SessionMeta | undefined>;
   update(id: string, patch: Partial<Omit<SessionMeta, 'id'>>): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * One speaker per session: the right to queue a session's audio, held by one connection at a time, in whatever
+ * process it is. A lease expires `ttlMs` after its last renewal, so a dead edge's leases free themselves. A
+ * connection that wants a held lease leaves a request; the holder learns of it on its next renewal (`yield`),
+ * finishes queueing what it has, and releases. Segment numbers (job ids `{session}:{segment}`) are therefore
+ * only ever counted by one connection, and a second writer never reuses the first one's.
+ */
+export interface SpeakerLeases {
+  /** Takes the lease for `holder` when it is free (or already its own); otherwise asks the holder to hand it over. */
+  acquire(session: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extends a held lease: `kept`; `yield` when another connection asked for it; `lost` when it is not ours any more. */
+  renew(session: string, holder: string, ttlMs: number): Promise<'kept' | 'yield' | 'lost'>;
+  /** Gives the lease up, if `holder` still holds it. */
+  release(session: string, holder: string): Promise<void>;
 }

@@ -30,6 +30,43 @@ function watcher(deps: Awaited<ReturnType<typeof setup>>, buffered = () => 0, li
 const final = (seq: number, text: string) => ({ type: 'final' as const, seq, text, start: seq, end: seq + 0.5, targets: ['es'] });
 
 describe('Viewer', () => {
+  it('#14.8 closes a viewer that was sent nothing for idleMs (4410), not one that keeps receiving captions', async () => {
+    const deps = await setup();
+    let now = 0;
+    await deps.store.create({ id: 'quiet', language: 'en', targets: [], segments: 0, audioEnd: 0, stopped: false });
+    const make = (session: string) => {
+      const events: WatchEvent[] = [];
+      const closed: { code: number; reason: string }[] = [];
+      const viewer = new Viewer(session, { ...deps, logger: silentLogger, idleMs: 10_000, now: () => now }, { send: (e) => events.push(e), close: (code, reason) => closed.push({ code, reason }), bufferedAmount: () => 0 });
+      return { viewer, events, closed };
+    };
+    const [quiet, busy] = [make('quiet'), make('s1')];
+    await quiet.viewer.open();
+    await busy.viewer.open();
+    now = 8_000;
+    await deps.results.append('s1', final(1, 'one'));
+    await tick();
+    now = 10_500;
+    quiet.viewer.tick();
+    busy.viewer.tick();
+    expect(quiet.closed).toEqual([{ code: 4410, reason: 'idle_timeout' }]);
+    expect(quiet.events.at(-1)).toMatchObject({ type: 'error', code: 'idle_timeout' });
+    expect(busy.closed).toEqual([]);
+    now = 18_500;
+    busy.viewer.tick();
+    expect(busy.closed).toEqual([{ code: 4410, reason: 'idle_timeout' }]);
+  });
+
+  it("#14.1 refuses a viewer that may not watch the session (another key's) with forbidden and 4403", async () => {
+    const deps = await setup();
+    const events: WatchEvent[] = [];
+    const closed: number[] = [];
+    const viewer = new Viewer('s1', { ...deps, logger: silentLogger, mayWatch: (meta) => meta.owner === 'someone' }, { send: (e) => events.push(e), close: (code) => closed.push(code), bufferedAmount: () => 0 });
+    await viewer.open();
+    expect(events).toEqual([{ type: 'error', code: 'forbidden', message: expect.any(String) }]);
+    expect(closed).toEqual([4403]);
+  });
+
   it('says ready with the targets and the spoken language, then follows the log in seq order', async () => {
     const deps = await setup();
     const w = watcher(deps);

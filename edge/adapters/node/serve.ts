@@ -4,6 +4,7 @@ import { createNodeWebSocket } from '@hono/node-ws';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
+import { answeredSubprotocol } from '../../auth/authenticator.ts';
 
 export interface NodeServer {
   url: string;
@@ -21,6 +22,8 @@ export async function serveNode(build: (upgradeWebSocket: UpgradeWebSocket) => H
   const nodeWs = createNodeWebSocket({ app: new Proxy({} as Hono, { get: (_t, key) => Reflect.get(app!, key, app) }) });
   app = build(nodeWs.upgradeWebSocket as UpgradeWebSocket);
   (nodeWs.wss.options as { maxPayload: number }).maxPayload = options.maxPayload;
+  // ws answers with the first offered subprotocol by default, which may be an `earshot.bearer.<key>` credential.
+  (nodeWs.wss.options as { handleProtocols: (offered: Set<string>) => string | false }).handleProtocols = answeredSubprotocol;
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app!.fetch, hostname: options.host, port: options.port, serverOptions: { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 } }, () => resolve(s));
   });

@@ -8,6 +8,9 @@ export interface RedisKeys {
   session(session: string): string;
   /** Latest partial snapshot id per session: older queued snapshots are skipped (latest wins). */
   latestPartial(session: string): string;
+  /** The connection that speaks into a session (shared/queue/ports.ts SpeakerLeases), and one waiting for it. */
+  speakerLease(session: string): string;
+  speakerLeaseRequest(session: string): string;
   runner(role: string, id: string): string;
   runnerPattern: string;
   deadLetters: string;
@@ -27,6 +30,8 @@ export function redisKeys(prefix = 'earshot'): RedisKeys {
     results: (session) => `${prefix}:session:${session}:results`,
     session: (session) => `${prefix}:session:${session}`,
     latestPartial: (session) => `${prefix}:session:${session}:partial`,
+    speakerLease: (session) => `${prefix}:session:${session}:speaker`,
+    speakerLeaseRequest: (session) => `${prefix}:session:${session}:speaker-request`,
     runner: (role, id) => `${prefix}:runner:${role}:${id}`,
     runnerPattern: `${prefix}:runner:*`,
     deadLetters: `${prefix}:dead-letters`,

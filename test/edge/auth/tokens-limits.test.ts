@@ -62,7 +62,7 @@ describe('MemoryLimiter', () => {
 describe('Authenticator', () => {
   const web = createApiKey({ id: 'web', scopes: ['realtime', 'watch'], requests_per_minute: 2 });
   const tokens = new TokenService(secret, 3600);
-  const auth = new Authenticator({ enabled: true, keys: new KeyRing([web.record]), tokens, limiter: new MemoryLimiter(), revocations: new MemoryRevocations(), defaults: { maxSessions: 4, requestsPerMinute: 100 } });
+  const auth = new Authenticator({ enabled: true, keys: new KeyRing([web.record]), tokens, limiter: new MemoryLimiter(), revocations: new MemoryRevocations(), defaults: { maxSessions: 4, requestsPerMinute: 100, maxViewers: 10 } });
   const req = (headers: Record<string, string>, query: Record<string, string> = {}, method = 'GET'): CredentialSource => ({
     method,
     header: (name) => headers[name],
@@ -89,7 +89,7 @@ describe('Authenticator', () => {
   it('limits a token by its key, narrows it to scopes the key still has, and revokes it with the key', async () => {
     const { token } = await tokens.issue({ subject: 'web', scopes: ['watch', 'batch'], session: 's1' }, 60);
     const who = await auth.identify(req({}, { token }));
-    expect(who).toMatchObject({ id: 'web', via: 'token', scopes: ['watch'], session: 's1', limits: { requestsPerMinute: 2, maxSessions: 4 } });
+    expect(who).toMatchObject({ id: 'web', via: 'token', scopes: ['watch'], session: 's1', limits: { requestsPerMinute: 2, maxSessions: 4, maxViewers: 10 } });
     const orphan = await tokens.issue({ subject: 'deleted-key', scopes: ['watch'] }, 60);
     expect(await auth.identify(req({}, { token: orphan.token }))).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/no longer exists/) });
     expect(Authenticator.canAccessSession(who as never, 's1')).toBe(true);

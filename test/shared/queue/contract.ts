@@ -22,7 +22,8 @@ async function drain(d: Drivers): Promise<SttJob[]> {
   }
 }
 
-export function queueContract(make: () => Promise<Drivers>): void {
+/** `make(retentionMs)`: fresh drivers; the retention time defaults to a minute. */
+export function queueContract(make: (retentionMs?: number) => Promise<Drivers>): void {
   it('serves finals ahead of partials and round-trips the audio exactly', async () => {
     const d = await make();
     await d.sttQueue.add(job('c', 1, 'partial'));
@@ -145,6 +146,69 @@ export function queueContract(make: () => Promise<Drivers>): void {
     await d.store.update('s1', { segments: 3, audioEnd: 7.25 });
     expect(await d.store.get('s1')).toEqual({ id: 's1', language: 'en', targets: ['es', 'fr'], segments: 3, audioEnd: 7.25, stopped: false });
     expect(await d.store.get('nope')).toBeUndefined();
+    await d.close();
+  });
+
+  it('session store keeps the owner (the tenant) of a session', async () => {
+    const d = await make();
+    await d.store.create({ id: 'owned', language: 'en', targets: [], segments: 0, audioEnd: 0, stopped: false, owner: 'key-a' });
+    await d.store.update('owned', { segments: 1 });
+    expect(await d.store.get('owned')).toMatchObject({ owner: 'key-a', segments: 1 });
+    await d.close();
+  });
+
+  it('#14.7 a session that never stops expires after the retention time since its last activity: metadata and result log', async () => {
+    const d = await make(400);
+    const session = `s-${Math.random()}`;
+    await d.store.create({ id: session, language: 'en', targets: [], segments: 0, audioEnd: 0, stopped: false });
+    await d.results.append(session, { type: 'final', seq: 1, text: 'a', start: 0, end: 1, targets: [] });
+    // Activity before the retention time is up keeps it.
+    await new Promise((r) => setTimeout(r, 250));
+    await d.store.update(session, { segments: 1 });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await d.store.get(session)).toMatchObject({ segments: 1 });
+    // Then it goes quiet without ever sending stop: both are forgotten.
+    await expect.poll(() => d.store.get(session), { timeout: 2000 }).toBeUndefined();
+    await expect.poll(() => d.results.length(session), { timeout: 2000 }).toBe(0);
+    await d.close();
+  });
+
+  it('#14.3 speaker leases: one holder per session; a second asks the first to yield and gets it once released or expired', async () => {
+    const d = await make();
+    const session = `s-${Math.random()}`;
+    expect(await d.leases.acquire(session, 'first', 500)).toBe(true);
+    expect(await d.leases.renew(session, 'first', 500)).toBe('kept');
+    expect(await d.leases.acquire(session, 'second', 500)).toBe(false);
+    expect(await d.leases.renew(session, 'first', 500)).toBe('yield');
+    await d.leases.release(session, 'first');
+    expect(await d.leases.acquire(session, 'second', 500)).toBe(true);
+    expect(await d.leases.renew(session, 'second', 500)).toBe('kept');
+    expect(await d.leases.renew(session, 'first', 500)).toBe('lost');
+    // A holder that stops renewing (its edge died) loses the lease after its time to live.
+    expect(await d.leases.acquire(session, 'third', 500)).toBe(false);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await d.leases.acquire(session, 'third', 500)).toBe(true);
+    await d.leases.release(session, 'second'); // not the holder: no effect
+    expect(await d.leases.renew(session, 'third', 500)).toBe('kept');
+    await d.close();
+  });
+
+  it('#14.8 the viewers\' result log replays each session from a cursor, then streams new entries, for many sessions at once', async () => {
+    const d = await make();
+    const sessions = Array.from({ length: 5 }, (_, i) => `w-${i}-${Math.random()}`);
+    for (const s of sessions) await d.results.append(s, { type: 'final', seq: 1, text: `${s} one`, start: 0, end: 1, targets: [] });
+    const seen = new Map<string, string[]>(sessions.map((s) => [s, []]));
+    const stops = sessions.map((s) => d.watchResults.subscribe(s, '0', (e) => seen.get(s)!.push(e.result.type === 'final' ? e.result.text : e.result.type)));
+    for (const s of sessions) await d.results.append(s, { type: 'final', seq: 2, text: `${s} two`, start: 1, end: 2, targets: [] });
+    for (const s of sessions) await expect.poll(() => seen.get(s)).toEqual([`${s} one`, `${s} two`]);
+    // A late reader of one session gets its history once, then live entries, and the others are undisturbed.
+    const late: string[] = [];
+    const stopLate = d.watchResults.subscribe(sessions[0]!, '0', (e) => late.push(e.cursor));
+    await d.results.append(sessions[0]!, { type: 'ended', segments: 2 });
+    await expect.poll(() => late.length).toBe(3);
+    expect(new Set(late).size).toBe(3);
+    expect(seen.get(sessions[1]!)).toHaveLength(2);
+    for (const stop of [...stops, stopLate]) stop();
     await d.close();
   });
 

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('Redis drivers (real redis-server, fresh prefix per test)', () => {
-  queueContract(async () => createDrivers({ redisUrl: redis.url, prefix: `t-${randomUUID()}`, attempts: 3, lockMs: 2000, retentionMs: 60_000, logger: silentLogger }));
+  queueContract(async (retentionMs = 60_000) => createDrivers({ redisUrl: redis.url, prefix: `t-${randomUUID()}`, attempts: 3, lockMs: 2000, retentionMs, logger: silentLogger }));
 });
 
 describe('Redis drivers: a runner that shuts down', () => {
