@@ -25,7 +25,7 @@ describe('docs', () => {
     for (const doc of docs) {
       for (const [, target = ''] of readFileSync(doc, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue; // web links and anchors
-        const path = resolve(dirname(doc), target.split('#')[0]);
+        const path = resolve(dirname(doc), target.split('#')[0] ?? '');
         if (relative(root, path).startsWith('..') || !existsSync(path)) broken.push(`${doc} -> ${target}`);
       }
     }
