@@ -1,5 +1,6 @@
 /** The edge's Hono app: the same routes on every runtime; adapters supply the WebSocket upgrade. */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { toEarshotError } from '../shared/errors.ts';
 import { authOff, type Authenticator } from './auth/authenticator.ts';
 import { guardUpgrade } from './auth/ws-guard.ts';
@@ -26,10 +27,21 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   auth?: Authenticator;
   /** The batch API (`/v1/audio/*`, `/v1/jobs/:id`); absent on runtimes without it. */
   batch?: Omit<AudioRouteDeps, 'auth' | 'admission'>;
+  /** Largest request body outside the batch uploads (which have their own limit); default 64 KiB. */
+  maxJsonBytes?: number;
 }
+
+const BATCH_UPLOADS = '/v1/audio/';
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono();
+  // Every body is bounded before a route reads it: an unbounded JSON body is memory any key can take.
+  const maxJsonBytes = deps.maxJsonBytes ?? 64 * 1024;
+  const jsonLimit = bodyLimit({
+    maxSize: maxJsonBytes,
+    onError: (c) => errorResponse(c, 'body_too_large', `the request body exceeds ${maxJsonBytes} bytes (EARSHOT_MAX_JSON_BYTES)`),
+  });
+  app.use('*', (c, next) => (c.req.path.startsWith(BATCH_UPLOADS) ? next() : jsonLimit(c, next)));
   mountHealth(app, deps.health);
   if (deps.metrics) {
     const metrics = deps.metrics;

@@ -79,6 +79,7 @@ export const SETTINGS = {
   keyMaxSessions: { env: 'EARSHOT_KEY_MAX_SESSIONS', flag: 'key-max-sessions', schema: int(1, 100000), default: 8, doc: 'Concurrent realtime sessions per API key, for keys that set no `max_sessions`' },
   keyRpm: { env: 'EARSHOT_KEY_RPM', flag: 'key-rpm', schema: int(1, 1_000_000), default: 120, doc: 'Requests per minute per API key, for keys that set no `requests_per_minute`' },
   maxUploadBytes: { env: 'EARSHOT_MAX_UPLOAD_BYTES', flag: 'max-upload-bytes', schema: int(1024, 2 * 1024 ** 3), default: 25 * 1024 * 1024, doc: 'Largest request body of the batch API (`file_too_large` beyond)' },
+  maxJsonBytes: { env: 'EARSHOT_MAX_JSON_BYTES', flag: 'max-json-bytes', schema: int(256, 16 * 1024 * 1024), default: 64 * 1024, doc: 'Largest request body outside the batch uploads (`POST /v1/tokens`, `/v1/tokens/revoke`): `body_too_large` (413) beyond' },
   ffmpeg: { env: 'EARSHOT_FFMPEG', flag: 'ffmpeg', schema: z.string().min(1), default: 'ffmpeg', doc: 'ffmpeg binary that decodes mp3, ogg, opus, webm, m4a and flac uploads (WAV needs none)' },
   blobDir: { env: 'EARSHOT_BLOB_DIR', flag: 'blob-dir', schema: z.string().min(1), default: '.earshot/blobs', doc: 'Directory of uploaded audio and batch results when no S3 bucket is set' },
   s3Bucket: { env: 'EARSHOT_S3_BUCKET', flag: 's3-bucket', schema: z.string(), default: '', doc: 'S3 bucket for uploaded audio and batch results instead of the directory (credentials from the AWS chain)' },

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   session_limit: { http: 429, message: "this key's concurrent session limit is reached" },
   invalid_request: { http: 400, message: 'the request is malformed' },
   file_too_large: { http: 413, message: 'the uploaded file exceeds the size limit' },
+  body_too_large: { http: 413, message: 'the request body exceeds the size limit' },
   unsupported_media_type: { http: 415, message: 'the audio format cannot be decoded here' },
   bad_audio: { http: 400, message: 'the audio could not be decoded' },
   unknown_job: { http: 404, message: 'no such batch job' },
