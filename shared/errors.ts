@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   body_too_large: { http: 413, message: 'the request body exceeds the size limit' },
   unsupported_media_type: { http: 415, message: 'the audio format cannot be decoded here' },
   bad_audio: { http: 400, message: 'the audio could not be decoded' },
+  too_many_channels: { http: 400, message: 'the audio has more channels than are accepted' },
+  audio_too_long: { http: 400, message: 'the audio is longer than the limit' },
+  decode_timeout: { http: 400, message: 'the audio took too long to decode' },
   unknown_job: { http: 404, message: 'no such batch job' },
   internal: { http: 500, message: 'internal error' },
 } as const satisfies Record<string, { http: number; message: string }>;

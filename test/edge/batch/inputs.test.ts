@@ -1,13 +1,17 @@
 /** What the batch API accepts: upload formats (sniffed, decoded natively or by ffmpeg), form fields, and renderings. */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../../shared/audio/wav.ts';
-import { decodeUpload, sniffFormat } from '../../../edge/batch/audio-input.ts';
+import { decodeUpload, sniffFormat, type DecodeOptions } from '../../../edge/batch/audio-input.ts';
+import { DecodePool } from '../../../edge/batch/decode-pool.ts';
 import { parseBatchForm } from '../../../edge/batch/params.ts';
 import { render, type Transcript } from '../../../edge/batch/transcript.ts';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const MISSING = '/nonexistent/ffmpeg';
+const pool = new DecodePool(1);
+afterAll(() => pool.close());
+const options = (ffmpeg = 'ffmpeg', limits: Partial<DecodeOptions> = {}): DecodeOptions => ({ ffmpeg, pool, maxAudioSeconds: 7200, timeoutMs: 60_000, ...limits });
 
 /** A 44.1 kHz stereo float WAV of `seconds` of a 440 Hz tone. */
 function stereoFloatWav(seconds: number): Uint8Array {
@@ -49,24 +53,23 @@ describe('sniffFormat', () => {
 
 describe('decodeUpload', () => {
   it('decodes WAV natively: 44.1 kHz stereo float becomes 16 kHz mono PCM16, no ffmpeg needed', async () => {
-    const pcm = await decodeUpload(stereoFloatWav(1), MISSING);
+    const pcm = await decodeUpload(stereoFloatWav(1), options(MISSING));
     expect(pcm.length).toBe(16000);
     const peak = pcm.slice(1000, 15000).reduce((m, s) => Math.max(m, Math.abs(s)), 0);
     expect(peak / 32768).toBeCloseTo(0.5, 1);
   });
 
   it('answers 415 naming the format when ffmpeg is missing, and 400 bad_audio when ffmpeg cannot decode', async () => {
-    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), MISSING)).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/^mp3 audio needs ffmpeg/) });
-    await expect(decodeUpload(ascii('plain text'), MISSING)).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/unrecognised format/) });
-    await expect(decodeUpload(ascii('plain text'), 'ffmpeg')).rejects.toMatchObject({ code: 'bad_audio' });
+    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), options(MISSING))).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/^mp3 audio needs ffmpeg/) });
+    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), options())).rejects.toMatchObject({ code: 'bad_audio', message: expect.stringMatching(/^could not decode the mp3 file: /) });
   });
 
   it('hands WAV encodings the native reader does not know (µ-law) to ffmpeg', async () => {
     const mulaw = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 's16le', '-ar', '8000', '-ac', '1', '-i', 'pipe:0', '-c:a', 'pcm_mulaw', '-f', 'wav', 'pipe:1'], {
       input: Buffer.from(new Int16Array(8000).map((_, i) => Math.round(8000 * Math.sin(i / 3))).buffer),
     }).stdout;
-    await expect(decodeUpload(new Uint8Array(mulaw), MISSING)).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/this WAV file \(unsupported WAV format tag 0x0007/) });
-    expect((await decodeUpload(new Uint8Array(mulaw), 'ffmpeg')).length).toBe(16000);
+    await expect(decodeUpload(new Uint8Array(mulaw), options(MISSING))).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/this WAV file \(unsupported WAV format tag 0x0007/) });
+    expect((await decodeUpload(new Uint8Array(mulaw), options())).length).toBe(16000);
   });
 });
 
