@@ -73,6 +73,115 @@ describe('decodeUpload', () => {
   });
 });
 
+/** A WAV header declaring anything, followed by `dataBytes` bytes of zeros (its data chunk says so too). */
+function declaredWav(o: { rate: number; channels?: number; bits?: number; format?: number; dataBytes: number }): Uint8Array {
+  const channels = o.channels ?? 1;
+  const bits = o.bits ?? 16;
+  const out = new Uint8Array(44 + o.dataBytes);
+  const v = new DataView(out.buffer);
+  out.set(ascii('RIFF'), 0);
+  v.setUint32(4, 36 + o.dataBytes, true);
+  out.set(ascii('WAVEfmt '), 8);
+  v.setUint32(16, 16, true);
+  v.setUint16(20, o.format ?? 1, true);
+  v.setUint16(22, channels, true);
+  v.setUint32(24, o.rate >>> 0, true);
+  v.setUint32(28, (o.rate * channels * bits / 8) >>> 0, true);
+  v.setUint16(32, (channels * bits) / 8, true);
+  v.setUint16(34, bits, true);
+  out.set(ascii('data'), 36);
+  v.setUint32(40, o.dataBytes, true);
+  return out;
+}
+
+/** `seconds` of silence encoded by ffmpeg (`-f lavfi anullsrc`) with these output arguments. */
+function encodedSilence(seconds: number, args: string[]): Uint8Array {
+  const run = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', `anullsrc=r=16000:cl=mono:d=${seconds}`, ...args, 'pipe:1'], { maxBuffer: 1 << 30 });
+  return new Uint8Array(run.stdout);
+}
+
+describe('#14.4 what an upload declares is judged before it is decoded', () => {
+  it('#14.4 a WAV declaring 1 Hz is refused with 400 bad_sample_rate, at once (not 8,000 s of audio)', async () => {
+    const started = performance.now();
+    await expect(decodeUpload(declaredWav({ rate: 1, dataBytes: 8000 }), options())).rejects.toMatchObject({ code: 'bad_sample_rate', message: expect.stringMatching(/1 Hz; 8000–384000 Hz/) });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('#14.4 a 46-byte WAV at 38,000,001 Hz and one at 0xFFFFFFFF Hz get bad_sample_rate, not a frozen loop or a 500', async () => {
+    for (const rate of [38_000_001, 0xffffffff]) {
+      const wav = declaredWav({ rate, dataBytes: 2 });
+      expect(wav.byteLength).toBe(46);
+      await expect(decodeUpload(wav, options())).rejects.toMatchObject({ code: 'bad_sample_rate' });
+    }
+  });
+
+  it('#14.4 a µ-law WAV declaring 1 Hz is refused before ffmpeg could resample it', async () => {
+    await expect(decodeUpload(declaredWav({ rate: 1, format: 7, bits: 8, dataBytes: 8000 }), options())).rejects.toMatchObject({ code: 'bad_sample_rate' });
+  });
+
+  it('#14.4 absurd channel counts get 400 too_many_channels', async () => {
+    await expect(decodeUpload(declaredWav({ rate: 16000, channels: 4000, dataBytes: 8000 }), options())).rejects.toMatchObject({ code: 'too_many_channels', message: expect.stringMatching(/4000 channels; at most 32/) });
+  });
+
+  it('#14.4 a WAV longer than EARSHOT_MAX_AUDIO_SECONDS gets 400 audio_too_long; one within it decodes', async () => {
+    const wav = () => encodeWav(new Int16Array(16000 * 90), 16000);
+    await expect(decodeUpload(wav(), options('ffmpeg', { maxAudioSeconds: 60 }))).rejects.toMatchObject({ code: 'audio_too_long', message: expect.stringMatching(/90 s, longer than the limit of 60 s \(EARSHOT_MAX_AUDIO_SECONDS\)/) });
+    expect((await decodeUpload(wav(), options('ffmpeg', { maxAudioSeconds: 120 }))).length).toBe(16000 * 90);
+  });
+
+  it('#14.4 a WAV only ffmpeg reads (a 14-byte "fmt " chunk) declaring 1 Hz is refused by what ffmpeg reports of it', async () => {
+    // ffmpeg would make 256 MB of 16 kHz PCM of this 8 KB file.
+    const wav = declaredWav({ rate: 1, bits: 8, dataBytes: 8000 });
+    const short = new Uint8Array(wav.byteLength - 2);
+    short.set(wav.subarray(0, 34));
+    short.set(wav.subarray(36), 34);
+    const v = new DataView(short.buffer);
+    v.setUint32(4, short.byteLength - 8, true);
+    v.setUint32(16, 14, true);
+    await expect(decodeUpload(short, options(MISSING))).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/"fmt " chunk is 14 bytes/) });
+    await expect(decodeUpload(short, options())).rejects.toMatchObject({ code: 'bad_sample_rate', message: expect.stringMatching(/ 1 Hz;/) });
+  });
+});
+
+describe('#14.5 ffmpeg decodes only the sniffed format, from stdin, within limits', () => {
+  const secret = '/etc/hostname';
+  const manifests: [string, string][] = [
+    ['a DASH manifest with a file:// BaseURL', `<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT5S"><Period><AdaptationSet mimeType="audio/mp4"><Representation id="a" bandwidth="64000"><BaseURL>file://${secret}</BaseURL></Representation></AdaptationSet></Period></MPD>`],
+    ['an HLS playlist', `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${secret}\n#EXT-X-ENDLIST\n`],
+    ['an ffconcat list', `ffconcat version 1.0\nfile '${secret}'\n`],
+  ];
+  it.each(manifests)('#14.5 %s is refused outright with 415', async (_name, text) => {
+    await expect(decodeUpload(ascii(text), options())).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/manifests and playlists/) });
+  });
+
+  it('#14.5 a manifest dressed as MP3 (an ID3 tag first) is read as MP3 only: bad_audio, nothing opened', async () => {
+    const dressed = decodeUpload(ascii(`ID3\x04\x00\x00\x00\x00\x00\x00${manifests[1]![1]}`), options());
+    const error = (await dressed.catch((e: unknown) => e)) as { code: string; message: string };
+    expect(error.code).toBe('bad_audio');
+    expect(error.message).not.toMatch(/hostname|file:\/\//);
+  });
+
+  it('#14.5 a FLAC of an hour of silence past a 60 s limit gets audio_too_long, holding at most the limit', async () => {
+    const flac = encodedSilence(3600, ['-c:a', 'flac', '-f', 'flac']);
+    expect(flac.byteLength).toBeLessThan(4 * 1024 * 1024);
+    const before = process.memoryUsage().rss;
+    await expect(decodeUpload(flac, options('ffmpeg', { maxAudioSeconds: 60 }))).rejects.toMatchObject({ code: 'audio_too_long' });
+    // An hour of 16 kHz PCM16 is 115 MB; the limit is 1.9 MB.
+    expect(process.memoryUsage().rss - before).toBeLessThan(40 * 1024 * 1024);
+  });
+
+  it('#14.5 ffmpeg is stopped at the wall-clock limit with 400 decode_timeout', async () => {
+    const mp3 = encodedSilence(600, ['-c:a', 'libmp3lame', '-b:a', '32k', '-f', 'mp3']);
+    await expect(decodeUpload(mp3, options('ffmpeg', { timeoutMs: 20 }))).rejects.toMatchObject({ code: 'decode_timeout', message: expect.stringMatching(/EARSHOT_DECODE_TIMEOUT_SECONDS/) });
+  });
+
+  it('#14.5 an M4A with its index at the end still decodes from stdin (through ffmpeg\'s cache protocol)', async () => {
+    const m4a = encodedSilence(30, ['-c:a', 'aac', '-f', 'ipod', '-movflags', 'frag_keyframe+empty_moov']);
+    expect(sniffFormat(m4a)).toBe('mp4');
+    expect((await decodeUpload(m4a, options())).length).toBeGreaterThan(16000 * 29);
+  });
+});
+
 describe('parseBatchForm', () => {
   const file = new File([new Uint8Array([1, 2])], 'a.wav');
 
