@@ -1,7 +1,7 @@
 /** The edge's Hono app: the same routes on every runtime; adapters supply the WebSocket upgrade. */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { toEarshotError } from '../shared/errors.ts';
+import { clientError } from '../shared/errors.ts';
 import { authOff, type Authenticator } from './auth/authenticator.ts';
 import { guardUpgrade } from './auth/ws-guard.ts';
 import { errorResponse } from './http-errors.ts';
@@ -62,8 +62,9 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   if (deps.webAssets) mountWeb(app, deps.webAssets);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  // Unexpected errors reach the client as a generic message with a ref; the log has the details under that ref.
   app.onError((err, c) => {
-    const error = toEarshotError(err);
+    const error = clientError(err, logger.child({ method: c.req.method, path: c.req.path }));
     return errorResponse(c, error.code, error.message);
   });
   return app;

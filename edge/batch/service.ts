@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { encodeWav } from '../../shared/audio/wav.ts';
-import { EarshotError } from '../../shared/errors.ts';
+import { clientError, EarshotError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { decodeUpload, PIPELINE_RATE, type DecodeOptions } from './audio-input.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -77,6 +77,15 @@ export class BatchService {
 
   async #process(spec: BatchJobSpec, progress: Progress): Promise<void> {
     const log = this.#o.logger.child({ job: spec.id });
+    try {
+      await this.#transcribeStored(spec, progress, log);
+    } catch (err) {
+      // The job's state is what its client reads: details of an unexpected failure stay in the log.
+      throw clientError(err, log);
+    }
+  }
+
+  async #transcribeStored(spec: BatchJobSpec, progress: Progress, log: Logger): Promise<void> {
     const stored = await this.#o.blobs.get(uploadKey(spec.id));
     if (!stored) throw new EarshotError('internal', `the uploaded audio is not in the blob store (${this.#o.blobs.description}); do all edges share it?`);
     const pcm = await this.#pool.wavToPcm16(stored);

@@ -23,6 +23,8 @@ export interface AudioRouteDeps {
   admission: () => { code: ErrorCode; message: string } | null;
 }
 
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 const ROUTES: [string, Task][] = [
   ['/v1/audio/transcriptions', 'transcribe'],
   ['/v1/audio/translations', 'translate'],
@@ -77,7 +79,8 @@ export function mountAudio(app: Hono, deps: AudioRouteDeps): void {
   }
 
   app.get('/v1/jobs/:id', requireScope(deps.auth, 'batch'), async (c) => {
-    const found = await deps.batch.status(c.req.param('id'));
+    // Job ids are UUIDs; anything else would name one of BullMQ's own keys (`stalled-check`, `meta`, …).
+    const found = JOB_ID.test(c.req.param('id')) ? await deps.batch.status(c.req.param('id')) : undefined;
     // Another key's job is reported as missing, not forbidden: its existence is not the caller's business.
     if (!found || (deps.auth.enabled && found.state.spec.owner !== c.var.principal.id)) {
       return errorResponse(c, 'unknown_job', `no job ${c.req.param('id')} (jobs are kept for a while after they finish, then forgotten)`);
