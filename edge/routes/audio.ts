@@ -6,11 +6,12 @@
  */
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { EarshotError, type ErrorCode } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { requireScope } from '../auth/middleware.ts';
 import type { BatchJobState } from '../batch/jobs.ts';
-import { parseBatchForm, type FormBody, type Task } from '../batch/params.ts';
+import { parseMultipart } from '../batch/multipart.ts';
+import { parseBatchForm, type Task } from '../batch/params.ts';
 import type { BatchService } from '../batch/service.ts';
 import { render, type Transcript } from '../batch/transcript.ts';
 import { errorResponse } from '../http-errors.ts';
@@ -61,12 +62,7 @@ export function mountAudio(app: Hono, deps: AudioRouteDeps): void {
     app.post(path, requireScope(deps.auth, 'batch'), limit, async (c) => {
       const refused = deps.admission();
       if (refused) return errorResponse(c, refused.code, refused.message);
-      let form: FormBody;
-      try {
-        form = (await c.req.parseBody()) as FormBody;
-      } catch (err) {
-        throw new EarshotError('invalid_request', `the body must be multipart/form-data: ${(err as Error).message}`);
-      }
+      const form = parseMultipart(new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type') ?? '');
       const { audio, params } = await parseBatchForm(form, task);
       const pcm = await deps.batch.decode(audio, c.req.raw.signal);
       if (c.req.query('async') === 'true') {

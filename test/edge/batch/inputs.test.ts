@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../../shared/audio/wav.ts';
 import { decodeUpload, sniffFormat, type DecodeOptions } from '../../../edge/batch/audio-input.ts';
 import { DecodePool } from '../../../edge/batch/decode-pool.ts';
-import { parseBatchForm } from '../../../edge/batch/params.ts';
+import { parseMultipart } from '../../../edge/batch/multipart.ts';
+import { parseBatchForm, type UploadedFile } from '../../../edge/batch/params.ts';
 import { render, type Transcript } from '../../../edge/batch/transcript.ts';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -182,8 +183,44 @@ describe('#14.5 ffmpeg decodes only the sniffed format, from stdin, within limit
   });
 });
 
+describe('parseMultipart', () => {
+  /** The bytes and content type a client library sends for a FormData. */
+  async function encoded(form: FormData): Promise<{ body: Uint8Array; type: string }> {
+    const req = new Request('http://x/', { method: 'POST', body: form });
+    return { body: new Uint8Array(await req.arrayBuffer()), type: req.headers.get('content-type')! };
+  }
+
+  it('reads fields, name[] fields as arrays, and files byte for byte', async () => {
+    const audio = new Uint8Array(100_000).map((_, i) => (i * 7) & 0xff);
+    const form = new FormData();
+    form.set('file', new Blob([audio]), 'talk 1.wav');
+    form.set('model', 'whisper-1');
+    form.append('timestamp_granularities[]', 'segment');
+    form.append('timestamp_granularities[]', 'word');
+    const { body, type } = await encoded(form);
+    const parsed = parseMultipart(body, type);
+    expect(parsed.model).toBe('whisper-1');
+    expect(parsed['timestamp_granularities[]']).toEqual(['segment', 'word']);
+    const file = parsed.file as UploadedFile;
+    expect(file.filename).toBe('talk 1.wav');
+    expect(file.bytes).toEqual(audio);
+  });
+
+  it('refuses a body without a boundary, one cut short, and one of too many parts with invalid_request', async () => {
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(10)]), 'a.wav');
+    const { body, type } = await encoded(form);
+    expect(() => parseMultipart(body, 'application/json')).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => parseMultipart(body.subarray(0, body.length - 20), type)).toThrow(/cut short/);
+    const many = new FormData();
+    for (let i = 0; i < 100; i++) many.append('x[]', String(i));
+    const big = await encoded(many);
+    expect(() => parseMultipart(big.body, big.type)).toThrow(/more than 64 parts/);
+  });
+});
+
 describe('parseBatchForm', () => {
-  const file = new File([new Uint8Array([1, 2])], 'a.wav');
+  const file = { filename: 'a.wav', type: 'audio/wav', bytes: new Uint8Array([1, 2]) };
 
   it('applies OpenAI defaults and keeps the primary language subtag', async () => {
     const { params, audio } = await parseBatchForm({ file, language: 'pt-BR', temperature: '0.2' }, 'transcribe');
