@@ -2,8 +2,17 @@
  * The decode pool's thread (decode-pool.ts): takes WAV files, answers 16 kHz mono PCM16. Errors go back as their
  * name and message; the thread itself stays up for the next file.
  */
+import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { wavToPipelinePcm } from './wav-to-pipeline.ts';
+
+// The lowest CPU priority, for this thread only (Linux keeps nice values per thread): on a busy machine live
+// sessions' VAD and decoding run first, and a file waits.
+try {
+  setPriority(constants.priority.PRIORITY_LOW);
+} catch {
+  // not permitted here: decode at normal priority
+}
 
 export interface DecodeRequest {
   id: number;

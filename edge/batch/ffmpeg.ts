@@ -9,6 +9,7 @@
  * - output is counted as it arrives and ffmpeg is killed past `maxOutputBytes`, and past `timeoutMs`.
  */
 import { spawn } from 'node:child_process';
+import { constants, setPriority } from 'node:os';
 
 /** The binary could not be started (not installed, or EARSHOT_FFMPEG names nothing). */
 export class FfmpegMissingError extends Error {
@@ -63,6 +64,14 @@ export function ffmpegToPcm16(job: FfmpegDecode): Promise<Int16Array> {
   ];
   return new Promise<Int16Array>((resolve, reject) => {
     const child = spawn(job.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Like the decode threads, ffmpeg runs at the lowest CPU priority: live sessions come first.
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, constants.priority.PRIORITY_LOW);
+      } catch {
+        // not permitted here
+      }
+    }
     const chunks: Buffer[] = [];
     let outputBytes = 0;
     let stderr = '';
