@@ -1,6 +1,7 @@
 /** The edge's Hono app: the same routes on every runtime; adapters supply the WebSocket upgrade. */
 import { Hono } from 'hono';
-import { toEarshotError } from '../shared/errors.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { clientError } from '../shared/errors.ts';
 import { authOff, type Authenticator } from './auth/authenticator.ts';
 import { guardUpgrade } from './auth/ws-guard.ts';
 import { browserOriginGuard, type OriginPolicy } from './auth/browser-origin.ts';
@@ -33,13 +34,24 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   auth?: Authenticator;
   /** The batch API (`/v1/audio/*`, `/v1/jobs/:id`); absent on runtimes without it. */
   batch?: Omit<AudioRouteDeps, 'auth' | 'admission'>;
+  /** Largest request body outside the batch uploads (which have their own limit); default 64 KiB. */
+  maxJsonBytes?: number;
 }
+
+const BATCH_UPLOADS = '/v1/audio/';
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono();
   const originPolicy: OriginPolicy = deps.originPolicy ?? { allowedOrigins: [], loopback: false };
   // Before every route: a refused page must not reach even the health routes' information.
   app.use(browserOriginGuard(originPolicy));
+  // Every body is bounded before a route reads it: an unbounded JSON body is memory any key can take.
+  const maxJsonBytes = deps.maxJsonBytes ?? 64 * 1024;
+  const jsonLimit = bodyLimit({
+    maxSize: maxJsonBytes,
+    onError: (c) => errorResponse(c, 'body_too_large', `the request body exceeds ${maxJsonBytes} bytes (EARSHOT_MAX_JSON_BYTES)`),
+  });
+  app.use('*', (c, next) => (c.req.path.startsWith(BATCH_UPLOADS) ? next() : jsonLimit(c, next)));
   mountHealth(app, deps.health);
   if (deps.metrics) {
     const metrics = deps.metrics;
@@ -68,8 +80,9 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   if (deps.webAssets) mountWeb(app, deps.webAssets, originPolicy.allowedOrigins);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  // Unexpected errors reach the client as a generic message with a ref; the log has the details under that ref.
   app.onError((err, c) => {
-    const error = toEarshotError(err);
+    const error = clientError(err, logger.child({ method: c.req.method, path: c.req.path }));
     return errorResponse(c, error.code, error.message);
   });
   return app;

@@ -9,27 +9,44 @@
 import { glossaryForTarget, type GlossaryTerm, type MtGlossaryEntry } from '../shared/glossary.ts';
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const normalise = (term: string) => term.trim().split(/\s+/).join(' ');
 
-/** One regex matching every term as whole words; group i+1 is not used, the match is looked up instead. */
-function termPattern(terms: readonly string[]): RegExp | null {
-  const sorted = [...new Set(terms.map((t) => t.trim()).filter(Boolean))].sort((a, b) => b.length - a.length);
-  if (sorted.length === 0) return null;
-  // Words inside a term may be separated by any run of spaces; letters and digits around it must not continue it.
-  const alternatives = sorted.map((t) => t.split(/\s+/).map(escapeRegExp).join('\\s+'));
-  return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
+/**
+ * Finds terms in text and says which one each match is. The answer is the index of the capture group that matched,
+ * never a re-lookup of the matched text: Unicode case-insensitive matching folds more than `toLowerCase` does (the
+ * long s "ſ" matches "s", the Kelvin sign "K" matches "k"), so a lookup by the lower-cased match could miss.
+ */
+interface TermMatcher<T> {
+  pattern: RegExp;
+  /** The entry behind a match, from the arguments of a replace callback: (match, ...one group per term, …). */
+  entryOf(replaceArgs: readonly unknown[]): T;
 }
 
-function lookup(entries: readonly MtGlossaryEntry[]): (match: string) => MtGlossaryEntry | undefined {
-  const byKey = new Map(entries.map((e) => [e.term.trim().split(/\s+/).join(' ').toLowerCase(), e]));
-  return (match) => byKey.get(match.split(/\s+/).join(' ').toLowerCase());
+/** One regex matching every term as whole words, one group per term, longest first so "Zorbax Pro" wins over "Zorbax". */
+function termMatcher<T extends { term: string }>(entries: readonly T[]): TermMatcher<T> | null {
+  // Terms that differ only in case are one term; the later entry wins (as mergeGlossaries orders them).
+  const unique = new Map<string, T>();
+  for (const entry of entries) {
+    const key = normalise(entry.term).toLowerCase();
+    if (!key) continue;
+    unique.delete(key);
+    unique.set(key, entry);
+  }
+  const sorted = [...unique.values()].sort((a, b) => normalise(b.term).length - normalise(a.term).length);
+  if (sorted.length === 0) return null;
+  // Words inside a term may be separated by any run of spaces; letters and digits around it must not continue it.
+  const alternatives = sorted.map((e) => `(${normalise(e.term).split(' ').map(escapeRegExp).join('\\s+')})`);
+  return {
+    pattern: new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}_])`, 'giu'),
+    entryOf: (args) => sorted[args.slice(1, 1 + sorted.length).findIndex((group) => group !== undefined)]!,
+  };
 }
 
 /** Writes glossary terms the way the glossary spells them ("zorbax pro" → "Zorbax Pro"). */
 export function spellTerms(text: string, terms: readonly { term: string }[]): string {
-  const pattern = termPattern(terms.map((t) => t.term));
-  if (!pattern) return text;
-  const find = lookup(terms);
-  return text.replace(pattern, (match) => find(match)?.term ?? match);
+  const matcher = termMatcher(terms);
+  if (!matcher) return text;
+  return text.replace(matcher.pattern, (...args: unknown[]) => matcher.entryOf(args).term);
 }
 
 export interface Shielded {
@@ -41,9 +58,8 @@ export interface Shielded {
 
 /** Replaces glossary terms by numeric placeholders the source does not contain. */
 export function shieldTerms(text: string, entries: readonly MtGlossaryEntry[]): Shielded {
-  const pattern = termPattern(entries.map((e) => e.term));
-  if (!pattern) return { text, restore: (t) => t };
-  const find = lookup(entries);
+  const matcher = termMatcher(entries);
+  if (!matcher) return { text, restore: (t) => t };
   const placeholders = new Map<string, string>(); // placeholder → output
   const byTerm = new Map<MtGlossaryEntry, string>();
   let next = 7301;
@@ -51,8 +67,8 @@ export function shieldTerms(text: string, entries: readonly MtGlossaryEntry[]): 
     while (new RegExp(`(?<!\\d)${next}(?!\\d)`).test(text)) next += 1;
     return String(next++);
   };
-  const shielded = text.replace(pattern, (match) => {
-    const entry = find(match)!;
+  const shielded = text.replace(matcher.pattern, (...args: unknown[]) => {
+    const entry = matcher.entryOf(args);
     let placeholder = byTerm.get(entry);
     if (!placeholder) {
       placeholder = fresh();

@@ -172,7 +172,8 @@ export abstract class RunnerLoop<J extends { id: string; session: string; tracep
           }
           this.failed += 1;
           endSpan(span, output);
-          context.log.warn({ code: output.code, err: output.message }, 'job failed');
+          // An unexpected error reaches the session as a generic message with a ref; its details are logged here.
+          context.log.warn({ code: output.code, err: output.ref ? output.cause : output.message, ...(output.ref ? { ref: output.ref } : {}) }, 'job failed');
           if (await queue.fail(job, output)) {
             this.dead += 1;
             await this.onDead(job, output, context);

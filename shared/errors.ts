@@ -37,8 +37,12 @@ export const ERROR_CODES = {
   too_many_viewers: { http: 503, message: 'this edge serves its maximum of viewers' },
   invalid_request: { http: 400, message: 'the request is malformed' },
   file_too_large: { http: 413, message: 'the uploaded file exceeds the size limit' },
+  body_too_large: { http: 413, message: 'the request body exceeds the size limit' },
   unsupported_media_type: { http: 415, message: 'the audio format cannot be decoded here' },
   bad_audio: { http: 400, message: 'the audio could not be decoded' },
+  too_many_channels: { http: 400, message: 'the audio has more channels than are accepted' },
+  audio_too_long: { http: 400, message: 'the audio is longer than the limit' },
+  decode_timeout: { http: 400, message: 'the audio took too long to decode' },
   unknown_job: { http: 404, message: 'no such batch job' },
   internal: { http: 500, message: 'internal error' },
 } as const satisfies Record<string, { http: number; message: string }>;
@@ -47,6 +51,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class EarshotError extends Error {
   readonly code: ErrorCode;
+  /** Set on errors made from an unexpected one: the id the client is told, under which the log has the details. */
+  ref?: string;
   constructor(code: ErrorCode, message: string = ERROR_CODES[code].message, options?: ErrorOptions) {
     super(message, options);
     this.name = 'EarshotError';
@@ -60,9 +66,39 @@ export class EarshotError extends Error {
 /** Errors that a retry cannot fix: the job goes straight to the dead-letter set. */
 export const PERMANENT_ERRORS: ReadonlySet<ErrorCode> = new Set(['unsupported_target', 'unsupported_language', 'bad_frame']);
 
-/** Library errors are translated at the boundary; anything unknown becomes `internal`. */
+/**
+ * Library errors are translated at the boundary; anything unknown becomes `fallback` (`internal` by default) with
+ * the code's generic message and a correlation id (`ref`): a raw message (a V8 TypeError, Redis' WRONGTYPE, a
+ * server path) says nothing a client can act on and tells an attacker about the server. The original is the
+ * cause; whoever reports the error logs it with the ref (see {@link clientError}).
+ */
 export function toEarshotError(err: unknown, fallback: ErrorCode = 'internal'): EarshotError {
   if (err instanceof EarshotError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new EarshotError(fallback, message, { cause: err });
+  const ref = newErrorRef();
+  const error = new EarshotError(fallback, `${ERROR_CODES[fallback].message} (ref ${ref})`, { cause: err });
+  error.ref = ref;
+  return error;
+}
+
+/**
+ * What a client may be told of an error, its details logged under the ref it is given: unknown errors (see
+ * {@link toEarshotError}) and `internal` ones, whose messages are written for operators (they may name files,
+ * hosts or stores), become a generic message with a ref. Coded errors about the request pass unchanged.
+ */
+export function clientError(err: unknown, log: { error(details: object, message: string): void }, fallback: ErrorCode = 'internal'): EarshotError {
+  const error = toEarshotError(err, fallback);
+  if (error.ref) {
+    log.error({ err: error.cause, ref: error.ref, code: error.code }, 'unexpected error');
+    return error;
+  }
+  if (error.code !== 'internal') return error;
+  const ref = newErrorRef();
+  log.error({ err: error, ref, code: error.code }, 'internal error');
+  const safe = new EarshotError('internal', `${ERROR_CODES.internal.message} (ref ${ref})`, { cause: error });
+  safe.ref = ref;
+  return safe;
+}
+
+function newErrorRef(): string {
+  return crypto.randomUUID().slice(0, 8);
 }

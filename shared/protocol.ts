@@ -15,6 +15,13 @@ export type ProtocolVersion = (typeof SUPPORTED_PROTOCOLS)[number];
 export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 48000;
 
+/**
+ * Session ids: letters, digits, `-` and `_` (the server makes UUIDs). Ids name Redis keys (`…:session:<id>`), so
+ * `:` and the like would let a client name another key (`<id>:results`) and read Redis' errors back.
+ */
+export const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+export const isSessionId = (id: string): boolean => SESSION_ID.test(id);
+
 /** Language codes are ISO 639-1 (two letters) or a BCP 47 tag starting with one. */
 const languageCode = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code such as "en" or "pt-BR"');
 
@@ -25,7 +32,7 @@ export const StartMessage = z.object({
   sample_rate: z.number().int(),
   encoding: z.literal('pcm16'),
   /** Resume this session (after a dropped connection, possibly on another edge) instead of starting a new one. */
-  session: z.string().min(1).max(128).optional(),
+  session: z.string().regex(SESSION_ID, 'a session id from "ready" (letters, digits, "-" and "_")').optional(),
   /**
    * With `session`: the highest seq up to which the client has every final and translation. Everything after it
    * is sent again (the client library drops what it already has).

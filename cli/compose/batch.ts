@@ -41,7 +41,8 @@ export async function composeBatch(
   } else {
     jobs = new MemoryBatchJobs({ concurrency: config.batchConcurrency, retentionMs });
   }
-  const batch = new BatchService({ transcriber, blobs, jobs, ffmpeg: config.ffmpeg, retentionMs, logger: log });
+  const decoding = { ffmpeg: config.ffmpeg, maxAudioSeconds: config.maxAudioSeconds, timeoutMs: config.decodeTimeoutSeconds * 1000 };
+  const batch = new BatchService({ transcriber, blobs, jobs, decoding, retentionMs, logger: log });
   log.info({ blobs: blobs.description, jobs: drivers.kind }, 'batch API ready');
   return {
     routeDeps: { batch, maxUploadBytes: config.maxUploadBytes },

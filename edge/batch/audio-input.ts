@@ -1,20 +1,41 @@
 /**
- * Turns an uploaded file into 16 kHz mono PCM16. WAV is decoded natively (any rate, channels and sample format
- * shared/audio/wav.ts reads); everything else, and WAV encodings it does not read (µ-law, ADPCM), goes through
- * ffmpeg. Without ffmpeg such files get a 415 that names the format and the fix.
+ * Turns an uploaded file into 16 kHz mono PCM16, judging what it declares before decoding it (audio-bounds.ts).
+ * The container is sniffed from the first bytes (file names and declared types are often wrong, and are the
+ * client's word): bytes that are no known audio container, manifests and playlists among them, are refused.
+ * WAV is decoded natively on a worker thread (decode-pool.ts); other containers, and WAV encodings the native
+ * reader does not know (µ-law, ADPCM), go through ffmpeg, boxed in (ffmpeg.ts). Without ffmpeg such files get a
+ * 415 that names the format and the fix.
  */
-import { downmix, floatToPcm16 } from '../../shared/audio/pcm.ts';
-import { resample } from '../../shared/audio/resample.ts';
-import { decodeWav, WavFormatError } from '../../shared/audio/wav.ts';
+import { readWavHeader, WavFormatError, wavEncodingProblem, type WavHeader } from '../../shared/audio/wav.ts';
 import { EarshotError } from '../../shared/errors.ts';
-import { FfmpegDecodeError, FfmpegMissingError, ffmpegToPcm16 } from './ffmpeg.ts';
+import { audioTooLong, checkDeclaredAudio } from './audio-bounds.ts';
+import type { DecodePool } from './decode-pool.ts';
+import { FfmpegDecodeError, FfmpegLimitError, FfmpegMissingError, ffmpegToPcm16 } from './ffmpeg.ts';
+import { PIPELINE_RATE } from './wav-to-pipeline.ts';
 
-export const PIPELINE_RATE = 16000;
+export { PIPELINE_RATE };
 
-/** The container, from the first bytes (file names and declared types are often wrong). */
-export function sniffFormat(b: Uint8Array): string {
+export type Container = 'wav' | 'mp3' | 'aac' | 'ogg' | 'flac' | 'webm' | 'mp4' | 'unknown';
+
+/** ffmpeg's demuxer for each container: the only one it may use on such a file. */
+const DEMUXERS: Record<Exclude<Container, 'unknown'>, { demuxer: string; seeks?: boolean }> = {
+  wav: { demuxer: 'wav' },
+  mp3: { demuxer: 'mp3' },
+  aac: { demuxer: 'aac' },
+  ogg: { demuxer: 'ogg' },
+  flac: { demuxer: 'flac' },
+  webm: { demuxer: 'matroska' },
+  mp4: { demuxer: 'mov', seeks: true },
+};
+
+const ACCEPTED = 'WAV, FLAC, MP3, AAC (ADTS), Ogg (Opus, Vorbis), WebM/Matroska and MP4/M4A';
+
+/** The container, from the first bytes. */
+export function sniffFormat(b: Uint8Array): Container {
   const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
   if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') return 'wav';
+  // ADTS and MPEG audio share the 12-bit sync word; ADTS's "layer" bits are 00, which MPEG audio never uses.
+  if (b[0] === 0xff && ((b[1] ?? 0) & 0xf6) === 0xf0) return 'aac';
   if (ascii(0, 3) === 'ID3' || (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0)) return 'mp3';
   if (ascii(0, 4) === 'OggS') return 'ogg';
   if (ascii(0, 4) === 'fLaC') return 'flac';
@@ -23,31 +44,67 @@ export function sniffFormat(b: Uint8Array): string {
   return 'unknown';
 }
 
-function decodeWavNatively(bytes: Uint8Array): Int16Array {
-  const wav = decodeWav(bytes);
-  const mono = downmix(wav.samples);
-  return floatToPcm16(wav.sampleRate === PIPELINE_RATE ? mono : resample(mono, wav.sampleRate, PIPELINE_RATE));
+export interface DecodeOptions {
+  /** The ffmpeg binary (EARSHOT_FFMPEG). */
+  ffmpeg: string;
+  /** Worker threads for WAV. */
+  pool: DecodePool;
+  /** EARSHOT_MAX_AUDIO_SECONDS. */
+  maxAudioSeconds: number;
+  /** EARSHOT_DECODE_TIMEOUT_SECONDS, in ms. */
+  timeoutMs: number;
 }
 
-export async function decodeUpload(bytes: Uint8Array, ffmpeg: string, signal?: AbortSignal): Promise<Int16Array> {
+/** Decodes an upload. `bytes` may be moved to a worker thread: do not use them afterwards. */
+export async function decodeUpload(bytes: Uint8Array, options: DecodeOptions, signal?: AbortSignal): Promise<Int16Array> {
   const format = sniffFormat(bytes);
+  if (format === 'unknown') {
+    throw new EarshotError('unsupported_media_type', `this file is not audio in a format decoded here (${ACCEPTED}); manifests and playlists (DASH, HLS, concat) are refused`);
+  }
   let nativeFailure: string | undefined;
   if (format === 'wav') {
+    let header: WavHeader | undefined;
     try {
-      return decodeWavNatively(bytes);
+      header = readWavHeader(bytes);
     } catch (err) {
       if (!(err instanceof WavFormatError)) throw err;
-      nativeFailure = err.message;
+      nativeFailure = err.message; // ffmpeg may still read it, within the same limits
+    }
+    if (header) {
+      checkDeclaredAudio({ sampleRate: header.sampleRate, channels: header.channels, seconds: header.frames / header.sampleRate }, options.maxAudioSeconds);
+      nativeFailure = wavEncodingProblem(header);
+      if (!nativeFailure) return decodeWavOffLoop(options.pool, bytes);
     }
   }
   try {
-    return await ffmpegToPcm16(ffmpeg, bytes, signal);
+    return await ffmpegToPcm16({
+      binary: options.ffmpeg,
+      input: bytes,
+      ...DEMUXERS[format],
+      maxOutputBytes: options.maxAudioSeconds * PIPELINE_RATE * 2,
+      timeoutMs: options.timeoutMs,
+      onStream: (stream) => checkDeclaredAudio(stream, options.maxAudioSeconds),
+      ...(signal ? { signal } : {}),
+    });
   } catch (err) {
     if (err instanceof FfmpegMissingError) {
-      const what = nativeFailure ? `this WAV file (${nativeFailure})` : format === 'unknown' ? 'this file (an unrecognised format)' : `${format} audio`;
-      throw new EarshotError('unsupported_media_type', `${what} needs ffmpeg, which is not installed here (EARSHOT_FFMPEG=${ffmpeg}); send a PCM or float WAV file, or install ffmpeg`);
+      const what = nativeFailure ? `this WAV file (${nativeFailure})` : `${format} audio`;
+      throw new EarshotError('unsupported_media_type', `${what} needs ffmpeg, which is not installed here (EARSHOT_FFMPEG=${options.ffmpeg}); send a PCM or float WAV file, or install ffmpeg`);
     }
-    if (err instanceof FfmpegDecodeError) throw new EarshotError('bad_audio', `could not decode the ${format === 'unknown' ? 'file' : `${format} file`}: ${err.message}`);
+    if (err instanceof FfmpegDecodeError) throw new EarshotError('bad_audio', `could not decode the ${format} file: ${err.message}`);
+    if (err instanceof FfmpegLimitError && err.limit === 'output') throw audioTooLong(options.maxAudioSeconds);
+    if (err instanceof FfmpegLimitError) {
+      throw new EarshotError('decode_timeout', `decoding took longer than ${Math.round(options.timeoutMs / 1000)} s (EARSHOT_DECODE_TIMEOUT_SECONDS); the file may be damaged`);
+    }
+    throw err;
+  }
+}
+
+async function decodeWavOffLoop(pool: DecodePool, bytes: Uint8Array): Promise<Int16Array> {
+  try {
+    return await pool.wavToPcm16(bytes);
+  } catch (err) {
+    if (err instanceof WavFormatError) throw new EarshotError('bad_audio', `could not decode the WAV file: ${err.message}`);
     throw err;
   }
 }

@@ -33,12 +33,21 @@ const Fields = z.object({
   'timestamp_granularities[]': z.array(z.enum(['segment', 'word'])).optional(),
 });
 
-export type FormBody = Record<string, string | File | (string | File)[]>;
+/** A file part of the form: its bytes as they arrived, not copied (a File would copy them twice). */
+export interface UploadedFile {
+  filename: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+export type FormBody = Record<string, string | UploadedFile | (string | UploadedFile)[]>;
+
+const isUpload = (value: unknown): value is UploadedFile => typeof value === 'object' && value !== null && 'bytes' in value;
 
 /** Validates the form; the audio comes back as bytes. Throws `invalid_request` naming the field. */
 export async function parseBatchForm(form: FormBody, task: Task): Promise<{ audio: Uint8Array; filename: string; params: BatchParams }> {
   const file = form.file;
-  if (!(file instanceof File)) throw new EarshotError('invalid_request', 'the multipart field "file" (the audio) is missing');
+  if (!isUpload(file)) throw new EarshotError('invalid_request', 'the multipart field "file" (the audio) is missing');
   const strings = Object.fromEntries(Object.entries(form).filter(([key, value]) => key !== 'file' && (typeof value === 'string' || Array.isArray(value))));
   const parsed = Fields.safeParse(strings);
   if (!parsed.success) {
@@ -53,8 +62,8 @@ export async function parseBatchForm(form: FormBody, task: Task): Promise<{ audi
   // Segment times come from the VAD; per-word times would need an engine that aligns words, which none here does.
   if (granularities.includes('word')) throw new EarshotError('invalid_request', 'word timestamps are not available; timestamp_granularities[] may only be "segment"');
   return {
-    audio: new Uint8Array(await file.arrayBuffer()),
-    filename: file.name,
+    audio: file.bytes,
+    filename: file.filename,
     params: {
       task,
       model: f.model,

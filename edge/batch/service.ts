@@ -4,12 +4,12 @@
  * the response carries the result, and audio nobody asked to store is not stored.
  */
 import { randomUUID } from 'node:crypto';
-import { floatToPcm16 } from '../../shared/audio/pcm.ts';
-import { decodeWav, encodeWav } from '../../shared/audio/wav.ts';
-import { EarshotError } from '../../shared/errors.ts';
+import { encodeWav } from '../../shared/audio/wav.ts';
+import { clientError, EarshotError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { decodeUpload, PIPELINE_RATE } from './audio-input.ts';
+import { decodeUpload, PIPELINE_RATE, type DecodeOptions } from './audio-input.ts';
 import type { BlobStore } from './blob-store.ts';
+import { DecodePool } from './decode-pool.ts';
 import type { BatchJobs, BatchJobSpec, BatchJobState, Progress } from './jobs.ts';
 import type { BatchParams } from './params.ts';
 import { transcribe, type TranscriberDeps } from './transcriber.ts';
@@ -19,7 +19,8 @@ export interface BatchServiceOptions {
   transcriber: TranscriberDeps;
   blobs: BlobStore;
   jobs: BatchJobs;
-  ffmpeg: string;
+  /** How uploads are decoded and bounded (the worker threads are the service's own). */
+  decoding: Omit<DecodeOptions, 'pool'> & { threads?: number };
   /** Results (and uploads of jobs that never ran) older than this are swept from the blob store. */
   retentionMs: number;
   logger: Logger;
@@ -31,16 +32,19 @@ const resultKey = (id: string) => `results/${id}.json`;
 export class BatchService {
   readonly #o: BatchServiceOptions;
   readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #pool: DecodePool;
 
   constructor(options: BatchServiceOptions) {
     this.#o = options;
+    this.#pool = new DecodePool(options.decoding.threads);
     options.jobs.start((spec, progress) => this.#process(spec, progress));
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(options.retentionMs, 3600_000));
     this.#sweeper.unref();
   }
 
+  /** Decodes an upload to 16 kHz mono PCM16 off the event loop; `bytes` may be moved to a worker thread. */
   decode(bytes: Uint8Array, signal?: AbortSignal): Promise<Int16Array> {
-    return decodeUpload(bytes, this.#o.ffmpeg, signal);
+    return decodeUpload(bytes, { ...this.#o.decoding, pool: this.#pool }, signal);
   }
 
   /** Transcribes now; the batch session id is random. */
@@ -68,13 +72,23 @@ export class BatchService {
     clearInterval(this.#sweeper);
     await this.#o.jobs.close();
     this.#o.blobs.close();
+    await this.#pool.close();
   }
 
   async #process(spec: BatchJobSpec, progress: Progress): Promise<void> {
     const log = this.#o.logger.child({ job: spec.id });
+    try {
+      await this.#transcribeStored(spec, progress, log);
+    } catch (err) {
+      // The job's state is what its client reads: details of an unexpected failure stay in the log.
+      throw clientError(err, log);
+    }
+  }
+
+  async #transcribeStored(spec: BatchJobSpec, progress: Progress, log: Logger): Promise<void> {
     const stored = await this.#o.blobs.get(uploadKey(spec.id));
     if (!stored) throw new EarshotError('internal', `the uploaded audio is not in the blob store (${this.#o.blobs.description}); do all edges share it?`);
-    const pcm = floatToPcm16(decodeWav(stored).samples[0]!);
+    const pcm = await this.#pool.wavToPcm16(stored);
     log.info({ task: spec.params.task, seconds: pcm.length / PIPELINE_RATE }, 'batch job started');
     const { task, language, temperature } = spec.params;
     const transcript = await transcribe(this.#o.transcriber, { id: spec.id, pcm, task, language, temperature }, { onProgress: progress });

@@ -50,11 +50,24 @@ export function plan(capabilities: Capabilities, task: Task, requested?: string)
   return { language, targets: ['en'] };
 }
 
-function segment(deps: TranscriberDeps, pcm: Int16Array): Utterance[] {
+/** Audio fed to the VAD between yields to the event loop: ~2 ms of work, so live sessions wait no longer. */
+const SEGMENT_STEP = SAMPLE_RATE;
+
+/**
+ * Cuts the recording into utterances a second at a time, yielding to the event loop in between: the VAD is the
+ * edge's own (WASM, not shareable with a worker thread), and an hour of audio is seconds of it.
+ */
+async function segment(deps: TranscriberDeps, pcm: Int16Array): Promise<Utterance[]> {
   const vad = deps.createVad();
   try {
     const segmenter = new UtteranceSegmenter(vad, { ...deps.segmenter, partialIntervalMs: 0, sampleRate: SAMPLE_RATE, frameMs: 30 });
-    return [...segmenter.feed(pcm), ...segmenter.finish()].filter((e): e is Utterance => e.type === 'utterance');
+    const events: SegmenterEvent[] = [];
+    for (let at = 0; at < pcm.length; at += SEGMENT_STEP) {
+      events.push(...segmenter.feed(pcm.subarray(at, at + SEGMENT_STEP)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    events.push(...segmenter.finish());
+    return events.filter((e): e is Utterance => e.type === 'utterance');
   } finally {
     vad.close();
   }
@@ -66,7 +79,7 @@ export async function transcribe(
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Transcript> {
   const { language, targets } = plan(deps.capabilities, request.task, request.language);
-  const utterances = segment(deps, request.pcm);
+  const utterances = await segment(deps, request.pcm);
   const session = `batch-${request.id}`;
   const sequencer = new CaptionSequencer();
   sequencer.expectSegments(utterances.length);

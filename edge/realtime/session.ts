@@ -6,7 +6,7 @@
  * A session outlives its socket: its metadata and result log are in the SessionStore and ResultLog, so a client
  * whose connection (or edge) dropped resumes it, here or on another edge, with `start {session, last_seq}`.
  */
-import { EarshotError, toEarshotError, type ErrorCode } from '../../shared/errors.ts';
+import { clientError, EarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, REALTIME_CLOSE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
 import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
@@ -214,8 +214,7 @@ export class RealtimeSession {
     const message = parsed.data;
     const handled = message.type === 'start' ? this.#onStart(message) : (async () => this.#onStop())();
     handled.catch((err: unknown) => {
-      const error = toEarshotError(err);
-      if (error.code === 'internal') this.#log.error({ err }, 'control message failed');
+      const error = clientError(err, this.#log);
       this.#error(error.code, error.message);
       const close = CLOSING_ERRORS[error.code];
       if (close !== undefined && this.#state !== 'closed') {

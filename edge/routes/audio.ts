@@ -6,11 +6,12 @@
  */
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { EarshotError, type ErrorCode } from '../../shared/errors.ts';
+import type { ErrorCode } from '../../shared/errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { requireScope } from '../auth/middleware.ts';
 import type { BatchJobState } from '../batch/jobs.ts';
-import { parseBatchForm, type FormBody, type Task } from '../batch/params.ts';
+import { parseMultipart } from '../batch/multipart.ts';
+import { parseBatchForm, type Task } from '../batch/params.ts';
 import type { BatchService } from '../batch/service.ts';
 import { render, type Transcript } from '../batch/transcript.ts';
 import { errorResponse } from '../http-errors.ts';
@@ -22,6 +23,8 @@ export interface AudioRouteDeps {
   /** Null admits the request; otherwise why the edge refuses new work now (draining, overloaded). */
   admission: () => { code: ErrorCode; message: string } | null;
 }
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const ROUTES: [string, Task][] = [
   ['/v1/audio/transcriptions', 'transcribe'],
@@ -59,12 +62,7 @@ export function mountAudio(app: Hono, deps: AudioRouteDeps): void {
     app.post(path, requireScope(deps.auth, 'batch'), limit, async (c) => {
       const refused = deps.admission();
       if (refused) return errorResponse(c, refused.code, refused.message);
-      let form: FormBody;
-      try {
-        form = (await c.req.parseBody()) as FormBody;
-      } catch (err) {
-        throw new EarshotError('invalid_request', `the body must be multipart/form-data: ${(err as Error).message}`);
-      }
+      const form = parseMultipart(new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type') ?? '');
       const { audio, params } = await parseBatchForm(form, task);
       const pcm = await deps.batch.decode(audio, c.req.raw.signal);
       if (c.req.query('async') === 'true') {
@@ -77,7 +75,8 @@ export function mountAudio(app: Hono, deps: AudioRouteDeps): void {
   }
 
   app.get('/v1/jobs/:id', requireScope(deps.auth, 'batch'), async (c) => {
-    const found = await deps.batch.status(c.req.param('id'));
+    // Job ids are UUIDs; anything else would name one of BullMQ's own keys (`stalled-check`, `meta`, …).
+    const found = JOB_ID.test(c.req.param('id')) ? await deps.batch.status(c.req.param('id')) : undefined;
     // Another key's job is reported as missing, not forbidden: its existence is not the caller's business.
     if (!found || (deps.auth.enabled && found.state.spec.owner !== c.var.principal.id)) {
       return errorResponse(c, 'unknown_job', `no job ${c.req.param('id')} (jobs are kept for a while after they finish, then forgotten)`);

@@ -7,7 +7,7 @@
  */
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
-import { toEarshotError } from '../../shared/errors.ts';
+import { clientError } from '../../shared/errors.ts';
 import { errorResponse } from '../http-errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { sttJobCodec } from '../../shared/queue/codecs.ts';
@@ -78,8 +78,7 @@ export function mountOrigin(app: Hono, deps: OriginRouteDeps): void {
           queued.then(
             () => ws.readyState === 1 && ws.send(JSON.stringify({ type: 'ack', n } satisfies OriginMessage)),
             (err: unknown) => {
-              const error = toEarshotError(err, 'queue_unavailable');
-              log.error({ err, n }, 'could not queue for a relay');
+              const error = clientError(err, log.child({ n }), 'queue_unavailable');
               if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'nack', n, code: error.code, message: error.message } satisfies OriginMessage));
             },
           );

@@ -8,6 +8,7 @@
 import type { Hono } from 'hono';
 import { toSrt } from '../../shared/captions/srt.ts';
 import { toVtt } from '../../shared/captions/vtt.ts';
+import { isSessionId } from '../../shared/protocol.ts';
 import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
 import { Authenticator } from '../auth/authenticator.ts';
 import { mayUseSession } from '../auth/session-access.ts';
@@ -35,7 +36,7 @@ export function mountSessions(app: Hono, deps: SessionRouteDeps): void {
     const format = (c.req.query('format') ?? 'json') as Format;
     if (!FORMATS.includes(format)) return errorResponse(c, 'invalid_request', `format must be one of ${FORMATS.join(', ')}`);
     if (!Authenticator.canAccessSession(c.var.principal, id)) return errorResponse(c, 'forbidden', `this token is bound to another session`);
-    const meta = await deps.store.get(id);
+    const meta = isSessionId(id) ? await deps.store.get(id) : undefined;
     if (!meta) return errorResponse(c, 'unknown_session', `session ${id} does not exist or has expired`);
     if (!mayUseSession(c.var.principal, meta)) return errorResponse(c, 'forbidden', `session ${id} belongs to another API key`);
     const lang = c.req.query('lang') ?? meta.language;

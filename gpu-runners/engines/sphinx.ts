@@ -342,7 +342,7 @@ export class SphinxEngine implements SttEngine {
             continue;
           }
           this.glossaryPool.delete(victim.key);
-          this.freeDecoder(victim.decoder!);
+          this.freeDecoderLater(victim.decoder!);
         }
         g = { key, ready: this.buildGlossaryDecoder(words), decoder: null, busy: true, waiters: [], terms: new Map(words.map((w) => [w.word, w.term])) };
         this.glossaryPool.set(key, g);
@@ -372,14 +372,28 @@ export class SphinxEngine implements SttEngine {
     const native = this.native!;
     const d = await this.createDecoder(native);
     for (const [i, w] of words.entries()) {
-      // Only the last word rebuilds the search (update=1): once for the whole glossary.
-      const wid = native.ps_add_word(d.ps, w.word, w.phones, i === words.length - 1 ? 1 : 0) as number;
+      // On koffi's worker thread like decoding: each word costs a dictionary and language-model update, and the
+      // last (update=1) rebuilds the search, hundreds of ms for a large glossary that must not stall the edge.
+      const wid = await callAsync(native.ps_add_word, d.ps, w.word, w.phones, i === words.length - 1 ? 1 : 0);
       if (wid < 0) {
-        this.freeDecoder(d);
+        this.freeDecoderLater(d);
         throw new EarshotError('stt_failed', `sphinx could not add the glossary word "${w.word}" (${w.phones})`);
       }
     }
     return d;
+  }
+
+  /** Frees an idle decoder on koffi's worker thread (freeing a language model is slow too); close() waits for it. */
+  private freeDecoderLater(d: Decoder): void {
+    const native = this.native!;
+    this.busy += 1;
+    void callAsync(native.ps_free, d.ps)
+      .catch(() => undefined)
+      .then(() => {
+        native.cmd_ln_free_r(d.config);
+        for (const mem of d.argv) koffi.free(mem);
+        this.settle();
+      });
   }
 
   private freeDecoder(d: Decoder, native = this.native!): void {

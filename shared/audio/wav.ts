@@ -4,6 +4,7 @@
  * The reader walks the chunk list instead of assuming the canonical 44-byte header, because real files carry
  * LIST/fact/bext chunks, WAVE_FORMAT_EXTENSIBLE `fmt ` chunks, and sometimes `fmt ` after other chunks.
  */
+import { pcm16ToBytes } from './pcm.ts';
 
 /** The input is not a WAV file this reader understands; the message says what is wrong. */
 export class WavFormatError extends Error {
@@ -65,7 +66,7 @@ function parseFmt(view: DataView, offset: number, size: number): Fmt {
 }
 
 /** Returns a reader of one sample at a byte offset, scaled to [-1, 1]. */
-function sampleReader(view: DataView, fmt: Fmt): (offset: number) => number {
+function sampleReader(view: DataView, fmt: Pick<Fmt, 'format' | 'bits'>): (offset: number) => number {
   const { format, bits } = fmt;
   if (format === FORMAT_PCM) {
     switch (bits) {
@@ -91,11 +92,27 @@ function sampleReader(view: DataView, fmt: Fmt): (offset: number) => number {
   );
 }
 
+/** What a WAV file declares, read from its chunks without decoding a sample. */
+export interface WavHeader {
+  format: number;
+  channels: number;
+  sampleRate: number;
+  bits: number;
+  /** Bytes from one frame (a sample of every channel) to the next. */
+  stride: number;
+  dataOffset: number;
+  /** Bytes of sample data present (at most what the file holds). */
+  dataBytes: number;
+  /** Whole frames present: the duration is frames / sampleRate. */
+  frames: number;
+  truncated: boolean;
+}
+
 /**
- * Decodes a RIFF/WAVE file: integer PCM of 8, 16, 24 or 32 bits, IEEE float of 32 or 64 bits, plain or
- * WAVE_FORMAT_EXTENSIBLE. Throws {@link WavFormatError} for anything else, or for a malformed file.
+ * Reads the `fmt ` and `data` chunks: cheap whatever the file's size, so callers can refuse a file by what it
+ * declares (rate, channels, duration) before decoding it. Throws {@link WavFormatError} for a malformed file.
  */
-export function decodeWav(bytes: Uint8Array): DecodedWav {
+export function readWavHeader(bytes: Uint8Array): WavHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 12) throw new WavFormatError(`file is ${bytes.byteLength} bytes, too short for a WAV header`);
   const riff = fourcc(view, 0);
@@ -129,26 +146,60 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
   if (!fmt) throw new WavFormatError('no "fmt " chunk before the end of the file (truncated or not a WAV file?)');
   if (!data) throw new WavFormatError('no "data" chunk before the end of the file (truncated?)');
 
-  const { channels, sampleRate, bits } = fmt;
+  const { format, channels, sampleRate, bits } = fmt;
   if (channels < 1) throw new WavFormatError('"fmt " chunk declares 0 channels');
   if (sampleRate < 1) throw new WavFormatError('"fmt " chunk declares a sample rate of 0');
-  const read = sampleReader(view, fmt);
   const bytesPerSample = bits / 8;
   // blockAlign is authoritative for frame stride, but some writers leave it 0; derive it then.
-  const stride = fmt.blockAlign || channels * bytesPerSample;
-  if (stride < channels * bytesPerSample) {
+  const stride = fmt.blockAlign || Math.max(1, Math.ceil(channels * bytesPerSample));
+  // Encodings this reader does not decode (ADPCM packs samples in blocks) are described, not checked.
+  if (!wavEncodingProblem(fmt) && stride < channels * bytesPerSample) {
     throw new WavFormatError(`block align ${stride} is too small for ${channels} × ${bits}-bit samples`);
   }
   const frames = Math.floor(data.size / stride);
   if (data.size % stride !== 0) truncated = true;
+  return { format, channels, sampleRate, bits, stride, dataOffset: data.offset, dataBytes: data.size, frames, truncated };
+}
 
+/**
+ * Why {@link decodeWav} cannot read this encoding (µ-law, ADPCM, 12-bit PCM…: a general decoder can), or undefined
+ * when it can.
+ */
+export function wavEncodingProblem(header: Pick<WavHeader, 'format' | 'bits'>): string | undefined {
+  try {
+    sampleReader(new DataView(new ArrayBuffer(0)), header);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * Decodes a RIFF/WAVE file: integer PCM of 8, 16, 24 or 32 bits, IEEE float of 32 or 64 bits, plain or
+ * WAVE_FORMAT_EXTENSIBLE. Throws {@link WavFormatError} for anything else, or for a malformed file.
+ */
+export function decodeWav(bytes: Uint8Array): DecodedWav {
+  const header = readWavHeader(bytes);
+  return { sampleRate: header.sampleRate, channels: header.channels, samples: decodeWavFrames(bytes, header, 0, header.frames), truncated: header.truncated };
+}
+
+/**
+ * Frames `first` to `first + count` of a file whose header was read, one array per channel: long files are decoded
+ * a stretch at a time. Throws {@link WavFormatError} for encodings {@link decodeWav} does not read.
+ */
+export function decodeWavFrames(bytes: Uint8Array, header: WavHeader, first: number, count: number): Float32Array[] {
+  const { channels, bits, stride } = header;
+  const frames = Math.max(0, Math.min(count, header.frames - first));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const read = sampleReader(view, header);
+  const bytesPerSample = bits / 8;
   const samples = Array.from({ length: channels }, () => new Float32Array(frames));
   for (let c = 0; c < channels; c++) {
     const out = samples[c]!;
-    let o = data.offset + c * bytesPerSample;
+    let o = header.dataOffset + first * stride + c * bytesPerSample;
     for (let i = 0; i < frames; i++, o += stride) out[i] = read(o);
   }
-  return { sampleRate, channels, samples, truncated };
+  return samples;
 }
 
 /** Encodes mono PCM16 as a canonical 44-byte-header WAV file. */
@@ -172,7 +223,8 @@ export function encodeWav(pcm16: Int16Array, sampleRate: number): Uint8Array {
   view.setUint16(34, 16, true); // bits per sample
   ascii(36, 'data');
   view.setUint32(40, dataBytes, true);
-  for (let i = 0; i < pcm16.length; i++) view.setInt16(44 + i * 2, pcm16[i]!, true);
+  // A copy, not a loop over samples: stored batch uploads are hours long, and this runs on the event loop.
+  out.set(pcm16ToBytes(pcm16), 44);
   return out;
 }
 

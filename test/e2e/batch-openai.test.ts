@@ -169,10 +169,14 @@ describe('compressed uploads through ffmpeg', { timeout: 120_000 }, () => {
     expect(errors / words).toBeLessThan(0.4);
   });
 
-  it('answers 400 bad_audio for bytes ffmpeg cannot decode', async () => {
-    await expect(client.audio.transcriptions.create({ file: await file(new TextEncoder().encode('not audio at all, just text'), 'x.mp3'), model: 'whisper-1' })).rejects.toMatchObject({
+  it('answers 400 bad_audio for an MP3 ffmpeg cannot decode, 415 for bytes that are no audio container', async () => {
+    await expect(client.audio.transcriptions.create({ file: await file(new TextEncoder().encode('ID3\x04 then not audio at all'), 'x.mp3'), model: 'whisper-1' })).rejects.toMatchObject({
       status: 400,
       error: { code: 'bad_audio' },
+    });
+    await expect(client.audio.transcriptions.create({ file: await file(new TextEncoder().encode('not audio at all, just text'), 'x.mp3'), model: 'whisper-1' })).rejects.toMatchObject({
+      status: 415,
+      error: { code: 'unsupported_media_type' },
     });
   });
 });

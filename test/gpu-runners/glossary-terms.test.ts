@@ -41,6 +41,18 @@ describe('shieldTerms', () => {
     expect(out).not.toMatch(/\d/);
   });
 
+  it('#14.10 a term that Unicode case folding matches but toLowerCase does not (conſider, Kelvin sign) is shielded, not a crash', async () => {
+    const entries = [{ term: 'conſider', translation: 'considerar' }, { term: '\u212Aelvin' }];
+    const s = shieldTerms('We consider Kelvin.', entries);
+    expect(s.text).toBe('We 7301 7302.');
+    expect(s.restore('Nosotros 7301 7302.')).toBe('Nosotros considerar \u212Aelvin.');
+    // The whole MT path, through real Apertium: a translation, no placeholder left behind.
+    const out = await translate('I consider the plan good.', entries);
+    expect(out).toContain('considerar');
+    expect(out).not.toMatch(/\d/);
+    expect(spellTerms('we consider it', entries)).toBe('we conſider it');
+  });
+
   it('leaves text without terms alone', () => {
     expect(shieldTerms('nothing here', [{ term: 'Zorbax' }]).text).toBe('nothing here');
   });
