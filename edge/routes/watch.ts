@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { isSessionId } from '../../shared/protocol.ts';
 import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
 import { SharedLogReader } from '../realtime/shared-log-reader.ts';
 import { Viewer, type ViewerLimits } from '../realtime/viewer.ts';
@@ -44,6 +45,8 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
         return c.json({ error: { code: 'invalid_message', message: 'GET /v1/watch/:session expects a WebSocket upgrade' } }, 426);
       }
+      // A session id is letters, digits, - and _: anything else could name another Redis key (#14.11).
+      if (!isSessionId(c.req.param('session') ?? '')) return c.json({ error: { code: 'unknown_session', message: 'no such session' } }, 404);
       await next();
     },
     deps.upgradeWebSocket((c) => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { createApiKey } from '../../edge/auth/api-keys.ts';
@@ -140,6 +141,22 @@ describe('#14.11 internal error text stays in the log (Redis mode)', { timeout: 
     socket.close();
     expect(error.code).toBe('invalid_message');
     expect(error.message).not.toMatch(/WRONGTYPE/);
+  });
+
+  it('#14.11 watching <S>:results is refused with 404 unknown_session before any Redis read', async () => {
+    const ws = new WebSocket(`${edge.wsUrl.replace(/\/v1\/realtime.*$/, '')}/v1/watch/${spoken}:results`);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      ws.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      ws.on('open', () => reject(new Error('the watch socket opened')));
+      ws.on('error', () => {});
+    });
+    expect(status).toBe(404); // the Node upgrade path answers with the status only
+    expect(body).not.toMatch(/WRONGTYPE/);
+    expect(logLines.some((l) => /WRONGTYPE/.test(JSON.stringify(l)))).toBe(false);
   });
 
   it('#14.11 GET /v1/jobs/stalled-check (a BullMQ key, not a job) is 404 unknown_job', async () => {
