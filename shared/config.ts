@@ -17,7 +17,7 @@ export const SETTINGS = {
   sttTask: { env: 'EARSHOT_STT_TASK', flag: 'stt-task', schema: z.enum(['transcribe', 'translate']), default: 'transcribe', doc: '`whisper-onnx` task: `translate` writes English whatever the language spoken' },
   modelDir: { env: 'EARSHOT_MODEL_DIR', flag: 'model-dir', schema: z.string(), default: '', doc: 'Where models are kept and downloaded to (`<dir>/<name>`); empty means `~/.cache/earshot/models`' },
   modelS3: { env: 'EARSHOT_MODEL_S3', flag: 'model-s3', schema: z.union([z.literal(''), z.string().regex(/^s3:\/\/[^/]+/, 'an s3://bucket/prefix URL')]), default: '', doc: 'S3 bucket holding models as `<prefix>/<name>/…` (endpoint from `AWS_ENDPOINT_URL_S3`, credentials from the AWS chain)' },
-  modelHub: { env: 'EARSHOT_MODEL_HUB', flag: 'model-hub', schema: z.union([z.literal(''), z.url()]), default: 'https://huggingface.co', doc: 'Hub models are downloaded from when not found locally; empty = offline' },
+  modelHub: { env: 'EARSHOT_MODEL_HUB', flag: 'model-hub', schema: z.union([z.literal(''), z.url()]), default: 'https://huggingface.co', emptyIsValue: true, doc: "Hub models are downloaded from when not found locally; empty (`EARSHOT_MODEL_HUB=`, `--model-hub ''`) = offline: no request leaves the process" },
   mt: { env: 'EARSHOT_MT', flag: 'mt', schema: z.enum(['apertium', 'nllb-onnx', 'none']), default: 'apertium', doc: 'Translation engine (`none` disables translation)' },
   mtModel: { env: 'EARSHOT_MT_MODEL', flag: 'mt-model', schema: z.string().min(1), default: 'Xenova/nllb-200-distilled-600M', doc: 'Model of `nllb-onnx`: a directory or a model name (NLLB-200 or M2M100 in the transformers.js ONNX layout)' },
   mtDevice: { env: 'EARSHOT_MT_DEVICE', flag: 'mt-device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `nllb-onnx`: `cpu` or `cuda:N`' },
@@ -101,7 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const out: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(SETTINGS)) {
     const raw = flags[setting.flag] ?? env[setting.env];
-    const parsed = (setting.schema as z.ZodType).safeParse(raw === undefined || raw === '' ? setting.default : raw);
+    // An empty value means "the default", except where empty is itself a choice (an empty hub is offline).
+    const useDefault = raw === undefined || (raw === '' && !('emptyIsValue' in setting));
+    const parsed = (setting.schema as z.ZodType).safeParse(useDefault ? setting.default : raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]?.message ?? 'invalid';
       throw new ConfigError(`invalid ${setting.env} / --${setting.flag}=${JSON.stringify(raw)}: ${issue}`);
