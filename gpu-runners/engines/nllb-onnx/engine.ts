@@ -21,7 +21,8 @@ import { TranslationCache } from './translation-cache.ts';
 /** The files of a model directory this engine reads. */
 export const NLLB_MANIFEST: ModelManifest = {
   required: ['config.json', 'tokenizer.json', 'tokenizer_config.json', ENCODER_FILE, DECODER_FILE],
-  optional: ['generation_config.json', `${ENCODER_FILE}_data`, `${DECODER_FILE}_data`],
+  // External weight data is found from the graphs' references.
+  optional: ['generation_config.json'],
 };
 
 interface Loaded {

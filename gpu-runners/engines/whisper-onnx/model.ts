@@ -23,8 +23,7 @@ export const WHISPER_MANIFEST: ModelManifest = {
     'onnx/encoder_model.onnx',
     'onnx/decoder_model_merged.onnx',
   ],
-  // Models past protobuf's 2 GiB limit (large-v3 in fp32) keep their weights beside the graph.
-  optional: ['onnx/encoder_model.onnx_data', 'onnx/decoder_model_merged.onnx_data'],
+  // Weights kept beside a graph (models past protobuf's 2 GiB limit) are found from the graph's references.
 };
 
 export interface WhisperDims {
