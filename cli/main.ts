@@ -12,6 +12,7 @@ commands:
   stream FILE.wav     stream a WAV file to a running server and print captions (see: earshot stream --help)
   mic                 caption the microphone live in the terminal (see: earshot mic --help)
   type                voice typing: type what you say into the focused application (see: earshot type --help)
+  models ACTION       pull NAME [--dtype D] | list | rm NAME: the model dir (see: earshot models --help)
   key --id ID         make an API key: the key for the client, and the hashed record for EARSHOT_API_KEYS_FILE
 
 options (each also an environment variable):
@@ -68,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
     case 'stream': {
       const { runStream } = await import('./stream.ts');
       return runStream(rest);
+    }
+    case 'models': {
+      const { runModels } = await import('./models.ts');
+      return runModels(rest);
     }
     case 'key': {
       const { runKey } = await import('./keys.ts');

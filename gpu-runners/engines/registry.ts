@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { parseDevice } from '../backend/onnx.ts';
 import { ApertiumEngine } from './apertium.ts';
 import { NllbOnnxEngine } from './nllb-onnx/engine.ts';
+import { parseDtypeSetting } from '../models/dtype.ts';
 import { modelStoreFromConfig } from '../models/store-from-config.ts';
 import { EffortSphinxEngine } from './sphinx-effort.ts';
 import { WhisperOnnxEngine } from './whisper-onnx/engine.ts';
@@ -19,6 +20,7 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
         model: config.sttModel,
         store: modelStoreFromConfig(config, logger),
         device: config.device,
+        dtype: parseDtypeSetting(config.dtype),
         // One no-speech threshold and loop ratio for Whisper's own rules and the runner's guard (gpu-runners/guard).
         whisper: { beamSize: config.sttBeam, task: config.sttTask, noSpeechThreshold: config.noSpeechThreshold, compressionRatioThreshold: config.maxCompressionRatio || null },
         logger,
@@ -32,7 +34,7 @@ export function createMtEngine(config: Config, logger: Logger = silentLogger): M
     case 'apertium':
       return new ApertiumEngine({});
     case 'nllb-onnx':
-      return new NllbOnnxEngine({ model: config.mtModel, store: modelStoreFromConfig(config, logger), device: parseDevice(config.mtDevice), beams: config.mtBeams, logger });
+      return new NllbOnnxEngine({ model: config.mtModel, store: modelStoreFromConfig(config, logger), device: parseDevice(config.mtDevice), dtype: parseDtypeSetting(config.mtDtype), beams: config.mtBeams, logger });
     case 'none':
       return null;
   }

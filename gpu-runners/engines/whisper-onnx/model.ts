@@ -73,7 +73,13 @@ export interface LoadOptions {
   device: DeviceSpec;
   logger: Logger;
   threads?: number;
+  /** The graphs of the chosen dtype (default: the fp32 files). */
+  files?: { encoder: string; decoder: string };
 }
+
+/** The non-graph files of a Whisper export; the graphs are `encoder_model` and `decoder_model_merged` at a dtype. */
+export const WHISPER_FILES = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const WHISPER_GRAPHS = ['encoder_model', 'decoder_model_merged'] as const;
 
 export class WhisperModel {
   readonly dims: WhisperDims;
@@ -101,8 +107,8 @@ export class WhisperModel {
     };
     const sessionOptions = { device: options.device, logger: options.logger, threads: options.threads, failureCode: 'stt_failed' as const };
     const [encoder, decoder] = await Promise.all([
-      OnnxSession.create(join(dir, 'onnx/encoder_model.onnx'), sessionOptions),
-      OnnxSession.create(join(dir, 'onnx/decoder_model_merged.onnx'), sessionOptions),
+      OnnxSession.create(join(dir, options.files?.encoder ?? 'onnx/encoder_model.onnx'), sessionOptions),
+      OnnxSession.create(join(dir, options.files?.decoder ?? 'onnx/decoder_model_merged.onnx'), sessionOptions),
     ]);
     const heads = num(config.decoder_attention_heads, 'decoder_attention_heads');
     const dModel = num(config.d_model, 'd_model');
