@@ -22,7 +22,7 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
         device: config.device,
         dtype: parseDtypeSetting(config.dtype),
         // One no-speech threshold and loop ratio for Whisper's own rules and the runner's guard (gpu-runners/guard).
-        whisper: { beamSize: config.sttBeam, task: config.sttTask, noSpeechThreshold: config.noSpeechThreshold, compressionRatioThreshold: config.maxCompressionRatio || null },
+        whisper: { beamSize: config.sttBeam, task: config.sttTask === 'auto' ? undefined : config.sttTask, language: config.language || undefined, noSpeechThreshold: config.noSpeechThreshold, compressionRatioThreshold: config.maxCompressionRatio || null },
         logger,
       });
   }

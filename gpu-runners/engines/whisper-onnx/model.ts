@@ -11,6 +11,7 @@ import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, On
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { ModelManifest } from '../../models/model-store.ts';
+import { readGenerationConfig, type GenerationConfig } from './generation-config.ts';
 
 /** The files an earshot Whisper model directory holds. */
 export const WHISPER_MANIFEST: ModelManifest = {
@@ -36,11 +37,7 @@ export interface WhisperDims {
   maxTargetPositions: number;
 }
 
-export interface GenerationConfig {
-  suppressTokens: number[];
-  beginSuppressTokens: number[];
-  isMultilingual: boolean;
-}
+export type { GenerationConfig };
 
 /** Per layer, keys and values; self-attention grows a step at a time, cross-attention is fixed after the first. */
 export interface KvCache {
@@ -121,12 +118,7 @@ export class WhisperModel {
       maxTargetPositions: num(config.max_target_positions ?? 448, 'max_target_positions'),
     };
     if (!decoder.inputNames.includes('use_cache_branch')) throw new EarshotError('engine_unavailable', `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`);
-    const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
-    const generation: GenerationConfig = {
-      suppressTokens: ids(gen.suppress_tokens),
-      beginSuppressTokens: ids(gen.begin_suppress_tokens),
-      isMultilingual: gen.is_multilingual !== false,
-    };
+    const generation = readGenerationConfig(gen, config);
     return new WhisperModel(dims, generation, encoder, decoder);
   }
 

@@ -112,8 +112,9 @@ export async function referenceTokens(ref: Reference, samples: Float32Array, opt
   const generate = ref.model.generate.bind(ref.model) as (o: Record<string, unknown>) => Promise<unknown>;
   const out = (await generate({
     inputs: input_features,
-    language: options.language,
-    task: options.task,
+    // Left out when not given, so the export's pinned language/task (generation_config) applies.
+    ...(options.language ? { language: options.language } : {}),
+    ...(options.task ? { task: options.task } : {}),
     max_new_tokens: options.maxNewTokens,
     do_sample: false,
     num_beams: 1,
