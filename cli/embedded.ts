@@ -5,6 +5,7 @@
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createDrivers, type Drivers } from '../shared/queue/drivers.ts';
+import { PivotingApertium } from '../gpu-runners/engines/apertium-pivot.ts';
 import { createMtEngine, createSttEngine } from '../gpu-runners/engines/registry.ts';
 import { startEdge } from './compose/edge.ts';
 import { startRunner } from './compose/runners.ts';
@@ -43,6 +44,11 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       sttLanguages: sttEngine.languages,
       defaultLanguage,
       translates: (source, target) => mtEngine?.supports(source, target) ?? false,
+      engines: { stt: [sttEngine.name], mt: mtEngine ? [mtEngine.name] : [] },
+      route: (source, target) => {
+        const route = mtEngine instanceof PivotingApertium ? mtEngine.route(source, target) : undefined;
+        return route?.kind === 'pivot' ? route.via : undefined;
+      },
     },
     health: async () => ({
       stt_runner: { status: stt.runner.state === 'running' ? 'ok' : 'down', engine: sttEngine.name, state: stt.runner.state, processed: stt.runner.processed, failed: stt.runner.failed },

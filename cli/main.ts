@@ -31,12 +31,17 @@ async function runService(service: Service, args: string[]): Promise<number> {
     return 0;
   }
   const { help: _help, role, ...flags } = values;
-  const config = loadConfig(process.env, flags as Record<string, string>);
+  let config = loadConfig(process.env, flags as Record<string, string>);
   if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
   const name = service === 'runner' ? `${role}-runner` : service;
   const logger = createLogger(config.logLevel).child({ service: name });
   logger.info({ config: maskedConfig(config) }, 'configuration');
+  if (service !== 'edge') {
+    // `auto` engines: decided (and their model fetched) once, before anything listens.
+    const { resolveAutoEngines } = await import('../gpu-runners/engines/auto.ts');
+    config = await resolveAutoEngines(config, logger, { roles: service === 'runner' ? [role as 'stt' | 'mt'] : ['stt', 'mt'] });
+  }
   const { setupTracing } = await import('../shared/telemetry/setup.ts');
   const tracing = setupTracing(config.otel, `earshot-${name}`, logger);
   const { startService } = await import('./services.ts');

@@ -5,6 +5,7 @@ import { authOff, type Authenticator } from './auth/authenticator.ts';
 import { guardUpgrade } from './auth/ws-guard.ts';
 import { errorResponse } from './http-errors.ts';
 import { mountAudio, type AudioRouteDeps } from './routes/audio.ts';
+import { mountCapabilities } from './routes/capabilities.ts';
 import { mountHealth, type HealthProbe } from './routes/health.ts';
 import { mountOrigin, type OriginRouteDeps } from './routes/origin.ts';
 import { mountRealtime, type RealtimeRouteDeps } from './routes/realtime.ts';
@@ -46,6 +47,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const watchUpgrade = guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['watch', 'realtime'], holdsSlot: false, session: (c) => c.req.param('session') });
   mountWatch(app, { upgradeWebSocket: watchUpgrade, store, results, logger, ...(deps.viewerLimits ? { viewerLimits: deps.viewerLimits } : {}) });
   mountSessions(app, { auth, store, results });
+  mountCapabilities(app, deps.sessionDeps.capabilities);
   if (deps.batch) mountAudio(app, { ...deps.batch, auth, admission: deps.admission });
   if (deps.webAssets) mountWeb(app, deps.webAssets);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });

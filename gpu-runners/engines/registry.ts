@@ -3,6 +3,7 @@ import type { Config } from '../../shared/config.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { parseDevice } from '../backend/onnx.ts';
 import { ApertiumEngine } from './apertium.ts';
+import { PivotingApertium } from './apertium-pivot.ts';
 import { NllbOnnxEngine } from './nllb-onnx/engine.ts';
 import { parseDtypeSetting } from '../models/dtype.ts';
 import { modelStoreFromConfig } from '../models/store-from-config.ts';
@@ -11,8 +12,10 @@ import { WhisperOnnxEngine } from './whisper-onnx/engine.ts';
 import type { MtEngine, SttEngine } from './types.ts';
 
 /** `logger` receives engine logs (model resolution, the execution provider in use). */
+/** An `auto` engine not resolved by `resolveAutoEngines` (in-process embedders, tests) is the offline one. */
 export function createSttEngine(config: Config, logger: Logger = silentLogger): SttEngine {
   switch (config.stt) {
+    case 'auto':
     case 'sphinx':
       return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders });
     case 'whisper-onnx':
@@ -31,8 +34,9 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
 /** `logger` receives engine logs (model resolution, the execution provider in use). */
 export function createMtEngine(config: Config, logger: Logger = silentLogger): MtEngine | null {
   switch (config.mt) {
+    case 'auto':
     case 'apertium':
-      return new ApertiumEngine({});
+      return new PivotingApertium(new ApertiumEngine({}));
     case 'nllb-onnx':
       return new NllbOnnxEngine({ model: config.mtModel, store: modelStoreFromConfig(config, logger), device: parseDevice(config.mtDevice), dtype: parseDtypeSetting(config.mtDtype), beams: config.mtBeams, logger });
     case 'none':
