@@ -27,9 +27,10 @@ export const DTYPES = Object.keys(DTYPE_SUFFIX) as Dtype[];
 export type DtypeSetting = 'auto' | Dtype | { perGraph: Readonly<Record<string, Dtype>>; fallback: Dtype | 'auto' };
 
 /**
- * The dtype a device uses when neither the setting nor the export names one. Measured on whisper-base- and
- * NLLB-600M-shaped models (README "Model precision", bench/results/dtypes-*.json): on the CPU q8 is faster and
- * a quarter of the download; on CUDA fp16 is what tensor cores run.
+ * The dtype a device uses when neither the setting nor the export names one. q8 on the CPU: less than half the
+ * download and less memory than fp32 on a whisper-base-shaped model, at a speed our 2 shared cores could not tell
+ * apart (README "Precision", bench/results/stt-2026-12-07T15-00-54-153Z.json). fp16 on CUDA, what tensor cores run
+ * (not measured here: no GPU was available).
  */
 export function defaultDtype(device: 'cpu' | 'cuda'): Dtype {
   return device === 'cuda' ? 'fp16' : 'q8';
