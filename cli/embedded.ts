@@ -35,7 +35,8 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
   const drivers = driversFor(config, logger);
   const stt = await startRunner('stt', config, logger, drivers, { stt: sttEngine });
   const mt = mtEngine ? await startRunner('mt', config, logger, drivers, { mt: mtEngine }) : null;
-  const defaultLanguage = sttEngine.languages[0] ?? 'en';
+  // EARSHOT_LANGUAGE, or a fine-tune's pinned language, is what a session naming none speaks.
+  const defaultLanguage = sttEngine.defaultLanguage ?? sttEngine.languages[0] ?? 'en';
   const edge = await startEdge({
     config,
     logger,

@@ -63,6 +63,11 @@ export class WhisperOnnxEngine implements SttEngine {
     return this.#loaded ? [...this.#loaded.tokenizer.specials.languages.keys()] : WHISPER_LANGUAGES;
   }
 
+  /** The server's language (EARSHOT_LANGUAGE), else the export's pinned one once loaded; undefined: detect. */
+  get defaultLanguage(): string | undefined {
+    return this.options.language ?? this.#loaded?.model.generation.language;
+  }
+
   async load(): Promise<void> {
     if (this.#loaded) return;
     const started = performance.now();

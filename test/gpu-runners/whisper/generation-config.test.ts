@@ -13,6 +13,7 @@ import { readGenerationConfig } from '../../../gpu-runners/engines/whisper-onnx/
 import { WhisperModel } from '../../../gpu-runners/engines/whisper-onnx/model.ts';
 import type { WhisperOnnxEngine } from '../../../gpu-runners/engines/whisper-onnx/engine.ts';
 import { silentLogger } from '../../../shared/logger.ts';
+import { startTestServer } from '../../support/server.ts';
 import { referenceGreedy } from './reference-decoder.ts';
 import { engineFor, oracleInputs, referenceTokens, tinyModel, transformersWhisper } from './support.ts';
 
@@ -116,5 +117,18 @@ describe('generation_config as exports write it', () => {
     // With the usual 1.0 s bound the same weights start later: the setting is what held them.
     expect(Math.max(...firsts)).toBeGreaterThan(1);
     await model.release();
+  });
+
+  it("a server's sessions that name no language speak EARSHOT_LANGUAGE, else the export's pinned language", async () => {
+    const dir = recent({ language: 'hi' });
+    for (const [language, expected] of [['', 'hi'], ['es', 'es']] as const) {
+      const server = await startTestServer({ EARSHOT_STT: 'whisper-onnx', EARSHOT_STT_MODEL: dir, EARSHOT_MT: 'none', EARSHOT_MODEL_HUB: '', EARSHOT_LANGUAGE: language });
+      try {
+        const caps = (await (await fetch(`${server.server.url}/v1/capabilities`)).json()) as { stt: { default_language: string } };
+        expect(caps.stt.default_language).toBe(expected);
+      } finally {
+        await server.close(0);
+      }
+    }
   });
 });
