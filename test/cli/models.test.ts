@@ -56,6 +56,17 @@ describe('earshot models', () => {
     await hub.close();
   });
 
+  it('pull --dtype q8 fetches the quantized graphs only', async () => {
+    const hub = await startFakeHub({ 'earshot-test/whisper-q8': whisperFixture('tiny-random', { variants: ['q8'] }) });
+    const run = await earshot('pull', 'earshot-test/whisper-q8', '--dtype', 'q8', '--model-hub', hub.url);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('earshot-test/whisper-q8 (whisper, q8)');
+    expect(run.stderr).toMatch(/^onnx\/encoder_model_quantized\.onnx \[#{30}\] 100% /m);
+    expect(run.stderr).not.toMatch(/^onnx\/encoder_model\.onnx /m);
+    expect((await earshot('list')).stdout).toMatch(/^earshot-test\/whisper-q8\s+[\d.]+ [KM]iB\s+q8$/m);
+    await hub.close();
+  });
+
   it('pull with an empty hub and no bucket says it is offline', async () => {
     const run = await earshot('pull', NAME, '--model-hub', '');
     expect(run.code).toBe(1);
