@@ -67,4 +67,14 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
     expect(auto.dtype).toBe('q8');
     expect(plain.dtype).toBe('fp32');
   });
+
+  it('variants of an export with split external data (as past 2 GiB) decode like those of the inline one', async () => {
+    const split = tinyModel({ externalDataChunkBytes: 64 * 1024, variants: ['q8'] });
+    const [a, b] = await Promise.all([engineFor(split, GREEDY, 'cpu', 'q8'), engineFor(tinyModel({ variants: ['q8'] }), GREEDY, 'cpu', 'q8')]);
+    engines.push(a, b);
+    const [ra] = await a.transcribeDetailed([{ samples: inputs[1]!.samples, partial: false }]);
+    const [rb] = await b.transcribeDetailed([{ samples: inputs[1]!.samples, partial: false }]);
+    expect(ra!.tokens).toEqual(rb!.tokens);
+    expect(ra!.avgLogprob).toBe(rb!.avgLogprob);
+  });
 });
