@@ -28,9 +28,9 @@ export type DtypeSetting = 'auto' | Dtype | { perGraph: Readonly<Record<string, 
 
 /**
  * The dtype a device uses when neither the setting nor the export names one. q8 on the CPU: less than half the
- * download and less memory than fp32 on a whisper-base-shaped model, at a speed our 2 shared cores could not tell
- * apart (README "Precision", bench/results/stt-2026-12-07T15-00-54-153Z.json). fp16 on CUDA, what tensor cores run
- * (not measured here: no GPU was available).
+ * download and less memory than fp32 on a whisper-base-shaped model, and about twice the tokens per second on an
+ * NLLB-600M-shaped one (README "Precision", bench/results/). fp16 on CUDA, what tensor cores run (not measured
+ * here: no GPU was available).
  */
 export function defaultDtype(device: 'cpu' | 'cuda'): Dtype {
   return device === 'cuda' ? 'fp16' : 'q8';
