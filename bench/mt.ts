@@ -2,10 +2,13 @@
  * `npm run bench:mt`: translation throughput of the nllb-onnx engine against the transformers.js translation
  * pipeline on the same random-weight NLLB-200-distilled-600M-shaped model and the same sentences, at batch sizes
  * 1, 8 and 32. Both generate exactly `--tokens` tokens per sentence where the model does not end earlier (random
- * weights rarely do), so the work is the same. Prints a table and writes JSON under bench/results/.
+ * weights rarely do), so the work is the same. Prints a table and writes JSON under bench/results/. With several
+ * `--dtypes` (the variants onnx-community publishes, made by the fixture factory as Optimum makes them), each dtype
+ * runs in its own process, so its peak memory is its own.
  *
- *   npm run bench:mt -- [--model nllb-600M|nllb-tiny] [--tokens 32] [--batches 1,8,32] [--single 4] [--threads 0] [--repeat 1]
+ *   npm run bench:mt -- [--model nllb-600M|nllb-tiny] [--dtypes fp32] [--engines earshot,transformers.js] [--tokens 32] [--batches 1,8,32] [--single 4] [--threads 0] [--repeat 1]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +16,16 @@ import { parseArgs } from 'node:util';
 import { env, pipeline, type TranslationPipeline } from '@huggingface/transformers';
 import { NllbOnnxEngine } from '../gpu-runners/engines/nllb-onnx/engine.ts';
 import { nllbFixture } from '../test/fixtures/models/nllb-fixture.ts';
+import type { VariantDtype } from '../test/fixtures/onnx/variants.ts';
 import type { NllbFixtureName } from '../test/fixtures/models/nllb.ts';
 
 const { values: args } = parseArgs({
   options: {
     model: { type: 'string', default: 'nllb-600M' },
+    dtypes: { type: 'string', default: 'fp32' },
+    engines: { type: 'string', default: 'earshot,transformers.js' },
+    // The model directory (set by the parent process of a several-dtype run).
+    fixture: { type: 'string' },
     tokens: { type: 'string', default: '32' },
     batches: { type: 'string', default: '1,8,32' },
     // Batch 1 runs this many sentences one after another (the larger batches run one full batch each).
@@ -92,7 +100,7 @@ interface Contender {
 async function loadEarshot(dir: string): Promise<Contender> {
   const started = performance.now();
   // A fixed cap (no relative length) so both engines may generate the same number of tokens.
-  const engine = new NllbOnnxEngine({ model: dir, cacheSize: 0, maxBatch: Math.max(...BATCHES), maxLengthFactor: 0, maxLengthOffset: TOKENS, threads: Number(args.threads) });
+  const engine = new NllbOnnxEngine({ model: dir, dtype: DTYPE, cacheSize: 0, maxBatch: Math.max(...BATCHES), maxLengthFactor: 0, maxLengthOffset: TOKENS, threads: Number(args.threads) });
   await engine.load();
   const translate = async (texts: string[]) => {
     const before = engine.stats.generatedTokens;
@@ -106,7 +114,7 @@ async function loadTransformers(dir: string): Promise<Contender> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
   const started = performance.now();
-  const translator = (await pipeline('translation', dir, { dtype: 'fp32', device: 'cpu' })) as TranslationPipeline;
+  const translator = (await pipeline('translation', dir, { dtype: DTYPE, device: 'cpu' })) as TranslationPipeline;
   const tokenizer = translator.tokenizer as unknown as { _build_translation_inputs(t: string[], o: object, k: object): object; batch_decode(ids: unknown, o: object): string[] };
   // What the translation pipeline does, with the generated ids kept so tokens can be counted.
   const translate = async (texts: string[]) => {
@@ -134,13 +142,24 @@ function table(rows: Row[]): string {
   return [header, '|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }
 
+const DTYPES = args.dtypes.split(',') as (VariantDtype | 'fp32')[];
+const DTYPE = DTYPES[0]!;
 const fixtureStarted = performance.now();
 progress(`generating or reusing the ${args.model} fixture (the 600M shape writes 3.4 GB the first time)…`);
-const dir = nllbFixture(args.model as NllbFixtureName);
+const dir = args.fixture ?? nllbFixture(args.model as NllbFixtureName, DTYPES.filter((d): d is VariantDtype => d !== 'fp32'));
+if (DTYPES.length > 1) {
+  // One process per dtype: peak memory is a process's own.
+  for (const dtype of DTYPES) {
+    const argv = process.argv.slice(2).filter((a, i, all) => a !== '--dtypes' && all[i - 1] !== '--dtypes' && !a.startsWith('--dtypes='));
+    spawnSync(process.execPath, ['--import', 'tsx', 'bench/mt.ts', ...argv, '--dtypes', dtype, '--fixture', dir], { stdio: 'inherit' });
+  }
+  process.exit(0);
+}
 progress(`fixture ready in ${((performance.now() - fixtureStarted) / 1000).toFixed(1)} s: ${dir}`);
 
 const contenders: Contender[] = [];
-for (const load of [loadEarshot, loadTransformers]) {
+const engines = args.engines.split(',');
+for (const load of [...(engines.includes('earshot') ? [loadEarshot] : []), ...(engines.includes('transformers.js') ? [loadTransformers] : [])]) {
   const contender = await load(dir);
   progress(`${contender.name} loaded in ${contender.loadSeconds.toFixed(1)} s`);
   await contender.translate(['Hello.']); // warm-up: first-run allocations out of the timings
@@ -160,21 +179,24 @@ for (let round = 0; round < REPEAT; round++) {
 }
 const rows = [...best.values()];
 const peakRssGiB = process.memoryUsage().rss / 2 ** 30;
+const maxRssGiB = process.resourceUsage().maxRSS / 2 ** 20;
 await Promise.all(contenders.map((c) => c.close()));
 const result = {
   benchmark: 'mt',
   model: args.model,
+  dtype: DTYPE,
   tokensPerSentence: TOKENS,
   repeat: REPEAT,
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   loadSeconds: Object.fromEntries(contenders.map((c) => [c.name, c.loadSeconds])),
   rssGiBBothLoaded: peakRssGiB,
+  peakRssGiB: maxRssGiB,
   rows,
 };
 const outDir = join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `mt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`\nNLLB (${args.model} shape, random weights, ${TOKENS} tokens max per sentence, ${result.machine.cores} × ${result.machine.cpu})\n`);
+console.log(`\nNLLB (${args.model} shape, ${DTYPE}, random weights, ${TOKENS} tokens max per sentence, ${result.machine.cores} × ${result.machine.cpu})\n`);
 console.log(table(rows));
-console.log(`\nload: ${contenders.map((c) => `${c.name} ${c.loadSeconds.toFixed(1)} s`).join(', ')}; RSS with both loaded ${peakRssGiB.toFixed(1)} GiB — JSON: ${file}`);
+console.log(`\nload: ${contenders.map((c) => `${c.name} ${c.loadSeconds.toFixed(1)} s`).join(', ')}; RSS with ${contenders.length === 1 ? 'it' : 'both'} loaded ${peakRssGiB.toFixed(1)} GiB, peak ${maxRssGiB.toFixed(1)} GiB — JSON: ${file}`);

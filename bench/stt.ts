@@ -2,14 +2,15 @@
  * `npm run bench:stt`: the whisper-onnx engine against the transformers.js ASR pipeline on the same random-weight
  * Whisper models (whisper-tiny and whisper-base shapes) and the same audio (librivox speech): load time, latency per
  * segment (p50/p95) for 2 s, 5 s and 15 s segments, real-time factor with 1, 4 and 16 concurrent segments, and peak
- * memory. Both decode greedily without timestamps and stop at the same token budget; on these models they produce
+ * memory, for each weight dtype asked for (`--dtypes fp32,q8,fp16`: the variants onnx-community publishes, made by the
+ * fixture factory the way Optimum makes them; transformers.js loads the same files by the same dtype). Both decode greedily without timestamps and stop at the same token budget; on these models they produce
  * the same tokens (the oracle test), so the work is the same. earshot batches concurrent segments the way its
  * runner does (one engine call); transformers.js gets one pipeline call per segment, all in flight at once.
  *
  * Each (model, engine) pair runs in its own process so peak memory is its own. Prints a table, writes JSON under
  * bench/results/, reports progress on stderr.
  *
- *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--runs 5] [--concurrency 1,4,16] [--threads 0]
+ *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--dtypes fp32] [--engines earshot,transformers.js] [--runs 5] [--concurrency 1,4,16] [--threads 0]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,15 +19,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env, pipeline } from '@huggingface/transformers';
 import { WhisperOnnxEngine } from '../gpu-runners/engines/whisper-onnx/engine.ts';
+import type { Dtype } from '../gpu-runners/models/dtype.ts';
 import { LayeredModelStore } from '../gpu-runners/models/model-store.ts';
 import { floatToPcm16 } from '../shared/audio/pcm.ts';
 import { librivoxRecordings } from '../test/support/librivox.ts';
+import type { VariantDtype } from '../test/fixtures/onnx/variants.ts';
 import { whisperFixture } from '../test/fixtures/whisper/write-model.ts';
 import type { WhisperShapeName } from '../test/fixtures/whisper/shapes.ts';
 
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: 'whisper-tiny,whisper-base' },
+    dtypes: { type: 'string', default: 'fp32' },
+    engines: { type: 'string', default: 'earshot,transformers.js' },
     runs: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '1,4,16' },
     threads: { type: 'string', default: '0' },
@@ -47,6 +52,7 @@ const budget = (seconds: number) => Math.round(3 * seconds) + 4;
 interface Result {
   model: string;
   engine: EngineName;
+  dtype: Dtype;
   loadSeconds: number;
   latencyMs: Record<string, { p50: number; p95: number; runs: number }>;
   rtf: Record<string, number>;
@@ -77,9 +83,9 @@ interface Contender {
 }
 
 /** earshot's engine; the token budget is an engine option, so a new budget loads a new engine (after the old one is closed). */
-async function earshot(dir: string): Promise<Contender> {
+async function earshot(dir: string, dtype: Dtype): Promise<Contender> {
   const load = async (maxNewTokens: number) => {
-    const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: THREADS, whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens } });
+    const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: THREADS, dtype, whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens } });
     await engine.load();
     return engine;
   };
@@ -95,10 +101,10 @@ async function earshot(dir: string): Promise<Contender> {
   };
 }
 
-async function transformersJs(dir: string): Promise<Contender> {
+async function transformersJs(dir: string, dtype: Dtype): Promise<Contender> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
-  const asr = (await pipeline('automatic-speech-recognition', dir, { dtype: 'fp32', device: 'cpu', local_files_only: true, session_options: { intraOpNumThreads: THREADS } })) as unknown as (
+  const asr = (await pipeline('automatic-speech-recognition', dir, { dtype, device: 'cpu', local_files_only: true, session_options: { intraOpNumThreads: THREADS } })) as unknown as (
     audio: Float32Array,
     options: object,
   ) => Promise<unknown>;
@@ -110,10 +116,10 @@ async function transformersJs(dir: string): Promise<Contender> {
 }
 
 /** One (model, engine) measurement, in this process. */
-async function work(model: string, engine: EngineName, dir: string): Promise<Result> {
-  const label = `${model} ${engine}`;
+async function work(model: string, engine: EngineName, dtype: Dtype, dir: string): Promise<Result> {
+  const label = `${model} ${dtype} ${engine}`;
   let started = performance.now();
-  const contender = engine === 'earshot' ? await earshot(dir) : await transformersJs(dir);
+  const contender = engine === 'earshot' ? await earshot(dir, dtype) : await transformersJs(dir, dtype);
   const loadSeconds = (performance.now() - started) / 1000;
   progress(`${label}: loaded in ${loadSeconds.toFixed(2)} s`);
 
@@ -138,13 +144,13 @@ async function work(model: string, engine: EngineName, dir: string): Promise<Res
     rtf[String(c)] = (performance.now() - started) / 1000 / (c * RTF_SECONDS);
     progress(`${label}: concurrency ${c}: RTF ${rtf[String(c)]!.toFixed(3)}`);
   }
-  return { model, engine, loadSeconds, latencyMs, rtf, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 /** Runs one measurement in a child process and returns its result. */
-function child(model: string, engine: EngineName, dir: string): Promise<Result> {
+function child(model: string, engine: EngineName, dtype: Dtype, dir: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const argv = ['--import', 'tsx', 'bench/stt.ts', '--worker', `${model}:${engine}`, '--dir', dir, '--runs', String(RUNS), '--concurrency', CONCURRENCY.join(','), '--threads', String(THREADS)];
+    const argv = ['--import', 'tsx', 'bench/stt.ts', '--worker', `${model}:${engine}:${dtype}`, '--dir', dir, '--runs', String(RUNS), '--concurrency', CONCURRENCY.join(','), '--threads', String(THREADS)];
     const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -154,9 +160,10 @@ function child(model: string, engine: EngineName, dir: string): Promise<Result> 
 
 function table(results: Result[]): string {
   const ms = (v: number) => `${v.toFixed(0)}`;
-  const header = ['model', 'engine', 'load s', ...LENGTHS.map((l) => `${l}s p50/p95 ms`), ...CONCURRENCY.map((c) => `RTF c=${c}`), 'peak RSS MB'];
+  const header = ['model', 'dtype', 'engine', 'load s', ...LENGTHS.map((l) => `${l}s p50/p95 ms`), ...CONCURRENCY.map((c) => `RTF c=${c}`), 'peak RSS MB'];
   const rows = results.map((r) => [
     r.model,
+    r.dtype,
     r.engine,
     r.loadSeconds.toFixed(2),
     ...LENGTHS.map((l) => `${ms(r.latencyMs[`${l}s`]!.p50)} / ${ms(r.latencyMs[`${l}s`]!.p95)}`),
@@ -168,15 +175,16 @@ function table(results: Result[]): string {
 
 async function main(): Promise<void> {
   if (args.worker) {
-    const [model, engine] = args.worker.split(':') as [string, EngineName];
-    process.stdout.write(JSON.stringify(await work(model, engine, args.dir!)));
+    const [model, engine, dtype] = args.worker.split(':') as [string, EngineName, Dtype];
+    process.stdout.write(JSON.stringify(await work(model, engine, dtype, args.dir!)));
     return;
   }
   const results: Result[] = [];
   for (const model of args.models.split(',') as WhisperShapeName[]) {
     progress(`${model}: generating the random-weight model (cached after the first run)`);
-    const dir = whisperFixture(model);
-    for (const engine of ['earshot', 'transformers.js'] as const) results.push(await child(model, engine, dir));
+    const dtypes = args.dtypes.split(',') as Dtype[];
+    const dir = whisperFixture(model, { variants: dtypes.filter((d): d is VariantDtype => d !== 'fp32') });
+    for (const dtype of dtypes) for (const engine of args.engines.split(',') as EngineName[]) results.push(await child(model, engine, dtype, dir));
   }
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS };
   const printed = table(results);

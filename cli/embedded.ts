@@ -5,6 +5,7 @@
 import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createDrivers, type Drivers } from '../shared/queue/drivers.ts';
+import { PivotingApertium } from '../gpu-runners/engines/apertium-pivot.ts';
 import { createMtEngine, createSttEngine } from '../gpu-runners/engines/registry.ts';
 import { startEdge } from './compose/edge.ts';
 import { startRunner } from './compose/runners.ts';
@@ -34,7 +35,8 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
   const drivers = driversFor(config, logger);
   const stt = await startRunner('stt', config, logger, drivers, { stt: sttEngine });
   const mt = mtEngine ? await startRunner('mt', config, logger, drivers, { mt: mtEngine }) : null;
-  const defaultLanguage = sttEngine.languages[0] ?? 'en';
+  // EARSHOT_LANGUAGE, or a fine-tune's pinned language, is what a session naming none speaks.
+  const defaultLanguage = sttEngine.defaultLanguage ?? sttEngine.languages[0] ?? 'en';
   const edge = await startEdge({
     config,
     logger,
@@ -43,6 +45,11 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       sttLanguages: sttEngine.languages,
       defaultLanguage,
       translates: (source, target) => mtEngine?.supports(source, target) ?? false,
+      engines: { stt: [sttEngine.name], mt: mtEngine ? [mtEngine.name] : [] },
+      route: (source, target) => {
+        const route = mtEngine instanceof PivotingApertium ? mtEngine.route(source, target) : undefined;
+        return route?.kind === 'pivot' ? route.via : undefined;
+      },
     },
     health: async () => ({
       stt_runner: { status: stt.runner.state === 'running' ? 'ok' : 'down', engine: sttEngine.name, state: stt.runner.state, processed: stt.runner.processed, failed: stt.runner.failed },

@@ -12,6 +12,7 @@ commands:
   stream FILE.wav     stream a WAV file to a running server and print captions (see: earshot stream --help)
   mic                 caption the microphone live in the terminal (see: earshot mic --help)
   type                voice typing: type what you say into the focused application (see: earshot type --help)
+  models ACTION       pull NAME [--dtype D] | list | rm NAME: the model dir (see: earshot models --help)
   key --id ID         make an API key: the key for the client, and the hashed record for EARSHOT_API_KEYS_FILE
 
 options (each also an environment variable):
@@ -30,12 +31,17 @@ async function runService(service: Service, args: string[]): Promise<number> {
     return 0;
   }
   const { help: _help, role, ...flags } = values;
-  const config = loadConfig(process.env, flags as Record<string, string>);
+  let config = loadConfig(process.env, flags as Record<string, string>);
   if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
   const name = service === 'runner' ? `${role}-runner` : service;
   const logger = createLogger(config.logLevel).child({ service: name });
   logger.info({ config: maskedConfig(config) }, 'configuration');
+  if (service !== 'edge') {
+    // `auto` engines: decided (and their model fetched) once, before anything listens.
+    const { resolveAutoEngines } = await import('../gpu-runners/engines/auto.ts');
+    config = await resolveAutoEngines(config, logger, { roles: service === 'runner' ? [role as 'stt' | 'mt'] : ['stt', 'mt'] });
+  }
   const { setupTracing } = await import('../shared/telemetry/setup.ts');
   const tracing = setupTracing(config.otel, `earshot-${name}`, logger);
   const { startService } = await import('./services.ts');
@@ -68,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
     case 'stream': {
       const { runStream } = await import('./stream.ts');
       return runStream(rest);
+    }
+    case 'models': {
+      const { runModels } = await import('./models.ts');
+      return runModels(rest);
     }
     case 'key': {
       const { runKey } = await import('./keys.ts');

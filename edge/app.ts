@@ -7,6 +7,7 @@ import { guardUpgrade } from './auth/ws-guard.ts';
 import { browserOriginGuard, type OriginPolicy } from './auth/browser-origin.ts';
 import { errorResponse } from './http-errors.ts';
 import { mountAudio, type AudioRouteDeps } from './routes/audio.ts';
+import { mountCapabilities } from './routes/capabilities.ts';
 import { mountHealth, type HealthProbe } from './routes/health.ts';
 import { mountOrigin, type OriginRouteDeps } from './routes/origin.ts';
 import { mountRealtime, type RealtimeRouteDeps } from './routes/realtime.ts';
@@ -76,6 +77,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     ...(deps.viewers ? { maxViewers: deps.viewers.max, viewerIdleMs: deps.viewers.idleMs } : {}),
   });
   mountSessions(app, { auth, store, results });
+  mountCapabilities(app, deps.sessionDeps.capabilities);
   if (deps.batch) mountAudio(app, { ...deps.batch, auth, admission: deps.admission });
   if (deps.webAssets) mountWeb(app, deps.webAssets, originPolicy.allowedOrigins);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });

@@ -14,7 +14,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund >&2
 fi
 
-packages=(pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa)
+# Offline translation: English→Spanish, Catalan, Galician, Esperanto direct; Spanish→French, Portuguese, Italian
+# (earshot pivots en→es→fr where no direct pair exists); into English from Macedonian, Icelandic, Serbo-Croatian, Basque.
+packages=(pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa apertium-eng-cat apertium-en-gl apertium-eo-en
+  apertium-fr-es apertium-es-pt apertium-spa-ita apertium-mkd-eng apertium-isl-eng apertium-hbs-eng apertium-eu-en)
 if [ "$purpose" = test ]; then
   packages+=(pocketsphinx-testdata espeak-ng sox redis-server ffmpeg)
   # Browser and desktop tests: Chromium driven by playwright-core, a private X server, keystroke injection.

@@ -6,21 +6,29 @@ import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** transformers.js's dtype names (gpu-runners/models/dtype.ts maps them to file suffixes). */
+const DTYPE = '(?:fp32|fp16|q8|int8|uint8|q4|q4f16|bnb4)';
+const dtypeSetting = z.string().regex(new RegExp(`^(?:auto|${DTYPE}|(?:[\\w.-]+|\\*)=${DTYPE}(?:,(?:[\\w.-]+|\\*)=${DTYPE})*)$`), 'auto, fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4, or per graph like encoder_model=fp32,decoder_model_merged=q4');
+
 /** One row per setting: the source of the configuration table in README.md. */
 export const SETTINGS = {
   host: { env: 'HOST', flag: 'host', schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the edge listens on' },
   port: { env: 'PORT', flag: 'port', schema: int(0, 65535), default: 8080, doc: 'Port the edge listens on (0 picks a free one)' },
-  stt: { env: 'EARSHOT_STT', flag: 'stt', schema: z.enum(['sphinx', 'whisper-onnx']), default: 'sphinx', doc: 'Speech-to-text engine' },
-  sttModel: { env: 'EARSHOT_STT_MODEL', flag: 'model', schema: z.string().min(1), default: 'onnx-community/whisper-base', doc: 'Model of `whisper-onnx`: a directory or a model name (Whisper in the transformers.js ONNX layout)' },
+  stt: { env: 'EARSHOT_STT', flag: 'stt', schema: z.enum(['auto', 'sphinx', 'whisper-onnx']), default: 'auto', doc: 'Speech-to-text engine; `auto`: `whisper-onnx` when its model is on disk or can be downloaded (the first start downloads it), else `sphinx` (the log says which and why)' },
+  sttModel: { env: 'EARSHOT_STT_MODEL', flag: 'model', schema: z.string().min(1), default: 'onnx-community/whisper-small', doc: 'Model of `whisper-onnx`: a directory or a model name (Whisper in the transformers.js ONNX layout)' },
   device: { env: 'EARSHOT_DEVICE', flag: 'device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `whisper-onnx`: `cpu` or `cuda:N` (the log names the execution provider)' },
+  dtype: { env: 'EARSHOT_DTYPE', flag: 'dtype', schema: dtypeSetting, default: 'auto', doc: 'Weight precision of `whisper-onnx` (transformers.js names and file suffixes: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4; per graph: `encoder_model=fp32,decoder_model_merged=q4`); `auto` = the export\'s `transformers.js_config.dtype`, else q8 on the CPU and fp16 on CUDA, else fp32 when the export has only that' },
   sttBeam: { env: 'EARSHOT_STT_BEAM', flag: 'stt-beam', schema: int(1, 16), default: 1, doc: 'Beam width of `whisper-onnx` (1 = greedy, the fastest)' },
-  sttTask: { env: 'EARSHOT_STT_TASK', flag: 'stt-task', schema: z.enum(['transcribe', 'translate']), default: 'transcribe', doc: '`whisper-onnx` task: `translate` writes English whatever the language spoken' },
+  sttTask: { env: 'EARSHOT_STT_TASK', flag: 'stt-task', schema: z.enum(['auto', 'transcribe', 'translate']), default: 'auto', doc: '`whisper-onnx` task: `translate` writes English whatever the language spoken; `auto` = the task the export pins (generation_config `task` / `forced_decoder_ids`), else `transcribe`' },
+  language: { env: 'EARSHOT_LANGUAGE', flag: 'language', schema: z.union([z.literal(''), z.string().regex(/^[a-z]{2,3}$/, 'an ISO 639-1 code like en')]), default: '', doc: 'Language of sessions that name none (`whisper-onnx`); empty: the language the export pins (a fine-tune\'s generation_config), else detected per utterance' },
   modelDir: { env: 'EARSHOT_MODEL_DIR', flag: 'model-dir', schema: z.string(), default: '', doc: 'Where models are kept and downloaded to (`<dir>/<name>`); empty means `~/.cache/earshot/models`' },
   modelS3: { env: 'EARSHOT_MODEL_S3', flag: 'model-s3', schema: z.union([z.literal(''), z.string().regex(/^s3:\/\/[^/]+/, 'an s3://bucket/prefix URL')]), default: '', doc: 'S3 bucket holding models as `<prefix>/<name>/…` (endpoint from `AWS_ENDPOINT_URL_S3`, credentials from the AWS chain)' },
-  modelHub: { env: 'EARSHOT_MODEL_HUB', flag: 'model-hub', schema: z.union([z.literal(''), z.url()]), default: 'https://huggingface.co', doc: 'Hub models are downloaded from when not found locally; empty = offline' },
-  mt: { env: 'EARSHOT_MT', flag: 'mt', schema: z.enum(['apertium', 'nllb-onnx', 'none']), default: 'apertium', doc: 'Translation engine (`none` disables translation)' },
+  hubProbeMs: { env: 'EARSHOT_HUB_PROBE_MS', flag: 'hub-probe-ms', schema: int(100, 60_000), default: 3000, doc: 'How long `auto` engines wait for the hub to answer before starting offline (sphinx, apertium)' },
+  modelHub: { env: 'EARSHOT_MODEL_HUB', flag: 'model-hub', schema: z.union([z.literal(''), z.url()]), default: 'https://huggingface.co', emptyIsValue: true, doc: "Hub models are downloaded from when not found locally; empty (`EARSHOT_MODEL_HUB=`, `--model-hub ''`) = offline: no request leaves the process" },
+  mt: { env: 'EARSHOT_MT', flag: 'mt', schema: z.enum(['auto', 'apertium', 'nllb-onnx', 'none']), default: 'auto', doc: 'Translation engine (`none` disables translation); `auto`: `nllb-onnx` when its model is on disk or can be downloaded, else `apertium` (installed pairs, and others through Spanish)' },
   mtModel: { env: 'EARSHOT_MT_MODEL', flag: 'mt-model', schema: z.string().min(1), default: 'Xenova/nllb-200-distilled-600M', doc: 'Model of `nllb-onnx`: a directory or a model name (NLLB-200 or M2M100 in the transformers.js ONNX layout)' },
   mtDevice: { env: 'EARSHOT_MT_DEVICE', flag: 'mt-device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `nllb-onnx`: `cpu` or `cuda:N`' },
+  mtDtype: { env: 'EARSHOT_MT_DTYPE', flag: 'mt-dtype', schema: dtypeSetting, default: 'auto', doc: 'Weight precision of `nllb-onnx`, as `--dtype`' },
   mtBeams: { env: 'EARSHOT_MT_BEAMS', flag: 'mt-beams', schema: int(1, 16), default: 1, doc: 'Beam width of `nllb-onnx` (1 = greedy, the fastest)' },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', doc: 'Log level (JSON logs on stderr)' },
   maxFrameBytes: { env: 'EARSHOT_MAX_FRAME_BYTES', flag: 'max-frame-bytes', schema: int(320, 64 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest audio frame accepted; larger frames get a `frame_too_large` error' },
@@ -108,7 +116,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const out: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(SETTINGS)) {
     const raw = flags[setting.flag] ?? env[setting.env];
-    const parsed = (setting.schema as z.ZodType).safeParse(raw === undefined || raw === '' ? setting.default : raw);
+    // An empty value means "the default", except where empty is itself a choice (an empty hub is offline).
+    const useDefault = raw === undefined || (raw === '' && !('emptyIsValue' in setting));
+    const parsed = (setting.schema as z.ZodType).safeParse(useDefault ? setting.default : raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]?.message ?? 'invalid';
       throw new ConfigError(`invalid ${setting.env} / --${setting.flag}=${JSON.stringify(raw)}: ${issue}`);

@@ -43,6 +43,11 @@ export function capabilitiesFromRunners(live: () => RunnerInfo[]): Capabilities 
       const mt = live().filter((r) => r.role === 'mt');
       return mt.length === 0 || mt.some((r) => r.pairs?.includes(`${source}-${target}`));
     },
+    get engines() {
+      const runners = live();
+      const of = (role: 'stt' | 'mt') => [...new Set(runners.filter((r) => r.role === role).map((r) => r.engine))];
+      return { stt: of('stt'), mt: of('mt') };
+    },
   };
 }
 

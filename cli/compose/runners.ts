@@ -58,7 +58,8 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       queueBudgetMs: config.catchUp === 'on' ? config.budgetQueueMs : undefined,
       guard,
     });
-    describe = () => ({ engine: engine.name, languages: [...engine.languages] });
+    // The default language first: distributed edges take the first as the default of sessions naming none.
+    describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])] });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
   } else {
     const engine = engines.mt ?? createMtEngine(config, log);

@@ -34,6 +34,10 @@ export interface Capabilities {
   sttLanguages: readonly string[];
   defaultLanguage: string;
   translates(source: string, target: string): boolean;
+  /** The engines behind the edge, as clients are told (GET /v1/capabilities). */
+  engines?: { stt: readonly string[]; mt: readonly string[] };
+  /** The pivot language a pair goes through, when it does (apertium en→es→fr: `es`). */
+  route?(source: string, target: string): string | undefined;
 }
 
 export interface SessionDeps {

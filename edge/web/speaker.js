@@ -47,13 +47,32 @@ let socket = null;
 let mic = null;
 let samplesSent = 0;
 
-function fillPickers() {
+/**
+ * What the server can do (GET /v1/capabilities): the languages it transcribes and, per spoken language, the ones it
+ * translates into. Without it (an older server) the page offers a common list and the server drops what it cannot do.
+ * @type {{ stt: { languages: string[] }, mt: { targets: Record<string, { language: string, via?: string }[]> } } | null}
+ */
+let capabilities = null;
+
+async function fillPickers() {
+  capabilities = await fetch(new URL('v1/capabilities', location.href.replace(/[^/]*$/, '')))
+    .then((r) => (r.ok ? r.json() : null))
+    .catch(() => null);
   const spoken = params.get('language') ?? saved.language ?? 'en';
-  for (const code of COMMON_LANGUAGES) els.language.add(new Option(languageName(code), code, false, code === spoken));
-  const chosen = new Set((params.get('targets') ?? saved.targets ?? '').split(',').filter(Boolean));
-  for (const code of COMMON_LANGUAGES) {
+  const languages = capabilities?.stt.languages ?? COMMON_LANGUAGES;
+  for (const code of languages) els.language.add(new Option(languageName(code), code, false, code === spoken));
+  renderTargets(new Set((params.get('targets') ?? saved.targets ?? '').split(',').filter(Boolean)));
+}
+
+/** One chip per language the spoken one can be translated into (a pivot is named in the chip's tooltip). */
+function renderTargets(chosen = new Set(chosenTargets())) {
+  /** @type {{ language: string, via?: string }[]} */
+  const offered = capabilities ? (capabilities.mt.targets[els.language.value] ?? []) : COMMON_LANGUAGES.map((language) => ({ language }));
+  els.targets.replaceChildren();
+  for (const { language: code, via } of offered) {
     const label = document.createElement('label');
     label.className = 'chip';
+    if (via) label.title = `translated through ${languageName(via)}`;
     const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: code, checked: chosen.has(code) });
     const text = document.createElement('span');
     text.textContent = languageName(code);
@@ -281,8 +300,8 @@ async function copyLink() {
   setTimeout(() => (els.copy.textContent = 'Copy link'), 1800);
 }
 
-fillPickers();
-els.language.addEventListener('change', syncTargets);
+void fillPickers();
+els.language.addEventListener('change', () => renderTargets());
 els.toggle.addEventListener('click', () => (state === 'live' ? stop() : state === 'idle' ? void start() : undefined));
 els.copy.addEventListener('click', () => void copyLink());
 els.shareLink.addEventListener('focus', () => els.shareLink.select());

@@ -4,6 +4,7 @@
  * never see an onnxruntime type or exception.
  */
 import * as ort from 'onnxruntime-node';
+import { float16ToFloat32, float32ToFloat16 } from './float16.ts';
 import { EarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { silentLogger } from '../../shared/logger.ts';
@@ -66,6 +67,8 @@ export class OnnxSession {
   readonly #session: ort.InferenceSession;
   readonly #failureCode: ErrorCode;
   readonly #label: string;
+  /** Inputs declared float16 (fp16 / q4f16 exports: hidden states and key/value caches in half precision). */
+  readonly #halfInputs: ReadonlySet<string>;
 
   private constructor(session: ort.InferenceSession, label: string, failureCode: ErrorCode) {
     this.#session = session;
@@ -75,6 +78,7 @@ export class OnnxSession {
       m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] };
     this.inputs = session.inputMetadata.map(info);
     this.outputs = session.outputMetadata.map(info);
+    this.#halfInputs = new Set(this.inputs.filter((i) => i.type === 'float16').map((i) => i.name));
   }
 
   /**
@@ -116,8 +120,13 @@ export class OnnxSession {
     return this.#session.outputNames;
   }
 
-  /** Runs the model; `outputs` limits what is fetched (default: every output). */
+  /**
+   * Runs the model; `outputs` limits what is fetched (default: every output). Float feeds are given in the precision
+   * the input declares, so engines build float32 tensors whatever the export's dtype; float16 outputs come back as
+   * they are (a cache fed back costs no conversion) and `floatData` reads them as float32.
+   */
   async run(feeds: Feeds, outputs?: readonly string[]): Promise<Record<string, ort.Tensor>> {
+    if (this.#halfInputs.size > 0) feeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, this.#halfInputs.has(name) ? toFloat16(t) : t]));
     try {
       const result = outputs ? await this.#session.run(feeds, [...outputs]) : await this.#session.run(feeds);
       return result as Record<string, ort.Tensor>;
@@ -153,25 +162,33 @@ export function zerosTensor(dims: readonly number[]): ort.Tensor {
   return floatTensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
 }
 
-/** A float32 tensor's data, checked. */
+/** A float tensor's data as float32 (float16 is converted), checked. */
 export function floatData(tensor: ort.Tensor | undefined, name = 'tensor'): Float32Array {
-  if (!tensor || tensor.type !== 'float32') throw new EarshotError('internal', `expected a float32 ${name}, got ${tensor?.type ?? 'nothing'}`);
-  return tensor.data as Float32Array;
+  if (tensor?.type === 'float32') return tensor.data as Float32Array;
+  if (tensor?.type === 'float16') return float16ToFloat32(tensor.data as Uint16Array);
+  throw new EarshotError('internal', `expected a float32 or float16 ${name}, got ${tensor?.type ?? 'nothing'}`);
+}
+
+/** A float tensor in half precision (float16 tensors are returned as they are). */
+function toFloat16(tensor: ort.Tensor): ort.Tensor {
+  if (tensor.type !== 'float32') return tensor;
+  return new ort.Tensor('float16', float32ToFloat16(tensor.data as Float32Array), tensor.dims);
 }
 
 /**
- * The rows `rows` of a float32 tensor along its first (batch) axis, in that order: reorders beams, drops finished
- * rows, replicates a row per beam. The identity selection returns the tensor itself.
+ * The rows `rows` of a float32 or float16 tensor along its first (batch) axis, in that order and precision:
+ * reorders beams, drops finished rows, replicates a row per beam. The identity selection returns the tensor itself.
  */
 export function gatherRows(tensor: ort.Tensor, rows: readonly number[]): ort.Tensor {
   const dims = dimsOf(tensor);
   const n = dims[0] ?? 0;
   if (rows.length === n && rows.every((r, i) => r === i)) return tensor;
-  const data = floatData(tensor);
+  if (tensor.type !== 'float32' && tensor.type !== 'float16') throw new EarshotError('internal', `cannot select rows of a ${tensor.type} tensor`);
+  const data = tensor.data as Float32Array | Uint16Array;
   const size = n === 0 ? 0 : data.length / n;
-  const out = new Float32Array(rows.length * size);
+  const out = tensor.type === 'float32' ? new Float32Array(rows.length * size) : new Uint16Array(rows.length * size);
   rows.forEach((r, i) => out.set(data.subarray(r * size, (r + 1) * size), i * size));
-  return floatTensor(out, [rows.length, ...dims.slice(1)]);
+  return new ort.Tensor(tensor.type, out, [rows.length, ...dims.slice(1)]);
 }
 
 /** The dimensions of a tensor as numbers. */

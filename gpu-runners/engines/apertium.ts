@@ -141,7 +141,8 @@ export class ApertiumEngine implements MtEngine {
   readonly name = 'apertium';
   private readonly modesDir: string;
   private readonly timeoutMs: number;
-  private pairs: Set<string> | null = null;
+  /** `eng-spa` (ISO 639-3 pair) → the mode file's name (`eng-spa`, or `en-gl` for pairs named with 2-letter codes). */
+  private pairs: Map<string, string> | null = null;
   private readonly procs = new Map<string, PairProcess>();
   private readonly commands = new Map<string, string>();
 
@@ -167,7 +168,7 @@ export class ApertiumEngine implements MtEngine {
 
   /** Installed pairs as ISO 639-1 `src-tgt` where a code is known, e.g. `en-es`. */
   listPairs(): string[] {
-    return [...this.availablePairs()].map((p) => p.split('-').map((c) => ISO1[c] ?? c).join('-')).sort();
+    return [...this.availablePairs().keys()].map((p) => p.split('-').map((c) => ISO1[c] ?? c).join('-')).sort();
   }
 
   /** Live pipelines, one per pair in use. */
@@ -231,7 +232,7 @@ export class ApertiumEngine implements MtEngine {
   private command(pair: string): string {
     const cached = this.commands.get(pair);
     if (cached) return cached;
-    const mode = fs.readFileSync(path.join(this.modesDir, `${pair}.mode`), 'utf8').trim();
+    const mode = fs.readFileSync(path.join(this.modesDir, `${this.availablePairs().get(pair) ?? pair}.mode`), 'utf8').trim();
     const stages = mode.split('|').map((stage) => {
       const m = /^\s*(\S+)(.*)$/s.exec(stage);
       if (!m) throw new EarshotError('engine_unavailable', `unreadable apertium mode ${pair}`);
@@ -245,7 +246,7 @@ export class ApertiumEngine implements MtEngine {
     return command;
   }
 
-  private availablePairs(): Set<string> {
+  private availablePairs(): Map<string, string> {
     if (this.pairs) return this.pairs;
     let files: string[];
     try {
@@ -253,8 +254,13 @@ export class ApertiumEngine implements MtEngine {
     } catch (err) {
       throw new EarshotError('engine_unavailable', `no apertium modes in ${this.modesDir}; ${INSTALL_HINT}`, { cause: err });
     }
-    // Variant modes (spa-eng_US.mode) and debug modes (eng-spa-tagger.mode) are not plain language pairs.
-    this.pairs = new Set(files.map((f) => /^([a-z]{2,3}-[a-z]{2,3})\.mode$/.exec(f)?.[1]).filter((p): p is string => !!p));
+    // Variant modes (spa-eng_US.mode) and debug modes (eng-spa-tagger.mode) are not plain language pairs. Older
+    // packages name modes with 2-letter codes (en-gl, es-pt): keyed by ISO 639-3 like the rest.
+    this.pairs = new Map();
+    for (const file of files) {
+      const mode = /^([a-z]{2,3})-([a-z]{2,3})\.mode$/.exec(file);
+      if (mode) this.pairs.set(`${toIso3(mode[1]!)}-${toIso3(mode[2]!)}`, `${mode[1]}-${mode[2]}`);
+    }
     return this.pairs;
   }
 }

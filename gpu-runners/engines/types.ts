@@ -41,6 +41,8 @@ export interface SttEngine {
   readonly name: string;
   /** Languages the engine can transcribe (ISO 639-1). */
   readonly languages: readonly string[];
+  /** The language of sessions that name none, when the engine has one (the server's setting, an export's pin). */
+  readonly defaultLanguage?: string;
   load(): Promise<void>;
   transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]>;
   close(): Promise<void>;

@@ -17,7 +17,8 @@ export type ProgressReporter = (event: ProgressEvent) => void;
 
 const WIDTH = 30;
 
-function formatBytes(n: number): string {
+/** 1.5 KiB, 12.0 MiB, 1.20 GiB. */
+export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;

@@ -1,15 +1,14 @@
 /**
  * Fetches a model from an S3 bucket (AWS, or any S3-protocol store: MinIO, Ceph, R2): the files of `name` live
  * under `s3://<bucket>/<prefix>/<name>/`. Credentials come from the AWS SDK's usual chain (environment, profile,
- * instance role).
+ * instance role). Files are verified (size, and MD5 where the ETag is one) and resumed with a Range read.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import type { ModelManifest, RemoteSource } from './model-store.ts';
+import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import type { RemoteSource } from './model-store.ts';
 import type { ProgressReporter } from './progress.ts';
+import { downloadVerified } from './verified-download.ts';
 
 export interface S3SourceOptions {
   /** `s3://bucket` or `s3://bucket/prefix`. */
@@ -47,37 +46,41 @@ export class S3Source implements RemoteSource {
     });
   }
 
-  async fetch(name: string, manifest: ModelManifest, dest: string, progress: ProgressReporter): Promise<boolean> {
-    for (const file of manifest.required) if (!(await this.#download(name, file, dest, progress))) return false;
-    for (const file of manifest.optional ?? []) await this.#download(name, file, dest, progress);
-    return true;
-  }
-
-  async #download(name: string, file: string, dest: string, progress: ProgressReporter): Promise<boolean> {
+  async fetchFile(name: string, file: string, dir: string, progress: ProgressReporter): Promise<boolean> {
     const key = [this.#prefix, name, file].filter(Boolean).join('/');
-    let body: Readable;
-    let total: number | undefined;
+    const where = `s3://${this.#bucket}/${key}`;
+    let head: HeadObjectCommandOutput;
     try {
-      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      body = object.Body as Readable;
-      total = object.ContentLength;
+      head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
     } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return false;
-      throw new Error(`s3://${this.#bucket}/${key}: ${(err as Error).message || (err as { name?: string }).name}`);
+      if (isMissing(err)) return false;
+      throw new Error(`${where}: ${(err as Error).message || (err as { name?: string }).name}`);
     }
-    const path = join(dest, file);
-    mkdirSync(dirname(path), { recursive: true });
-    let received = 0;
-    body.on('data', (chunk: Buffer) => {
-      received += chunk.byteLength;
-      progress({ file, received, total, done: false });
+    // A single-part upload's ETag is the content's MD5; a multipart one ("…-N") is not a content hash.
+    const md5 = /^"?([0-9a-f]{32})"?$/i.exec(head.ETag ?? '')?.[1];
+    return downloadVerified({
+      path: join(dir, file),
+      label: file,
+      expected: { size: head.ContentLength, md5 },
+      progress,
+      open: async (offset) => {
+        try {
+          const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: offset > 0 ? `bytes=${offset}-` : undefined, IfMatch: head.ETag }));
+          return { kind: offset > 0 && object.ContentRange ? 'rest' : 'whole', body: object.Body as Readable, size: head.ContentLength };
+        } catch (err) {
+          if (isMissing(err)) return { kind: 'missing' };
+          throw new Error(`${where}: ${(err as Error).message || (err as { name?: string }).name}`);
+        }
+      },
     });
-    await pipeline(body, createWriteStream(path));
-    progress({ file, received, total, done: true });
-    return true;
   }
 
   close(): void {
     this.#client.destroy();
   }
+}
+
+function isMissing(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  return err instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NotFound' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../shared/config.ts';
 
 describe('loadConfig', () => {
-  it('has the embedded defaults: loopback, port 8080, sphinx + apertium', () => {
+  it('has the embedded defaults: loopback, port 8080, auto engines (Whisper + NLLB when available, else sphinx + apertium)', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, stt: 'sphinx', mt: 'apertium', maxFrameBytes: 1024 * 1024 });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, stt: 'auto', mt: 'auto', maxFrameBytes: 1024 * 1024 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -54,7 +54,8 @@ export class Cluster {
   async #start(name: string, args: string[], env: Record<string, string>, fixedPort?: number, attempt = 0): Promise<ProcessHandle> {
     const port = fixedPort ?? (await freePort());
     const child = spawn(process.execPath, ['bin/earshot.mjs', ...args, '--port', String(port), '--redis', this.#redisUrl, '--redis-prefix', this.prefix], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...this.#env, ...env },
+      // Offline unless a test says otherwise: `auto` engines must not reach for a hub from tests.
+      env: { ...process.env, LOG_LEVEL: 'warn', EARSHOT_MODEL_HUB: '', ...this.#env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];

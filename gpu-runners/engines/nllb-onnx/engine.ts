@@ -14,14 +14,20 @@ import { greedyDecode } from './greedy.ts';
 import { languageToken } from './languages.ts';
 import { readSeq2SeqConfig } from './model-config.ts';
 import { maxNewTokens, resolveOptions, type DecodingOptions, type NllbEngineOptions } from './options.ts';
+import { resolveGraphs } from '../../models/resolve-graphs.ts';
 import { DECODER_FILE, ENCODER_FILE, Seq2SeqModel } from './seq2seq-model.ts';
 import { NllbTokenizer } from './tokenizer.ts';
 import { TranslationCache } from './translation-cache.ts';
 
-/** The files of a model directory this engine reads. */
+/** The non-graph files and the graphs (at a dtype) of an NLLB / M2M100 export. */
+export const NLLB_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const NLLB_GRAPHS = ['encoder_model', 'decoder_model_merged'] as const;
+
+/** The files of a model directory this engine reads, in fp32. */
 export const NLLB_MANIFEST: ModelManifest = {
   required: ['config.json', 'tokenizer.json', 'tokenizer_config.json', ENCODER_FILE, DECODER_FILE],
-  optional: ['generation_config.json', `${ENCODER_FILE}_data`, `${DECODER_FILE}_data`],
+  // External weight data is found from the graphs' references.
+  optional: ['generation_config.json'],
 };
 
 interface Loaded {
@@ -47,6 +53,8 @@ interface Pending extends EncodedSentence {
 
 export class NllbOnnxEngine implements MtEngine {
   readonly name = 'nllb-onnx';
+  /** The loaded graphs' dtype (`q8`, or per graph); undefined before load. */
+  dtype: string | undefined;
   readonly #options: NllbEngineOptions;
   readonly #decoding: DecodingOptions;
   readonly #cache: TranslationCache;
@@ -65,11 +73,14 @@ export class NllbOnnxEngine implements MtEngine {
   async load(): Promise<void> {
     if (this.#loaded) return;
     const store = this.#options.store ?? new LayeredModelStore({ logger: this.#logger });
-    const dir = await store.resolve(this.#options.model, NLLB_MANIFEST);
+    const graphs = await resolveGraphs(store, { model: this.#options.model, files: NLLB_FILES, optional: NLLB_MANIFEST.optional, graphs: NLLB_GRAPHS, dtype: this.#options.dtype ?? 'auto', device: this.#options.device?.kind ?? 'cpu' });
+    const dir = graphs.dir;
     const [tokenizer, config] = await Promise.all([NllbTokenizer.load(dir), readSeq2SeqConfig(dir)]);
-    const model = await Seq2SeqModel.load(dir, config, { device: this.#options.device, threads: this.#decoding.threads, logger: this.#logger });
+    const files = { encoder: graphs.files.encoder_model!, decoder: graphs.files.decoder_model_merged! };
+    const model = await Seq2SeqModel.load(dir, config, { device: this.#options.device, threads: this.#decoding.threads, logger: this.#logger, files });
     this.#loaded = { tokenizer, model };
-    this.#logger.info({ model: this.#options.model, dir, languages: tokenizer.languageTokens().length, beams: this.#decoding.beams }, 'nllb-onnx loaded');
+    this.dtype = graphs.description;
+    this.#logger.info({ model: this.#options.model, dir, dtype: graphs.description, languages: tokenizer.languageTokens().length, beams: this.#decoding.beams }, 'nllb-onnx loaded');
   }
 
   /** Both languages have a token in the model's vocabulary (false before `load`). */

@@ -3,17 +3,10 @@
  * per step, and cross-attention keys and values computed once from the encoder output. Rows can be selected, which
  * both drops finished sentences from a greedy batch and reorders (and duplicates) beams.
  */
-import { dimsOf, floatData, floatTensor, type Feeds, type Tensor } from '../../backend/onnx.ts';
+import { gatherRows, type Feeds, type Tensor } from '../../backend/onnx.ts';
 
-/** Rows `rows` of a float tensor whose first dimension is the batch. */
-export function gatherRows(tensor: Tensor, rows: readonly number[]): Tensor {
-  const dims = dimsOf(tensor);
-  const data = floatData(tensor);
-  const width = dims.slice(1).reduce((a, b) => a * b, 1);
-  const out = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => out.set(data.subarray(row * width, (row + 1) * width), i * width));
-  return floatTensor(out, [rows.length, ...dims.slice(1)]);
-}
+/** Rows of a float32 or float16 tensor whose first dimension is the batch (in its own precision). */
+export { gatherRows };
 
 /** Whether `rows` selects every row, in order (nothing to copy). */
 export function isIdentity(rows: readonly number[], count: number): boolean {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { DeviceSpec } from '../../backend/onnx.ts';
+import type { DtypeSetting } from '../../models/dtype.ts';
 import type { ModelStore } from '../../models/model-store.ts';
 
 export interface NllbEngineOptions {
@@ -14,6 +15,8 @@ export interface NllbEngineOptions {
   /** Resolves model names; needed unless `model` is a directory. */
   store?: ModelStore;
   device?: DeviceSpec;
+  /** Weight precision (transformers.js names; default `auto`: the export's choice, else the device's default). */
+  dtype?: DtypeSetting;
   /** Threads per ONNX operator; 0 lets onnxruntime choose. */
   threads?: number;
   /** Beam width; 1 is greedy search. */

@@ -20,6 +20,8 @@ export interface Seq2SeqModelOptions {
   /** Threads per operator; 0 lets onnxruntime choose. */
   threads?: number;
   logger?: Logger;
+  /** The graphs of the chosen dtype (default: the fp32 files). */
+  files?: { encoder: string; decoder: string };
 }
 
 /** One decoding step's output: a view of each row's next-token logits. */
@@ -50,8 +52,8 @@ export class Seq2SeqModel {
   static async load(dir: string, config: Seq2SeqConfig, options: Seq2SeqModelOptions = {}): Promise<Seq2SeqModel> {
     const sessionOptions = { ...options, failureCode: 'mt_failed' as const };
     const [encoder, decoder] = await Promise.all([
-      OnnxSession.create(join(dir, ENCODER_FILE), sessionOptions),
-      OnnxSession.create(join(dir, DECODER_FILE), sessionOptions),
+      OnnxSession.create(join(dir, options.files?.encoder ?? ENCODER_FILE), sessionOptions),
+      OnnxSession.create(join(dir, options.files?.decoder ?? DECODER_FILE), sessionOptions),
     ]);
     const expected = ['input_ids', 'encoder_hidden_states', 'encoder_attention_mask', 'use_cache_branch'];
     for (let i = 0; i < config.decoderLayers; i++) {

@@ -9,11 +9,13 @@ import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { silentLogger } from '../../../shared/logger.ts';
 import { parseDevice, type DeviceSpec } from '../../backend/onnx.ts';
+import type { DtypeSetting } from '../../models/dtype.ts';
 import type { ModelStore } from '../../models/model-store.ts';
+import { resolveGraphs } from '../../models/resolve-graphs.ts';
 import type { SttEngine, SttRequest, SttResult } from '../types.ts';
 import { LogMelExtractor } from './features.ts';
 import { WHISPER_LANGUAGES } from './languages.ts';
-import { WHISPER_MANIFEST, WhisperModel } from './model.ts';
+import { WHISPER_FILES, WHISPER_GRAPHS, WhisperModel } from './model.ts';
 import { whisperOptions, type WhisperOptions } from './options.ts';
 import { WhisperTokenizer } from './tokenizer.ts';
 import { WhisperTranscriber, type WhisperRequest, type WhisperResult } from './transcribe.ts';
@@ -26,6 +28,8 @@ export interface WhisperOnnxEngineOptions {
   device?: string;
   /** Threads per operator; 0 lets onnxruntime decide. */
   threads?: number;
+  /** Weight precision (transformers.js names; default `auto`: the export's choice, else the device's default). */
+  dtype?: DtypeSetting;
   whisper?: Partial<WhisperOptions>;
   logger?: Logger;
 }
@@ -40,6 +44,8 @@ export class WhisperOnnxEngine implements SttEngine {
   readonly name = 'whisper-onnx';
   readonly options: WhisperOptions;
   readonly device: DeviceSpec;
+  /** The loaded graphs' dtype (`q8`, or per graph); undefined before load. */
+  dtype: string | undefined;
   readonly #o: WhisperOnnxEngineOptions;
   readonly #logger: Logger;
   #loaded: Loaded | undefined;
@@ -57,16 +63,24 @@ export class WhisperOnnxEngine implements SttEngine {
     return this.#loaded ? [...this.#loaded.tokenizer.specials.languages.keys()] : WHISPER_LANGUAGES;
   }
 
+  /** The server's language (EARSHOT_LANGUAGE), else the export's pinned one once loaded; undefined: detect. */
+  get defaultLanguage(): string | undefined {
+    return this.options.language ?? this.#loaded?.model.generation.language;
+  }
+
   async load(): Promise<void> {
     if (this.#loaded) return;
     const started = performance.now();
-    const dir = await this.#o.store.resolve(this.#o.model, WHISPER_MANIFEST);
-    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads });
+    const graphs = await resolveGraphs(this.#o.store, { model: this.#o.model, files: WHISPER_FILES, graphs: WHISPER_GRAPHS, dtype: this.#o.dtype ?? 'auto', device: this.device.kind });
+    const dir = graphs.dir;
+    const files = { encoder: graphs.files.encoder_model!, decoder: graphs.files.decoder_model_merged! };
+    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads, files });
+    this.dtype = graphs.description;
     const tokenizer = new WhisperTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
     const transcriber = new WhisperTranscriber(model, tokenizer, new LogMelExtractor(model.dims.nMels), this.options);
     this.#loaded = { model, tokenizer, transcriber };
     const device = this.device.kind === 'cuda' ? `cuda:${this.device.index}` : 'cpu';
-    this.#logger.info({ model: this.#o.model, dir, device, mels: model.dims.nMels, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
+    this.#logger.info({ model: this.#o.model, dir, device, dtype: graphs.description, mels: model.dims.nMels, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {

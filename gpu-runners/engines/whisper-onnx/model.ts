@@ -11,6 +11,7 @@ import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, On
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { ModelManifest } from '../../models/model-store.ts';
+import { readGenerationConfig, type GenerationConfig } from './generation-config.ts';
 
 /** The files an earshot Whisper model directory holds. */
 export const WHISPER_MANIFEST: ModelManifest = {
@@ -23,8 +24,7 @@ export const WHISPER_MANIFEST: ModelManifest = {
     'onnx/encoder_model.onnx',
     'onnx/decoder_model_merged.onnx',
   ],
-  // Models past protobuf's 2 GiB limit (large-v3 in fp32) keep their weights beside the graph.
-  optional: ['onnx/encoder_model.onnx_data', 'onnx/decoder_model_merged.onnx_data'],
+  // Weights kept beside a graph (models past protobuf's 2 GiB limit) are found from the graph's references.
 };
 
 export interface WhisperDims {
@@ -37,11 +37,7 @@ export interface WhisperDims {
   maxTargetPositions: number;
 }
 
-export interface GenerationConfig {
-  suppressTokens: number[];
-  beginSuppressTokens: number[];
-  isMultilingual: boolean;
-}
+export type { GenerationConfig };
 
 /** Per layer, keys and values; self-attention grows a step at a time, cross-attention is fixed after the first. */
 export interface KvCache {
@@ -74,7 +70,13 @@ export interface LoadOptions {
   device: DeviceSpec;
   logger: Logger;
   threads?: number;
+  /** The graphs of the chosen dtype (default: the fp32 files). */
+  files?: { encoder: string; decoder: string };
 }
+
+/** The non-graph files of a Whisper export; the graphs are `encoder_model` and `decoder_model_merged` at a dtype. */
+export const WHISPER_FILES = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const WHISPER_GRAPHS = ['encoder_model', 'decoder_model_merged'] as const;
 
 export class WhisperModel {
   readonly dims: WhisperDims;
@@ -102,8 +104,8 @@ export class WhisperModel {
     };
     const sessionOptions = { device: options.device, logger: options.logger, threads: options.threads, failureCode: 'stt_failed' as const };
     const [encoder, decoder] = await Promise.all([
-      OnnxSession.create(join(dir, 'onnx/encoder_model.onnx'), sessionOptions),
-      OnnxSession.create(join(dir, 'onnx/decoder_model_merged.onnx'), sessionOptions),
+      OnnxSession.create(join(dir, options.files?.encoder ?? 'onnx/encoder_model.onnx'), sessionOptions),
+      OnnxSession.create(join(dir, options.files?.decoder ?? 'onnx/decoder_model_merged.onnx'), sessionOptions),
     ]);
     const heads = num(config.decoder_attention_heads, 'decoder_attention_heads');
     const dModel = num(config.d_model, 'd_model');
@@ -116,12 +118,7 @@ export class WhisperModel {
       maxTargetPositions: num(config.max_target_positions ?? 448, 'max_target_positions'),
     };
     if (!decoder.inputNames.includes('use_cache_branch')) throw new EarshotError('engine_unavailable', `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`);
-    const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
-    const generation: GenerationConfig = {
-      suppressTokens: ids(gen.suppress_tokens),
-      beginSuppressTokens: ids(gen.begin_suppress_tokens),
-      isMultilingual: gen.is_multilingual !== false,
-    };
+    const generation = readGenerationConfig(gen, config);
     return new WhisperModel(dims, generation, encoder, decoder);
   }
 

@@ -5,9 +5,9 @@
 import { EarshotError } from '../../../shared/errors.ts';
 
 export interface WhisperOptions {
-  /** `translate` turns any language into English text. */
-  task: 'transcribe' | 'translate';
-  /** Language when a request names none; undefined detects it per utterance. */
+  /** `translate` turns any language into English text; undefined: the export's pinned task, else `transcribe`. */
+  task?: 'transcribe' | 'translate';
+  /** Language when a request names none (the server's default); undefined: the export's pinned language, else detection. */
   language?: string;
   /** 1 decodes greedily; more runs beam search at temperature 0. */
   beamSize: number;
@@ -23,8 +23,8 @@ export interface WhisperOptions {
   noSpeechThreshold: number | null;
   /** Decode with timestamp tokens and return segments. */
   timestamps: boolean;
-  /** Latest allowed first timestamp, seconds. */
-  maxInitialTimestamp: number;
+  /** Latest allowed first timestamp, seconds; undefined: the export's `max_initial_timestamp_index`, else 1.0 s. */
+  maxInitialTimestamp?: number;
   /** Prompt with the session's previous text (`<|startofprev|>`). */
   conditionOnPreviousText: boolean;
   /** Most previous-text tokens in a prompt (Whisper: half its 448-token context, less one). */
@@ -36,7 +36,7 @@ export interface WhisperOptions {
 }
 
 export const DEFAULT_WHISPER_OPTIONS: Readonly<WhisperOptions> = Object.freeze({
-  task: 'transcribe',
+  task: undefined,
   language: undefined,
   beamSize: 1,
   bestOf: 5,
@@ -45,7 +45,7 @@ export const DEFAULT_WHISPER_OPTIONS: Readonly<WhisperOptions> = Object.freeze({
   logprobThreshold: -1.0,
   noSpeechThreshold: 0.6,
   timestamps: true,
-  maxInitialTimestamp: 1.0,
+  maxInitialTimestamp: undefined,
   conditionOnPreviousText: true,
   maxPromptTokens: 223,
   maxNewTokens: 224,
@@ -58,13 +58,13 @@ export function whisperOptions(overrides: Partial<WhisperOptions> = {}): Whisper
   const fail = (what: string) => {
     throw new EarshotError('internal', `invalid whisper option: ${what}`);
   };
-  if (o.task !== 'transcribe' && o.task !== 'translate') fail(`task must be transcribe or translate, got ${String(o.task)}`);
+  if (o.task !== undefined && o.task !== 'transcribe' && o.task !== 'translate') fail(`task must be transcribe or translate, got ${String(o.task)}`);
   if (!Number.isInteger(o.beamSize) || o.beamSize < 1 || o.beamSize > 32) fail(`beamSize must be an integer in 1..32, got ${o.beamSize}`);
   if (!Number.isInteger(o.bestOf) || o.bestOf < 1 || o.bestOf > 32) fail(`bestOf must be an integer in 1..32, got ${o.bestOf}`);
   if (o.temperatures.length === 0 || o.temperatures.some((t) => !(t >= 0 && t <= 2))) fail('temperatures must be a non-empty list of numbers in [0, 2]');
   if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1 || o.maxNewTokens > 440) fail(`maxNewTokens must be in 1..440, got ${o.maxNewTokens}`);
   if (!Number.isInteger(o.maxPromptTokens) || o.maxPromptTokens < 0) fail(`maxPromptTokens must be a non-negative integer`);
   if (o.noSpeechThreshold !== null && !(o.noSpeechThreshold >= 0 && o.noSpeechThreshold <= 1)) fail('noSpeechThreshold must be in [0, 1] or null');
-  if (!(o.maxInitialTimestamp >= 0 && o.maxInitialTimestamp <= 30)) fail('maxInitialTimestamp must be in [0, 30] seconds');
+  if (o.maxInitialTimestamp !== undefined && !(o.maxInitialTimestamp >= 0 && o.maxInitialTimestamp <= 30)) fail('maxInitialTimestamp must be in [0, 30] seconds');
   return o;
 }

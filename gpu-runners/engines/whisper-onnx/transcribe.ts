@@ -19,8 +19,10 @@ import type { WhisperTokenizer } from './tokenizer.ts';
 export interface WhisperRequest {
   /** 16 kHz mono samples in [-1, 1]. */
   samples: Float32Array;
-  /** Language code; undefined uses the engine's option, else detection. */
+  /** Language code; undefined uses the engine's option, else the export's pinned language, else detection. */
   language?: string;
+  /** Task; undefined uses the engine's option, else the export's pinned task, else `transcribe`. */
+  task?: 'transcribe' | 'translate';
   /** The session's previous text, for conditioning. */
   prompt?: string;
   /** Glossary terms: they lead the prompt (like openai/whisper's initial prompt), so their spelling is likely. */
@@ -51,6 +53,7 @@ interface Window {
   offset: number;
   samples: Float32Array;
   language: string;
+  task: 'transcribe' | 'translate';
   prompt: number[];
   sotIndex: number;
   partial: boolean;
@@ -74,7 +77,9 @@ export class WhisperTranscriber {
   }
 
   async transcribe(requests: readonly WhisperRequest[], signal?: AbortSignal): Promise<WhisperResult[]> {
-    const windows = requests.flatMap((request, i) => cut(request, i, this.#options));
+    const pinned = this.#model.generation;
+    const defaults = { language: this.#options.language ?? pinned.language, task: this.#options.task ?? pinned.task ?? 'transcribe', seed: this.#options.seed };
+    const windows = requests.flatMap((request, i) => cut(request, i, defaults));
     if (windows.length === 0) return [];
     const states = await this.#model.encode(windows.map((w) => this.#features.extract(w.samples)));
 
@@ -111,7 +116,7 @@ export class WhisperTranscriber {
     if (this.#model.generation.isMultilingual) {
       const language = specials.languages.get(w.language);
       if (language === undefined) throw new EarshotError('unsupported_language', `whisper has no language "${w.language}"`);
-      prompt.push(language, this.#options.task === 'translate' ? specials.translate : specials.transcribe);
+      prompt.push(language, w.task === 'translate' ? specials.translate : specials.transcribe);
     }
     if (!this.#timestamps(w)) prompt.push(specials.noTimestamps);
     w.prompt = prompt;
@@ -136,7 +141,7 @@ export class WhisperTranscriber {
         suppress: this.#model.generation.suppressTokens,
         beginSuppress: this.#model.generation.beginSuppressTokens,
         timestamps: this.#timestamps(sample),
-        maxInitialTimestampIndex: Math.round(this.#options.maxInitialTimestamp / 0.02),
+        maxInitialTimestampIndex: this.#options.maxInitialTimestamp !== undefined ? Math.round(this.#options.maxInitialTimestamp / 0.02) : (this.#model.generation.maxInitialTimestampIndex ?? 50),
       };
       const inputs: DecodeInput[] = members.map((row) => ({ prompt: windows[row]!.prompt, encoderRow: row, sotIndex: windows[row]!.sotIndex, seed: windows[row]!.seed }));
       const settings = { temperature, beamSize: sample.greedy ? 1 : this.#options.beamSize, bestOf: this.#options.bestOf, maxNewTokens: this.#options.maxNewTokens, rules };
@@ -169,12 +174,12 @@ export class WhisperTranscriber {
   }
 }
 
-/** A request's 30 s windows (at least one, even for empty audio). */
-function cut(request: WhisperRequest, index: number, options: WhisperOptions): Window[] {
+/** A request's 30 s windows (at least one, even for empty audio); language and task default to `defaults`. */
+function cut(request: WhisperRequest, index: number, defaults: { language?: string; task: 'transcribe' | 'translate'; seed: number }): Window[] {
   const windows: Window[] = [];
   for (let start = 0; start === 0 || start < request.samples.length; start += CHUNK_SAMPLES) {
     const samples = request.samples.subarray(start, start + CHUNK_SAMPLES);
-    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? options.language ?? '', prompt: [], sotIndex: 0, partial: request.partial, greedy: request.partial || request.effort === 'fast', seed: (seedOf(samples) ^ options.seed) >>> 0 });
+    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? defaults.language ?? '', task: request.task ?? defaults.task, prompt: [], sotIndex: 0, partial: request.partial, greedy: request.partial || request.effort === 'fast', seed: (seedOf(samples) ^ defaults.seed) >>> 0 });
   }
   return windows;
 }

@@ -43,7 +43,7 @@ function filter(s: ReferenceSetup, logits: number[], sampled: number[]): number[
   if (stamps.length > 0) ban(tb, last && !penultimate ? stamps.at(-1)! : stamps.at(-1)! + 1);
   if (sampled.length === 0) {
     ban(0, tb);
-    ban(tb + 50 + 1, l.length);
+    ban(tb + (s.model.generation.maxInitialTimestampIndex ?? 50) + 1, l.length); // the export's bound, 1.0 s by default
   }
   const logprobs = logSoftmax(l);
   const lse = (xs: number[]) => {

@@ -8,6 +8,7 @@ import { AutoProcessor, env, WhisperForConditionalGeneration, type Processor } f
 import { decodeWav } from '../../../shared/audio/wav.ts';
 import { WhisperOnnxEngine } from '../../../gpu-runners/engines/whisper-onnx/engine.ts';
 import type { WhisperOptions } from '../../../gpu-runners/engines/whisper-onnx/options.ts';
+import type { DtypeSetting } from '../../../gpu-runners/models/dtype.ts';
 import { LayeredModelStore } from '../../../gpu-runners/models/model-store.ts';
 import { uniformGenerator } from '../../fixtures/onnx/prng.ts';
 import { whisperFixture, type WhisperFixtureOptions } from '../../fixtures/whisper/write-model.ts';
@@ -86,8 +87,8 @@ export function tinyModel(options: WhisperFixtureOptions = {}, shape: WhisperSha
 }
 
 /** An engine on `dir`, loaded. */
-export async function engineFor(dir: string, whisper: Partial<WhisperOptions> = {}, device = 'cpu'): Promise<WhisperOnnxEngine> {
-  const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), whisper, device, threads: 1 });
+export async function engineFor(dir: string, whisper: Partial<WhisperOptions> = {}, device = 'cpu', dtype: DtypeSetting = 'fp32'): Promise<WhisperOnnxEngine> {
+  const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), whisper, device, threads: 1, dtype });
   await engine.load();
   return engine;
 }
@@ -98,11 +99,11 @@ export interface Reference {
 }
 
 /** transformers.js on the same model files, local only. */
-export async function transformersWhisper(dir: string): Promise<Reference> {
+export async function transformersWhisper(dir: string, dtype = 'fp32'): Promise<Reference> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
   const processor = await AutoProcessor.from_pretrained(dir, { local_files_only: true });
-  const model = (await WhisperForConditionalGeneration.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', device: 'cpu', session_options: { intraOpNumThreads: 1 } })) as WhisperForConditionalGeneration;
+  const model = (await WhisperForConditionalGeneration.from_pretrained(dir, { local_files_only: true, dtype: dtype as 'fp32', device: 'cpu', session_options: { intraOpNumThreads: 1 } })) as WhisperForConditionalGeneration;
   return { processor, model };
 }
 
@@ -112,8 +113,9 @@ export async function referenceTokens(ref: Reference, samples: Float32Array, opt
   const generate = ref.model.generate.bind(ref.model) as (o: Record<string, unknown>) => Promise<unknown>;
   const out = (await generate({
     inputs: input_features,
-    language: options.language,
-    task: options.task,
+    // Left out when not given, so the export's pinned language/task (generation_config) applies.
+    ...(options.language ? { language: options.language } : {}),
+    ...(options.task ? { task: options.task } : {}),
     max_new_tokens: options.maxNewTokens,
     do_sample: false,
     num_beams: 1,

@@ -1,0 +1,32 @@
+/**
+ * `GET /v1/capabilities`: what this deployment can do, for clients to offer only that: the engines, the languages
+ * it transcribes, and per spoken language the languages it translates into (with `via` where a pair goes through a
+ * pivot language). Open like /health: it holds no secrets, and a page needs it before it has a session.
+ */
+import type { Hono } from 'hono';
+import { KNOWN_LANGUAGES } from '../../shared/languages.ts';
+import type { Capabilities } from '../realtime/session.ts';
+
+export interface CapabilitiesBody {
+  stt: { engines: string[]; languages: string[]; default_language: string };
+  mt: { engines: string[]; targets: Record<string, { language: string; via?: string }[]> };
+}
+
+export function describeCapabilities(capabilities: Capabilities): CapabilitiesBody {
+  const targets: CapabilitiesBody['mt']['targets'] = {};
+  for (const source of capabilities.sttLanguages) {
+    const list = KNOWN_LANGUAGES.filter((t) => t !== source && capabilities.translates(source, t)).map((language) => {
+      const via = capabilities.route?.(source, language);
+      return via ? { language, via } : { language };
+    });
+    if (list.length > 0) targets[source] = list;
+  }
+  return {
+    stt: { engines: [...(capabilities.engines?.stt ?? [])], languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage },
+    mt: { engines: [...(capabilities.engines?.mt ?? [])], targets },
+  };
+}
+
+export function mountCapabilities(app: Hono, capabilities: Capabilities): void {
+  app.get('/v1/capabilities', (c) => c.json(describeCapabilities(capabilities)));
+}
