@@ -31,6 +31,12 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   refineMaxAgeMs?: number;
   /** Catch-up: finals that waited in the queue longer than this are decoded at `fast` effort. Undefined: never. */
   queueBudgetMs?: number;
+  /**
+   * Encoder windows (engines with `fitsWindows`): partials are always fitted; `fit` fits finals too; `full` decodes
+   * finals in full windows; `auto` decodes finals fitted and queues a full-window second pass (rev 2) behind them,
+   * which a busy runner skips after `refineMaxAgeMs` (and `twoPass: 'off'` never queues). Default `full`.
+   */
+  window?: 'fit' | 'full' | 'auto';
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
   guard?: HallucinationGuard | null;
 }
@@ -73,7 +79,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
 
   async #transcribe(batch: SttJob[]): Promise<string[]> {
     this.#timings.taken(batch);
-    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), glossary: job.glossary }));
+    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), window: this.windowFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
@@ -89,6 +95,21 @@ export class SttRunner extends RunnerLoop<SttJob> {
   protected effortFor(job: SttJob): 'fast' | 'full' {
     if (job.kind === 'final' && (this.#o.twoPass === 'always' || this.#timings.late(job))) return 'fast';
     return 'full';
+  }
+
+  /** The encoder window of a job: partials fitted, first passes as the policy says, second passes full unless `fit`. */
+  protected windowFor(job: SttJob): 'fit' | 'full' {
+    const policy = this.#o.window ?? 'full';
+    if (job.kind === 'partial') return 'fit';
+    if (job.kind === 'refine') return policy === 'fit' ? 'fit' : 'full';
+    return policy === 'full' ? 'full' : 'fit';
+  }
+
+  /** Whether a final gets a second pass: decoded fast to catch up, or (`auto`) decoded in a fitted window. */
+  #refines(job: SttJob, effort: 'fast' | 'full'): boolean {
+    if (this.#o.twoPass === undefined || this.#o.twoPass === 'off') return false;
+    if (effort === 'fast') return true;
+    return this.#o.window === 'auto' && this.#o.engine.fitsWindows === true;
   }
 
   protected override async publish(job: SttJob, rawText: string, context: JobContext): Promise<void> {
@@ -109,7 +130,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     const targets = text && this.#o.mtQueue ? job.targets : [];
     const effort = this.effortFor(job);
-    const refine = this.#o.twoPass !== undefined && this.#o.twoPass !== 'off' && effort === 'fast';
+    const refine = this.#refines(job, effort);
     // MT jobs first: if this runner dies between the two steps the final is redelivered, and deterministic MT job
     // ids make the second enqueue a no-op, whereas a final without its MT jobs would owe translations forever.
     for (const target of targets) {

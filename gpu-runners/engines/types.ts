@@ -19,6 +19,11 @@ export interface SttRequest {
   prompt?: string;
   /** `fast` trades accuracy for speed (narrower beams, greedy search); absent means `full`. */
   effort?: 'fast' | 'full';
+  /**
+   * `fit`: the engine may encode the utterance in a window fitted to its length (Whisper's encoder, as whisper.cpp's
+   * audio_ctx) rather than a fixed 30 s; absent or `full`: the engine's usual window.
+   */
+  window?: 'fit' | 'full';
   /** The session's glossary: engines that can bias recognition towards its terms do (Whisper's prompt, sphinx's dictionary). */
   glossary?: readonly GlossaryTerm[];
 }
@@ -41,6 +46,8 @@ export interface SttEngine {
   readonly name: string;
   /** Languages the engine can transcribe (ISO 639-1). */
   readonly languages: readonly string[];
+  /** True once loaded when the engine honours `window: 'fit'` (a runner then plans full-window second passes). */
+  readonly fitsWindows?: boolean;
   load(): Promise<void>;
   transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]>;
   close(): Promise<void>;

@@ -26,6 +26,10 @@ export interface WhisperOnnxEngineOptions {
   device?: string;
   /** Threads per operator; 0 lets onnxruntime decide. */
   threads?: number;
+  /** Threads across independent operators; 0 lets onnxruntime decide. */
+  interOpThreads?: number;
+  /** Rewrite the encoder for fitted windows (requests with `window: 'fit'`); default true. */
+  fit?: boolean;
   whisper?: Partial<WhisperOptions>;
   logger?: Logger;
 }
@@ -57,21 +61,26 @@ export class WhisperOnnxEngine implements SttEngine {
     return this.#loaded ? [...this.#loaded.tokenizer.specials.languages.keys()] : WHISPER_LANGUAGES;
   }
 
+  /** Whether the loaded encoder takes fitted windows (false before load, or for an export that cannot be rewritten). */
+  get fitsWindows(): boolean {
+    return this.#loaded?.model.fits ?? false;
+  }
+
   async load(): Promise<void> {
     if (this.#loaded) return;
     const started = performance.now();
     const dir = await this.#o.store.resolve(this.#o.model, WHISPER_MANIFEST);
-    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads });
+    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads, interOpThreads: this.#o.interOpThreads, fit: this.#o.fit });
     const tokenizer = new WhisperTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
     const transcriber = new WhisperTranscriber(model, tokenizer, new LogMelExtractor(model.dims.nMels), this.options);
     this.#loaded = { model, tokenizer, transcriber };
     const device = this.device.kind === 'cuda' ? `cuda:${this.device.index}` : 'cpu';
-    this.#logger.info({ model: this.#o.model, dir, device, mels: model.dims.nMels, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
+    this.#logger.info({ model: this.#o.model, dir, device, mels: model.dims.nMels, fittedWindows: model.fits, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
     const results = await this.transcribeDetailed(
-      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
+      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, window: r.window, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
       signal,
     );
     return results.map((r, i) => ({ id: batch[i]!.id, text: r.text.trim(), language: r.language, segments: r.segments, noSpeechProb: r.noSpeechProb, avgLogprob: r.avgLogprob, ...(r.withheld.trim() ? { withheld: r.withheld.trim() } : {}) }));
