@@ -9,6 +9,9 @@
  * Each (model, engine) pair runs in its own process so peak memory is its own. Prints a table, writes JSON under
  * bench/results/, reports progress on stderr.
  *
+ * A second table (bench/stt-windows.ts) gives encoder ms per window length (1, 2, 5, 10, 30 s) and decoder ms
+ * per token for both engines on the same model: earshot's fitted windows against transformers.js's 30 s.
+ *
  *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--runs 5] [--concurrency 1,4,16] [--threads 0]
  */
 import { spawn } from 'node:child_process';
@@ -22,6 +25,7 @@ import { LayeredModelStore } from '../gpu-runners/models/model-store.ts';
 import { floatToPcm16 } from '../shared/audio/pcm.ts';
 import { librivoxRecordings } from '../test/support/librivox.ts';
 import { whisperFixture } from '../test/fixtures/whisper/write-model.ts';
+import { earshotWindows, transformersWindows, windowsTable, type WindowTimings } from './stt-windows.ts';
 import type { WhisperShapeName } from '../test/fixtures/whisper/shapes.ts';
 
 const { values: args } = parseArgs({
@@ -51,6 +55,7 @@ interface Result {
   latencyMs: Record<string, { p50: number; p95: number; runs: number }>;
   rtf: Record<string, number>;
   peakRssMb: number;
+  windows?: WindowTimings;
 }
 
 const progress = (message: string) => process.stderr.write(`[bench:stt] ${message}\n`);
@@ -138,7 +143,10 @@ async function work(model: string, engine: EngineName, dir: string): Promise<Res
     rtf[String(c)] = (performance.now() - started) / 1000 / (c * RTF_SECONDS);
     progress(`${label}: concurrency ${c}: RTF ${rtf[String(c)]!.toFixed(3)}`);
   }
-  return { model, engine, loadSeconds, latencyMs, rtf, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  progress(`${label}: encoder and decoder per window length`);
+  const windows = await (engine === 'earshot' ? earshotWindows : transformersWindows)(dir, THREADS, RUNS, (seconds) => speech(seconds, 11));
+  return { model, engine, loadSeconds, latencyMs, rtf, peakRssMb, windows };
 }
 
 /** Runs one measurement in a child process and returns its result. */
@@ -179,8 +187,8 @@ async function main(): Promise<void> {
     for (const engine of ['earshot', 'transformers.js'] as const) results.push(await child(model, engine, dir));
   }
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS };
-  const printed = table(results);
-  process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Machine: ${JSON.stringify(machine)}\n`);
+  const printed = `${table(results)}\n\n${windowsTable(results)}`;
+  process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Encoder: earshot fits the window to the length; transformers.js always encodes 30 s. Machine: ${JSON.stringify(machine)}\n`);
   mkdirSync('bench/results', { recursive: true });
   const file = join('bench/results', `stt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ machine, lengths: LENGTHS, concurrency: CONCURRENCY, runs: RUNS, results, table: printed }, null, 2)}\n`);

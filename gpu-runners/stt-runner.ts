@@ -37,6 +37,12 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
    * which a busy runner skips after `refineMaxAgeMs` (and `twoPass: 'off'` never queues). Default `full`.
    */
   window?: 'fit' | 'full' | 'auto';
+  /**
+   * `auto`'s full-window second passes this runner keeps queued or in work at once (default 1): one waits, so a
+   * final arriving meanwhile waits for at most one 30 s window; finals decoded while it is busy keep their fitted
+   * text (no `revision` promised). Second passes that catch up after `fast` decodes are not limited.
+   */
+  maxWindowRefines?: number;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
   guard?: HallucinationGuard | null;
 }
@@ -54,6 +60,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
   readonly #timings: JobTimings;
   /** Each job's engine result, from the engine call to its publication, for the guard. */
   readonly #heard = new WeakMap<SttJob, SttResult>();
+  /** `auto`'s full-window second passes queued by this runner and not yet settled: job id → queued at. */
+  readonly #windowRefines = new Map<string, number>();
 
   constructor(options: SttRunnerOptions) {
     super({ ...options, role: 'stt', failureCode: 'stt_failed' });
@@ -105,11 +113,20 @@ export class SttRunner extends RunnerLoop<SttJob> {
     return policy === 'full' ? 'full' : 'fit';
   }
 
-  /** Whether a final gets a second pass: decoded fast to catch up, or (`auto`) decoded in a fitted window. */
+  /**
+   * Whether a final gets a second pass: decoded fast to catch up, or (`auto`) decoded in a fitted window while the
+   * runner has room for another full window. Entries past `refineMaxAgeMs` are forgotten (another runner in a fleet
+   * may have settled them, or they are skipped as stale).
+   */
   #refines(job: SttJob, effort: 'fast' | 'full'): boolean {
     if (this.#o.twoPass === undefined || this.#o.twoPass === 'off') return false;
     if (effort === 'fast') return true;
-    return this.#o.window === 'auto' && this.#o.engine.fitsWindows === true;
+    if (this.#o.window !== 'auto' || this.#o.engine.fitsWindows !== true) return false;
+    const now = Date.now();
+    for (const [id, at] of this.#windowRefines) if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#windowRefines.delete(id);
+    if (this.#windowRefines.size >= (this.#o.maxWindowRefines ?? 1)) return false;
+    this.#windowRefines.set(sttJobId(job.session, job.segment, 'refine'), now);
+    return true;
   }
 
   protected override async publish(job: SttJob, rawText: string, context: JobContext): Promise<void> {
@@ -155,6 +172,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   /** The second pass's text becomes rev 2 of the final; its translations follow only if the text changed. */
   async #publishRevision(job: SttJob, text: string, { traceparent }: JobContext): Promise<void> {
     const { session } = job;
+    this.#windowRefines.delete(job.id);
     const changed = text !== (job.draft ?? '');
     metrics.sttRevisions.inc({ changed: String(changed) });
     const targets = changed && text && this.#o.mtQueue ? job.targets : [];
@@ -191,6 +209,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   protected override async onDead(job: SttJob, error: EarshotError): Promise<void> {
     // A second pass that cannot run keeps the first: rev 2 repeats it, which settles the final's promise.
     if (job.kind === 'refine') {
+      this.#windowRefines.delete(job.id);
       await this.#o.results.append(job.session, { type: 'final', seq: job.segment, rev: 2, text: job.draft ?? '', start: job.start, end: job.end, targets: [] });
       return;
     }

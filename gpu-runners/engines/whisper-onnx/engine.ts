@@ -53,7 +53,7 @@ export class WhisperOnnxEngine implements SttEngine {
     this.#logger = (options.logger ?? silentLogger).child({ engine: 'whisper-onnx' });
     // Both are checked now so a typo in --device or an option fails at start, before a model is fetched.
     this.device = parseDevice(options.device ?? 'cpu');
-    this.options = whisperOptions(options.whisper);
+    this.options = whisperOptions({ windowBudget: this.device.kind === 'cuda' ? 16 : 1, ...options.whisper });
   }
 
   /** The model's languages once loaded; Whisper's list before. */

@@ -40,6 +40,12 @@ export interface WhisperOptions {
   fitFloorSeconds: number;
   fitPartialFloorSeconds: number;
   fitMarginSeconds: number;
+  /**
+   * Most work in one encoder call, in 30 s windows' worth of attention: a call of R rows of P positions holds
+   * R·P² attention scores per head, so it takes at most `windowBudget`·(1500/P)² rows (at least one); larger
+   * batches are split. Undefined: 1 on the CPU (batching buys nothing there and memory grows with it), 16 on CUDA.
+   */
+  windowBudget?: number;
 }
 
 export const DEFAULT_WHISPER_OPTIONS: Readonly<WhisperOptions> = Object.freeze({

@@ -87,7 +87,10 @@ export class WhisperTranscriber {
     const windows = requests.flatMap((request, i) => cut(request, i, this.#options, fits));
     const byLength = new Map<number, Window[]>();
     for (const w of windows) byLength.set(w.positions, [...(byLength.get(w.positions) ?? []), w]);
-    for (const group of byLength.values()) await this.#transcribeWindows(group, requests, signal);
+    for (const [positions, group] of byLength) {
+      const rows = Math.max(1, Math.floor((this.#options.windowBudget ?? 1) * (SOURCE_POSITIONS / positions) ** 2));
+      for (let i = 0; i < group.length; i += rows) await this.#transcribeWindows(group.slice(i, i + rows), requests, signal);
+    }
     return requests.map((_, i) => this.#assemble(windows.filter((w) => w.request === i)));
   }
 
