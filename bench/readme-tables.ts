@@ -12,10 +12,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { table, type RunResult } from './load/report.ts';
 
+/** A bench:load result file; bench:stt files have no `runs`, only their printed `table`. */
 interface ResultFile {
-  machine: { cpus: number; cpu: string; uptimeAtStart?: string; uptimeAtEnd?: string; loadavg1mAtEnd?: number; device?: string };
-  options: { model?: string; duration?: number; guard?: string; window?: string; 'max-new-tokens'?: string };
-  runs: RunResult[];
+  machine: { cpus: number; cpu: string; uptimeAtStart?: string; uptimeAtEnd?: string; loadavg1mAtEnd?: number; device?: string; threads?: number; loadavgAtEnd?: number[] };
+  options?: { model?: string; duration?: number; guard?: string; window?: string; 'max-new-tokens'?: string };
+  runs?: RunResult[];
+  table?: string;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -26,7 +28,8 @@ const load = (uptime: string | undefined) => /load average: (.*)$/.exec(uptime ?
 /** The generated text of one block. */
 export function renderBlock(file: string, result: ResultFile): string {
   const m = result.machine;
-  const o = result.options;
+  if (!result.runs) return `<!-- bench-table ${file} -->\nFrom \`${file}\` (bench:stt): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
+  const o = result.options ?? {};
   const note =
     `From \`${file}\`: model ${o.model ?? '?'}, ${o.duration ?? '?'} s of speech per session, hallucination guard ${o.guard ?? 'on'}, ` +
     `encoder window ${o.window ?? 'full'}; ${m.cpus} × ${m.cpu}${m.device && m.device !== 'cpu' ? `, ${m.device}` : ''}; ` +

@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env, pipeline } from '@huggingface/transformers';
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     const dir = whisperFixture(model);
     for (const engine of ['earshot', 'transformers.js'] as const) results.push(await child(model, engine, dir));
   }
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS };
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)) };
   const printed = `${table(results)}\n\n${windowsTable(results)}`;
   process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Encoder: earshot fits the window to the length; transformers.js always encodes 30 s. Machine: ${JSON.stringify(machine)}\n`);
   mkdirSync('bench/results', { recursive: true });
