@@ -16,7 +16,7 @@ import { table, type RunResult } from './load/report.ts';
 interface ResultFile {
   machine: { cpus: number; cpu: string; uptimeAtStart?: string; uptimeAtEnd?: string; loadavg1mAtEnd?: number; device?: string; threads?: number; loadavgAtEnd?: number[] };
   options?: { model?: string; duration?: number; guard?: string; window?: string; 'max-new-tokens'?: string };
-  runs?: RunResult[];
+  runs?: RunResult[] | number;
   table?: string;
 }
 
@@ -28,13 +28,13 @@ const load = (uptime: string | undefined) => /load average: (.*)$/.exec(uptime ?
 /** The generated text of one block. */
 export function renderBlock(file: string, result: ResultFile): string {
   const m = result.machine;
-  if (!result.runs) return `<!-- bench-table ${file} -->\nFrom \`${file}\` (bench:stt): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
+  if (!Array.isArray(result.runs)) return `<!-- bench-table ${file} -->\nFrom \`${file}\` (bench:stt): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
   const o = result.options ?? {};
   const note =
     `From \`${file}\`: model ${o.model ?? '?'}, ${o.duration ?? '?'} s of speech per session, hallucination guard ${o.guard ?? 'on'}, ` +
     `encoder window ${o.window ?? 'full'}; ${m.cpus} × ${m.cpu}${m.device && m.device !== 'cpu' ? `, ${m.device}` : ''}; ` +
     `load average at start ${load(m.uptimeAtStart)}, at end ${load(m.uptimeAtEnd) === '?' ? (m.loadavg1mAtEnd ?? '?') : load(m.uptimeAtEnd)}.`;
-  return `<!-- bench-table ${file} -->\n${note}\n\n${table(result.runs)}\n<!-- /bench-table -->`;
+  return `<!-- bench-table ${file} -->\n${note}\n\n${table(result.runs as RunResult[])}\n<!-- /bench-table -->`;
 }
 
 export function regenerate(readme: string): string {
