@@ -37,6 +37,8 @@ export interface RunResult {
   finals: number;
   /** Utterances the edge queued for STT (null against --url). */
   utterances: number | null;
+  /** Of those, utterances in which the engine heard no words (no text, none withheld): no final is owed for them. */
+  heardNothing?: number | null;
   /** Corrected finals (rev 2, text changed) the clients received. */
   corrections: number;
   /** Second passes queued, and how each ended: text changed, unchanged, or skipped because it waited too long. */

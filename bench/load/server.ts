@@ -59,6 +59,8 @@ export interface EngineCounters {
 /** What the pipeline promised and did: utterances the edge queued, second passes queued and their fate. */
 export interface PipelineCounters {
   utterances: number;
+  /** Finals (first passes) whose engine output was empty with nothing withheld: the engine heard no words. */
+  heardNothing: number;
   secondPasses: { queued: number; changed: number; unchanged: number; skipped: number };
 }
 
@@ -74,6 +76,7 @@ export interface ServerStats {
 /** Counts what the runner hands the engine: batch sizes, kinds, engine time. */
 class CountingEngine implements SttEngine {
   readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, maxBatch: 0 };
+  heardNothing = 0;
   constructor(private readonly inner: SttEngine) {}
   get name() {
     return this.inner.name;
@@ -94,7 +97,10 @@ class CountingEngine implements SttEngine {
     const c = this.counters;
     const started = performance.now();
     try {
-      return await this.inner.transcribe(batch, signal);
+      const results = await this.inner.transcribe(batch, signal);
+      // A first-pass final (job ids of second passes end in `:refine`) with no words at all, not even withheld ones.
+      this.heardNothing += results.filter((r, i) => !batch[i]!.partial && !batch[i]!.id.endsWith(':refine') && !r.text.trim() && !r.withheld).length;
+      return results;
     } finally {
       c.busySeconds += (performance.now() - started) / 1000;
       c.batches += 1;
@@ -175,7 +181,7 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
     url: `${edge.server.url.replace('http', 'ws')}/v1/realtime`,
     stats: async () => {
       const m = process.memoryUsage();
-      return { counters: { utterances: utterances.size, secondPasses: await revisions() }, cpu: process.cpuUsage(), rssBytes: m.rss, heapUsedBytes: m.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, engine: { ...engine.counters } };
+      return { counters: { utterances: utterances.size, heardNothing: engine.heardNothing, secondPasses: await revisions() }, cpu: process.cpuUsage(), rssBytes: m.rss, heapUsedBytes: m.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, engine: { ...engine.counters } };
     },
     async close() {
       await edge.close(0);
