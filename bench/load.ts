@@ -18,9 +18,17 @@
  * --baseline adds the naive design beside earshot: each utterance alone through the transformers.js pipeline
  * (runner batch 1), a FIFO queue (no finals-first, no latest-wins partials).
  * --no-batching (runner batch 1), --no-priority, --no-latest-wins switch earshot's scheduler features off.
+ * --stt-window fit|full|auto and --stt-threads N set earshot's encoder window policy and threads (as the server's).
+ * --guard on|off: the hallucination guard. Default off for the random-weight models (it would withhold their
+ * meaningless text and leave nothing to time) and on otherwise; the output says which.
+ *
+ * A benchmark that measured nothing must not look like a result: the run exits 1, saying why, when a contender
+ * delivers no finals, fewer finals than the utterances the edge queued (less those in which the engine heard no
+ * words at all, e.g. sphinx on a trailing breath), or any error (the files are still written).
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,8 +62,17 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     name: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    guard: { type: 'string' },
+    'stt-window': { type: 'string', default: 'auto' },
+    'stt-threads': { type: 'string', default: '0' },
   },
 });
+
+const RANDOM_WEIGHTS = args.model.startsWith('whisper-');
+const GUARD = (args.guard ?? (RANDOM_WEIGHTS ? 'off' : 'on')) as 'on' | 'off';
+if (GUARD !== 'on' && GUARD !== 'off') throw new Error(`--guard must be on or off, got ${GUARD}`);
+const WINDOW = args['stt-window'] as 'fit' | 'full' | 'auto';
+if (!['fit', 'full', 'auto'].includes(WINDOW)) throw new Error(`--stt-window must be fit, full or auto, got ${WINDOW}`);
 
 const DURATION = Number(args.duration);
 const BOUND_MS = Number(args['bound-ms']);
@@ -105,6 +122,9 @@ async function contenders(): Promise<Contender[]> {
     maxNewTokens: Number(args['max-new-tokens']),
     device: args.device,
     mt,
+    guard: GUARD,
+    window: WINDOW,
+    threads: Number(args['stt-threads']),
   };
   const off = [args['no-batching'] && 'no batching', args['no-priority'] && 'no priority', args['no-latest-wins'] && 'no latest-wins'].filter(Boolean);
   const list: Contender[] = [];
@@ -213,6 +233,10 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
     firstPartialMs: summarize(all((r) => r.firstPartial)),
     partialIntervalMs: summarize(all((r) => r.partialIntervals)),
     finals: records.reduce((n, r) => n + r.finals, 0),
+    utterances: after?.counters.utterances ?? null,
+    heardNothing: after?.counters.heardNothing ?? null,
+    corrections: records.reduce((n, r) => n + r.corrections, 0),
+    secondPasses: after?.counters.secondPasses ?? null,
     partials: records.reduce((n, r) => n + r.partials, 0),
     realTimeFactor: engine ? +(engine.busySeconds / audioSeconds).toFixed(3) : null,
     cpuCoresTotal: cpuCores === null ? null : +cpuCores.toFixed(3),
@@ -227,7 +251,7 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
     sessionsCompleted: records.filter((r) => r.completed).length,
   };
   const l = result.endOfSpeechToFinalMs;
-  progress(`${label}: ${result.finals} finals, end of speech → final p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} ms, RTF ${result.realTimeFactor ?? '–'}, errors ${JSON.stringify(errors)}`);
+  progress(`${label}: ${result.finals} finals of ${result.utterances ?? '?'} utterances, ${result.corrections} corrections, end of speech → final p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} ms, RTF ${result.realTimeFactor ?? '–'}, errors ${JSON.stringify(errors)}`);
   return result;
 }
 
@@ -239,10 +263,33 @@ function diffEngine(before: ServerStats, after: ServerStats): NonNullable<RunRes
   return { batches, jobs, finals: a.finals - b.finals, partials: a.partials - b.partials, meanBatch: batches ? +(jobs / batches).toFixed(2) : 0, maxBatch: a.maxBatch, busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2) };
 }
 
+/** Why a run measured nothing trustworthy; empty when it is sound. */
+function problems(r: RunResult): string[] {
+  const out: string[] = [];
+  if (r.finals === 0) out.push('no finals delivered');
+  // An utterance in which the engine heard no words owes no final (sphinx on a breath); one whose text the guard
+  // withheld, or that never came back, does.
+  else if (r.utterances !== null && r.finals < r.utterances - (r.heardNothing ?? 0)) out.push(`${r.finals} finals for ${r.utterances} utterances queued (${r.heardNothing ?? 0} heard as no words; the rest missing or withheld)`);
+  if (Object.keys(r.errors).length > 0) out.push(`errors ${JSON.stringify(r.errors)}`);
+  if (r.sessionsCompleted < r.sessions) out.push(`${r.sessions - r.sessionsCompleted} of ${r.sessions} sessions did not finish`);
+  return out;
+}
+
+const uptime = () => {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `load average ${loadavg().map((v) => v.toFixed(2)).join(', ')}`;
+  }
+};
+
 /** Within the bound: a p95 under it, every session finished, no errors. */
 const withinBound = (r: RunResult) => r.endOfSpeechToFinalMs.p95 !== null && r.endOfSpeechToFinalMs.p95 <= BOUND_MS && r.sessionsCompleted === r.sessions && Object.keys(r.errors).length === 0;
 
 async function main(): Promise<void> {
+  const uptimeAtStart = uptime();
+  progress(`machine: ${uptimeAtStart}`);
+  progress(`hallucination guard ${GUARD}${args.guard ? '' : RANDOM_WEIGHTS ? ' (random weights: their text is meaningless, and the guard would withhold it; --guard on to keep it)' : ''}; encoder window ${WINDOW}`);
   const list = await contenders();
   const results: RunResult[] = [];
   const capacity: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; within: boolean }[] }> = {};
@@ -263,14 +310,14 @@ async function main(): Promise<void> {
     } else for (const n of args.sessions.split(',').map(Number)) results.push(await measure(c, n));
   }
 
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg1mAtEnd: +loadavg()[0]!.toFixed(2), device: args.device };
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg1mAtEnd: +loadavg()[0]!.toFixed(2), uptimeAtStart, uptimeAtEnd: uptime(), device: args.device };
   const printed = table(results);
   let out = `\n${printed}\n`;
   if (args.capacity) {
     out += `\n| contender | largest N with p95 end of speech → final ≤ ${BOUND_MS} ms | p95 at each N (ms) |\n| --- | --- | --- |\n`;
     for (const [name, cap] of Object.entries(capacity)) out += `| ${name} | ${cap.largestWithinBound} | ${cap.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |\n`;
   }
-  out += `\nmodel ${args.model}${args.model.startsWith('whisper-') ? ' (random weights of that shape: same compute, meaningless text)' : ''}; ${DURATION} s of speech per session, paced at real time; token budget ${args['max-new-tokens']} per utterance.\n`;
+  out += `\nmodel ${args.model}${RANDOM_WEIGHTS ? ' (random weights of that shape: same compute, meaningless text)' : ''}; hallucination guard ${GUARD}${GUARD === 'off' ? ' (switched off for this run)' : ''}; encoder window ${WINDOW}; ${DURATION} s of speech per session, paced at real time; token budget ${args['max-new-tokens']} per utterance.\n`;
   out += `RTF: engine seconds per audio second (partials included). CPU and RSS: the pipeline process. Machine: ${JSON.stringify(machine)} (shared with other work: short runs, noisy numbers).\n`;
   process.stdout.write(out);
 
@@ -279,10 +326,15 @@ async function main(): Promise<void> {
   const name = args.name ?? `load-${args.url ? 'remote' : args.model.replace(/[^\w.-]+/g, '_')}${args.capacity ? '-capacity' : ''}-${stamp}`;
   const json = join(args.out, `${name}.json`);
   const svg = join(args.out, `${name}.svg`);
-  const options = { ...args, duration: DURATION, boundMs: BOUND_MS };
+  const options = { ...args, duration: DURATION, boundMs: BOUND_MS, guard: GUARD, window: WINDOW };
   writeFileSync(json, `${JSON.stringify({ machine, options, corpus: corpus().pieces, runs: results, capacity: args.capacity ? capacity : undefined, table: printed }, null, 2)}\n`);
   writeFileSync(svg, svgChart(results, `${args.model}: end of speech → final vs sessions`, args.capacity ? BOUND_MS : undefined));
   progress(`wrote ${json} and ${svg}`);
+  const failed = results.flatMap((r) => problems(r).map((p) => `${r.label}: ${p}`));
+  if (failed.length > 0) {
+    process.stderr.write(`\nbench:load FAILED — these runs measured nothing trustworthy:\n${failed.map((f) => `  - ${f}`).join('\n')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

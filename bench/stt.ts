@@ -10,11 +10,14 @@
  * Each (model, engine) pair runs in its own process so peak memory is its own. Prints a table, writes JSON under
  * bench/results/, reports progress on stderr.
  *
+ * A second table (bench/stt-windows.ts) gives encoder ms per window length (1, 2, 5, 10, 30 s) and decoder ms
+ * per token for both engines on the same model (fp32): earshot's fitted windows against transformers.js's 30 s.
+ *
  *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--dtypes fp32] [--engines earshot,transformers.js] [--runs 5] [--concurrency 1,4,16] [--threads 0]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env, pipeline } from '@huggingface/transformers';
@@ -25,6 +28,7 @@ import { floatToPcm16 } from '../shared/audio/pcm.ts';
 import { librivoxRecordings } from '../test/support/librivox.ts';
 import type { VariantDtype } from '../test/fixtures/onnx/variants.ts';
 import { whisperFixture } from '../test/fixtures/whisper/write-model.ts';
+import { earshotWindows, transformersWindows, windowsTable, type WindowTimings } from './stt-windows.ts';
 import type { WhisperShapeName } from '../test/fixtures/whisper/shapes.ts';
 
 const { values: args } = parseArgs({
@@ -57,6 +61,7 @@ interface Result {
   latencyMs: Record<string, { p50: number; p95: number; runs: number }>;
   rtf: Record<string, number>;
   peakRssMb: number;
+  windows?: WindowTimings;
 }
 
 const progress = (message: string) => process.stderr.write(`[bench:stt] ${message}\n`);
@@ -144,7 +149,11 @@ async function work(model: string, engine: EngineName, dtype: Dtype, dir: string
     rtf[String(c)] = (performance.now() - started) / 1000 / (c * RTF_SECONDS);
     progress(`${label}: concurrency ${c}: RTF ${rtf[String(c)]!.toFixed(3)}`);
   }
-  return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  if (dtype !== 'fp32') return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb };
+  progress(`${label}: encoder and decoder per window length`);
+  const windows = await (engine === 'earshot' ? earshotWindows : transformersWindows)(dir, THREADS, RUNS, (seconds) => speech(seconds, 11));
+  return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb, windows };
 }
 
 /** Runs one measurement in a child process and returns its result. */
@@ -186,9 +195,9 @@ async function main(): Promise<void> {
     const dir = whisperFixture(model, { variants: dtypes.filter((d): d is VariantDtype => d !== 'fp32') });
     for (const dtype of dtypes) for (const engine of args.engines.split(',') as EngineName[]) results.push(await child(model, engine, dtype, dir));
   }
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS };
-  const printed = table(results);
-  process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Machine: ${JSON.stringify(machine)}\n`);
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)) };
+  const printed = `${table(results)}\n\n${windowsTable(results)}`;
+  process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Encoder: earshot fits the window to the length; transformers.js always encodes 30 s. Machine: ${JSON.stringify(machine)}\n`);
   mkdirSync('bench/results', { recursive: true });
   const file = join('bench/results', `stt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ machine, lengths: LENGTHS, concurrency: CONCURRENCY, runs: RUNS, results, table: printed }, null, 2)}\n`);

@@ -31,6 +31,18 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   refineMaxAgeMs?: number;
   /** Catch-up: finals that waited in the queue longer than this are decoded at `fast` effort. Undefined: never. */
   queueBudgetMs?: number;
+  /**
+   * Encoder windows (engines with `fitsWindows`): partials are always fitted; `fit` fits finals too; `full` decodes
+   * finals in full windows; `auto` decodes finals fitted and queues a full-window second pass (rev 2) behind them,
+   * which a busy runner skips after `refineMaxAgeMs` (and `twoPass: 'off'` never queues). Default `full`.
+   */
+  window?: 'fit' | 'full' | 'auto';
+  /**
+   * `auto`'s full-window second passes this runner keeps queued or in work at once (default 1): one waits, so a
+   * final arriving meanwhile waits for at most one 30 s window; finals decoded while it is busy keep their fitted
+   * text (no `revision` promised). Second passes that catch up after `fast` decodes are not limited.
+   */
+  maxWindowRefines?: number;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
   guard?: HallucinationGuard | null;
 }
@@ -48,6 +60,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
   readonly #timings: JobTimings;
   /** Each job's engine result, from the engine call to its publication, for the guard. */
   readonly #heard = new WeakMap<SttJob, SttResult>();
+  /** `auto`'s full-window second passes queued by this runner and not yet settled: job id → queued at. */
+  readonly #windowRefines = new Map<string, number>();
 
   constructor(options: SttRunnerOptions) {
     super({ ...options, role: 'stt', failureCode: 'stt_failed' });
@@ -73,7 +87,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
 
   async #transcribe(batch: SttJob[]): Promise<string[]> {
     this.#timings.taken(batch);
-    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), glossary: job.glossary }));
+    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), window: this.windowFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
@@ -89,6 +103,30 @@ export class SttRunner extends RunnerLoop<SttJob> {
   protected effortFor(job: SttJob): 'fast' | 'full' {
     if (job.kind === 'final' && (this.#o.twoPass === 'always' || this.#timings.late(job))) return 'fast';
     return 'full';
+  }
+
+  /** The encoder window of a job: partials fitted, first passes as the policy says, second passes full unless `fit`. */
+  protected windowFor(job: SttJob): 'fit' | 'full' {
+    const policy = this.#o.window ?? 'full';
+    if (job.kind === 'partial') return 'fit';
+    if (job.kind === 'refine') return policy === 'fit' ? 'fit' : 'full';
+    return policy === 'full' ? 'full' : 'fit';
+  }
+
+  /**
+   * Whether a final gets a second pass: decoded fast to catch up, or (`auto`) decoded in a fitted window while the
+   * runner has room for another full window. Entries past `refineMaxAgeMs` are forgotten (another runner in a fleet
+   * may have settled them, or they are skipped as stale).
+   */
+  #refines(job: SttJob, effort: 'fast' | 'full'): boolean {
+    if (this.#o.twoPass === undefined || this.#o.twoPass === 'off') return false;
+    if (effort === 'fast') return true;
+    if (this.#o.window !== 'auto' || this.#o.engine.fitsWindows !== true) return false;
+    const now = Date.now();
+    for (const [id, at] of this.#windowRefines) if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#windowRefines.delete(id);
+    if (this.#windowRefines.size >= (this.#o.maxWindowRefines ?? 1)) return false;
+    this.#windowRefines.set(sttJobId(job.session, job.segment, 'refine'), now);
+    return true;
   }
 
   protected override async publish(job: SttJob, rawText: string, context: JobContext): Promise<void> {
@@ -109,7 +147,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     const targets = text && this.#o.mtQueue ? job.targets : [];
     const effort = this.effortFor(job);
-    const refine = this.#o.twoPass !== undefined && this.#o.twoPass !== 'off' && effort === 'fast';
+    const refine = this.#refines(job, effort);
     // MT jobs first: if this runner dies between the two steps the final is redelivered, and deterministic MT job
     // ids make the second enqueue a no-op, whereas a final without its MT jobs would owe translations forever.
     for (const target of targets) {
@@ -134,6 +172,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   /** The second pass's text becomes rev 2 of the final; its translations follow only if the text changed. */
   async #publishRevision(job: SttJob, text: string, { traceparent }: JobContext): Promise<void> {
     const { session } = job;
+    this.#windowRefines.delete(job.id);
     const changed = text !== (job.draft ?? '');
     metrics.sttRevisions.inc({ changed: String(changed) });
     const targets = changed && text && this.#o.mtQueue ? job.targets : [];
@@ -170,6 +209,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   protected override async onDead(job: SttJob, error: EarshotError): Promise<void> {
     // A second pass that cannot run keeps the first: rev 2 repeats it, which settles the final's promise.
     if (job.kind === 'refine') {
+      this.#windowRefines.delete(job.id);
       await this.#o.results.append(job.session, { type: 'final', seq: job.segment, rev: 2, text: job.draft ?? '', start: job.start, end: job.end, targets: [] });
       return;
     }

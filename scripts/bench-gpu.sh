@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The load benchmark on a lent GPU machine: whisper-large-v3 (STT) and NLLB-200-distilled-600M (MT) shaped
-# random-weight models, generated locally by the fixture factory (nothing is downloaded; npm packages must already
-# be installed, with onnxruntime-node's CUDA provider library), on EARSHOT_DEVICE (default cuda:0). Prints the same
-# table as `npm run bench:load` and writes JSON + SVG under bench/results/.
+# The benchmarks on a lent GPU machine, on EARSHOT_DEVICE (default cuda:0), with random-weight models generated
+# locally by the fixture factory (nothing is downloaded; npm packages must already be installed, with
+# onnxruntime-node's CUDA provider library):
+#   1. what the CPU runs measure (README "Performance"): whisper-tiny at N = 1, 2, 4 with the baseline beside it,
+#      whisper-base at N = 2;
+#   2. whisper-large-v3 (STT) with NLLB-200-distilled-600M (MT, every final into Spanish) at N = 8, 32, 128
+#      (the baseline only at N = 8: one utterance per call would not finish the larger runs);
+#   3. npm run bench:stt (encoder ms per window length, decoder ms per token) on the tiny and base shapes.
+# Each writes JSON (+ SVG) under bench/results/ named gpu-*; `npm run bench:tables` puts them in README once a
+# block names them. bench:load exits 1 when a run measured nothing (no finals, fewer finals than utterances,
+# errors); this script runs every step and exits 1 if any did.
 #
-#   bash scripts/bench-gpu.sh [--sessions 1,4,16] [--duration 20] [extra bench:load flags]
+#   bash scripts/bench-gpu.sh [--duration 20] [extra bench:load flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,12 +29,10 @@ else
   echo "bench-gpu: nvidia-smi not found; onnxruntime will report whether ${EARSHOT_DEVICE} can be used" >&2
 fi
 
-sessions="1,4,16"
 duration="20"
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --sessions) sessions="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     *) extra+=("$1"); shift ;;
   esac
@@ -37,10 +42,16 @@ done
 node --import tsx -e "
   const { whisperFixture } = await import('./test/fixtures/whisper/write-model.ts');
   const { nllbFixture } = await import('./test/fixtures/models/nllb-fixture.ts');
-  console.error('whisper-large-v3:', whisperFixture('whisper-large-v3'));
+  for (const shape of ['whisper-tiny', 'whisper-base', 'whisper-large-v3']) console.error(shape + ':', whisperFixture(shape));
   console.error('nllb-600M:', nllbFixture('nllb-600M'));
 "
 
-# whisper-large-v3 STT on the GPU, NLLB-600M translating every final into Spanish on the same GPU.
-exec node --import tsx bench/load.ts --model whisper-large-v3 --mt nllb-600M --targets es \
-  --device "$EARSHOT_DEVICE" --sessions "$sessions" --duration "$duration" --baseline "${extra[@]}"
+failed=0
+load() { node --import tsx bench/load.ts --device "$EARSHOT_DEVICE" --duration "$duration" "$@" "${extra[@]}" || failed=1; }
+
+load --model whisper-tiny --sessions 1,2,4 --baseline --name gpu-load-whisper-tiny
+load --model whisper-base --sessions 2 --name gpu-load-whisper-base
+load --model whisper-large-v3 --mt nllb-600M --targets es --sessions 8 --baseline --name gpu-load-whisper-large-v3-n8
+load --model whisper-large-v3 --mt nllb-600M --targets es --sessions 32,128 --name gpu-load-whisper-large-v3
+node --import tsx bench/stt.ts --models whisper-tiny,whisper-base --runs 5 || failed=1
+exit "$failed"

@@ -33,7 +33,16 @@ export interface RunResult {
   endOfSpeechToFinalMs: Percentiles;
   firstPartialMs: Percentiles;
   partialIntervalMs: Percentiles;
+  /** Finals with text the clients received (rev 1). */
   finals: number;
+  /** Utterances the edge queued for STT (null against --url). */
+  utterances: number | null;
+  /** Of those, utterances in which the engine heard no words (no text, none withheld): no final is owed for them. */
+  heardNothing?: number | null;
+  /** Corrected finals (rev 2, text changed) the clients received. */
+  corrections: number;
+  /** Second passes queued, and how each ended: text changed, unchanged, or skipped because it waited too long. */
+  secondPasses: { queued: number; changed: number; unchanged: number; skipped: number } | null;
   partials: number;
   /** Engine seconds per audio second streamed (all sessions); null against --url. */
   realTimeFactor: number | null;
@@ -54,11 +63,12 @@ const ms = (v: number | null) => (v === null ? '–' : String(v));
 const num = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
 
 export function table(runs: readonly RunResult[]): string {
-  const header = ['run', 'sessions', 'finals', 'EoS→final p50 / p95 / p99 ms', 'first partial p50 / p95 ms', 'partial interval p50 ms', 'RTF', 'mean batch', 'CPU cores / session', 'RSS MB / session', 'max queue', 'errors'];
+  const header = ['run', 'sessions', 'finals / utterances', 'second passes run / queued', 'EoS→final p50 / p95 / p99 ms', 'first partial p50 / p95 ms', 'partial interval p50 ms', 'RTF', 'mean batch', 'CPU cores / session', 'RSS MB / session', 'max queue', 'errors'];
   const rows = runs.map((r) => [
     r.label,
     String(r.sessions),
-    String(r.finals),
+    `${r.finals} / ${r.utterances ?? '–'}`,
+    r.secondPasses ? `${r.secondPasses.changed + r.secondPasses.unchanged} / ${r.secondPasses.queued}` : '–',
     `${ms(r.endOfSpeechToFinalMs.p50)} / ${ms(r.endOfSpeechToFinalMs.p95)} / ${ms(r.endOfSpeechToFinalMs.p99)}`,
     `${ms(r.firstPartialMs.p50)} / ${ms(r.firstPartialMs.p95)}`,
     ms(r.partialIntervalMs.p50),

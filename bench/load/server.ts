@@ -6,7 +6,10 @@
  * Started by bench/load.ts with `--serve JSON` and an IPC channel: it sends `{type:'ready', url}`, answers
  * `{type:'stats'}` with its CPU, memory and engine counters, and exits on `{type:'close'}`.
  */
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../shared/config.ts';
+import { metrics } from '../../shared/metrics.ts';
+import { sttUrgency } from '../../shared/queue/jobs.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { MemoryQueue } from '../../shared/queue/memory-queue.ts';
 import type { SttJob } from '../../shared/queue/jobs.ts';
@@ -36,6 +39,12 @@ export interface ServeOptions {
   device: string;
   /** `none`, `apertium`, or an NLLB model directory. */
   mt: 'none' | 'apertium' | { dir: string };
+  /** The hallucination guard: random-weight models need it off, or it withholds their (meaningless) text. */
+  guard: 'on' | 'off';
+  /** earshot's encoder window policy (`--stt-window`). */
+  window: 'fit' | 'full' | 'auto';
+  /** Threads per operator (`--stt-threads`); 0: os.availableParallelism(). */
+  threads: number;
 }
 
 export interface EngineCounters {
@@ -47,7 +56,16 @@ export interface EngineCounters {
   maxBatch: number;
 }
 
+/** What the pipeline promised and did: utterances the edge queued, second passes queued and their fate. */
+export interface PipelineCounters {
+  utterances: number;
+  /** Finals (first passes) whose engine output was empty with nothing withheld: the engine heard no words. */
+  heardNothing: number;
+  secondPasses: { queued: number; changed: number; unchanged: number; skipped: number };
+}
+
 export interface ServerStats {
+  counters: PipelineCounters;
   cpu: NodeJS.CpuUsage;
   rssBytes: number;
   maxRssBytes: number;
@@ -58,12 +76,16 @@ export interface ServerStats {
 /** Counts what the runner hands the engine: batch sizes, kinds, engine time. */
 class CountingEngine implements SttEngine {
   readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, maxBatch: 0 };
+  heardNothing = 0;
   constructor(private readonly inner: SttEngine) {}
   get name() {
     return this.inner.name;
   }
   get languages() {
     return this.inner.languages;
+  }
+  get fitsWindows() {
+    return this.inner.fitsWindows;
   }
   load() {
     return this.inner.load();
@@ -75,7 +97,10 @@ class CountingEngine implements SttEngine {
     const c = this.counters;
     const started = performance.now();
     try {
-      return await this.inner.transcribe(batch, signal);
+      const results = await this.inner.transcribe(batch, signal);
+      // A first-pass final (job ids of second passes end in `:refine`) with no words at all, not even withheld ones.
+      this.heardNothing += results.filter((r, i) => !batch[i]!.partial && !batch[i]!.id.endsWith(':refine') && !r.text.trim() && !r.withheld).length;
+      return results;
     } finally {
       c.busySeconds += (performance.now() - started) / 1000;
       c.batches += 1;
@@ -87,7 +112,7 @@ class CountingEngine implements SttEngine {
   }
 }
 
-export async function serve(o: ServeOptions): Promise<{ url: string; stats(): ServerStats; close(): Promise<void> }> {
+export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Promise<ServerStats>; close(): Promise<void> }> {
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -101,6 +126,9 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Se
     EARSHOT_MAX_SESSIONS: '1000',
     EARSHOT_IDLE_TIMEOUT_MS: '600000',
     EARSHOT_MODEL_HUB: '',
+    EARSHOT_HALLUCINATION_GUARD: o.guard,
+    EARSHOT_STT_WINDOW: o.window,
+    EARSHOT_STT_THREADS: String(o.threads),
   });
   const logger = silentLogger;
   let inner: SttEngine;
@@ -111,6 +139,8 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Se
       model: o.stt.dir,
       store: new LayeredModelStore(),
       device: o.device,
+      threads: config.sttThreads || availableParallelism(),
+      interOpThreads: 1,
       // The same work as the baseline's pipeline call: greedy at temperature 0 only, no timestamps, no prompt.
       whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens: o.maxNewTokens, conditionOnPreviousText: false },
       logger,
@@ -121,10 +151,23 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Se
 
   const base = driversFor(config, logger);
   const sttQueue = new MemoryQueue<SttJob>({
-    urgency: o.priority ? (job) => (job.kind === 'final' ? 0 : 1) : undefined,
+    urgency: o.priority ? sttUrgency : undefined,
     coalesceKey: o.latestWins ? (job) => (job.kind === 'partial' ? job.session : undefined) : undefined,
     attempts: config.sttMaxAttempts,
   });
+  const utterances = new Set<string>();
+  let secondPassesQueued = 0;
+  const enqueue = sttQueue.add.bind(sttQueue);
+  sttQueue.add = (job: SttJob) => {
+    if (job.kind === 'final') utterances.add(job.id);
+    if (job.kind === 'refine') secondPassesQueued += 1;
+    return enqueue(job);
+  };
+  const revisions = async () => {
+    const values = (await metrics.sttRevisions.get()).values;
+    const count = (changed: string) => values.filter((v) => v.labels.changed === changed).reduce((n, v) => n + v.value, 0);
+    return { queued: secondPassesQueued, changed: count('true'), unchanged: count('false'), skipped: count('skipped') };
+  };
   const drivers = { ...base, sttQueue, close: async () => (await sttQueue.close(), await base.close()) };
   const stt = await startRunner('stt', config, logger, drivers, { stt: engine });
   const mt = mtEngine ? await startRunner('mt', config, logger, drivers, { mt: mtEngine }) : null;
@@ -136,9 +179,9 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Se
   });
   return {
     url: `${edge.server.url.replace('http', 'ws')}/v1/realtime`,
-    stats: () => {
+    stats: async () => {
       const m = process.memoryUsage();
-      return { cpu: process.cpuUsage(), rssBytes: m.rss, heapUsedBytes: m.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, engine: { ...engine.counters } };
+      return { counters: { utterances: utterances.size, heardNothing: engine.heardNothing, secondPasses: await revisions() }, cpu: process.cpuUsage(), rssBytes: m.rss, heapUsedBytes: m.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, engine: { ...engine.counters } };
     },
     async close() {
       await edge.close(0);
@@ -155,7 +198,7 @@ if (process.argv[1]?.endsWith('server.ts') && process.send) {
   const server = await serve(JSON.parse(process.argv[2]!) as ServeOptions);
   process.send({ type: 'ready', url: server.url });
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'stats') process.send!({ type: 'stats', stats: server.stats() });
+    if (m.type === 'stats') void server.stats().then((stats) => process.send!({ type: 'stats', stats }));
     if (m.type === 'close') void server.close().finally(() => process.exit(0));
   });
   process.on('disconnect', () => process.exit(0));

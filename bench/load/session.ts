@@ -11,13 +11,16 @@ const FRAME = (RATE * FRAME_MS) / 1000;
 export interface SessionRecord {
   index: number;
   audioSeconds: number;
-  /** ms: end of speech (wall time the final's `end` was sent) → final arrival. */
+  /** ms: end of speech (wall time the final's `end` was sent) → the utterance's first final (rev 1). */
   finalLatencies: number[];
   /** ms: speech onset (wall time the audio at partial `start` + pre-roll was sent) → the utterance's first partial. */
   firstPartial: number[];
   /** ms between consecutive partials of one utterance. */
   partialIntervals: number[];
+  /** Finals with text (rev 1; the server sends none for an utterance whose text is empty or withheld). */
   finals: number;
+  /** Second-pass corrections (protocol v1.1 finals with rev ≥ 2): the server sends one only when the text changed. */
+  corrections: number;
   partials: number;
   errors: Record<string, number>;
   /** Finals still owed when the drain wait ran out. */
@@ -37,7 +40,7 @@ export interface SessionOptions {
 }
 
 export async function runSession(o: SessionOptions): Promise<SessionRecord> {
-  const record: SessionRecord = { index: o.index, audioSeconds: o.seconds, finalLatencies: [], firstPartial: [], partialIntervals: [], finals: 0, partials: 0, errors: {}, completed: false };
+  const record: SessionRecord = { index: o.index, audioSeconds: o.seconds, finalLatencies: [], firstPartial: [], partialIntervals: [], finals: 0, corrections: 0, partials: 0, errors: {}, completed: false };
   const fail = (code: string) => (record.errors[code] = (record.errors[code] ?? 0) + 1);
   const sentAt: number[] = [];
   /** Wall time (performance.now) the sample at audio time `t` left the client. */
@@ -50,12 +53,14 @@ export async function runSession(o: SessionOptions): Promise<SessionRecord> {
   try {
     session = await connect(
       o.url,
-      { sample_rate: RATE, language: 'en', targets: o.targets },
+      // v1.1: corrected finals (second passes) reach the client and can be counted.
+      { sample_rate: RATE, language: 'en', targets: o.targets, protocol: 1.1 },
       {
         readyTimeoutMs: 30000,
         onEvent: (ev) => {
           const now = performance.now();
-          if (ev.type === 'final') {
+          if (ev.type === 'final' && (ev.rev ?? 1) > 1) record.corrections += 1;
+          else if (ev.type === 'final') {
             record.finals += 1;
             record.finalLatencies.push(now - wallAt(ev.end));
           } else if (ev.type === 'partial') {

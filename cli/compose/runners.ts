@@ -54,6 +54,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       failJobs: config.faultSttFail ? new RegExp(config.faultSttFail) : undefined,
       translatePartials: config.translatePartials,
       twoPass: config.sttTwoPass,
+      window: config.sttWindow,
       refineMaxAgeMs: config.sttRefineMaxAgeMs,
       queueBudgetMs: config.catchUp === 'on' ? config.budgetQueueMs : undefined,
       guard,

@@ -56,6 +56,8 @@ export interface SessionOptions {
   logger?: Logger;
   /** Threads for one operator; 0 lets onnxruntime choose. */
   threads?: number;
+  /** Threads running independent operators at once; 0 lets onnxruntime choose. */
+  interOpThreads?: number;
   /** Code of the error a failed `run` becomes (engines pick stt_failed / mt_failed). */
   failureCode?: ErrorCode;
 }
@@ -94,6 +96,7 @@ export class OnnxSession {
       executionProviders: providers,
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.threads ?? 0,
+      interOpNumThreads: options.interOpThreads ?? 0,
       logSeverityLevel: 3,
     };
     if (device.kind === 'cuda' && !availableProviders().some((b) => b.name === 'cuda')) {

@@ -1,4 +1,5 @@
 /** Engines by name, as chosen by configuration (`--stt`, `--mt`). */
+import { availableParallelism } from 'node:os';
 import type { Config } from '../../shared/config.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { parseDevice } from '../backend/onnx.ts';
@@ -25,7 +26,18 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
         device: config.device,
         dtype: parseDtypeSetting(config.dtype),
         // One no-speech threshold and loop ratio for Whisper's own rules and the runner's guard (gpu-runners/guard).
-        whisper: { beamSize: config.sttBeam, task: config.sttTask === 'auto' ? undefined : config.sttTask, language: config.language || undefined, noSpeechThreshold: config.noSpeechThreshold, compressionRatioThreshold: config.maxCompressionRatio || null },
+        whisper: {
+          beamSize: config.sttBeam,
+          task: config.sttTask === 'auto' ? undefined : config.sttTask,
+          language: config.language || undefined,
+          noSpeechThreshold: config.noSpeechThreshold,
+          compressionRatioThreshold: config.maxCompressionRatio || null,
+          fitFloorSeconds: config.sttFitFloorMs / 1000,
+          fitPartialFloorSeconds: config.sttFitPartialFloorMs / 1000,
+          fitMarginSeconds: config.sttFitMarginMs / 1000,
+        },
+        threads: config.sttThreads || availableParallelism(),
+        interOpThreads: 1,
         logger,
       });
   }

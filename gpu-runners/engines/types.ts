@@ -19,6 +19,11 @@ export interface SttRequest {
   prompt?: string;
   /** `fast` trades accuracy for speed (narrower beams, greedy search); absent means `full`. */
   effort?: 'fast' | 'full';
+  /**
+   * `fit`: the engine may encode the utterance in a window fitted to its length (Whisper's encoder, as whisper.cpp's
+   * audio_ctx) rather than a fixed 30 s; absent or `full`: the engine's usual window.
+   */
+  window?: 'fit' | 'full';
   /** The session's glossary: engines that can bias recognition towards its terms do (Whisper's prompt, sphinx's dictionary). */
   glossary?: readonly GlossaryTerm[];
 }
@@ -43,6 +48,8 @@ export interface SttEngine {
   readonly languages: readonly string[];
   /** The language of sessions that name none, when the engine has one (the server's setting, an export's pin). */
   readonly defaultLanguage?: string;
+  /** True once loaded when the engine honours `window: 'fit'` (a runner then plans full-window second passes). */
+  readonly fitsWindows?: boolean;
   load(): Promise<void>;
   transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]>;
   close(): Promise<void>;

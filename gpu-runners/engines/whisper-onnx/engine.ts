@@ -30,6 +30,10 @@ export interface WhisperOnnxEngineOptions {
   threads?: number;
   /** Weight precision (transformers.js names; default `auto`: the export's choice, else the device's default). */
   dtype?: DtypeSetting;
+  /** Threads across independent operators; 0 lets onnxruntime decide. */
+  interOpThreads?: number;
+  /** Rewrite the encoder for fitted windows (requests with `window: 'fit'`); default true. */
+  fit?: boolean;
   whisper?: Partial<WhisperOptions>;
   logger?: Logger;
 }
@@ -55,7 +59,7 @@ export class WhisperOnnxEngine implements SttEngine {
     this.#logger = (options.logger ?? silentLogger).child({ engine: 'whisper-onnx' });
     // Both are checked now so a typo in --device or an option fails at start, before a model is fetched.
     this.device = parseDevice(options.device ?? 'cpu');
-    this.options = whisperOptions(options.whisper);
+    this.options = whisperOptions({ windowBudget: this.device.kind === 'cuda' ? 16 : 1, ...options.whisper });
   }
 
   /** The model's languages once loaded; Whisper's list before. */
@@ -68,24 +72,29 @@ export class WhisperOnnxEngine implements SttEngine {
     return this.options.language ?? this.#loaded?.model.generation.language;
   }
 
+  /** Whether the loaded encoder takes fitted windows (false before load, or for an export that cannot be rewritten). */
+  get fitsWindows(): boolean {
+    return this.#loaded?.model.fits ?? false;
+  }
+
   async load(): Promise<void> {
     if (this.#loaded) return;
     const started = performance.now();
     const graphs = await resolveGraphs(this.#o.store, { model: this.#o.model, files: WHISPER_FILES, graphs: WHISPER_GRAPHS, dtype: this.#o.dtype ?? 'auto', device: this.device.kind });
     const dir = graphs.dir;
     const files = { encoder: graphs.files.encoder_model!, decoder: graphs.files.decoder_model_merged! };
-    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads, files });
+    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads, interOpThreads: this.#o.interOpThreads, fit: this.#o.fit, files });
     this.dtype = graphs.description;
     const tokenizer = new WhisperTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
     const transcriber = new WhisperTranscriber(model, tokenizer, new LogMelExtractor(model.dims.nMels), this.options);
     this.#loaded = { model, tokenizer, transcriber };
     const device = this.device.kind === 'cuda' ? `cuda:${this.device.index}` : 'cpu';
-    this.#logger.info({ model: this.#o.model, dir, device, dtype: graphs.description, mels: model.dims.nMels, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
+    this.#logger.info({ model: this.#o.model, dir, device, dtype: graphs.description, mels: model.dims.nMels, fittedWindows: model.fits, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
     const results = await this.transcribeDetailed(
-      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
+      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, window: r.window, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
       signal,
     );
     return results.map((r, i) => ({ id: batch[i]!.id, text: r.text.trim(), language: r.language, segments: r.segments, noSpeechProb: r.noSpeechProb, avgLogprob: r.avgLogprob, ...(r.withheld.trim() ? { withheld: r.withheld.trim() } : {}) }));

@@ -13,6 +13,11 @@ export const HOP_LENGTH = 160;
 export const CHUNK_SAMPLES = 30 * SAMPLE_RATE;
 export const CHUNK_FRAMES = CHUNK_SAMPLES / HOP_LENGTH;
 
+/** Frames whose analysis window reaches into the first `samples` samples: fewer would change the features' scale. */
+export function framesFor(samples: number): number {
+  return Math.min(CHUNK_FRAMES, Math.ceil((Math.min(samples, CHUNK_SAMPLES) + N_FFT / 2) / HOP_LENGTH));
+}
+
 const BINS = N_FFT / 2 + 1;
 const MEL_FLOOR = 1e-10;
 
@@ -65,23 +70,30 @@ export class LogMelExtractor {
     this.#window = Float64Array.from({ length: N_FFT }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / N_FFT));
   }
 
-  /** Features of up to 30 s of audio (longer input is cut): [nMels, 3000], row-major. */
-  extract(samples: Float32Array): Float32Array {
-    const audio = new Float32Array(CHUNK_SAMPLES);
-    audio.set(samples.subarray(0, CHUNK_SAMPLES));
+  /**
+   * Features of up to 30 s of audio (longer input is cut): [nMels, frames], row-major. With `frames` below 3000 they
+   * are the first frames of the 30 s window's features (a fitted encoder window), computed without the 30 s buffers;
+   * they equal them exactly when the frames cover the audio ({@link framesFor}), since the scale's maximum is then
+   * the same.
+   */
+  extract(samples: Float32Array, frames = CHUNK_FRAMES): Float32Array {
     const used = Math.min(samples.length, CHUNK_SAMPLES);
     const pad = N_FFT / 2;
-    const at = (i: number) => audio[i < 0 ? -i : i >= CHUNK_SAMPLES ? 2 * (CHUNK_SAMPLES - 1) - i : i]!; // reflect
-    const mel = new Float32Array(this.nMels * CHUNK_FRAMES);
+    // The 30 s window as Whisper sees it: the audio, zeros after it, reflected at both ends.
+    const at = (i: number) => {
+      const j = i < 0 ? -i : i >= CHUNK_SAMPLES ? 2 * (CHUNK_SAMPLES - 1) - i : i;
+      return j < used ? samples[j]! : 0;
+    };
+    const mel = new Float32Array(this.nMels * frames);
     const frame = new Float64Array(N_FFT);
     const re = new Float64Array(N_FFT);
     const im = new Float64Array(N_FFT);
     const power = new Float32Array(BINS);
-    for (let t = 0; t < CHUNK_FRAMES; t++) {
+    for (let t = 0; t < frames; t++) {
       const start = t * HOP_LENGTH - pad;
       // Frames wholly inside the zero padding have no energy: skip their FFT (most of a short utterance's 30 s).
       if (start >= used && used < CHUNK_SAMPLES - N_FFT) {
-        for (let m = 0; m < this.nMels; m++) mel[m * CHUNK_FRAMES + t] = 0;
+        for (let m = 0; m < this.nMels; m++) mel[m * frames + t] = 0;
         continue;
       }
       for (let j = 0; j < N_FFT; j++) frame[j] = at(start + j) * this.#window[j]!;
@@ -92,7 +104,7 @@ export class LogMelExtractor {
         const [from, to] = this.#spans[m]!;
         let sum = 0;
         for (let j = from; j < to; j++) sum += filter[j]! * power[j]!;
-        mel[m * CHUNK_FRAMES + t] = sum;
+        mel[m * frames + t] = sum;
       }
     }
     let max = -Infinity;

@@ -5,13 +5,15 @@
  * self-attention keys/values). This module runs the two graphs and carries the KV cache; decoding policy lives in
  * decoding.ts.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, OnnxSession, type DeviceSpec, type Feeds, type Tensor } from '../../backend/onnx.ts';
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { ModelManifest } from '../../models/model-store.ts';
 import { readGenerationConfig, type GenerationConfig } from './generation-config.ts';
+import { fitEncoder, SOURCE_POSITIONS } from './encoder-window.ts';
 
 /** The files an earshot Whisper model directory holds. */
 export const WHISPER_MANIFEST: ModelManifest = {
@@ -69,9 +71,13 @@ export function selectCache(cache: KvCache, rows: readonly number[]): KvCache {
 export interface LoadOptions {
   device: DeviceSpec;
   logger: Logger;
+  /** Threads inside one operator (0: onnxruntime's choice) and across independent operators. */
   threads?: number;
   /** The graphs of the chosen dtype (default: the fp32 files). */
   files?: { encoder: string; decoder: string };
+  interOpThreads?: number;
+  /** Rewrite the encoder so it accepts windows shorter than 30 s (encoder-window.ts); default true. */
+  fit?: boolean;
 }
 
 /** The non-graph files of a Whisper export; the graphs are `encoder_model` and `decoder_model_merged` at a dtype. */
@@ -84,8 +90,11 @@ export class WhisperModel {
   readonly #encoder: OnnxSession;
   readonly #decoder: OnnxSession;
   readonly #selfOutputs: string[];
+  /** Whether the encoder accepts windows shorter than 30 s. */
+  readonly fits: boolean;
 
-  private constructor(dims: WhisperDims, generation: GenerationConfig, encoder: OnnxSession, decoder: OnnxSession) {
+  private constructor(dims: WhisperDims, generation: GenerationConfig, encoder: OnnxSession, decoder: OnnxSession, fits: boolean) {
+    this.fits = fits;
     this.dims = dims;
     this.generation = generation;
     this.#encoder = encoder;
@@ -102,15 +111,16 @@ export class WhisperModel {
       if (typeof v !== 'number') throw new EarshotError('engine_unavailable', `${dir}: config has no numeric ${name}`);
       return v;
     };
-    const sessionOptions = { device: options.device, logger: options.logger, threads: options.threads, failureCode: 'stt_failed' as const };
-    const [encoder, decoder] = await Promise.all([
-      OnnxSession.create(join(dir, options.files?.encoder ?? 'onnx/encoder_model.onnx'), sessionOptions),
-      OnnxSession.create(join(dir, options.files?.decoder ?? 'onnx/decoder_model_merged.onnx'), sessionOptions),
-    ]);
+    const sessionOptions = { device: options.device, logger: options.logger, threads: options.threads, interOpThreads: options.interOpThreads, failureCode: 'stt_failed' as const };
     const heads = num(config.decoder_attention_heads, 'decoder_attention_heads');
     const dModel = num(config.d_model, 'd_model');
+    const nMels = num(pre.feature_size ?? config.num_mel_bins, 'feature_size');
+    const [{ encoder, fits }, decoder] = await Promise.all([
+      loadEncoder(join(dir, options.files?.encoder ?? 'onnx/encoder_model.onnx'), { dModel, nMels, fit: options.fit ?? true, logger: options.logger }, sessionOptions),
+      OnnxSession.create(join(dir, options.files?.decoder ?? 'onnx/decoder_model_merged.onnx'), sessionOptions),
+    ]);
     const dims: WhisperDims = {
-      nMels: num(pre.feature_size ?? config.num_mel_bins, 'feature_size'),
+      nMels,
       dModel,
       decoderLayers: num(config.decoder_layers, 'decoder_layers'),
       heads,
@@ -119,16 +129,21 @@ export class WhisperModel {
     };
     if (!decoder.inputNames.includes('use_cache_branch')) throw new EarshotError('engine_unavailable', `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`);
     const generation = readGenerationConfig(gen, config);
-    return new WhisperModel(dims, generation, encoder, decoder);
+    return new WhisperModel(dims, generation, encoder, decoder, fits);
   }
 
   #layerNames(prefix: 'present' | 'past_key_values', kind: 'decoder' | 'encoder'): string[] {
     return Array.from({ length: this.dims.decoderLayers }, (_, i) => [`${prefix}.${i}.${kind}.key`, `${prefix}.${i}.${kind}.value`]).flat();
   }
 
-  /** One encoder call for the whole batch: features [nMels·3000] each → hidden states [rows, positions, dModel]. */
+  /**
+   * One encoder call for the whole batch: features [nMels·2P] each (P = 1500 for a 30 s window; less only when the
+   * encoder `fits`) → hidden states [rows, P, dModel].
+   */
   async encode(features: readonly Float32Array[]): Promise<Tensor> {
     const frameCount = (features[0]?.length ?? 0) / this.dims.nMels;
+    if (features.some((f) => f.length !== frameCount * this.dims.nMels)) throw new EarshotError('internal', 'encoder rows must have equal lengths');
+    if (frameCount !== 2 * SOURCE_POSITIONS && !this.fits) throw new EarshotError('internal', `this encoder takes 30 s windows only, not ${frameCount} frames`);
     const input = new Float32Array(features.length * this.dims.nMels * frameCount);
     features.forEach((f, i) => input.set(f, i * f.length));
     const out = await this.#encoder.run({ input_features: floatTensor(input, [features.length, this.dims.nMels, frameCount]) });
@@ -186,5 +201,51 @@ export class WhisperModel {
 
   async release(): Promise<void> {
     await Promise.all([this.#encoder.release(), this.#decoder.release()]);
+  }
+}
+
+interface EncoderShape {
+  dModel: number;
+  nMels: number;
+  fit: boolean;
+  logger: Logger;
+}
+
+/**
+ * The encoder session, rewritten to accept fitted windows when `fit` asks for it and the export allows. An export
+ * that cannot be fitted (an unusual graph) still loads, for 30 s windows, with a warning saying why.
+ */
+async function loadEncoder(path: string, shape: EncoderShape, options: Parameters<typeof OnnxSession.create>[1]): Promise<{ encoder: OnnxSession; fits: boolean }> {
+  if (!shape.fit) return { encoder: await OnnxSession.create(path, options), fits: false };
+  let encoder: OnnxSession | undefined;
+  try {
+    const { bytes } = fitEncoder(readFileSync(path), shape.dModel);
+    encoder = await createFitted(path, bytes, options);
+    // One short window proves the rewrite took (a graph with other fixed lengths fails here, not on a user's audio).
+    const probe = await encoder.run({ input_features: floatTensor(new Float32Array(shape.nMels * 100), [1, shape.nMels, 100]) });
+    const dims = probe.last_hidden_state ? dimsOf(probe.last_hidden_state) : [];
+    if (dims[1] !== 50) throw new EarshotError('engine_unavailable', `a 1 s window gave ${dims[1]} positions, not 50`);
+    return { encoder, fits: true };
+  } catch (err) {
+    await encoder?.release();
+    shape.logger.warn({ model: path, reason: err instanceof Error ? err.message : String(err) }, 'whisper encoder kept at 30 s windows');
+    return { encoder: await OnnxSession.create(path, options), fits: false };
+  }
+}
+
+/**
+ * A session on rewritten encoder bytes. Weights kept beside the graph (`encoder_model.onnx_data`, large models) are
+ * found relative to the graph's file, so such a graph is written to a temporary directory that links to them.
+ */
+async function createFitted(path: string, bytes: Uint8Array, options: Parameters<typeof OnnxSession.create>[1]): Promise<OnnxSession> {
+  const data = `${path}_data`;
+  if (!existsSync(data)) return OnnxSession.create(bytes, options);
+  const dir = mkdtempSync(join(tmpdir(), 'earshot-encoder-'));
+  try {
+    writeFileSync(join(dir, basename(path)), bytes);
+    symlinkSync(data, join(dir, basename(data)));
+    return await OnnxSession.create(join(dir, basename(path)), options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

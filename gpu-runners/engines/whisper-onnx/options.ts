@@ -33,6 +33,19 @@ export interface WhisperOptions {
   maxNewTokens: number;
   /** Seeds sampling at fallback temperatures: results are reproducible. */
   seed: number;
+  /**
+   * Fitted encoder windows (requests with `window: 'fit'`): the window is the utterance plus `fitMarginSeconds`, at
+   * least `fitFloorSeconds` for finals and `fitPartialFloorSeconds` for partials, rounded up to whole seconds.
+   */
+  fitFloorSeconds: number;
+  fitPartialFloorSeconds: number;
+  fitMarginSeconds: number;
+  /**
+   * Most work in one encoder call, in 30 s windows' worth of attention: a call of R rows of P positions holds
+   * R·P² attention scores per head, so it takes at most `windowBudget`·(1500/P)² rows (at least one); larger
+   * batches are split. Undefined: 1 on the CPU (batching buys nothing there and memory grows with it), 16 on CUDA.
+   */
+  windowBudget?: number;
 }
 
 export const DEFAULT_WHISPER_OPTIONS: Readonly<WhisperOptions> = Object.freeze({
@@ -50,6 +63,12 @@ export const DEFAULT_WHISPER_OPTIONS: Readonly<WhisperOptions> = Object.freeze({
   maxPromptTokens: 223,
   maxNewTokens: 224,
   seed: 0,
+  // A 10 s floor and a 2 s margin: transcribe.cpp PR 149 measured no WER regression with them, and whisper.cpp
+  // issue 1117 saw decoders loop below ~0.3 of the window. Partials are provisional: no floor (whisper.cpp issue
+  // 1855's length + margin), and the guard's repetition rule catches a loop.
+  fitFloorSeconds: 10,
+  fitPartialFloorSeconds: 0,
+  fitMarginSeconds: 2,
 });
 
 /** Defaults overlaid with `overrides`, validated. */
@@ -65,6 +84,7 @@ export function whisperOptions(overrides: Partial<WhisperOptions> = {}): Whisper
   if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1 || o.maxNewTokens > 440) fail(`maxNewTokens must be in 1..440, got ${o.maxNewTokens}`);
   if (!Number.isInteger(o.maxPromptTokens) || o.maxPromptTokens < 0) fail(`maxPromptTokens must be a non-negative integer`);
   if (o.noSpeechThreshold !== null && !(o.noSpeechThreshold >= 0 && o.noSpeechThreshold <= 1)) fail('noSpeechThreshold must be in [0, 1] or null');
+  for (const key of ['fitFloorSeconds', 'fitPartialFloorSeconds', 'fitMarginSeconds'] as const) if (!(o[key] >= 0 && o[key] <= 30)) fail(`${key} must be in [0, 30] seconds, got ${o[key]}`);
   if (o.maxInitialTimestamp !== undefined && !(o.maxInitialTimestamp >= 0 && o.maxInitialTimestamp <= 30)) fail('maxInitialTimestamp must be in [0, 30] seconds');
   return o;
 }

@@ -3,12 +3,17 @@
  * call for those that name no language, then batched decodes (rows whose prompts have equal lengths share a
  * decoder call), temperature fallback for results that look wrong, and the no-speech guard. Utterances longer
  * than Whisper's 30 s window are cut into windows that are decoded as rows of the same batch.
+ *
+ * A request may ask for a fitted window (`window: 'fit'`): its encoder input is the utterance padded to whole
+ * seconds (fit-window.ts) instead of 30 s. Rows are grouped by window length, one encoder call per length.
  */
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Tensor } from '../../backend/onnx.ts';
 import { decode, type DecodeInput, type DecodeResult } from './decoding.ts';
 import { detectLanguages } from './detect-language.ts';
+import { SOURCE_POSITIONS } from './encoder-window.ts';
 import { CHUNK_SAMPLES, SAMPLE_RATE, type LogMelExtractor } from './features.ts';
+import { fitPositions } from './fit-window.ts';
 import type { LogitRules } from './logit-rules.ts';
 import type { WhisperModel } from './model.ts';
 import type { WhisperOptions } from './options.ts';
@@ -31,6 +36,8 @@ export interface WhisperRequest {
   partial: boolean;
   /** `fast`: greedy whatever the beam option (a runner catching up); fallback and timestamps as usual. */
   effort?: 'fast' | 'full';
+  /** `fit`: encode the utterance in a window fitted to it (when the model allows); `full` (default): 30 s. */
+  window?: 'fit' | 'full';
 }
 
 export interface WhisperResult {
@@ -60,6 +67,8 @@ interface Window {
   /** Greedy even when the engine's beam is wider. */
   greedy: boolean;
   seed: number;
+  /** Encoder positions of its window: 1500 for 30 s, fewer when fitted. */
+  positions: number;
   result?: DecodeResult;
 }
 
@@ -79,9 +88,21 @@ export class WhisperTranscriber {
   async transcribe(requests: readonly WhisperRequest[], signal?: AbortSignal): Promise<WhisperResult[]> {
     const pinned = this.#model.generation;
     const defaults = { language: this.#options.language ?? pinned.language, task: this.#options.task ?? pinned.task ?? 'transcribe', seed: this.#options.seed };
-    const windows = requests.flatMap((request, i) => cut(request, i, defaults));
-    if (windows.length === 0) return [];
-    const states = await this.#model.encode(windows.map((w) => this.#features.extract(w.samples)));
+    const fits = this.#model.fits;
+    const windows = requests.flatMap((request, i) => cut(request, i, defaults, this.#options, fits));
+    const byLength = new Map<number, Window[]>();
+    for (const w of windows) byLength.set(w.positions, [...(byLength.get(w.positions) ?? []), w]);
+    for (const [positions, group] of byLength) {
+      const rows = Math.max(1, Math.floor((this.#options.windowBudget ?? 1) * (SOURCE_POSITIONS / positions) ** 2));
+      for (let i = 0; i < group.length; i += rows) await this.#transcribeWindows(group.slice(i, i + rows), requests, signal);
+    }
+    return requests.map((_, i) => this.#assemble(windows.filter((w) => w.request === i)));
+  }
+
+  /** Windows of one length: one encoder call, then detection and batched decodes over its states. */
+  async #transcribeWindows(windows: Window[], requests: readonly WhisperRequest[], signal?: AbortSignal): Promise<void> {
+    const frames = 2 * windows[0]!.positions;
+    const states = await this.#model.encode(windows.map((w) => this.#features.extract(w.samples, frames)));
 
     const undetected = windows.flatMap((w, row) => (w.language ? [] : [row]));
     const detected = await detectLanguages(this.#model, states, undetected, this.#tokenizer.specials);
@@ -98,7 +119,6 @@ export class WhisperTranscriber {
         return !w.partial && needsFallback(this.#quality(w.result!), this.#options);
       });
     }
-    return requests.map((_, i) => this.#assemble(windows.filter((w) => w.request === i)));
   }
 
   #preparePrompt(w: Window, request: WhisperRequest): void {
@@ -175,11 +195,12 @@ export class WhisperTranscriber {
 }
 
 /** A request's 30 s windows (at least one, even for empty audio); language and task default to `defaults`. */
-function cut(request: WhisperRequest, index: number, defaults: { language?: string; task: 'transcribe' | 'translate'; seed: number }): Window[] {
+function cut(request: WhisperRequest, index: number, defaults: { language?: string; task: 'transcribe' | 'translate'; seed: number }, options: WhisperOptions, fits: boolean): Window[] {
   const windows: Window[] = [];
   for (let start = 0; start === 0 || start < request.samples.length; start += CHUNK_SAMPLES) {
     const samples = request.samples.subarray(start, start + CHUNK_SAMPLES);
-    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? defaults.language ?? '', task: request.task ?? defaults.task, prompt: [], sotIndex: 0, partial: request.partial, greedy: request.partial || request.effort === 'fast', seed: (seedOf(samples) ^ defaults.seed) >>> 0 });
+    const positions = fits && request.window === 'fit' ? fitPositions(samples.length, request.partial, options) : SOURCE_POSITIONS;
+    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? defaults.language ?? '', task: request.task ?? defaults.task, prompt: [], sotIndex: 0, partial: request.partial, greedy: request.partial || request.effort === 'fast', seed: (seedOf(samples) ^ defaults.seed) >>> 0, positions });
   }
   return windows;
 }

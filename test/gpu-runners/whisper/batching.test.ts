@@ -19,7 +19,8 @@ const inputs = oracleInputs().filter((i) => /^librivox-0|goforward|numbers|noise
 describe('batching across sessions', () => {
   let engine: WhisperOnnxEngine;
   beforeAll(async () => {
-    engine = await engineFor(tinyModel(), { language: 'en', temperatures: [0], maxNewTokens: 24 });
+    // A budget of 32 full windows per encoder call (the CPU default is 1, which splits 30 s batches to bound memory).
+    engine = await engineFor(tinyModel(), { language: 'en', temperatures: [0], maxNewTokens: 24, windowBudget: 32 });
   });
   afterAll(async () => engine?.close());
   afterEach(() => vi.restoreAllMocks());
@@ -42,6 +43,20 @@ describe('batching across sessions', () => {
     expect(Math.min(...rowsPerStep)).toBeLessThan(rowsPerStep[0]!);
     expect(batched.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
     expect(batched.map((r) => r.segments)).toEqual(alone.map((r) => r.segments));
+  });
+
+  it('bounds the attention one encoder call holds: the CPU default (one 30 s window) splits full windows, not fitted ones', async () => {
+    const small = await engineFor(tinyModel(), { language: 'en', temperatures: [0], maxNewTokens: 24 });
+    const requests = inputs.slice(0, 4).map((i) => ({ samples: i.samples.slice(0, 16000), partial: true }));
+    const full = await engine.transcribeDetailed(requests);
+    const fitted = await engine.transcribeDetailed(requests.map((r) => ({ ...r, window: 'fit' as const })));
+    const encode = vi.spyOn(WhisperModel.prototype, 'encode');
+    expect((await small.transcribeDetailed(requests)).map((r) => r.tokens)).toEqual(full.map((r) => r.tokens));
+    expect(encode.mock.calls.map((c) => c[0].length)).toEqual([1, 1, 1, 1]);
+    encode.mockClear();
+    expect((await small.transcribeDetailed(requests.map((r) => ({ ...r, window: 'fit' as const })))).map((r) => r.tokens)).toEqual(fitted.map((r) => r.tokens));
+    expect(encode.mock.calls.map((c) => c[0].length)).toEqual([4]); // 3 s windows (1 s + the 2 s margin): (1500/150)² rows fit the budget
+    await small.close();
   });
 
   it('groups rows by prompt length: sessions with different previous text still batch the encoder, and match alone', async () => {

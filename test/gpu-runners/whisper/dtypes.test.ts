@@ -32,7 +32,10 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
 
   for (const dtype of DTYPES) {
     it(`${dtype}: the same tokens as transformers.js (dtype ${dtype}), from a different graph than fp32`, async () => {
-      const [engine, fp32, ref] = await Promise.all([engineFor(dir, GREEDY, 'cpu', dtype), engineFor(dir, GREEDY, 'cpu', 'fp32'), transformersWhisper(dir, dtype)]);
+      // The stock encoder graph, as transformers.js runs it: the fitted-window rewrite (encoder-window.test.ts has its
+      // own oracle) changes a 30 s window's states by ~1e-5 (a lost operator fusion), and dynamic int8 quantization of
+      // activations can turn that into a different near-tied token on random weights.
+      const [engine, fp32, ref] = await Promise.all([engineFor(dir, GREEDY, 'cpu', dtype, false), engineFor(dir, GREEDY, 'cpu', 'fp32', false), transformersWhisper(dir, dtype)]);
       engines.push(engine, fp32);
       expect(engine.dtype).toBe(dtype);
       let differs = 0;

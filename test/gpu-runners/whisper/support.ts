@@ -86,9 +86,9 @@ export function tinyModel(options: WhisperFixtureOptions = {}, shape: WhisperSha
   return whisperFixture(shape, options);
 }
 
-/** An engine on `dir`, loaded. */
-export async function engineFor(dir: string, whisper: Partial<WhisperOptions> = {}, device = 'cpu', dtype: DtypeSetting = 'fp32'): Promise<WhisperOnnxEngine> {
-  const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), whisper, device, threads: 1, dtype });
+/** An engine on `dir`, loaded; `fit: false` keeps the stock encoder graph (no window rewrite). */
+export async function engineFor(dir: string, whisper: Partial<WhisperOptions> = {}, device = 'cpu', dtype: DtypeSetting = 'fp32', fit = true): Promise<WhisperOnnxEngine> {
+  const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), whisper, device, threads: 1, dtype, fit });
   await engine.load();
   return engine;
 }
