@@ -9,7 +9,7 @@ commands:
   all                 the embedded default: the edge, the queue, one STT and one MT runner in one process
   edge                an edge only (needs --redis): WebSockets, VAD, sessions; runners do the rest
   runner --role R     a runner only (needs --redis): R is stt or mt
-  stream FILE.wav     stream a WAV file to a running server and print captions (see: earshot stream --help)
+  stream FILE|-      stream a recording (any format; - for stdin) to a server and print captions (see: earshot stream --help)
   mic                 caption the microphone live in the terminal (see: earshot mic --help)
   type                voice typing: type what you say into the focused application (see: earshot type --help)
   key --id ID         make an API key: the key for the client, and the hashed record for EARSHOT_API_KEYS_FILE
