@@ -6,6 +6,7 @@ import { guardUpgrade } from './auth/ws-guard.ts';
 import { errorResponse } from './http-errors.ts';
 import { mountAudio, type AudioRouteDeps } from './routes/audio.ts';
 import { mountHealth, type HealthProbe } from './routes/health.ts';
+import { mountModels, type LoadedEngine } from './routes/models.ts';
 import { mountOrigin, type OriginRouteDeps } from './routes/origin.ts';
 import { mountRealtime, type RealtimeRouteDeps } from './routes/realtime.ts';
 import { mountSessions } from './routes/sessions.ts';
@@ -26,6 +27,8 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   auth?: Authenticator;
   /** The batch API (`/v1/audio/*`, `/v1/jobs/:id`); absent on runtimes without it. */
   batch?: Omit<AudioRouteDeps, 'auth' | 'admission'>;
+  /** The engines and models live runners loaded, for `GET /v1/models`; absent on runtimes that cannot see runners. */
+  loadedEngines?: () => readonly LoadedEngine[];
 }
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
@@ -47,6 +50,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   mountWatch(app, { upgradeWebSocket: watchUpgrade, store, results, logger, ...(deps.viewerLimits ? { viewerLimits: deps.viewerLimits } : {}) });
   mountSessions(app, { auth, store, results });
   if (deps.batch) mountAudio(app, { ...deps.batch, auth, admission: deps.admission });
+  if (deps.loadedEngines) mountModels(app, { auth, loaded: deps.loadedEngines });
   if (deps.webAssets) mountWeb(app, deps.webAssets);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));

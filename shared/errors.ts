@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   unsupported_media_type: { http: 415, message: 'the audio format cannot be decoded here' },
   bad_audio: { http: 400, message: 'the audio could not be decoded' },
   unknown_job: { http: 404, message: 'no such batch job' },
+  model_not_found: { http: 404, message: 'no such model is loaded' },
   internal: { http: 500, message: 'internal error' },
 } as const satisfies Record<string, { http: number; message: string }>;
 
