@@ -14,6 +14,7 @@ import { ERROR_CODES } from '../shared/errors.ts';
 import { authenticatedWebSocket } from '../desktop/core/connection.ts';
 import { StartMessage } from '../shared/protocol.ts';
 import { EventPrinter, type OutputStream } from './stream.ts';
+import { unknownOptionMessage } from './startup-errors.ts';
 
 const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/realtime';
 
@@ -116,7 +117,7 @@ export async function runMic(args: string[], overrides: Partial<MicIo> = {}): Pr
   try {
     ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, json: { type: 'boolean' } } }));
   } catch (err) {
-    return fail(`${(err as Error).message}\n\n${HELP}`, 2);
+    return fail(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'json']) ?? `${(err as Error).message}\n\n${HELP}`, 2);
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);

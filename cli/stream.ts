@@ -10,12 +10,15 @@ import { ERROR_CODES } from '../shared/errors.ts';
 import { StartMessage, type ServerEvent } from '../shared/protocol.ts';
 import { authenticatedWebSocket, watchPageUrl } from '../desktop/core/connection.ts';
 import { AudioInputError, openStreamAudio, STREAM_RATE } from './stream-audio.ts';
+import { unknownOptionMessage } from './startup-errors.ts';
 
 /** Audio per WebSocket frame: short enough for live-like latency, long enough to keep frame overhead small. */
 export const FRAME_MS = 100;
 const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/realtime';
 /** Above this much unsent audio, `--speed 0` waits rather than buffering the whole file in the socket. */
 const MAX_BUFFERED_BYTES = 1 << 20;
+
+const STREAM_FLAGS = ['targets', 'language', 'speed', 'rate', 'url', 'token', 'json', 'help'];
 
 const HELP = `usage: earshot stream FILE [options]
        earshot stream - --rate 16000 [options]     (raw PCM16LE mono on stdin)
@@ -188,7 +191,7 @@ export async function runStream(args: string[], overrides: Partial<StreamIo> = {
       },
     });
   } catch (err) {
-    return fail(`${(err as Error).message}\n\n${HELP}`, 2);
+    return fail(unknownOptionMessage(err, STREAM_FLAGS) ?? `${(err as Error).message}\n\n${HELP}`, 2);
   }
   const { values, positionals } = parsed;
   if (values.help) return (io.stdout.write(HELP), 0);

@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { unknownOptionMessage } from './startup-errors.ts';
 import { onPath } from '../shared/audio/recorder.ts';
 import { chooseInjector, createInjector } from '../desktop/core/injection/select.ts';
 import { micDictations } from '../desktop/core/typing/dictation.ts';
@@ -46,7 +47,7 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   try {
     ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, delay: { type: 'string' }, injector: { type: 'string' }, literal: { type: 'boolean' } } }));
   } catch (err) {
-    return (say(`${(err as Error).message}\n\n${HELP}`), 2);
+    return (say(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'delay', 'injector', 'literal']) ?? `${(err as Error).message}\n\n${HELP}`), 2);
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);

@@ -190,6 +190,7 @@ describe('earshot stream against a scripted protocol peer', () => {
     expect(bad.stderr).toMatch(/cannot decode .*notes\.wav: Invalid data found/);
     expect((await run([])).code).toBe(2);
     expect((await run([LIBRIVOX, '--speed', 'fast'])).code).toBe(2);
+    expect((await run([LIBRIVOX, '--tokn', 'x'])).stderr).toBe('earshot stream: unknown option --tokn; did you mean --token? (see --help)\n');
     expect((await run([LIBRIVOX, '--targets', 'Spanish'])).stderr).toMatch(/invalid targets\.0/);
     const help = await run(['--help']);
     expect(help.code).toBe(0);
