@@ -33,9 +33,10 @@ async function runService(service: Service, args: string[]): Promise<number> {
     return 0;
   }
   const { help: _help, role, ...flags } = values;
-  const config = loadConfig(process.env, flags as Record<string, string>);
-  if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
+  const { serviceEnv } = await import('./services.ts');
+  const config = loadConfig(serviceEnv(service, role, process.env), flags as Record<string, string>);
+  if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   const name = service === 'runner' ? `${role}-runner` : service;
   const logger = createLogger(config.logLevel, 'earshot', config.logFormat).child({ service: name });
   // A person at a terminal reads what was changed; machines get every setting.

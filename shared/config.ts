@@ -9,7 +9,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 /** One row per setting: the source of the configuration table in README.md. */
 export const SETTINGS = {
   host: { env: 'HOST', flag: 'host', schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the edge listens on' },
-  port: { env: 'PORT', flag: 'port', schema: int(0, 65535), default: 8080, doc: 'Port the edge listens on (0 picks a free one)' },
+  port: { env: 'PORT', flag: 'port', schema: int(0, 65535), default: 8080, doc: 'Port the edge listens on (0 picks a free one); runners serve health and metrics on it, by default 8081 (STT) and 8082 (MT)' },
   stt: { env: 'EARSHOT_STT', flag: 'stt', schema: z.enum(['sphinx', 'whisper-onnx']), default: 'sphinx', doc: 'Speech-to-text engine' },
   sttModel: { env: 'EARSHOT_STT_MODEL', flag: 'model', schema: z.string().min(1), default: 'onnx-community/whisper-base', doc: 'Model of `whisper-onnx`: a directory or a model name (Whisper in the transformers.js ONNX layout)' },
   device: { env: 'EARSHOT_DEVICE', flag: 'device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `whisper-onnx`: `cpu` or `cuda:N` (the log names the execution provider)' },
