@@ -13,7 +13,7 @@ import { onPath } from '../shared/audio/recorder.ts';
 import { chooseInjector, createInjector } from '../desktop/core/injection/select.ts';
 import { micDictations } from '../desktop/core/typing/dictation.ts';
 import { VoiceTyping } from '../desktop/core/typing/voice-typing.ts';
-import { CAPTURE_OPTIONS, captureArgs, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
+import { CAPTURE_OPTIONS, captureArgs, captureProblem, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
 
 const HELP = `usage: earshot type [options]
 
@@ -52,6 +52,8 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);
   if (typeof parsed === 'string') return (say(parsed), 2);
+  const problem = await captureProblem(parsed, io.env);
+  if (problem) return (say(problem), 1);
   const delay = values.delay === undefined ? 3 : Number(values.delay);
   if (!(delay >= 0)) return (say(`--delay must be a number ≥ 0, got "${values.delay}"`), 2);
   let injector;
