@@ -1,7 +1,8 @@
 /** `earshot <command>`: `all` runs the embedded server; `stream` streams a WAV file to a server. */
 import { parseArgs } from 'node:util';
-import { CONFIG_FLAGS, ConfigError, loadConfig, maskedConfig, SETTINGS } from '../shared/config.ts';
-import { createLogger } from '../shared/logger.ts';
+import { changedSettings, CONFIG_FLAGS, ConfigError, loadConfig, maskedConfig, SETTINGS } from '../shared/config.ts';
+import { createLogger, prettyLogs } from '../shared/logger.ts';
+import { startupFailureMessage, unknownOptionMessage } from './startup-errors.ts';
 
 const USAGE = `usage: earshot <command> [options]
 
@@ -9,7 +10,7 @@ commands:
   all                 the embedded default: the edge, the queue, one STT and one MT runner in one process
   edge                an edge only (needs --redis): WebSockets, VAD, sessions; runners do the rest
   runner --role R     a runner only (needs --redis): R is stt or mt
-  stream FILE.wav     stream a WAV file to a running server and print captions (see: earshot stream --help)
+  stream FILE|-      stream a recording (any format; - for stdin) to a server and print captions (see: earshot stream --help)
   mic                 caption the microphone live in the terminal (see: earshot mic --help)
   type                voice typing: type what you say into the focused application (see: earshot type --help)
   models ACTION       pull NAME [--dtype D] | list | rm NAME: the model dir (see: earshot models --help)
@@ -23,20 +24,25 @@ ${Object.values(SETTINGS)
 
 type Service = 'all' | 'edge' | 'runner';
 
+const SERVICE_OPTIONS = { ...CONFIG_FLAGS, role: { type: 'string' }, help: { type: 'boolean' } } as const;
+
 /** Runs a long-lived service until SIGINT/SIGTERM, then shuts it down gracefully (drain). */
 async function runService(service: Service, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CONFIG_FLAGS, role: { type: 'string' }, help: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args, options: SERVICE_OPTIONS, strict: true });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
   const { help: _help, role, ...flags } = values;
-  let config = loadConfig(process.env, flags as Record<string, string>);
-  if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
+  const { serviceEnv } = await import('./services.ts');
+  let config = loadConfig(serviceEnv(service, role, process.env), flags as Record<string, string>);
+  if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
   const name = service === 'runner' ? `${role}-runner` : service;
-  const logger = createLogger(config.logLevel).child({ service: name });
-  logger.info({ config: maskedConfig(config) }, 'configuration');
+  const logger = createLogger(config.logLevel, 'earshot', config.logFormat).child({ service: name });
+  // A person at a terminal reads what was changed; machines get every setting.
+  if (prettyLogs(config.logFormat)) logger.info({ changed: changedSettings(config) }, 'configuration (other settings at their defaults)');
+  else logger.info({ config: maskedConfig(config) }, 'configuration');
   if (service !== 'edge') {
     // `auto` engines: decided (and their model fetched) once, before anything listens.
     const { resolveAutoEngines } = await import('../gpu-runners/engines/auto.ts');
@@ -108,7 +114,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`earshot: ${err instanceof ConfigError || err instanceof TypeError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    // A failure to start: one clear message for what the user can fix, the stack for a bug. Exit at once: a service
+    // that failed half-way may hold timers and connections open.
+    const usage = unknownOptionMessage(err, Object.keys(SERVICE_OPTIONS)) ?? (isParseArgsError(err) ? (err as Error).message : undefined);
+    const message = usage ?? startupFailureMessage(err);
+    process.stderr.write(`earshot: ${message ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exit(usage ? 2 : 1);
   },
 );
+
+function isParseArgsError(err: unknown): boolean {
+  return String((err as { code?: unknown } | null)?.code ?? '').startsWith('ERR_PARSE_ARGS');
+}

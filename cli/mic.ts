@@ -8,12 +8,14 @@
 import { parseArgs } from 'node:util';
 import { onPath, RecorderError, type RecorderCommand } from '../shared/audio/recorder.ts';
 import { AudioSource, captureCommands } from '../shared/audio/capture/source.ts';
+import { linuxSoundServerProblem } from '../shared/audio/capture/system/linux.ts';
 import { startCapture, type LiveCapture } from '../shared/client/live-capture.ts';
 import { RealtimeError, type WebSocketConstructor } from '../shared/client/realtime-client.ts';
 import { ERROR_CODES } from '../shared/errors.ts';
 import { authenticatedWebSocket } from '../desktop/core/connection.ts';
 import { StartMessage } from '../shared/protocol.ts';
 import { EventPrinter, type OutputStream } from './stream.ts';
+import { unknownOptionMessage } from './startup-errors.ts';
 
 const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/realtime';
 
@@ -59,6 +61,13 @@ export interface CaptureArgs {
   /** One recorder, or the microphone's and system audio's to mix. */
   recorder: RecorderCommand[];
   seconds?: number;
+  /** System audio through the platform's sound server (Linux): checked before a session opens. */
+  needsSoundServer?: boolean;
+}
+
+/** Why the capture cannot start on this machine (no sound server for system audio), or undefined. */
+export async function captureProblem(parsed: CaptureArgs, env: Record<string, string | undefined>): Promise<string | undefined> {
+  return parsed.needsSoundServer ? linuxSoundServerProblem(env, (p) => onPath(p, env)) : undefined;
 }
 
 /** The options `earshot mic` and `earshot type` share, checked; a string is the usage error to print. */
@@ -85,7 +94,9 @@ export function captureArgs(
   } catch (err) {
     return (err as Error).message;
   }
-  return { url: values.url ?? env.EARSHOT_URL ?? DEFAULT_URL, token: values.token ?? env.EARSHOT_TOKEN ?? '', ...(values.language ? { language: values.language } : {}), targets, recorder, ...(seconds ? { seconds } : {}) };
+  const linux = ['linux', 'freebsd', 'openbsd'].includes(process.platform);
+  const needsSoundServer = linux && source.data !== 'mic' && !(values['system-recorder'] ?? env.EARSHOT_SYSTEM_RECORDER)?.trim();
+  return { url: values.url ?? env.EARSHOT_URL ?? DEFAULT_URL, token: values.token ?? env.EARSHOT_TOKEN ?? '', ...(values.language ? { language: values.language } : {}), targets, recorder, ...(seconds ? { seconds } : {}), ...(needsSoundServer ? { needsSoundServer } : {}) };
 }
 
 export const CAPTURE_OPTIONS = {
@@ -116,11 +127,13 @@ export async function runMic(args: string[], overrides: Partial<MicIo> = {}): Pr
   try {
     ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, json: { type: 'boolean' } } }));
   } catch (err) {
-    return fail(`${(err as Error).message}\n\n${HELP}`, 2);
+    return fail(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'json']) ?? `${(err as Error).message}\n\n${HELP}`, 2);
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);
   if (typeof parsed === 'string') return fail(parsed, 2);
+  const problem = await captureProblem(parsed, io.env);
+  if (problem) return fail(problem);
 
   const printer = new EventPrinter(io.stdout, io.stderr, values.json ?? false);
   let capture: LiveCapture | undefined;

@@ -9,6 +9,18 @@ import { driversFor, startEmbedded } from './embedded.ts';
 import { startEdge } from './compose/edge.ts';
 import { startRunner } from './compose/runners.ts';
 
+/**
+ * Where runners serve health and metrics unless PORT / --port says otherwise: beside an edge on its default 8080,
+ * and beside each other, so README's processes run on one machine without choosing ports.
+ */
+export const RUNNER_PORTS = { stt: 8081, mt: 8082 } as const;
+
+/** The environment a service's configuration is read from: a runner's own default port filled in when PORT is unset. */
+export function serviceEnv(service: 'all' | 'edge' | 'runner', role: string | undefined, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  if (service !== 'runner' || (role !== 'stt' && role !== 'mt') || env.PORT) return env;
+  return { ...env, PORT: String(RUNNER_PORTS[role]) };
+}
+
 export interface RunningService {
   url: string;
   close(): Promise<void>;

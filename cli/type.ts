@@ -8,11 +8,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { unknownOptionMessage } from './startup-errors.ts';
 import { onPath } from '../shared/audio/recorder.ts';
 import { chooseInjector, createInjector } from '../desktop/core/injection/select.ts';
 import { micDictations } from '../desktop/core/typing/dictation.ts';
 import { VoiceTyping } from '../desktop/core/typing/voice-typing.ts';
-import { CAPTURE_OPTIONS, captureArgs, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
+import { CAPTURE_OPTIONS, captureArgs, captureProblem, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
 
 const HELP = `usage: earshot type [options]
 
@@ -46,11 +47,13 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   try {
     ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, delay: { type: 'string' }, injector: { type: 'string' }, literal: { type: 'boolean' } } }));
   } catch (err) {
-    return (say(`${(err as Error).message}\n\n${HELP}`), 2);
+    return (say(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'delay', 'injector', 'literal']) ?? `${(err as Error).message}\n\n${HELP}`), 2);
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);
   if (typeof parsed === 'string') return (say(parsed), 2);
+  const problem = await captureProblem(parsed, io.env);
+  if (problem) return (say(problem), 1);
   const delay = values.delay === undefined ? 3 : Number(values.delay);
   if (!(delay >= 0)) return (say(`--delay must be a number ≥ 0, got "${values.delay}"`), 2);
   let injector;

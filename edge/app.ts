@@ -9,6 +9,7 @@ import { errorResponse } from './http-errors.ts';
 import { mountAudio, type AudioRouteDeps } from './routes/audio.ts';
 import { mountCapabilities } from './routes/capabilities.ts';
 import { mountHealth, type HealthProbe } from './routes/health.ts';
+import { mountModels, type LoadedEngine } from './routes/models.ts';
 import { mountOrigin, type OriginRouteDeps } from './routes/origin.ts';
 import { mountRealtime, type RealtimeRouteDeps } from './routes/realtime.ts';
 import { mountSessions, type SessionRouteDeps } from './routes/sessions.ts';
@@ -37,6 +38,8 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   batch?: Omit<AudioRouteDeps, 'auth' | 'admission'>;
   /** Largest request body outside the batch uploads (which have their own limit); default 64 KiB. */
   maxJsonBytes?: number;
+  /** The engines and models live runners loaded, for `GET /v1/models`; absent on runtimes that cannot see runners. */
+  loadedEngines?: () => readonly LoadedEngine[];
 }
 
 const BATCH_UPLOADS = '/v1/audio/';
@@ -79,6 +82,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   mountSessions(app, { auth, store, results });
   mountCapabilities(app, deps.sessionDeps.capabilities);
   if (deps.batch) mountAudio(app, { ...deps.batch, auth, admission: deps.admission });
+  if (deps.loadedEngines) mountModels(app, { auth, loaded: deps.loadedEngines });
   if (deps.webAssets) mountWeb(app, deps.webAssets, originPolicy.allowedOrigins);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));

@@ -130,10 +130,13 @@ export class SttRunner extends RunnerLoop<SttJob> {
   }
 
   protected override async publish(job: SttJob, rawText: string, context: JobContext): Promise<void> {
+    const heardTokens = this.#heard.get(job)?.tokens;
     const text = spellTerms(this.#guarded(job, rawText, context), job.glossary ?? []);
+    // Token ids describe the engine's text: only when it is published as decoded (not withheld, not respelled).
+    const tokens = job.withTokens && heardTokens && text && text === rawText.trim() ? { tokens: heardTokens } : {};
     const { session } = job;
     const { traceparent } = context;
-    if (job.kind === 'refine') return this.#publishRevision(job, text, context);
+    if (job.kind === 'refine') return this.#publishRevision(job, text, context, tokens);
     if (job.kind === 'partial') {
       if (!text) return;
       await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start, ...(job.rev ? { rev: job.rev } : {}) });
@@ -165,12 +168,12 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     // The second pass is queued before the final promises it, for the same reason.
     if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}) });
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}) });
     this.#remember(session, text);
   }
 
   /** The second pass's text becomes rev 2 of the final; its translations follow only if the text changed. */
-  async #publishRevision(job: SttJob, text: string, { traceparent }: JobContext): Promise<void> {
+  async #publishRevision(job: SttJob, text: string, { traceparent }: JobContext, tokens: { tokens?: number[] }): Promise<void> {
     const { session } = job;
     this.#windowRefines.delete(job.id);
     const changed = text !== (job.draft ?? '');
@@ -179,7 +182,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     for (const target of targets) {
       await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target) });
     }
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent });
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent, ...tokens });
     if (changed) this.#remember(session, text);
   }
 

@@ -9,7 +9,9 @@ purpose="${1:-run}"
 # in our environments, and the CPU runtime ships inside the npm package.
 export ONNXRUNTIME_NODE_INSTALL=skip ELECTRON_SKIP_BINARY_DOWNLOAD=1
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# By content, not file times: a fresh worktree's lock file is newer than a shared, up-to-date node_modules, and
+# reinstalling through a node_modules symlink would empty the tree other checkouts use.
+if ! node scripts/lock-in-sync.mjs; then
   echo "earshot: installing npm packages (npm ci)" >&2
   npm ci --no-audit --no-fund >&2
 fi

@@ -13,7 +13,7 @@ const dtypeSetting = z.string().regex(new RegExp(`^(?:auto|${DTYPE}|(?:[\\w.-]+|
 /** One row per setting: the source of the configuration table in README.md. */
 export const SETTINGS = {
   host: { env: 'HOST', flag: 'host', schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the edge listens on' },
-  port: { env: 'PORT', flag: 'port', schema: int(0, 65535), default: 8080, doc: 'Port the edge listens on (0 picks a free one)' },
+  port: { env: 'PORT', flag: 'port', schema: int(0, 65535), default: 8080, doc: 'Port the edge listens on (0 picks a free one); runners serve health and metrics on it, by default 8081 (STT) and 8082 (MT)' },
   stt: { env: 'EARSHOT_STT', flag: 'stt', schema: z.enum(['auto', 'sphinx', 'whisper-onnx']), default: 'auto', doc: 'Speech-to-text engine; `auto`: `whisper-onnx` when its model is on disk or can be downloaded (the first start downloads it), else `sphinx` (the log says which and why)' },
   sttModel: { env: 'EARSHOT_STT_MODEL', flag: 'model', schema: z.string().min(1), default: 'onnx-community/whisper-small', doc: 'Model of `whisper-onnx`: a directory or a model name (Whisper in the transformers.js ONNX layout)' },
   device: { env: 'EARSHOT_DEVICE', flag: 'device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `whisper-onnx`: `cpu` or `cuda:N` (the log names the execution provider)' },
@@ -30,7 +30,8 @@ export const SETTINGS = {
   mtDevice: { env: 'EARSHOT_MT_DEVICE', flag: 'mt-device', schema: z.string().regex(/^(cpu|cuda(:\d{1,3})?)$/, '"cpu" or "cuda:N"'), default: 'cpu', doc: 'Device of `nllb-onnx`: `cpu` or `cuda:N`' },
   mtDtype: { env: 'EARSHOT_MT_DTYPE', flag: 'mt-dtype', schema: dtypeSetting, default: 'auto', doc: 'Weight precision of `nllb-onnx`, as `--dtype`' },
   mtBeams: { env: 'EARSHOT_MT_BEAMS', flag: 'mt-beams', schema: int(1, 16), default: 1, doc: 'Beam width of `nllb-onnx` (1 = greedy, the fastest)' },
-  logLevel: { env: 'LOG_LEVEL', flag: 'log-level', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', doc: 'Log level (JSON logs on stderr)' },
+  logLevel: { env: 'LOG_LEVEL', flag: 'log-level', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', doc: 'Log level (logs go to stderr)' },
+  logFormat: { env: 'LOG_FORMAT', flag: 'log-format', schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', doc: 'Log lines: `json`, `pretty` (readable, for people), or `auto`: pretty when stderr is a terminal, JSON otherwise' },
   maxFrameBytes: { env: 'EARSHOT_MAX_FRAME_BYTES', flag: 'max-frame-bytes', schema: int(320, 64 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest audio frame accepted; larger frames get a `frame_too_large` error' },
   maxSessionSeconds: { env: 'EARSHOT_MAX_SESSION_SECONDS', flag: 'max-session-seconds', schema: int(1, 7 * 24 * 3600), default: 4 * 3600, doc: 'Longest session (audio seconds); then `session_too_long` and the session ends' },
   maxSessions: { env: 'EARSHOT_MAX_SESSIONS', flag: 'max-sessions', schema: int(1, 100000), default: 64, doc: 'Concurrent sessions per edge; more are refused with `too_many_sessions`' },
@@ -138,6 +139,13 @@ export function maskedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config, redis: config.redis.replace(/\/\/[^@/]*@/, '//***@') };
   for (const [key, setting] of Object.entries(SETTINGS)) if ('secret' in setting && out[key]) out[key] = '***';
   return out;
+}
+
+/** The settings that differ from their defaults (masked), for a short configuration line a person reads. */
+export function changedSettings(config: Config): Record<string, unknown> {
+  const masked = maskedConfig(config);
+  const defaults = loadConfig({});
+  return Object.fromEntries(Object.entries(masked).filter(([key, v]) => v !== (defaults as Record<string, unknown>)[key]));
 }
 
 /** Flags this module knows, for parseArgs. */

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   audio_too_long: { http: 400, message: 'the audio is longer than the limit' },
   decode_timeout: { http: 400, message: 'the audio took too long to decode' },
   unknown_job: { http: 404, message: 'no such batch job' },
+  model_not_found: { http: 404, message: 'no such model is loaded' },
   internal: { http: 500, message: 'internal error' },
 } as const satisfies Record<string, { http: number; message: string }>;
 

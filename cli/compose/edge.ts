@@ -110,6 +110,7 @@ export async function startEdge(options: {
         auth: auth.auth,
         batch: batch.routeDeps,
         maxJsonBytes: config.maxJsonBytes,
+        loadedEngines: () => liveRunners,
         admission: () => {
           if (draining) return { code: 'shutting_down', message: 'this edge is draining; connect to another' };
           if (sttDepth > config.maxQueueDepth) return { code: 'overloaded', message: `the STT backlog (${sttDepth} jobs) exceeds ${config.maxQueueDepth}; try again shortly` };

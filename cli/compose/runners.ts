@@ -60,7 +60,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       guard,
     });
     // The default language first: distributed edges take the first as the default of sessions naming none.
-    describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])] });
+    describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])], ...(engine.name === 'whisper-onnx' ? { model: config.sttModel } : {}) });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
   } else {
     const engine = engines.mt ?? createMtEngine(config, log);
@@ -68,11 +68,12 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
     if (!engines.mt) await engine.load();
     runner = new MtRunner({ queue: drivers.mtQueue, results: drivers.results, engine, logger: log, batchSize: 16, maxWaitMs: 0 });
     const pairs = KNOWN_LANGUAGES.flatMap((s) => KNOWN_LANGUAGES.filter((t) => t !== s && engine.supports(s, t)).map((t) => `${s}-${t}`));
-    describe = () => ({ engine: engine.name, pairs });
+    describe = () => ({ engine: engine.name, pairs, ...(engine.name === 'nllb-onnx' ? { model: config.mtModel } : {}) });
     closeEngine = () => (engines.mt ? Promise.resolve() : engine.close());
   }
 
-  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), processed: runner.processed, failed: runner.failed, state: runner.state, at: Date.now() });
+  const startedAt = Date.now();
+  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), startedAt, processed: runner.processed, failed: runner.failed, state: runner.state, at: Date.now() });
   const beat = () => drivers.runners.beat(info(), HEARTBEAT_MS * 3).catch((err: unknown) => log.debug({ err }, 'heartbeat failed'));
   runner.start();
   await beat();

@@ -23,12 +23,15 @@ export function watchPageUrl(serverUrl: string, session: string, query: Record<s
   return url.href;
 }
 
-/** A WebSocket class for the realtime client that authenticates with `token` (none when empty). */
-export function authenticatedWebSocket(token: string): WebSocketConstructor | undefined {
-  if (!token) return undefined;
+/**
+ * A WebSocket class for the realtime client that authenticates with `token` (no header when empty). Always ws's:
+ * Node 22+'s global WebSocket would be chosen otherwise, and its errors carry no reason ("ECONNREFUSED").
+ */
+export function authenticatedWebSocket(token: string): WebSocketConstructor {
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
   return class extends WebSocket {
     constructor(url: string) {
-      super(url, { headers: { authorization: `Bearer ${token}` } });
+      super(url, { headers });
     }
   } as unknown as WebSocketConstructor;
 }

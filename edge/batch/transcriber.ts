@@ -85,6 +85,8 @@ export async function transcribe(
   sequencer.expectSegments(utterances.length);
   const finals = new Map<number, string>();
   const translations = new Map<number, string>();
+  /** Each final's token ids, as its runner published them (the latest revision's; none from engines without). */
+  const tokens = new Map<number, number[]>();
   const failures: { code: EarshotError['code']; message: string }[] = [];
   let enqueued = 0;
   options.onProgress?.(0, utterances.length);
@@ -116,6 +118,7 @@ export async function transcribe(
     // takes them as it would redelivered ones, and only the missing utterances are queued again.
     unsubscribe = deps.results.subscribe(session, '0', (entry) => {
       const before = sequencer.released;
+      if (entry.result.type === 'final') tokens.set(entry.result.seq, entry.result.tokens ?? []);
       for (const event of sequencer.accept(entry.result)) {
         if (event.type === 'final') finals.set(event.seq, event.text);
         else if (event.type === 'translation') translations.set(event.seq, event.text);
@@ -136,7 +139,9 @@ export async function transcribe(
   const segments: TranscriptSegment[] = [];
   for (const u of utterances) {
     const text = (targets.length > 0 ? translations.get(u.segment) : finals.get(u.segment))?.trim();
-    if (text) segments.push({ id: segments.length, start: u.startSample / SAMPLE_RATE, end: u.endSample / SAMPLE_RATE, text });
+    // Token ids are the transcription's; a translated segment's text has none.
+    const ids = targets.length > 0 ? [] : (tokens.get(u.segment) ?? []);
+    if (text) segments.push({ id: segments.length, start: u.startSample / SAMPLE_RATE, end: u.endSample / SAMPLE_RATE, text, tokens: ids });
   }
   return {
     task: request.task,
@@ -160,5 +165,6 @@ function job(session: string, u: Utterance, language: string, targets: string[])
     end: u.endSample / SAMPLE_RATE,
     targets,
     enqueuedAt: Date.now(),
+    withTokens: true,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * A finished batch transcription and its renderings in OpenAI's response formats: `json` ({text}), `text`,
- * `srt`, `vtt` and `verbose_json` (with timed segments). Segments are the VAD's utterances. verbose_json omits
+ * `srt`, `vtt` and `verbose_json` (with timed segments). Segments are the VAD's utterances, one each, with the
+ * engine's token ids when it has them (Whisper). verbose_json omits
  * the per-segment scores Whisper reports (avg_logprob, compression_ratio, no_speech_prob): the engines here do not
  * produce them, and a made-up number would mislead whoever filters on it.
  */
@@ -13,6 +14,8 @@ export interface TranscriptSegment {
   start: number;
   end: number;
   text: string;
+  /** The engine's token ids for the text (Whisper); empty for engines without a vocabulary (sphinx) and translations. */
+  tokens?: number[];
 }
 
 export interface Transcript {
@@ -56,7 +59,7 @@ export function render(transcript: Transcript, format: ResponseFormat): { body: 
             start: round(s.start),
             end: round(s.end),
             text: s.text,
-            tokens: [],
+            tokens: s.tokens ?? [],
             temperature: transcript.temperature ?? 0,
           })),
           usage,

@@ -4,10 +4,12 @@
  * grey italics, replaced by its final), translations under each final, and a share link opens the watch page.
  *
  * Query parameters: `language`, `targets` (comma-separated) preselect the pickers; `maxSeconds=N` stops after
- * N seconds of audio (for kiosks, demos and tests with a looping fake microphone).
+ * N seconds of audio (for kiosks, demos and tests with a looping fake microphone); `token` is a token minted
+ * elsewhere. With auth on and no `token`, the page asks for an API key (see credentials.js).
  */
 import { CaptionBook } from './captions.js';
 import { CaptionView, languageName } from './caption-view.js';
+import { authRequired, bearerProtocols, exchangeKey, KeyRefused, saveKey, savedKey } from './credentials.js';
 import { openMic } from './mic.js';
 import { COMMON_LANGUAGES, parseEvent, socketUrl } from './protocol.js';
 
@@ -30,10 +32,14 @@ const els = {
   copy: /** @type {HTMLButtonElement} */ ($('copy')),
   overlayLink: /** @type {HTMLAnchorElement} */ ($('overlay-link')),
   empty: $('empty'),
+  auth: $('auth'),
+  apiKey: /** @type {HTMLInputElement} */ ($('api-key')),
 };
 
 const params = new URLSearchParams(location.search);
 const maxSamples = Number(params.get('maxSeconds')) > 0 ? Number(params.get('maxSeconds')) * SAMPLE_RATE : Infinity;
+/** A token in the page's address is sent as `?token=` (socketUrl); the page then needs no key. */
+const pageToken = params.get('token');
 const saved = { language: localStorage.getItem('earshot.language'), targets: localStorage.getItem('earshot.targets') };
 
 const book = new CaptionBook();
@@ -89,6 +95,19 @@ function syncTargets() {
     if (box.value === els.language.value) box.checked = false;
   }
   els.language.disabled = state !== 'idle';
+  els.apiKey.disabled = state !== 'idle';
+}
+
+function askForKey() {
+  if (pageToken) return;
+  els.apiKey.value ||= savedKey();
+  els.auth.hidden = false;
+}
+
+/** The subprotocols that authenticate a new socket: a fresh token from the key when the server needs one. */
+async function credentials() {
+  if (pageToken || els.auth.hidden) return [];
+  return bearerProtocols(await exchangeKey(els.apiKey.value.trim()));
 }
 
 function chosenTargets() {
@@ -143,6 +162,11 @@ async function start() {
   // Read before the pickers are locked for the session (locked boxes count as unchosen).
   const language = els.language.value;
   const targets = chosenTargets();
+  if (!els.auth.hidden && !els.apiKey.value.trim()) {
+    els.apiKey.focus();
+    return notify('This server needs an API key: enter it above, then press Start.', 'error');
+  }
+  saveKey(els.auth.hidden ? '' : els.apiKey.value.trim());
   notify('');
   setState('starting', 'Starting…');
   book.reset();
@@ -164,18 +188,33 @@ async function start() {
     setState('idle', 'Ready');
     return notify(`Microphone unavailable: ${err instanceof Error ? err.message : err}`, 'error');
   }
-  open({ language, targets });
+  void open({ language, targets });
 }
 
 /**
  * Opens the socket: a new session, or (after a drop) the same one resumed where the server's audio ends.
  * @param {{ language: string, targets: string[] }} request
  */
-function open(request) {
+async function open(request) {
   const resuming = session !== null;
   const url = new URL(socketUrl('/v1/realtime'));
   if (session) url.searchParams.set('session', session.id);
-  const ws = new WebSocket(url.href);
+  let protocols;
+  try {
+    protocols = await credentials();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof KeyRefused || !session || reconnects >= MAX_RECONNECTS) {
+      void releaseMic();
+      setState('idle', 'Ready');
+      return notify(err instanceof KeyRefused ? `The API key was not accepted: ${message}` : `Cannot reach the server: ${message}`, 'error');
+    }
+    reconnects += 1; // the network is down mid-session: try again, as for a dropped socket
+    setTimeout(() => void open(request), Math.min(2000, 100 * 2 ** Math.min(reconnects, 5)));
+    return;
+  }
+  if (state === 'idle') return; // stopped while the token was on its way
+  const ws = new WebSocket(url.href, protocols);
   ws.binaryType = 'arraybuffer';
   socket = ws;
   streaming = false;
@@ -203,6 +242,10 @@ function open(request) {
     } else if (event.type === 'error') {
       const fatal = !streaming && event.code !== 'unsupported_target';
       notify(String(event.message), fatal ? 'error' : 'info');
+      if (event.code === 'unauthorized' && !pageToken) {
+        askForKey();
+        notify(`This server needs an API key: enter it above, then press Start. (${event.message})`, 'error');
+      }
       if (fatal) {
         refused = true;
         ws.close();
@@ -223,7 +266,7 @@ function open(request) {
       // The network dropped (or the edge went away): keep capturing, and resume the session on a new socket.
       reconnects += 1;
       setState(state, 'Reconnecting…', 'reconnecting');
-      setTimeout(() => open(request), Math.min(2000, 100 * 2 ** Math.min(reconnects, 5)));
+      setTimeout(() => void open(request), Math.min(2000, 100 * 2 ** Math.min(reconnects, 5)));
       return;
     }
     void releaseMic();
@@ -301,6 +344,7 @@ async function copyLink() {
 }
 
 void fillPickers();
+if (!pageToken) void authRequired().then((required) => required && askForKey());
 els.language.addEventListener('change', () => renderTargets());
 els.toggle.addEventListener('click', () => (state === 'live' ? stop() : state === 'idle' ? void start() : undefined));
 els.copy.addEventListener('click', () => void copyLink());

@@ -40,6 +40,8 @@ export interface SttResult {
   avgLogprob?: number;
   /** Text the engine dropped itself as no speech (Whisper's no-speech rule), so the runner can count it. */
   withheld?: string;
+  /** The text's token ids, for engines that have a vocabulary (Whisper): the batch API's verbose_json shows them. */
+  tokens?: number[];
 }
 
 export interface SttEngine {

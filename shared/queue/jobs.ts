@@ -31,6 +31,8 @@ export interface SttJob {
   traceparent?: string;
   /** The session's glossary (bounded, see shared/glossary.ts): biases recognition, and its MT jobs inherit it. */
   glossary?: GlossaryTerm[];
+  /** Publish the final's token ids with it, when the engine has them (batch jobs: verbose_json); live sessions do not. */
+  withTokens?: boolean;
 }
 
 export interface MtJob {
@@ -70,7 +72,7 @@ export interface SttTimings {
 export type SessionResult =
   | { type: 'partial'; segment: number; text: string; start: number; rev?: number }
   /** `rev` 1 (absent) is the first decode; `revision: true` promises a rev 2 (the second pass) before the session is done. */
-  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean } & SttTimings)
+  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[] } & SttTimings)
   | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number }
   | { type: 'partial_translation'; segment: number; lang: string; text: string; start: number }
   /** With `lang`: the translation of rev `rev` (absent: 1) failed. */

@@ -13,6 +13,10 @@ export interface RunnerInfo {
   languages?: string[];
   /** MT: supported pairs as "source-target". */
   pairs?: string[];
+  /** The model the engine loaded (ONNX engines); engines without a model choice omit it. */
+  model?: string;
+  /** When the runner started (ms since the epoch). */
+  startedAt?: number;
   processed: number;
   failed: number;
   state: string;

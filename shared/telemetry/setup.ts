@@ -4,6 +4,7 @@
  * so no async context manager is needed.
  */
 import { trace } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -22,7 +23,9 @@ export function setupTracing(mode: Config['otel'], serviceName: string, logger: 
     const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.replace(/\/v1\/traces\/?$/, '') ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318';
     exporter = new OtlpJsonExporter({ endpoint, serviceName, onError: (err) => logger.warn({ err: err.message, endpoint }, 'could not export spans') });
   }
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  // Every span names its process (`earshot-all`, `earshot-edge`, `earshot-stt-runner`, …), not `unknown_service:node`.
+  const resource = resourceFromAttributes({ 'service.name': serviceName });
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   trace.setGlobalTracerProvider(provider);
   logger.info({ exporter: mode }, 'tracing on');
   return { shutdown: () => provider.shutdown() };

@@ -2,7 +2,9 @@
  * `earshot stream` against a scripted protocol peer: a tiny ws server in the test that speaks protocol v1 from a
  * script, so the CLI's printing and exit codes are checked without the real edge (which the e2e tests cover).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +20,8 @@ interface Peer {
   url: string;
   audioBytes: number;
   messages: ClientMessage[];
+  /** The Authorization header of the last connection. */
+  authorization?: string;
 }
 let server: WebSocketServer | undefined;
 afterEach(() => server?.close());
@@ -27,7 +31,8 @@ async function scriptedPeer(script: (msg: ClientMessage | 'audio', send: (e: Ser
   server = new WebSocketServer({ port: 0 });
   await new Promise((resolve) => server!.once('listening', resolve));
   const peer: Peer = { url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/v1/realtime`, audioBytes: 0, messages: [] };
-  server.on('connection', (ws) => {
+  server.on('connection', (ws, req) => {
+    peer.authorization = req.headers.authorization;
     const send = (e: ServerEvent) => ws.send(JSON.stringify(ServerEvent.parse(e)));
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
@@ -49,10 +54,10 @@ function capture() {
   return out;
 }
 
-async function run(args: string[]) {
+async function run(args: string[], options: { env?: Record<string, string>; stdin?: Readable } = {}) {
   const stdout = capture();
   const stderr = capture();
-  const code = await runStream(args, { stdout, stderr, env: {} });
+  const code = await runStream(args, { stdout, stderr, env: options.env ?? {}, ...(options.stdin ? { stdin: options.stdin } : {}) });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -91,6 +96,64 @@ describe('earshot stream against a scripted protocol peer', () => {
     expect(events.map((e) => e.type)).toEqual(['error', 'ready', 'error', 'partial', 'final', 'translation', 'done']);
   });
 
+  // LIBRIVOX is 47840 samples at 16 kHz; other formats and rates arrive within a few ms of it.
+  const closeTo = (bytes: number) => expect(Math.abs(bytes / 2 - 47840)).toBeLessThan(800);
+
+  it('decodes mp3, ogg/opus and flac through ffmpeg and streams the same audio', async () => {
+    for (const ext of ['mp3', 'opus', 'flac']) {
+      const file = join(dir, `speech.${ext}`);
+      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', LIBRIVOX, '-ar', '48000', file]);
+      const peer = await scriptedPeer(happyScript);
+      const r = await run([file, '--speed', '0', '--url', peer.url]);
+      expect(r.code, r.stderr).toBe(0);
+      closeTo(peer.audioBytes);
+      server?.close();
+    }
+  });
+
+  it('reads raw PCM16 from stdin with --rate (resampled to 16 kHz), and a container from stdin without it', async () => {
+    const raw = join(dir, 'speech-8k.raw');
+    execFileSync('sox', [LIBRIVOX, '-r', '8000', '-t', 's16', raw]);
+    let peer = await scriptedPeer(happyScript);
+    let r = await run(['-', '--rate', '8000', '--speed', '0', '--url', peer.url], { stdin: createReadStream(raw) });
+    expect(r.code, r.stderr).toBe(0);
+    closeTo(peer.audioBytes);
+    server?.close();
+
+    const ogg = join(dir, 'speech.ogg');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', LIBRIVOX, ogg]);
+    peer = await scriptedPeer(happyScript);
+    r = await run(['-', '--speed', '0', '--url', peer.url], { stdin: Readable.from([readFileSync(ogg)]) });
+    expect(r.code, r.stderr).toBe(0);
+    closeTo(peer.audioBytes);
+  });
+
+  it('says what to install when a non-WAV file needs a missing ffmpeg, and checks --rate', async () => {
+    const mp3 = join(dir, 'needs-ffmpeg.mp3');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', LIBRIVOX, mp3]);
+    const r = await run([mp3, '--url', 'ws://127.0.0.1:9/v1/realtime'], { env: { EARSHOT_FFMPEG: '/nonexistent/ffmpeg' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/needs ffmpeg, which is not installed .*install ffmpeg, set EARSHOT_FFMPEG/);
+    expect((await run(['-', '--rate', 'fast'])).code).toBe(2);
+    expect((await run([LIBRIVOX, '--rate', '8000'])).stderr).toContain('--rate is for raw PCM on stdin');
+  });
+
+  it('authenticates with --token or EARSHOT_TOKEN and prints the watch link with its watch token', async () => {
+    const peer = await scriptedPeer((msg, send, ws) => {
+      if (msg === 'audio') return;
+      if (msg.type === 'start') return send({ type: 'ready', session: 'sess-9', protocol: 1, targets: [], watch_token: 'wt.abc' });
+      send({ type: 'done' });
+      ws.close(1000);
+    });
+    let r = await run([LIBRIVOX, '--speed', '0', '--token', 'esk_from-flag', '--url', peer.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(peer.authorization).toBe('Bearer esk_from-flag');
+    expect(r.stderr).toContain(`watch live at ${peer.url.replace('ws:', 'http:').replace('/v1/realtime', '')}/watch/sess-9?token=wt.abc\n`);
+    r = await run([LIBRIVOX, '--speed', '0', '--url', peer.url], { env: { EARSHOT_TOKEN: 'esk_from-env' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(peer.authorization).toBe('Bearer esk_from-env');
+  });
+
   it('exits 1 when a server error ends the session', async () => {
     const peer = await scriptedPeer((msg, send, ws) => {
       if (msg === 'audio') {
@@ -124,13 +187,14 @@ describe('earshot stream against a scripted protocol peer', () => {
     expect((await run([join(dir, 'missing.wav')])).stderr).toMatch(/cannot read .*missing\.wav: .*ENOENT/);
     const bad = await run([notWav]);
     expect(bad).toMatchObject({ code: 1 });
-    expect(bad.stderr).toContain('notes.wav: not a WAV file');
+    expect(bad.stderr).toMatch(/cannot decode .*notes\.wav: Invalid data found/);
     expect((await run([])).code).toBe(2);
     expect((await run([LIBRIVOX, '--speed', 'fast'])).code).toBe(2);
+    expect((await run([LIBRIVOX, '--tokn', 'x'])).stderr).toBe('earshot stream: unknown option --tokn; did you mean --token? (see --help)\n');
     expect((await run([LIBRIVOX, '--targets', 'Spanish'])).stderr).toMatch(/invalid targets\.0/);
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('usage: earshot stream FILE.wav');
+    expect(help.stdout).toContain('usage: earshot stream FILE [options]');
   });
 });
 

@@ -84,10 +84,11 @@ describe('system audio through a private PulseAudio daemon', () => {
     expect(finals).toContain('respectable');
   });
 
-  it('fails with parec’s own reason when no sound server answers', async () => {
+  it('says what to start or install when no sound server answers, before opening a session', async () => {
     const { code, stderr } = await mic(['--source', 'system'], async () => undefined, { ...pulse.env, PULSE_SERVER: 'unix:/nonexistent/pulse.sock' });
     expect(code).toBe(1);
-    expect(stderr).toMatch(/recorder "parec" exited 1 without audio: .*Connection/);
+    expect(stderr).toMatch(/no sound server to record system audio from \(pactl info: .*Connection refused\)\. Start one: /);
+    expect(stderr).not.toContain('"type":"ready"');
   });
 
   it('rejects an unknown source as a usage error (EARSHOT_AUDIO_SOURCE too)', async () => {

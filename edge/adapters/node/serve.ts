@@ -6,6 +6,19 @@ import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { answeredSubprotocol } from '../../auth/authenticator.ts';
 
+/** The server could not listen (`code`: EADDRINUSE, EACCES, EADDRNOTAVAIL, …). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(
+    readonly code: string,
+    readonly host: string,
+    readonly port: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface NodeServer {
   url: string;
   port: number;
@@ -24,8 +37,15 @@ export async function serveNode(build: (upgradeWebSocket: UpgradeWebSocket) => H
   (nodeWs.wss.options as { maxPayload: number }).maxPayload = options.maxPayload;
   // ws answers with the first offered subprotocol by default, which may be an `earshot.bearer.<key>` credential.
   (nodeWs.wss.options as { handleProtocols: (offered: Set<string>) => string | false }).handleProtocols = answeredSubprotocol;
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app!.fetch, hostname: options.host, port: options.port, serverOptions: { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 } }, () => resolve(s));
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app!.fetch, hostname: options.host, port: options.port, serverOptions: { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 } }, () => {
+      s.off('error', failed);
+      resolve(s);
+    });
+    function failed(err: NodeJS.ErrnoException) {
+      reject(new ListenError(err.code ?? 'EUNKNOWN', options.host, options.port, err.message));
+    }
+    s.once('error', failed);
   });
   nodeWs.injectWebSocket(server as Parameters<typeof nodeWs.injectWebSocket>[0]);
   const { port } = server.address() as AddressInfo;

@@ -97,7 +97,7 @@ export class WhisperOnnxEngine implements SttEngine {
       batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, window: r.window, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
       signal,
     );
-    return results.map((r, i) => ({ id: batch[i]!.id, text: r.text.trim(), language: r.language, segments: r.segments, noSpeechProb: r.noSpeechProb, avgLogprob: r.avgLogprob, ...(r.withheld.trim() ? { withheld: r.withheld.trim() } : {}) }));
+    return results.map((r, i) => ({ id: batch[i]!.id, text: r.text.trim(), language: r.language, segments: r.segments, tokens: r.tokens.flat(), noSpeechProb: r.noSpeechProb, avgLogprob: r.avgLogprob, ...(r.withheld.trim() ? { withheld: r.withheld.trim() } : {}) }));
   }
 
   /** Whisper's full results (tokens, probabilities, segments): what tests and benchmarks look at. */
