@@ -109,6 +109,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   protected windowFor(job: SttJob): 'fit' | 'full' {
     const policy = this.#o.window ?? 'full';
     if (job.kind === 'partial') return 'fit';
+    if (job.window === 'full') return 'full';
     if (job.kind === 'refine') return policy === 'fit' ? 'fit' : 'full';
     return policy === 'full' ? 'full' : 'fit';
   }
@@ -121,7 +122,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
   #refines(job: SttJob, effort: 'fast' | 'full'): boolean {
     if (this.#o.twoPass === undefined || this.#o.twoPass === 'off') return false;
     if (effort === 'fast') return true;
-    if (this.#o.window !== 'auto' || this.#o.engine.fitsWindows !== true) return false;
+    if (this.#o.window !== 'auto' || this.#o.engine.fitsWindows !== true || job.window === 'full') return false;
     const now = Date.now();
     for (const [id, at] of this.#windowRefines) if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#windowRefines.delete(id);
     if (this.#windowRefines.size >= (this.#o.maxWindowRefines ?? 1)) return false;

@@ -118,7 +118,8 @@ export async function transcribe(
     // takes them as it would redelivered ones, and only the missing utterances are queued again.
     unsubscribe = deps.results.subscribe(session, '0', (entry) => {
       const before = sequencer.released;
-      if (entry.result.type === 'final') tokens.set(entry.result.seq, entry.result.tokens ?? []);
+      // The batch keeps each segment's first final (no revisions, as for v1 clients): its tokens go with its text.
+      if (entry.result.type === 'final' && (entry.result.rev ?? 1) === 1) tokens.set(entry.result.seq, entry.result.tokens ?? []);
       for (const event of sequencer.accept(entry.result)) {
         if (event.type === 'final') finals.set(event.seq, event.text);
         else if (event.type === 'translation') translations.set(event.seq, event.text);
@@ -166,5 +167,7 @@ function job(session: string, u: Utterance, language: string, targets: string[])
     targets,
     enqueuedAt: Date.now(),
     withTokens: true,
+    // A file is decoded once, in full windows: a fitted first pass and its correction would only cost twice.
+    window: 'full',
   };
 }

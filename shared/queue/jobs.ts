@@ -33,6 +33,8 @@ export interface SttJob {
   glossary?: GlossaryTerm[];
   /** Publish the final's token ids with it, when the engine has them (batch jobs: verbose_json); live sessions do not. */
   withTokens?: boolean;
+  /** `full`: decode in a 30 s window in one pass, whatever the runner's window policy (files: no one waits live). */
+  window?: 'full';
 }
 
 export interface MtJob {

@@ -70,7 +70,7 @@ describe('logs', { timeout: 120_000 }, () => {
       const piped = await earshot(args);
       const first = JSON.parse(piped.stderr.split('\n')[0]!) as { level: number; msg: string; config: Record<string, unknown> };
       expect(first).toMatchObject({ level: 30, msg: 'configuration' });
-      expect(first.config.stt).toBe('sphinx');
+      expect(first.config.stt).toBe('auto'); // the default engine choice, decided after this line
     } finally {
       taken.close();
     }

@@ -49,8 +49,11 @@ function mic(args: string[], whileRecording: () => Promise<void>, env: Record<st
     });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
-      const events = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; text?: string });
-      resolve({ code, stderr, finals: events.filter((e) => e.type === 'final').map((e) => e.text).join(' ') });
+      const events = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; text?: string; seq?: number });
+      // A second pass (protocol v1.1 rev 2, e.g. after a fast first pass on a busy machine) replaces its segment's text.
+      const latest = new Map<number | string, string>();
+      events.forEach((e, i) => e.type === 'final' && latest.set(e.seq ?? `#${i}`, e.text ?? ''));
+      resolve({ code, stderr, finals: [...latest.values()].join(' ') });
     });
   });
 }
