@@ -5,13 +5,11 @@
  * (`/v1/realtime?session=ID`), because the relay that holds it must be chosen before the socket opens.
  */
 import { Hono, type Context } from 'hono';
+import { isSessionId } from '../../../shared/protocol.ts';
 import { mountHealth, type ComponentState } from '../../routes/health.ts';
 import { RELAY_HEADERS, type WorkersEnv } from './env.ts';
 
 export { SessionRelay } from './session-relay.ts';
-
-/** Session ids as the protocol bounds them (`start.session`). */
-const SESSION_ID = /^[\w.:-]{1,128}$/;
 
 function upgradeRequired(c: Context, route: string): Response {
   return c.json({ error: { code: 'invalid_message', message: `GET ${route} expects a WebSocket upgrade` } }, 426);
@@ -51,14 +49,14 @@ mountHealth(app, async () => ({ edge: { status: 'ok', runtime: 'workers' }, orig
 app.get('/v1/realtime', (c) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return upgradeRequired(c, '/v1/realtime');
   const resume = c.req.query('session');
-  if (resume !== undefined && !SESSION_ID.test(resume)) return c.json({ error: { code: 'invalid_message', message: 'session: not a session id' } }, 400);
+  if (resume !== undefined && !isSessionId(resume)) return c.json({ error: { code: 'invalid_message', message: 'session: not a session id' } }, 400);
   return toRelay(c, resume ?? crypto.randomUUID(), 'speaker');
 });
 
 app.get('/v1/watch/:session', (c) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return upgradeRequired(c, '/v1/watch/:session');
   const session = c.req.param('session');
-  if (!SESSION_ID.test(session)) return c.json({ error: { code: 'invalid_message', message: 'not a session id' } }, 400);
+  if (!isSessionId(session)) return c.json({ error: { code: 'invalid_message', message: 'not a session id' } }, 400);
   return toRelay(c, session, 'viewer');
 });
 
