@@ -17,6 +17,7 @@ import { nodeWebAssets } from '../../edge/adapters/node/web-assets.ts';
 import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
 import type { Capabilities } from '../../edge/realtime/session.ts';
 import { pseudonym, type ComponentState } from '../../edge/routes/health.ts';
+import { wakeFactory } from '../../edge/wake/engines.ts';
 
 /** The value, or null if it fails or takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -148,6 +149,7 @@ export async function startEdge(options: {
           },
           budgets,
           catchUp: { enabled: config.catchUp === 'on', queueBudgetMs: budgets.queue, sttBudgetMs: budgets.stt },
+          wake: wakeFactory(config),
         },
         origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
         metrics: async () => {

@@ -50,9 +50,11 @@ interface Native {
   ps_end_utt: NativeFn;
   ps_get_hyp: NativeFn;
   ps_add_word: NativeFn;
+  ps_set_keyphrase: NativeFn;
+  ps_set_search: NativeFn;
 }
 
-interface Decoder {
+export interface Decoder {
   ps: Ptr;
   config: Ptr;
   /** The buffer native code is reading; referenced here so it stays alive until the async call returns. */
@@ -82,7 +84,9 @@ const nativeCache = new Map<string, Native>();
  */
 let logSilenced = false;
 
-function loadNative(psLib: string, sbLib: string): Native {
+export type { Native as SphinxNative };
+
+export function loadNative(psLib: string, sbLib: string): Native {
   const key = `${psLib}\0${sbLib}`;
   const cached = nativeCache.get(key);
   if (cached) return cached;
@@ -105,13 +109,49 @@ function loadNative(psLib: string, sbLib: string): Native {
     ps_end_utt: ps.func('int ps_end_utt(void *ps)'),
     ps_get_hyp: ps.func('const char *ps_get_hyp(void *ps, _Out_ int32_t *out_best_score)'),
     ps_add_word: ps.func('int ps_add_word(void *ps, const char *word, const char *phones, int update)'),
+    ps_set_keyphrase: ps.func('int ps_set_keyphrase(void *ps, const char *name, const char *keyphrase)'),
+    ps_set_search: ps.func('int ps_set_search(void *ps, const char *name)'),
   };
   nativeCache.set(key, native);
   return native;
 }
 
+/** A pocketsphinx decoder from command-line style arguments; the model is loaded on koffi's worker thread. */
+export async function createPsDecoder(native: Native, args: string[], hmm: string): Promise<Decoder> {
+  if (!logSilenced) args = [...args, '-logfn', '/dev/null'];
+  const memory: Ptr[] = [];
+  const argv = args.map((s) => {
+    const bytes = Buffer.byteLength(s) + 1;
+    const mem: Ptr = koffi.alloc('char', bytes);
+    koffi.encode(mem, 'char', `${s}\0`, bytes);
+    memory.push(mem);
+    return mem;
+  });
+  const config: Ptr | null = native.cmd_ln_parse_r(null, native.ps_args(), argv.length, argv, 1);
+  if (!config) {
+    for (const mem of memory) koffi.free(mem);
+    throw new EarshotError('engine_unavailable', 'pocketsphinx rejected its configuration');
+  }
+  logSilenced = true;
+  // Loading the model takes a few hundred ms: keep it off the event loop too.
+  const ps = await callAsync<Ptr | null>(native.ps_init, config);
+  if (!ps) {
+    native.cmd_ln_free_r(config);
+    for (const mem of memory) koffi.free(mem);
+    throw new EarshotError('engine_unavailable', `pocketsphinx failed to load its model (${hmm}); ${INSTALL_HINT}`);
+  }
+  return { ps, config, inFlight: null, argv: memory };
+}
+
+/** Frees a decoder made by {@link createPsDecoder}; never while a call on it runs on a worker thread. */
+export function freePsDecoder(native: Native, d: Decoder): void {
+  native.ps_free(d.ps); // drops the decoder's reference to the config
+  native.cmd_ln_free_r(d.config); // and this drops ours
+  for (const mem of d.argv) koffi.free(mem);
+}
+
 /** Promise wrapper over koffi's `(…args, callback)` async calls, which run on a worker thread. */
-function callAsync<T = number>(fn: NativeFn, ...args: unknown[]): Promise<T> {
+export function callAsync<T = number>(fn: NativeFn, ...args: unknown[]): Promise<T> {
   return new Promise((resolve, reject) => {
     fn.async(...args, (err: unknown, res: T) => (err ? reject(err) : resolve(res)));
   });
@@ -201,29 +241,7 @@ export class SphinxEngine implements SttEngine {
     // change what a decoder hears in between). Batch CMN with neither filter is deterministic, at the same word
     // error rate on the librivox set (28.2 %). Utterances arrive already cut by the edge's VAD.
     const args = ['-hmm', this.opts.hmm, '-lm', this.opts.lm, '-dict', this.opts.dict, '-cmn', 'batch', '-remove_noise', 'no', '-remove_silence', 'no', ...this.opts.extraArgs];
-    if (!logSilenced) args.push('-logfn', '/dev/null');
-    const memory: Ptr[] = [];
-    const argv = args.map((s) => {
-      const bytes = Buffer.byteLength(s) + 1;
-      const mem: Ptr = koffi.alloc('char', bytes);
-      koffi.encode(mem, 'char', `${s}\0`, bytes);
-      memory.push(mem);
-      return mem;
-    });
-    const config: Ptr | null = native.cmd_ln_parse_r(null, native.ps_args(), argv.length, argv, 1);
-    if (!config) {
-      for (const mem of memory) koffi.free(mem);
-      throw new EarshotError('engine_unavailable', 'pocketsphinx rejected its configuration');
-    }
-    logSilenced = true;
-    // Loading the model takes a few hundred ms: keep it off the event loop too.
-    const ps = await callAsync<Ptr | null>(native.ps_init, config);
-    if (!ps) {
-      native.cmd_ln_free_r(config);
-      for (const mem of memory) koffi.free(mem);
-      throw new EarshotError('engine_unavailable', `pocketsphinx failed to load its model (${this.opts.hmm}); ${INSTALL_HINT}`);
-    }
-    return { ps, config, inFlight: null, argv: memory };
+    return createPsDecoder(native, args, this.opts.hmm);
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
@@ -397,9 +415,7 @@ export class SphinxEngine implements SttEngine {
   }
 
   private freeDecoder(d: Decoder, native = this.native!): void {
-    native.ps_free(d.ps); // drops the decoder's reference to the config
-    native.cmd_ln_free_r(d.config); // and this drops ours
-    for (const mem of d.argv) koffi.free(mem);
+    freePsDecoder(native, d);
   }
 
   /** Waits for utterances in progress (freeing a decoder under a worker thread would crash), then frees the pool. */
