@@ -18,5 +18,6 @@ export const metrics = {
   sttSuppressed: new Counter({ name: 'earshot_stt_suppressed_total', help: 'STT outputs withheld as likely invented, by reason (no_speech, low_speech, sparse, blocklist, repetition, compression) and job kind', labelNames: ['reason', 'kind'], registers: [registry] }),
   partialsShed: new Counter({ name: 'earshot_partials_shed_total', help: 'Partial snapshots skipped because the STT queue was too deep', registers: [registry] }),
   clientsCutOff: new Counter({ name: 'earshot_clients_cut_off_total', help: 'Realtime connections closed for breaking a limit (close 1008)', labelNames: ['reason'], registers: [registry] }),
+  hooks: new Counter({ name: 'earshot_hooks_total', help: 'LLM hook calls (post_edit, command, summary) and webhook deliveries (webhook), by outcome (ok/delivered, failed, dropped for room, discarded answer)', labelNames: ['hook', 'outcome'], registers: [registry] }),
   sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),
 };

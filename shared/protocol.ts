@@ -47,7 +47,7 @@ export const SessionHooks = z.object({
   /** With `wake_word`: the utterance after the phrase is a command for the LLM, answered by a `reply` event. */
   command: z.boolean().optional(),
   /** Signed webhooks of this session's `final`, `translation` and `done` events (docs/llm-hooks.md). */
-  webhook: z.object({ url: z.string().max(2048), secret: z.string().min(16).max(256) }).optional(),
+  webhook: z.object({ url: z.string().max(2048), secret: z.string().min(16).max(256), events: z.array(z.enum(['final', 'translation', 'done', 'edited', 'reply', 'summary'])).min(1).optional() }).optional(),
 });
 export type SessionHooks = z.infer<typeof SessionHooks>;
 

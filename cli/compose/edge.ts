@@ -18,6 +18,7 @@ import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
 import type { Capabilities } from '../../edge/realtime/session.ts';
 import { pseudonym, type ComponentState } from '../../edge/routes/health.ts';
 import { wakeFactory } from '../../edge/wake/engines.ts';
+import { createHookService } from '../../edge/hooks/compose.ts';
 
 /** The value, or null if it fails or takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -150,6 +151,7 @@ export async function startEdge(options: {
           budgets,
           catchUp: { enabled: config.catchUp === 'on', queueBudgetMs: budgets.queue, sttBudgetMs: budgets.stt },
           wake: wakeFactory(config),
+          hooks: createHookService(config, drivers.store, logger, (hook, outcome) => metrics.hooks.inc({ hook, outcome })),
         },
         origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
         metrics: async () => {

@@ -23,6 +23,8 @@ import type { StageBudgets } from './stage-latency.ts';
 import { SpeakerLease } from './speaker-lease.ts';
 import type { WakeWordFactory } from '../wake/detector.ts';
 import { WakeGate } from '../wake/wake-gate.ts';
+import type { HookService, SessionHookRun } from '../hooks/session-hooks.ts';
+import type { KeyHooks } from '../hooks/settings.ts';
 
 export const PIPELINE_SAMPLE_RATE = 16000;
 
@@ -77,6 +79,8 @@ export interface SessionDeps {
   leaseTtlMs?: number;
   /** Makes wake-word detectors (edge/wake); absent: a `start` with `wake_word` is refused. */
   wake?: WakeWordFactory;
+  /** Webhooks and LLM hooks (edge/hooks); absent: `start.hooks` is refused. */
+  hooks?: HookService;
 }
 
 /** Errors after which the connection is closed (the client must not go on as if it had a session). */
@@ -92,6 +96,8 @@ export interface SessionOptions {
   owner?: string;
   /** A session-bound token's session: every `start` on this connection, for its whole life, must resume it. */
   boundTo?: string;
+  /** The key's LLM hooks and webhook (the session's `start.hooks` override its switches). */
+  hooks?: KeyHooks;
 }
 
 export interface SessionTransport {
@@ -141,6 +147,8 @@ export class RealtimeSession {
   #wake: WakeGate | undefined;
   #wakeListen: 'session' | 'utterance' = 'session';
   #wakeOrigin = 0;
+  /** This connection's webhooks and LLM hooks; absent without any. */
+  #hooks: SessionHookRun | undefined;
 
   readonly #limits: ClientLimits;
   readonly #openedAt: number;
@@ -323,6 +331,7 @@ export class RealtimeSession {
       this.#wakeOrigin = meta.audioEnd;
       this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
       watchToken = await this.#options.watchToken?.(meta.id);
+      this.#hooks = this.#sessionHooks(start, meta);
     } catch (err) {
       if (this.#state === 'starting') this.#state = 'awaiting_start';
       this.#early = [];
@@ -346,6 +355,7 @@ export class RealtimeSession {
       ...(watchToken ? { watch_token: watchToken } : {}),
     });
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
+    if (this.#hooks?.notice) this.#error('engine_unavailable', this.#hooks.notice);
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
     for (const frame of this.#early.splice(0)) this.onBinary(frame, true);
@@ -364,8 +374,19 @@ export class RealtimeSession {
         const at = Math.round((this.#wakeOrigin + detection.at) * 1000) / 1000;
         this.#log.info({ phrase: detection.phrase, at }, 'wake word heard');
         this.#send({ type: 'wake', phrase: detection.phrase, at });
+        this.#hooks?.onWake(at);
       },
     });
+  }
+
+  #sessionHooks(start: StartMessage, meta: SessionMeta): SessionHookRun | undefined {
+    if (!start.hooks && !this.#options.hooks) return undefined;
+    if (!this.#deps.hooks) {
+      if (start.hooks) throw new EarshotError('invalid_request', 'this server runs no hooks');
+      return undefined;
+    }
+    // Events from the hooks (edits, replies) reach the speaker while it is connected; later ones only webhooks.
+    return this.#deps.hooks.forSession({ session: meta.id, key: this.#options.hooks, start: start.hooks, glossary: meta.glossary, emit: (event) => this.#send(event), logger: this.#log });
   }
 
   async #create(start: StartMessage): Promise<SessionMeta> {
@@ -546,6 +567,7 @@ export class RealtimeSession {
     for (const event of this.#sequencer.accept(result)) {
       this.#send(event);
       this.#telemetry.delivered(event);
+      this.#hooks?.onEvent(event);
     }
     this.#maybeDone();
   }
@@ -554,6 +576,7 @@ export class RealtimeSession {
     if (this.#state !== 'stopping' || !this.#sequencer.complete) return;
     this.#state = 'done';
     this.#send({ type: 'done' });
+    this.#hooks?.onEvent({ type: 'done' });
     this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed, stages: this.#telemetry.stageSummary(), catchUp: this.#catchUp.summary() }, 'session done');
     this.#telemetry.ended('done');
     this.#release();

@@ -46,7 +46,7 @@ export function mountSessions(app: Hono, deps: SessionRouteDeps): void {
     const captions = await readSessionCaptions(deps.results, id);
     const lines = lang === meta.language ? captions.finals : (captions.translations.get(lang) ?? []);
     if (format === 'json') {
-      return c.json({ session: id, language: lang, source_language: meta.language, complete: captions.complete, segments: lines });
+      return c.json({ session: id, language: lang, source_language: meta.language, complete: captions.complete, segments: lines, ...(meta.summary ? { summary: meta.summary } : {}) });
     }
     const body = format === 'srt' ? toSrt(lines) : format === 'vtt' ? toVtt(lines) : lines.map((l) => `${l.text}\n`).join('');
     return c.body(body, 200, { 'content-type': TYPES[format], 'content-disposition': `inline; filename="${id}.${lang}.${format}"` });

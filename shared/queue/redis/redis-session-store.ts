@@ -30,6 +30,7 @@ export class RedisSessionStore implements SessionStore {
       stopped: h.stopped === '1',
       ...(h.glossary ? { glossary: JSON.parse(h.glossary) as SessionMeta['glossary'] } : {}),
       ...(h.owner ? { owner: h.owner } : {}),
+      ...(h.summary ? { summary: h.summary } : {}),
     };
   }
 
@@ -42,6 +43,7 @@ export class RedisSessionStore implements SessionStore {
     if (patch.stopped !== undefined) fields.stopped = patch.stopped ? '1' : '0';
     if (patch.glossary !== undefined) fields.glossary = JSON.stringify(patch.glossary);
     if (patch.owner !== undefined) fields.owner = patch.owner;
+    if (patch.summary !== undefined) fields.summary = patch.summary;
     const key = this.#keys.session(id);
     await this.#redis.multi().hset(key, fields).pexpire(key, this.#retentionMs).exec();
   }
