@@ -6,7 +6,7 @@
  * gate waits for the phrase again (an assistant's command turn).
  *
  * Detection is asynchronous (native threads); chunks that arrive meanwhile wait here, bounded: when the detector
- * falls more than `maxPendingSeconds` behind, the oldest chunks pass on as silence unexamined (logged), so a slow
+ * falls more than `maxPendingSeconds` (30 s) behind, the oldest chunks pass on as silence unexamined (logged), so a slow
  * detector costs missed detections, never memory or the session's audio order.
  */
 import { EarshotError } from '../../shared/errors.ts';
@@ -14,7 +14,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { WAKE_SAMPLE_RATE, type WakeDetection, type WakeWordDetector, type WakeWordFactory } from './detector.ts';
 
 export interface WakeGateOptions {
-  /** Audio waiting for the detector, at most (default 10 s). */
+  /** Audio waiting for the detector, at most (default 30 s, 960 KB). */
   maxPendingSeconds?: number;
   /** Called in order with the audio to caption (silence while waiting). */
   onAudio(pcm: Int16Array): void;
@@ -49,7 +49,7 @@ export class WakeGate {
     if (!this.#armed && !this.#running) return this.#pass(pcm);
     this.#pending.push(pcm.slice());
     this.#pendingSamples += pcm.length;
-    const max = (this.#options.maxPendingSeconds ?? 10) * WAKE_SAMPLE_RATE;
+    const max = (this.#options.maxPendingSeconds ?? 30) * WAKE_SAMPLE_RATE;
     while (this.#armed && this.#pendingSamples > max && this.#pending.length > 1) {
       const oldest = this.#pending.shift()!;
       this.#pendingSamples -= oldest.length;
