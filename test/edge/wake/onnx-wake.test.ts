@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { floatData, floatTensor, OnnxSession } from '../../../gpu-runners/backend/onnx.ts';
 import { OnnxWakeDetector, wakeModelFiles } from '../../../edge/wake/onnx-wake.ts';
+import { wakeFactory } from '../../../edge/wake/engines.ts';
 import { writeWakeFixture } from '../../fixtures/models/wake-fixture.ts';
 import { librivoxRecordings } from '../../support/librivox.ts';
 
@@ -76,5 +77,13 @@ describe('ONNX wake-word engine (random-weight openWakeWord-shaped fixture)', ()
 
   it('refuses a phrase it has no classifier for', () => {
     expect(() => wakeModelFiles(dir, 'okay computer')).toThrow(expect.objectContaining({ code: 'unsupported_wake_word' }));
+  });
+
+  it('is the engine EARSHOT_WAKE=onnx picks, from EARSHOT_WAKE_MODEL (random weights)', async () => {
+    const detector = await wakeFactory({ wake: 'onnx', wakeModel: dir, wakeMaxDetectors: 1 })!({ phrase: 'Hey Earshot' });
+    expect(detector.engine).toBe('onnx-wake');
+    await detector.close();
+    expect(() => wakeFactory({ wake: 'onnx', wakeModel: '', wakeMaxDetectors: 1 })).toThrow(/EARSHOT_WAKE_MODEL/);
+    expect(wakeFactory({ wake: 'off', wakeModel: '', wakeMaxDetectors: 1 })).toBeUndefined();
   });
 });
