@@ -5,11 +5,8 @@
  * client sees is the stateless lane's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.ts';
 import type { ServerEvent } from '../../shared/protocol.ts';
-import { loadFvad, WebRtcVad, type VadAggressiveness } from '../../shared/vad/webrtc-vad.ts';
-import { UtteranceSegmenter } from '../../shared/vad/segmenter.ts';
-import { SphinxEngine } from '../../gpu-runners/engines/sphinx.ts';
+import { expectedStreaming } from '../support/streaming-lane.ts';
 import { startTestServer } from '../support/server.ts';
 import { TestSocket } from '../support/socket.ts';
 import { librivoxRecordings, streamPcm } from '../support/librivox.ts';
@@ -38,22 +35,6 @@ async function session(pcm: Int16Array, speed: number): Promise<ServerEvent[]> {
   return socket.events;
 }
 
-/** The edge's utterances of `pcm` (same VAD, same settings), with each snapshot's stable audio. */
-async function utterances(pcm: Int16Array) {
-  const config = loadConfig(LANE);
-  const vad = WebRtcVad.fromModule(await loadFvad(), { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 });
-  const segmenter = new UtteranceSegmenter(vad, { sampleRate: 16000, frameMs: 30, silenceMs: config.vadSilenceMs, maxUtteranceMs: config.vadMaxUtteranceMs, preRollMs: config.vadPreRollMs, minSpeechMs: 200, partialIntervalMs: config.partialIntervalMs });
-  const events = [...segmenter.feed(pcm), ...segmenter.finish()];
-  const byFinal = new Map<number, { pcm: Int16Array; stable: Int16Array[]; start: number }>();
-  for (const e of events) {
-    const entry = byFinal.get(e.segment) ?? { pcm: new Int16Array(0), stable: [], start: e.startSample / 16000 };
-    if (e.type === 'utterance') entry.pcm = e.pcm;
-    else entry.stable.push(e.pcm.slice(0, e.stableSamples));
-    byFinal.set(e.segment, entry);
-  }
-  return byFinal;
-}
-
 const metric = async (name: string) => {
   const text = await (await fetch(`${server.server.url}/metrics`)).text();
   return Object.fromEntries([...text.matchAll(new RegExp(`^${name}\\{outcome="(\\w+)"\\} (\\d+)`, 'gm'))].map((m) => [m[1]!, Number(m[2])]));
@@ -66,40 +47,20 @@ describe('streaming lane', { timeout: 300_000 }, () => {
     const partials = events.flatMap((e) => (e.type === 'partial' ? [e] : []));
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
 
-    // The same utterances, each decoded alone by the engine (the path another runner takes to rebuild a state).
-    const engine = new SphinxEngine({ maxStreams: 1 });
-    await engine.load();
-    await engine.streaming!.load();
-    const cut = await utterances(audio);
-    const expected: { seq: number; text: string }[] = [];
-    const allowedPartials = new Map<number, { start: number; texts: string[] }>();
-    for (const [segment, u] of cut) {
-      expected.push({ seq: segment, text: await engine.streaming!.decode(u.pcm) });
-      // Every hypothesis the engine itself gives on the way: at each snapshot's stable audio.
-      // (One stream fed each stable prefix's new audio: hypotheses depend on the audio fed, not its pieces.)
-      const texts: string[] = [];
-      const stream = (await engine.streaming!.open())!;
-      for (const prefix of u.stable) {
-        if (prefix.length > stream.fed) await stream.feed(prefix.subarray(stream.fed));
-        texts.push(await stream.hypothesis());
-      }
-      await stream.close();
-      allowedPartials.set(segment, { start: u.start, texts });
-    }
-    await engine.close();
-
-    expect(finals.map((f) => ({ seq: f.seq, text: f.text }))).toEqual(expected.filter((e) => e.text !== '' || finals.some((f) => f.seq === e.seq)));
+    // The same utterances, each decoded alone (the path another runner takes to rebuild a state).
+    const expected = await expectedStreaming(audio, LANE);
+    expect(finals.map((f) => ({ seq: f.seq, text: f.text }))).toEqual(expected.filter((e) => e.final !== '' || finals.some((f) => f.seq === e.seq)).map((e) => ({ seq: e.seq, text: e.final })));
     expect(finals.length).toBeGreaterThanOrEqual(recordings.length);
 
     // Partials: each one a hypothesis the engine gave for that utterance, in the engine's order.
     expect(partials.length).toBeGreaterThan(finals.length);
     let checked = 0;
-    for (const [segment, { start, texts: allowed }] of allowedPartials) {
+    for (const { start, partials: allowed, seq } of expected) {
       const shown = partials.filter((p) => Math.abs(p.start - start) < 1e-6).map((p) => p.text);
       let at = 0;
       for (const text of shown) {
         const found = allowed.indexOf(text, at);
-        expect(found, `segment ${segment}: partial "${text}" is not among the engine's hypotheses after #${at}: ${JSON.stringify(allowed)}`).toBeGreaterThanOrEqual(0);
+        expect(found, `utterance ${seq}: partial "${text}" is not among the engine's hypotheses after #${at}: ${JSON.stringify(allowed)}`).toBeGreaterThanOrEqual(0);
         at = found;
         checked += 1;
       }
