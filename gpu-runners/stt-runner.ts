@@ -97,15 +97,16 @@ export class SttRunner extends RunnerLoop<SttJob> {
   async #secondPasses(batch: SttJob[]): Promise<string[]> {
     const watch = watchForFirstPassWork(this.#o.queue, () => this.#refinesWaiting.size);
     try {
-      return await this.#transcribe(batch, watch.signal);
+      await watch.settle();
+      if (!watch.yielded) return await this.#transcribe(batch, watch.signal);
     } catch (err) {
       if (!watch.yielded) throw err;
-      metrics.sttRevisions.inc({ changed: 'skipped' }, batch.length);
-      this.logger.debug({ jobs: batch.map((job) => job.id) }, 'second pass yielded to first-pass work');
-      return batch.map((job) => job.draft ?? '');
     } finally {
       watch.stop();
     }
+    metrics.sttRevisions.inc({ changed: 'skipped' }, batch.length);
+    this.logger.debug({ jobs: batch.map((job) => job.id) }, 'second pass yielded to first-pass work');
+    return batch.map((job) => job.draft ?? '');
   }
 
   async #transcribe(batch: SttJob[], signal?: AbortSignal): Promise<string[]> {

@@ -88,8 +88,15 @@ describe('the encoder window policy', () => {
 
   describe('a second pass yields to first-pass work', () => {
     /** auto, with another session's partial queued the moment the second pass reaches the engine. */
-    async function contended(yieldSecondPasses: boolean) {
+    async function contended(yieldSecondPasses: boolean, when: 'engine' | 'taken' = 'engine') {
       const queue = createMemorySttQueue();
+      const take = queue.take.bind(queue);
+      // 'taken': the partial arrives as the runner takes the second pass, before any engine call.
+      queue.take = async (max, signal) => {
+        const jobs = await take(max, signal);
+        if (when === 'taken' && jobs.some((j) => j.kind === 'refine')) await queue.add(other());
+        return jobs;
+      };
       const results = new MemoryResultLog();
       const calls: { ids: string[]; outcome?: 'done' | 'aborted' }[] = [];
       const other = (): SttJob => ({ id: 't:1:partial', session: 't', segment: 1, kind: 'partial', pcm: speech.subarray(0, 32000), language: 'en', start: 0, end: 2, targets: [], enqueuedAt: Date.now() });
@@ -102,7 +109,7 @@ describe('the encoder window policy', () => {
         async transcribe(batch: readonly SttRequest[], signal?: AbortSignal) {
           const call: (typeof calls)[number] = { ids: batch.map((r) => r.id) };
           calls.push(call);
-          if (call.ids.some((id) => id.endsWith(':refine'))) await queue.add(other());
+          if (when === 'engine' && call.ids.some((id) => id.endsWith(':refine'))) await queue.add(other());
           try {
             const out = await engine.transcribe(batch, signal);
             call.outcome = 'done';
@@ -132,6 +139,18 @@ describe('the encoder window policy', () => {
       expect(calls.map((c) => [c.ids, c.outcome])).toEqual([
         [['s:1'], 'done'],
         [['s:1:refine'], 'aborted'],
+        [['t:1:partial'], 'done'],
+      ]);
+      expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
+        [1, texts.fit],
+        [2, texts.fit],
+      ]);
+    });
+
+    it('a second pass taken just before first-pass work arrives never starts its 30 s encode', async () => {
+      const { finals, calls } = await contended(true, 'taken');
+      expect(calls.map((c) => [c.ids, c.outcome])).toEqual([
+        [['s:1'], 'done'],
         [['t:1:partial'], 'done'],
       ]);
       expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
