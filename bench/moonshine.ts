@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { MoonshineModel, type KvCache } from '../gpu-runners/engines/moonshine-onnx/model.ts';
 import { MoonshineOnnxEngine } from '../gpu-runners/engines/moonshine-onnx/engine.ts';
@@ -146,5 +146,5 @@ out += `\nMachine: ${cpus().length} × ${cpus()[0]?.model}; at start: ${started}
 process.stdout.write(out);
 mkdirSync('bench/results', { recursive: true });
 const file = join('bench/results', `moonshine-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', uptimeAtStart: started, uptimeAtEnd: ended, threads: 1 }, costs, batching: batch, table: out }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ bench: 'bench:moonshine', machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', uptimeAtStart: started, uptimeAtEnd: ended, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)), threads: 1 }, costs, batching: batch, table: out }, null, 2)}\n`);
 process.stderr.write(`wrote ${file}\n`);
