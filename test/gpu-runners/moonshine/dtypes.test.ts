@@ -1,5 +1,5 @@
 /**
- * Moonshine exports in the dtypes onnx-community publishes (fixture variants made as Optimum/onnxruntime make them):
+ * Moonshine exports in the dtypes onnx-community publishes (q8, int8, fp16 fixture variants made as Optimum/onnxruntime make them):
  * earshot loads them by transformers.js's file suffixes (gpu-runners/models/dtype.ts, shared with Whisper) and
  * gives transformers.js's tokens with the same `dtype`; `auto` takes q8 on the CPU when the export has it.
  */
@@ -10,7 +10,7 @@ import type { MoonshineOnnxEngine } from '../../../gpu-runners/engines/moonshine
 import { moonshineFixture } from '../../fixtures/moonshine/write-model.ts';
 import { engineFor, moonshineInputs, referenceDecode, transformersMoonshine } from './support.ts';
 
-const DTYPES = ['q8', 'fp16'] as const;
+const DTYPES = ['q8', 'int8', 'fp16'] as const;
 
 describe('moonshine-onnx dtypes against transformers.js with the same dtype', () => {
   const dir = moonshineFixture('tiny-random', { variants: DTYPES });
