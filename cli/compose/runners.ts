@@ -10,6 +10,7 @@ import type { Drivers } from '../../shared/queue/drivers.ts';
 import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
 import { KNOWN_LANGUAGES } from '../../shared/languages.ts';
 import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
+import { moonshineModel } from '../../gpu-runners/engines/moonshine-onnx/names.ts';
 import { guardFromConfig } from '../../gpu-runners/guard/from-config.ts';
 import type { MtEngine, SttEngine } from '../../gpu-runners/engines/types.ts';
 import { MtRunner } from '../../gpu-runners/mt-runner.ts';
@@ -66,7 +67,7 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
     if (config.sttLane === 'streaming' && !lane) log.warn({ engine: engine.name }, 'the engine does not stream: this runner serves the stateless lane only');
     runner = lane?.shared ?? new SttRunner(options);
     // The default language first: distributed edges take the first as the default of sessions naming none.
-    describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])], ...(engine.name === 'whisper-onnx' ? { model: config.sttModel } : {}) });
+    describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])], ...(engine.name === 'whisper-onnx' ? { model: config.sttModel } : engine.name === 'moonshine-onnx' ? { model: moonshineModel(config.sttModel) } : {}) });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
   } else {
     const engine = engines.mt ?? createMtEngine(config, log);

@@ -200,6 +200,22 @@ export function gatherRows(tensor: ort.Tensor, rows: readonly number[]): ort.Ten
   return new ort.Tensor(tensor.type, out, [rows.length, ...dims.slice(1)]);
 }
 
+/** Float32 or float16 tensors of equal shape stacked along their first (batch) axis, in that order. */
+export function stackRows(tensors: readonly ort.Tensor[]): ort.Tensor {
+  if (tensors.length === 1) return tensors[0]!;
+  const dims = dimsOf(tensors[0]!);
+  const type = tensors[0]!.type;
+  if ((type !== 'float32' && type !== 'float16') || tensors.some((t) => t.type !== type || t.dims.slice(1).join() !== tensors[0]!.dims.slice(1).join())) throw new EarshotError('internal', 'stackRows needs float tensors of one type and shape');
+  const total = tensors.reduce((n, t) => n + t.data.length, 0);
+  const out = type === 'float32' ? new Float32Array(total) : new Uint16Array(total);
+  let at = 0;
+  for (const t of tensors) {
+    out.set(t.data as Float32Array & Uint16Array, at);
+    at += t.data.length;
+  }
+  return new ort.Tensor(type, out, [tensors.reduce((n, t) => n + Number(t.dims[0]), 0), ...dims.slice(1)]);
+}
+
 /** The dimensions of a tensor as numbers. */
 export function dimsOf(tensor: ort.Tensor): number[] {
   return tensor.dims.map(Number);
