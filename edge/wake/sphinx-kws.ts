@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { EarshotError } from '../../shared/errors.ts';
-import { callAsync, createPsDecoder, freePsDecoder, loadNative, type Decoder, type SphinxNative } from '../../gpu-runners/engines/sphinx.ts';
+import { callAsync, createSphinxDecoder, freeSphinxDecoder, loadNative, type Decoder, type Native as SphinxNative } from '../../gpu-runners/engines/sphinx.ts';
 import { Pronouncer } from '../../gpu-runners/engines/sphinx-pronounce.ts';
 import { DEFAULT_WAKE_SENSITIVITY, WAKE_SAMPLE_RATE, type WakeDetection, type WakeWordDetector, type WakeWordFactory, type WakeWordSpec } from './detector.ts';
 
@@ -63,7 +63,7 @@ export class SphinxKwsDetector implements WakeWordDetector {
     const native = loadNative('libpocketsphinx.so.3', 'libsphinxbase.so.3');
     const threshold = options.threshold ?? kwsThreshold(spec.sensitivity ?? DEFAULT_WAKE_SENSITIVITY);
     // No language model: the decoder starts with no search; the keyphrase search is added once its words are known.
-    const decoder = await createPsDecoder(native, ['-hmm', hmm, '-dict', dict, '-kws_threshold', String(threshold)], hmm);
+    const decoder = await createSphinxDecoder(native, { hmm, dict }, ['-kws_threshold', String(threshold)]);
     try {
       for (const [i, word] of missing.entries()) {
         if ((await callAsync(native.ps_add_word, decoder.ps, word, phones[i], 1)) < 0) throw new EarshotError('unsupported_wake_word', `sphinx could not add "${word}"`);
@@ -74,7 +74,7 @@ export class SphinxKwsDetector implements WakeWordDetector {
       if ((await callAsync(native.ps_start_utt, decoder.ps)) < 0) throw new EarshotError('engine_unavailable', 'ps_start_utt failed');
       return new SphinxKwsDetector(native, decoder, spec.phrase);
     } catch (err) {
-      freePsDecoder(native, decoder);
+      freeSphinxDecoder(native, decoder);
       throw err;
     }
   }
@@ -110,7 +110,7 @@ export class SphinxKwsDetector implements WakeWordDetector {
     this.#closed = true;
     await this.#busy;
     await callAsync(this.#native.ps_end_utt, this.#decoder.ps).catch(() => undefined);
-    freePsDecoder(this.#native, this.#decoder);
+    freeSphinxDecoder(this.#native, this.#decoder);
   }
 }
 
