@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResilientSession } from '../../shared/client/resilient-session.ts';
+import { ResilientSession } from '../../client/resilient-session.ts';
 import type { ServerEvent } from '../../shared/protocol.ts';
 import { Cluster, waitForRunners, type ProcessHandle } from '../support/cluster.ts';
 import { TestRedis } from '../support/redis-server.ts';

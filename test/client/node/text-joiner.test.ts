@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TextJoiner } from '../../desktop/core/typing/text-joiner.ts';
+import { TextJoiner } from '../../../client/node/typing/text-joiner.ts';
 
 const typeAll = (finals: string[], options = {}) => {
   const joiner = new TextJoiner(options);

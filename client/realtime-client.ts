@@ -6,9 +6,9 @@
  * `s.stop()`, reading events with `for await (const ev of s)` (or the `onEvent` option) until `done`.
  */
 import type { z } from 'zod';
-import type { ErrorCode } from '../errors.ts';
-import { ServerEvent, StartMessage, type ClientMessage, type ReadyEvent } from '../protocol.ts';
-import { pcm16ToBytes } from '../audio/pcm.ts';
+import type { ErrorCode } from '../shared/errors.ts';
+import { ServerEvent, StartMessage, type ClientMessage, type ReadyEvent } from '../shared/protocol.ts';
+import { pcm16ToBytes } from '../shared/audio/pcm.ts';
 
 /** The subset of the WHATWG WebSocket used here; both browser WebSocket and `ws` satisfy it. */
 export interface WebSocketLike {

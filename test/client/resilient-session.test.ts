@@ -3,12 +3,12 @@
  * mid-utterance yields the same transcript and translations as an uncut run, each caption exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResilientSession } from '../../../shared/client/resilient-session.ts';
-import { connect, type RealtimeSession } from '../../../shared/client/realtime-client.ts';
-import { startTestServer } from '../../support/server.ts';
-import { librivoxRecordings } from '../../support/librivox.ts';
-import { withPauses } from '../../support/sessions.ts';
-import type { ServerEvent } from '../../../shared/protocol.ts';
+import { ResilientSession } from '../../client/resilient-session.ts';
+import { connect, type RealtimeSession } from '../../client/realtime-client.ts';
+import { startTestServer } from '../support/server.ts';
+import { librivoxRecordings } from '../support/librivox.ts';
+import { withPauses } from '../support/sessions.ts';
+import type { ServerEvent } from '../../shared/protocol.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * Authorization header (Node's ws can set headers, unlike a browser; keys are never put in URLs).
  */
 import WebSocket from 'ws';
-import type { WebSocketConstructor } from '../../shared/client/realtime-client.ts';
+import type { WebSocketConstructor } from '../realtime-client.ts';
 
 /** ws(s)://host/…/v1/realtime for an http(s) or ws(s) server URL; a URL that already names an endpoint is kept. */
 export function endpointUrl(serverUrl: string, path: '/v1/realtime' | `/v1/watch/${string}`): string {

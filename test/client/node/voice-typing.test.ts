@@ -1,8 +1,8 @@
 /** The voice-typing controller with scripted dictations and an injector that records keystrokes. */
 import { describe, expect, it } from 'vitest';
-import type { TextInjector } from '../../desktop/core/injection/types.ts';
-import { VoiceTyping, type Dictation, type TypingState } from '../../desktop/core/typing/voice-typing.ts';
-import type { ServerEvent } from '../../shared/protocol.ts';
+import type { TextInjector } from '../../../client/node/injection/types.ts';
+import { VoiceTyping, type Dictation, type TypingState } from '../../../client/node/typing/voice-typing.ts';
+import type { ServerEvent } from '../../../shared/protocol.ts';
 
 /** A fake text field: typing appends, Backspace removes code points. */
 class FakeField implements TextInjector {

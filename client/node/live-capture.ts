@@ -4,10 +4,10 @@
  * are not lost: audio is held until `ready`, then sent. When the recorder ends (stop(), end of a file, a device
  * gone) the session is stopped, and the server delivers the last utterance before `done`. Node-only.
  */
-import { RECORDER_RATE, type RecorderCommand } from '../audio/recorder.ts';
-import { startRecording } from '../audio/capture/recording.ts';
-import type { ConnectOptions, StartOptions } from './realtime-client.ts';
-import { ResilientSession } from './resilient-session.ts';
+import { RECORDER_RATE, type RecorderCommand } from './recorder.ts';
+import { startRecording } from './capture/recording.ts';
+import type { ConnectOptions, StartOptions } from '../realtime-client.ts';
+import { ResilientSession } from '../resilient-session.ts';
 
 /** Largest frame sent: recorders that write big chunks (a file played as fast as possible) are cut to 1 s. */
 const MAX_FRAME_SAMPLES = RECORDER_RATE;
@@ -15,7 +15,7 @@ const MAX_FRAME_SAMPLES = RECORDER_RATE;
 export interface CaptureOptions extends Pick<ConnectOptions, 'WebSocket' | 'onEvent' | 'onWarning'> {
   url: string;
   start: Omit<StartOptions, 'sample_rate'>;
-  /** The recorder, or several to mix (`--source both`: shared/audio/capture/). */
+  /** The recorder, or several to mix (`--source both`: client/node/capture/). */
   recorder: RecorderCommand | readonly RecorderCommand[];
 }
 

@@ -1,6 +1,6 @@
-/** Choosing and running the microphone recorder (shared/audio/recorder.ts). */
+/** Choosing and running the microphone recorder (client/node/recorder.ts). */
 import { describe, expect, it } from 'vitest';
-import { Recorder, recorderCommand, RecorderError, splitCommand } from '../../../shared/audio/recorder.ts';
+import { Recorder, recorderCommand, RecorderError, splitCommand } from '../../../client/node/recorder.ts';
 
 const has = (...programs: string[]) => (p: string) => programs.includes(p);
 

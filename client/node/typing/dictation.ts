@@ -1,9 +1,9 @@
 /**
- * Dictations on the microphone: each one a realtime session fed by the recorder (shared/client/live-capture.ts).
+ * Dictations on the microphone: each one a realtime session fed by the recorder (client/node/live-capture.ts).
  * Used by the desktop app and `earshot type`; the controller (voice-typing.ts) only sees the Dictation interface.
  */
-import type { RecorderCommand } from '../../../shared/audio/recorder.ts';
-import { startCapture } from '../../../shared/client/live-capture.ts';
+import type { RecorderCommand } from '../recorder.ts';
+import { startCapture } from '../live-capture.ts';
 import type { ServerEvent } from '../../../shared/protocol.ts';
 import { authenticatedWebSocket, endpointUrl } from '../connection.ts';
 import type { Dictation } from './voice-typing.ts';
@@ -14,7 +14,7 @@ export interface DictationConfig {
   language?: string;
   /** Translations are not typed, but an overlay showing the dictation can display them. */
   targets?: string[];
-  /** The recorder, or the microphone's and system audio's to mix (shared/audio/capture/source.ts). */
+  /** The recorder, or the microphone's and system audio's to mix (client/node/capture/source.ts). */
   recorder: RecorderCommand | readonly RecorderCommand[];
   /** Every event as it arrives (partials included), e.g. for a caption overlay. */
   onEvent?: (event: ServerEvent) => void;

@@ -6,13 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runProgram } from '../../desktop/core/injection/exec.ts';
-import { XdotoolInjector } from '../../desktop/core/injection/xdotool.ts';
-import { micDictations } from '../../desktop/core/typing/dictation.ts';
-import { VoiceTyping } from '../../desktop/core/typing/voice-typing.ts';
-import { LIBRIVOX_DIR } from '../support/librivox.ts';
-import { startTestServer } from '../support/server.ts';
-import { canRunXEditor, openXEditor, type XEditor } from '../support/x-editor.ts';
+import { runProgram } from '../../../client/node/injection/exec.ts';
+import { XdotoolInjector } from '../../../client/node/injection/xdotool.ts';
+import { micDictations } from '../../../client/node/typing/dictation.ts';
+import { VoiceTyping } from '../../../client/node/typing/voice-typing.ts';
+import { LIBRIVOX_DIR } from '../../support/librivox.ts';
+import { startTestServer } from '../../support/server.ts';
+import { canRunXEditor, openXEditor, type XEditor } from '../../support/x-editor.ts';
 
 const soxAsMic = (id: string) => ({
   command: 'sox',

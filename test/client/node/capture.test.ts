@@ -1,13 +1,13 @@
 /**
- * Audio sources (shared/audio/capture/): the recorder commands chosen for `mic`, `system` and `both` on each
+ * Audio sources (client/node/capture/): the recorder commands chosen for `mic`, `system` and `both` on each
  * platform (Windows and macOS are only built here, never run), the mixer's sum, clipping and arrival alignment,
  * and a real two-process mix with sox.
  */
 import { describe, expect, it } from 'vitest';
-import { captureCommands, AudioSource } from '../../../shared/audio/capture/source.ts';
-import { PcmMixer } from '../../../shared/audio/capture/mixer.ts';
-import { startRecording } from '../../../shared/audio/capture/recording.ts';
-import { RecorderError } from '../../../shared/audio/recorder.ts';
+import { captureCommands, AudioSource } from '../../../client/node/capture/source.ts';
+import { PcmMixer } from '../../../client/node/capture/mixer.ts';
+import { startRecording } from '../../../client/node/capture/recording.ts';
+import { RecorderError } from '../../../client/node/recorder.ts';
 
 const has = (...programs: string[]) => (p: string) => programs.includes(p);
 const RAW_OUT = ['-ac', '1', '-ar', '16000', '-f', 's16le', '-'];

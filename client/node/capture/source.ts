@@ -1,7 +1,7 @@
 /**
  * Which audio a capture records: `mic` (the microphone), `system` (what the computer plays: a meeting, a video)
  * or `both`, mixed. Each source is one recorder command writing 16 kHz mono PCM16 to stdout; the microphone's is
- * shared/audio/recorder.ts's, system audio comes from the platform's adapter in ./system/. `both` runs the two
+ * client/node/recorder.ts's, system audio comes from the platform's adapter in ./system/. `both` runs the two
  * recorders and mixes them (./recording.ts).
  */
 import { z } from 'zod';

@@ -4,7 +4,7 @@
  * with the session id and the last `seq` it holds completely, replays audio from the server's `resume_from`, and
  * hands the caller each final, translation and error exactly once, in order.
  */
-import type { ServerEvent } from '../protocol.ts';
+import type { ServerEvent } from '../shared/protocol.ts';
 import { connect, RealtimeError, type ConnectOptions, type RealtimeSession, type StartOptions } from './realtime-client.ts';
 
 export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {

@@ -1,9 +1,9 @@
 /** Each platform's injector builds the right command (run through a recording runner), and selection by desktop. */
 import { describe, expect, it } from 'vitest';
-import { backspaceScript, keystrokeScript } from '../../desktop/core/injection/macos.ts';
-import { chooseInjector, createInjector } from '../../desktop/core/injection/select.ts';
-import { keystrokeLength } from '../../desktop/core/injection/types.ts';
-import { sendKeysEscape, sendKeysScript } from '../../desktop/core/injection/windows.ts';
+import { backspaceScript, keystrokeScript } from '../../../client/node/injection/macos.ts';
+import { chooseInjector, createInjector } from '../../../client/node/injection/select.ts';
+import { keystrokeLength } from '../../../client/node/injection/types.ts';
+import { sendKeysEscape, sendKeysScript } from '../../../client/node/injection/windows.ts';
 
 function recorder() {
   const calls: [string, string[]][] = [];
