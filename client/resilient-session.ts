@@ -2,10 +2,11 @@
  * A realtime session that survives dropped connections and dead edges. It speaks protocol v1.1: it keeps the audio
  * the server has not acknowledged (`ack`), reconnects — to the next URL in its list when there are several edges —
  * with the session id and the last `seq` it holds completely, replays audio from the server's `resume_from`, and
- * hands the caller each final, translation and error exactly once, in order.
+ * hands the caller each final, translation and error exactly once, in order. Runtime-neutral: the CLI, the desktop
+ * app and the web pages (client/web/speaker.ts) all stream through it.
  */
 import type { ServerEvent } from '../shared/protocol.ts';
-import { connect, RealtimeError, type ConnectOptions, type RealtimeSession, type StartOptions } from './realtime-client.ts';
+import { connect, RealtimeError, type ConnectOptions, type RealtimeSession, type StartOptions, type WebSocketConstructor } from './realtime-client.ts';
 
 export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
   /** Edge endpoints, tried in turn; reconnects move on to the next one. */
@@ -20,6 +21,14 @@ export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
   replaySeconds?: number;
   /** Reconnection attempts before giving up (default 30). */
   maxReconnects?: number;
+  /**
+   * Called before each connection for the WebSocket class to open it with, instead of `WebSocket`: the web page
+   * mints a fresh short-lived token per connection and carries it in the socket's subprotocols. A RealtimeError
+   * it throws with a retryable code is retried like a dropped connection; anything else ends the session.
+   */
+  prepareSocket?: () => Promise<WebSocketConstructor>;
+  /** Called when a connection is lost and the session is about to reconnect (`attempt` counts from 1). */
+  onReconnecting?: (attempt: number, cause: RealtimeError) => void;
 }
 
 /**
@@ -110,6 +119,11 @@ export class ResilientSession {
     this.#current?.sendAudio(pcm);
   }
 
+  /** Bytes the current connection has queued but not sent (0 between connections), for a slow-network warning. */
+  get bufferedAmount(): number {
+    return this.#current?.bufferedAmount ?? 0;
+  }
+
   /** Samples of audio held for a possible replay (what the server has not acknowledged). */
   get unacknowledgedSamples(): number {
     return this.#chunks.reduce((n, c) => n + c.pcm.length, 0);
@@ -179,7 +193,8 @@ export class ResilientSession {
     const start: StartOptions = resuming ? { ...base, session: this.session, last_seq: this.lastCompleteSeq } : base;
     // The session in the URL too: a Workers edge routes the socket to the relay holding it (docs/protocol.md).
     const target = resuming ? `${url}${url.includes('?') ? '&' : '?'}session=${encodeURIComponent(this.session!)}` : url;
-    const current = await connect(target, start, { ...this.#o, onEvent: (event) => this.#accept(event) });
+    const WebSocket = this.#o.prepareSocket ? await this.#o.prepareSocket() : this.#o.WebSocket;
+    const current = await connect(target, start, { ...this.#o, WebSocket, onEvent: (event) => this.#accept(event) });
     this.#current = current;
     this.session = current.ready.session;
     this.#targets = current.ready.targets;
@@ -197,24 +212,29 @@ export class ResilientSession {
 
   async #supervise(): Promise<void> {
     for (;;) {
+      let cause: RealtimeError;
       try {
         await this.#current!.done;
         return;
       } catch (err) {
         if (this.#closed) throw new RealtimeError('connection_closed', 'the session was closed by the client');
         if (!(err instanceof RealtimeError) || !RETRYABLE.has(err.code)) throw err;
+        cause = err;
       }
+      this.#current = undefined;
       for (;;) {
         if (this.#closed) throw new RealtimeError('connection_closed', 'the session was closed by the client');
         if (this.reconnects >= (this.#o.maxReconnects ?? 30)) throw new RealtimeError('connection_closed', `gave up after ${this.reconnects} reconnects`);
         this.reconnects += 1;
         this.#urlIndex += 1;
+        this.#o.onReconnecting?.(this.reconnects, cause);
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(this.reconnects, 6))));
         try {
           await this.#connect();
           break;
         } catch (err) {
           if (!(err instanceof RealtimeError) || !RETRYABLE.has(err.code)) throw err;
+          cause = err;
         }
       }
     }

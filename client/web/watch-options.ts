@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The watch page's query parameters, validated: an OBS browser source is configured only through its URL, so a
  * bad value must fall back to a sensible default rather than produce an unreadable overlay.
@@ -13,44 +12,32 @@
  *   align=left|center|right   (overlay default center, page default left)
  */
 
-/**
- * @typedef {object} WatchOptions
- * @property {boolean} overlay
- * @property {number | null} size
- * @property {number} lines
- * @property {string | null} color
- * @property {string | null} bg
- * @property {string | null} lang
- * @property {boolean} partials
- * @property {'left' | 'center' | 'right'} align
- */
+export interface WatchOptions {
+  overlay: boolean;
+  size: number | null;
+  lines: number;
+  color: string | null;
+  bg: string | null;
+  lang: string | null;
+  partials: boolean;
+  align: 'left' | 'center' | 'right';
+}
 
-/**
- * @param {number} fallback @param {number} min @param {number} max
- * @param {string | null} raw
- */
-function intParam(raw, fallback, min, max) {
+function intParam(raw: string | null, fallback: number, min: number, max: number): number {
   if (raw === null || !/^\d{1,4}$/.test(raw.trim())) return fallback;
   return Math.min(max, Math.max(min, Number(raw)));
 }
 
-/**
- * @param {string | null} raw
- * @param {(css: string) => boolean} isColor the browser's CSS.supports('color', …) (injected for tests)
- */
-function colorParam(raw, isColor) {
+/** `isColor`: the browser's CSS.supports('color', …) (injected for tests). */
+function colorParam(raw: string | null, isColor: (css: string) => boolean): string | null {
   if (!raw) return null;
   const value = /^[0-9a-f]{3,8}$/i.test(raw) ? `#${raw}` : raw;
   // Only colour syntax: anything else could smuggle other declarations into the style.
   return /^[#a-z0-9(),.%\s/-]+$/i.test(value) && isColor(value) ? value : null;
 }
 
-/**
- * @param {string} search location.search
- * @param {(css: string) => boolean} isColor
- * @returns {WatchOptions}
- */
-export function parseWatchOptions(search, isColor) {
+/** `search`: location.search. */
+export function parseWatchOptions(search: string, isColor: (css: string) => boolean): WatchOptions {
   const q = new URLSearchParams(search);
   const overlay = ['1', 'true', 'yes'].includes(q.get('overlay') ?? '');
   const lang = q.get('lang');

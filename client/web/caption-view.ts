@@ -1,17 +1,13 @@
-// @ts-check
 /**
  * Renders a CaptionBook view into the page, incrementally: a caption already on screen is updated in place and
  * new ones are appended, so screen readers (the list is an aria-live log) announce each new final once instead
  * of re-reading the whole list, and the text does not flicker for sighted readers either.
  */
 
-/** @typedef {import('./captions.js').View} View */
+import type { View } from './captions.ts';
 
-/**
- * The language's name in the reader's own language ("Spanish", "español"…), or its code.
- * @param {string} code @param {string} [uiLang]
- */
-export function languageName(code, uiLang = navigator.language) {
+/** The language's name in the reader's own language ("Spanish", "español"…), or its code. */
+export function languageName(code: string, uiLang: string = navigator.language): string {
   try {
     return new Intl.DisplayNames([uiLang, 'en'], { type: 'language' }).of(code) ?? code;
   } catch {
@@ -21,22 +17,20 @@ export function languageName(code, uiLang = navigator.language) {
 
 export class CaptionView {
   /**
-   * @param {HTMLElement} list an <ol> with role="log" aria-live="polite"
-   * @param {HTMLElement} partial where the provisional text goes (aria-hidden: it changes too often to announce)
+   * `list`: an <ol> with role="log" aria-live="polite"; `partialEl`: where the provisional text goes (aria-hidden:
+   * it changes too often to announce).
    */
-  constructor(list, partial) {
-    this.list = list;
-    this.partialEl = partial;
-  }
+  constructor(
+    readonly list: HTMLElement,
+    readonly partialEl: HTMLElement,
+  ) {}
 
-  /** @param {View} view */
-  render(view) {
+  render(view: View): void {
     const wanted = new Set(view.lines.map((l) => l.key));
     for (const child of [...this.list.children]) {
       if (!(child instanceof HTMLElement) || !wanted.has(child.dataset.key ?? '')) child.remove();
     }
-    /** @type {Map<string, HTMLElement>} */
-    const shown = new Map();
+    const shown = new Map<string, HTMLElement>();
     for (const child of this.list.children) if (child instanceof HTMLElement) shown.set(child.dataset.key ?? '', child);
     for (const line of view.lines) {
       let item = shown.get(line.key);
@@ -47,7 +41,7 @@ export class CaptionView {
         item.append(document.createElement('p'));
         this.list.append(item);
       }
-      const text = /** @type {HTMLElement} */ (item.firstElementChild);
+      const text = item.firstElementChild as HTMLElement;
       if (text.textContent !== line.text) text.textContent = line.text;
       text.lang = line.lang;
       text.classList.add('caption-text');
@@ -58,8 +52,7 @@ export class CaptionView {
     this.partialEl.hidden = !view.partial;
   }
 
-  /** @param {HTMLElement} item @param {{lang: string, text: string}[]} subs */
-  #renderSubs(item, subs) {
+  #renderSubs(item: HTMLElement, subs: { lang: string; text: string }[]): void {
     let list = item.querySelector('ul.subs');
     if (subs.length === 0) return list?.remove();
     if (!list) {

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * How the speaker page authenticates to an edge with auth on (as any edge on a non-loopback address is). The user
  * types an API key once; the page exchanges it at `POST /v1/tokens` for a short-lived token for each connection
@@ -12,7 +11,7 @@ const KEY_STORAGE = 'earshot.key';
 const TOKEN_TTL_SECONDS = 600;
 
 /** Whether the server wants a credential: `GET /v1/models` needs one exactly when auth is on. */
-export async function authRequired() {
+export async function authRequired(): Promise<boolean> {
   try {
     return (await fetch('/v1/models', { headers: { accept: 'application/json' } })).status === 401;
   } catch {
@@ -20,12 +19,11 @@ export async function authRequired() {
   }
 }
 
-export function savedKey() {
+export function savedKey(): string {
   return sessionStorage.getItem(KEY_STORAGE) ?? '';
 }
 
-/** @param {string} key */
-export function saveKey(key) {
+export function saveKey(key: string): void {
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
   else sessionStorage.removeItem(KEY_STORAGE);
 }
@@ -33,30 +31,23 @@ export function saveKey(key) {
 /** Thrown when the server refuses the key; the message is the server's. */
 export class KeyRefused extends Error {}
 
-/**
- * A short-lived realtime token for `key`.
- * @param {string} key
- * @returns {Promise<string>}
- */
-export async function exchangeKey(key) {
+/** A short-lived realtime token for `key`. */
+export async function exchangeKey(key: string): Promise<string> {
   const res = await fetch('/v1/tokens', {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ scopes: ['realtime'], ttl_seconds: TOKEN_TTL_SECONDS }),
   });
-  const body = await res.json().catch(() => null);
+  const body = (await res.json().catch(() => null)) as { token?: unknown; error?: { message?: string } } | null;
   if (!res.ok) {
     const message = body?.error?.message ?? `the server answered ${res.status}`;
     if (res.status === 401 || res.status === 403) throw new KeyRefused(message);
     throw new Error(message);
   }
-  return String(body.token);
+  return String(body?.token);
 }
 
-/**
- * The subprotocols that carry `token` on a WebSocket (none without one); the server answers with `earshot`.
- * @param {string} token
- */
-export function bearerProtocols(token) {
+/** The subprotocols that carry `token` on a WebSocket (none without one); the server answers with `earshot`. */
+export function bearerProtocols(token: string): string[] {
   return token ? ['earshot', `earshot.bearer.${token}`] : [];
 }

@@ -1,15 +1,13 @@
-// @ts-check
 /** The pages' side of the protocol (docs/protocol.md): endpoint URLs on this origin and parsing server frames. */
 
-/** @typedef {import('./captions.js').ProtocolEvent} ProtocolEvent */
+import type { ProtocolEvent } from './captions.ts';
 
 /**
  * The WebSocket URL of an endpoint on the server that served this page (ws: or wss: to match http: or https:).
  * A `token` in the page's address is passed on: browsers cannot set headers on a WebSocket, and an edge with
  * auth on accepts a token as `?token=` there.
- * @param {string} path
  */
-export function socketUrl(path) {
+export function socketUrl(path: string): string {
   const url = new URL(path, location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const token = new URLSearchParams(location.search).get('token');
@@ -17,16 +15,12 @@ export function socketUrl(path) {
   return url.href;
 }
 
-/**
- * A server text frame as an event, or null for anything that is not one (forward compatible: ignored).
- * @param {unknown} data
- * @returns {ProtocolEvent | null}
- */
-export function parseEvent(data) {
+/** A server text frame as an event, or null for anything that is not one (forward compatible: ignored). */
+export function parseEvent(data: unknown): ProtocolEvent | null {
   if (typeof data !== 'string') return null;
   try {
-    const event = JSON.parse(data);
-    return event && typeof event === 'object' && typeof event.type === 'string' ? event : null;
+    const event: unknown = JSON.parse(data);
+    return event && typeof event === 'object' && typeof (event as { type?: unknown }).type === 'string' ? (event as ProtocolEvent) : null;
   } catch {
     return null;
   }

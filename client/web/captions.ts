@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The captions of one session as the pages show them, built from protocol events (docs/protocol.md): finals in
  * order with their translations, and the partial of the utterance being spoken. No DOM here, so the rules
@@ -6,49 +5,65 @@
  * original, marked pending, until the translation arrives) are tested in Node.
  */
 
-/**
- * @typedef {object} Line
- * @property {number} seq
- * @property {number} rev the revision shown (protocol v1.1: a corrected final has a higher one)
- * @property {string} text
- * @property {Record<string, string>} translations by language (an older rev's stays shown until the new one comes)
- * @property {Record<string, number>} translatedRev the rev each translation belongs to
- * @property {Set<string>} failed languages whose translation failed: shown in the original, not as pending
- */
+interface Line {
+  seq: number;
+  /** The revision shown (protocol v1.1: a corrected final has a higher one). */
+  rev: number;
+  text: string;
+  /** By language (an older rev's stays shown until the new one comes). */
+  translations: Record<string, string>;
+  /** The rev each translation belongs to. */
+  translatedRev: Record<string, number>;
+  /** Languages whose translation failed: shown in the original, not as pending. */
+  failed: Set<string>;
+}
+
+export interface ViewLine {
+  /** Stable per utterance, for incremental rendering. */
+  key: string;
+  text: string;
+  /** The language `text` is in. */
+  lang: string;
+  /** The original shown while its translation is on the way. */
+  pending: boolean;
+  /** Translations shown under the text. */
+  subs: { lang: string; text: string }[];
+}
+
+export interface View {
+  lines: ViewLine[];
+  partial: string | null;
+}
 
 /**
- * @typedef {object} ViewLine
- * @property {string} key stable per utterance, for incremental rendering
- * @property {string} text
- * @property {string} lang the language `text` is in
- * @property {boolean} pending the original shown while its translation is on the way
- * @property {{lang: string, text: string}[]} subs translations shown under the text
+ * A server event of the realtime or watch protocol, loosely: the book reads only the fields it needs, so it also
+ * takes the desktop overlay's relayed events and events of newer servers.
  */
-
-/** @typedef {{ lines: ViewLine[], partial: string | null }} View */
-
-/** @typedef {{type: string, [key: string]: unknown}} ProtocolEvent */
+export interface ProtocolEvent {
+  type: string;
+  [key: string]: unknown;
+}
 
 export class CaptionBook {
-  /** @param {{ keep?: number, source?: string }} [options] keep: finals remembered (older ones are forgotten) */
-  constructor({ keep = 200, source = '' } = {}) {
+  /** Finals remembered (older ones are forgotten). */
+  readonly keep: number;
+  /** The spoken language, when known (the watch protocol's `ready.language`). */
+  source: string;
+  lines: Line[] = [];
+  partial: string | null = null;
+  /** Provisional translations of the partial, by language. */
+  partialTranslations: Record<string, string> = {};
+
+  constructor({ keep = 200, source = '' }: { keep?: number; source?: string } = {}) {
     this.keep = keep;
-    /** The spoken language, when known (the watch protocol's `ready.language`). */
     this.source = source;
-    /** @type {Line[]} */
-    this.lines = [];
-    /** @type {string | null} */
-    this.partial = null;
-    /** @type {Record<string, string>} Provisional translations of the partial, by language. */
-    this.partialTranslations = {};
   }
 
   /**
    * The highest seq up to which every caption has each of `targets` translated (or failed): what a resuming
    * speaker page reports as `last_seq`.
-   * @param {string[]} targets
    */
-  completeThrough(targets) {
+  completeThrough(targets: string[]): number {
     let complete = 0;
     for (const line of this.lines) {
       if (!targets.every((lang) => line.translatedRev[lang] === line.rev || line.failed.has(lang))) break;
@@ -58,17 +73,14 @@ export class CaptionBook {
   }
 
   /** Forgets everything: a reconnecting viewer receives the history again. */
-  reset() {
+  reset(): void {
     this.lines = [];
     this.partial = null;
     this.partialTranslations = {};
   }
 
-  /**
-   * Applies one server event; returns whether what is shown may have changed.
-   * @param {ProtocolEvent} event
-   */
-  apply(event) {
+  /** Applies one server event; returns whether what is shown may have changed. */
+  apply(event: ProtocolEvent): boolean {
     switch (event.type) {
       case 'ready':
         if (typeof event.language === 'string') this.source = event.language;
@@ -93,10 +105,10 @@ export class CaptionBook {
         // A final ends the utterance the partial (and its provisional translations) showed.
         this.partial = null;
         this.partialTranslations = {};
-        const line = { seq, rev, text: String(event.text ?? ''), translations: {}, translatedRev: {}, failed: new Set() };
+        const line: Line = { seq, rev, text: String(event.text ?? ''), translations: {}, translatedRev: {}, failed: new Set() };
         // In seq order even if a correction or a replay brings an older one back.
         let at = this.lines.length;
-        while (at > 0 && /** @type {Line} */ (this.lines[at - 1]).seq > seq) at--;
+        while (at > 0 && this.lines[at - 1]!.seq > seq) at--;
         this.lines.splice(at, 0, line);
         if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
         return true;
@@ -130,27 +142,25 @@ export class CaptionBook {
   /**
    * The last `count` captions in `lang` (null or the spoken language: the original), with the utterance being
    * spoken: the partial, or in a target language its provisional translation when the server sends those.
-   * @param {{ lang?: string | null, count?: number, subs?: boolean }} [options] subs: translations under each line
-   * @returns {View}
+   * `subs`: translations under each line.
    */
-  view({ lang = null, count = 3, subs = false } = {}) {
+  view({ lang = null, count = 3, subs = false }: { lang?: string | null; count?: number; subs?: boolean } = {}): View {
     const original = !lang || lang === this.source;
     const lines = this.lines.slice(-count).map((line) => {
-      const translated = original ? undefined : line.translations[/** @type {string} */ (lang)];
+      const translated = original ? undefined : line.translations[lang!];
       return {
         key: String(line.seq),
         text: translated ?? line.text,
-        lang: translated === undefined ? this.source : /** @type {string} */ (lang),
-        pending: !original && translated === undefined && !line.failed.has(/** @type {string} */ (lang)),
+        lang: translated === undefined ? this.source : lang!,
+        pending: !original && translated === undefined && !line.failed.has(lang!),
         subs: subs ? Object.entries(line.translations).map(([l, text]) => ({ lang: l, text })) : [],
       };
     });
-    const partial = original ? this.partial : (this.partialTranslations[/** @type {string} */ (lang)] ?? null);
+    const partial = original ? this.partial : (this.partialTranslations[lang!] ?? null);
     return { lines, partial: partial || null };
   }
 
-  /** @param {unknown} seq */
-  #line(seq) {
+  #line(seq: unknown): Line | undefined {
     // Recent lines are the ones translations arrive for, so search from the end.
     for (let i = this.lines.length - 1; i >= 0; i--) if (this.lines[i]?.seq === seq) return this.lines[i];
     return undefined;

@@ -1,27 +1,25 @@
-// @ts-check
 /**
  * The watch page, `/watch/:session`: follows a session live over `WS /v1/watch/:session`, in the language the
  * viewer picks (the original or one of the session's targets), showing the last few captions. With `?overlay=1`
- * it is a transparent, large-type caption strip for OBS browser sources (options: watch-options.js).
+ * it is a transparent, large-type caption strip for OBS browser sources (options: watch-options.ts).
  * A dropped connection is retried; the server replays the session's history, so nothing is missed.
  */
-import { CaptionBook } from './captions.js';
-import { CaptionView, languageName } from './caption-view.js';
-import { parseEvent, socketUrl } from './protocol.js';
-import { parseWatchOptions } from './watch-options.js';
+import { CaptionBook } from './captions.ts';
+import { CaptionView, languageName } from './caption-view.ts';
+import { parseEvent, socketUrl } from './protocol.ts';
+import { parseWatchOptions } from './watch-options.ts';
 
 const UNKNOWN_SESSION = 4404;
 /** Closes after which reconnecting cannot help (another key's session) or is not wanted (an idle viewer). */
 const FORBIDDEN = 4403;
 const IDLE = 4410;
 
-/** @param {string} id */
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const els = {
   status: $('status'),
-  lang: /** @type {HTMLSelectElement} */ ($('lang')),
+  lang: $('lang') as HTMLSelectElement,
   empty: $('empty'),
-  screen: /** @type {HTMLElement} */ (document.querySelector('.screen')),
+  screen: document.querySelector('.screen') as HTMLElement,
 };
 
 const options = parseWatchOptions(location.search, (css) => CSS.supports('color', css));
@@ -44,8 +42,7 @@ function applyLook() {
   root.style.setProperty('--caption-align', options.align);
 }
 
-/** @param {string} text @param {string} state */
-function setStatus(text, state) {
+function setStatus(text: string, state: string): void {
   els.status.textContent = text;
   els.status.dataset.state = state;
 }
@@ -56,8 +53,7 @@ function render() {
   els.empty.hidden = shown.lines.length > 0 || shown.partial !== null;
 }
 
-/** @param {string} source @param {string[]} targets */
-function fillLanguages(source, targets) {
+function fillLanguages(source: string, targets: string[]): void {
   const available = [source, ...targets];
   if (!lang || !available.includes(lang)) lang = source;
   els.lang.replaceChildren(
@@ -106,7 +102,7 @@ function connect() {
   };
 }
 
-function resize(/** @type {number} */ factor) {
+function resize(factor: number): void {
   const current = parseFloat(getComputedStyle(els.screen).fontSize);
   const size = Math.round(Math.min(160, Math.max(16, current * factor)));
   document.documentElement.style.setProperty('--caption-size', `${size}px`);
