@@ -10,6 +10,8 @@ const INTEGRATION = [
   'test/e2e/**/*.test.ts',
   'test/distributed/**/*.test.ts',
   'test/cli/**/*.test.ts',
+  // Spawn a process of their own (scripts run as users run them).
+  'test/scripts/**/*.test.ts',
   // Outside those folders, these start a server, Redis, an X server or a process of their own.
   'test/bench/load-harness.test.ts',
   'test/desktop/key-state.test.ts',
