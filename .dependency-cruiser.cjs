@@ -8,41 +8,63 @@
  */
 
 /** Runtime-neutral: the protocol and its helpers, the client library, the web pages. */
-const NEUTRAL = [
-  '^shared/',
-  '^client/[^/]+$',
-  '^client/web/',
-];
+const NEUTRAL = ['^shared/', '^client/[^/]+$', '^client/web/'];
 /**
  * Node-only folders and files inside the runtime-neutral trees. shared/queue/redis is the Redis driver of the queue
- * ports; shared/queue/drivers.ts picks a driver (it loads the Redis one). logger, log-pretty and metrics are pino and
- * prom-client; telemetry/setup installs the Node tracer.
+ * ports; shared/queue/drivers.ts picks a driver (it loads the Redis one); logger.ts is pino and metrics.ts
+ * prom-client (imported by ~60 files, several on other branches; moving them to shared/node/ is left for after those
+ * merges). New Node-only code in shared/ goes to shared/node/.
  */
 const NODE_ONLY_INSIDE = [
   '^shared/node/',
   '^shared/queue/redis/',
   '^shared/queue/drivers[.]ts$',
   '^shared/logger[.]ts$',
-  '^shared/log-pretty[.]ts$',
   '^shared/metrics[.]ts$',
-  '^shared/telemetry/setup[.]ts$',
 ];
 /** Everything Node-only by folder: the drivers inside neutral trees, and the Node-only trees themselves. */
-const NODE_ONLY_PATHS = [...NODE_ONLY_INSIDE, '^client/node/', '^edge/adapters/node/', '^edge/batch/', '^cli/', '^gpu-runners/', '^desktop/', '^bin/'];
+const NODE_ONLY_PATHS = [
+  ...NODE_ONLY_INSIDE,
+  '^client/node/',
+  '^edge/adapters/node/',
+  '^edge/batch/',
+  '^cli/',
+  '^gpu-runners/',
+  '^desktop/',
+  '^bin/',
+];
 /** Packages that only run on Node (native code, sockets, processes, or Node's builtins underneath). */
-const NODE_ONLY_PACKAGES = ['ioredis', 'bullmq', 'pino', 'pino-[^/]+', 'prom-client', 'ws', 'koffi', 'onnxruntime-node', '@hono/node-server', '@hono/node-ws', '@aws-sdk', 'esbuild', 'tsx'];
+const NODE_ONLY_PACKAGES = [
+  'ioredis',
+  'bullmq',
+  'pino',
+  'pino-[^/]+',
+  'prom-client',
+  'ws',
+  'koffi',
+  'onnxruntime-node',
+  '@hono/node-server',
+  '@hono/node-ws',
+  '@aws-sdk',
+  'esbuild',
+  'tsx',
+];
 const packages = (names) => `^node_modules/(${names.join('|')})/`;
 const NODE_PACKAGES = packages(NODE_ONLY_PACKAGES);
 
 /** Node's builtins as depcruise names them once resolved (without the node: prefix). */
-const NODE_BUILTINS = `^(${require('node:module').builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/[/]/g, '[/]')).join('|')})$`;
+const NODE_BUILTINS = `^(${require('node:module')
+  .builtinModules.filter((m) => !m.startsWith('_'))
+  .map((m) => m.replace(/[/]/g, '[/]'))
+  .join('|')})$`;
 
 module.exports = {
   forbidden: [
     {
       name: 'neutral-no-node-builtins',
       severity: 'error',
-      comment: "Runtime-neutral code (shared/, client/*.ts, client/web/) runs on Workers and in browsers: no node:* builtins or child_process. Move the Node part to a Node-only folder (shared/node/, client/node/, a driver folder).",
+      comment:
+        'Runtime-neutral code (shared/, client/*.ts, client/web/) runs on Workers and in browsers: no node:* builtins or child_process. Move the Node part to a Node-only folder (shared/node/, client/node/, a driver folder).',
       from: { path: NEUTRAL, pathNot: NODE_ONLY_INSIDE },
       to: { dependencyTypes: ['core'] },
     },
@@ -57,30 +79,36 @@ module.exports = {
     {
       name: 'neutral-no-node-only-modules',
       severity: 'error',
-      comment: 'Runtime-neutral code may not import a Node-only module (shared/node/, shared/queue/redis/, client/node/, adapters, cli, runners).',
+      comment:
+        'Runtime-neutral code may not import a Node-only module (shared/node/, shared/queue/redis/, client/node/, adapters, cli, runners).',
       from: { path: NEUTRAL, pathNot: NODE_ONLY_INSIDE },
       to: { path: NODE_ONLY_PATHS },
     },
     {
       name: 'web-pages-reach-no-node',
       severity: 'error',
-      comment: 'What the web pages load, through any chain of imports, runs in a browser: no Node builtin, Node-only package or folder.',
+      comment:
+        'What the web pages load, through any chain of imports, runs in a browser: no Node builtin, Node-only package or folder.',
       from: { path: '^client/web/(speaker|watch|pcm16-worklet)[.]ts$' },
       // Not ws: the client's Node 20 fallback is left out of the bundle (external) and browsers never take it.
-      to: { path: [NODE_BUILTINS, packages(NODE_ONLY_PACKAGES.filter((p) => p !== 'ws')), ...NODE_ONLY_PATHS], reachable: true },
+      to: {
+        path: [NODE_BUILTINS, packages(NODE_ONLY_PACKAGES.filter((p) => p !== 'ws')), ...NODE_ONLY_PATHS],
+        reachable: true,
+      },
     },
     {
       name: 'workers-edge-reaches-no-node-drivers',
       severity: 'error',
       comment:
-        "What the Workers edge loads, through any chain of imports, has no Node-only package or folder. Allowed there: the builtins nodejs_compat provides (node:crypto, node:buffer) and pino, whose browser build wrangler bundles (edge/adapters/workers/logger.ts).",
+        'What the Workers edge loads, through any chain of imports, has no Node-only package or folder. Allowed there: the builtins nodejs_compat provides (node:crypto, node:buffer) and pino, whose browser build wrangler bundles (edge/adapters/workers/logger.ts).',
       from: { path: '^edge/adapters/workers/index[.]ts$' },
       to: { path: [packages(NODE_ONLY_PACKAGES.filter((p) => p !== 'pino')), ...NODE_ONLY_PATHS], reachable: true },
     },
     {
       name: 'server-not-desktop',
       severity: 'error',
-      comment: 'The server (cli/, edge/) and the client stack must not need desktop/: the server image ships without it.',
+      comment:
+        'The server (cli/, edge/) and the client stack must not need desktop/: the server image ships without it.',
       from: { path: ['^cli/', '^edge/', '^shared/', '^client/', '^gpu-runners/', '^bin/'] },
       to: { path: '^desktop/' },
     },
@@ -99,7 +127,10 @@ module.exports = {
     preserveSymlinks: true,
     moduleSystems: ['es6', 'cjs'],
     // Imports name their files with the .ts extension (allowImportingTsExtensions); tsx resolves the same way.
-    enhancedResolveOptions: { extensions: ['.ts', '.mjs', '.js', '.cjs', '.json'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.mjs', '.js', '.cjs', '.json'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
     skipAnalysisNotInRules: true,
   },
 };

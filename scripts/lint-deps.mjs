@@ -19,7 +19,10 @@ const args = process.argv.slice(2);
 const rootAt = args.indexOf('--root');
 const root = rootAt >= 0 ? resolve(args.splice(rootAt, 2)[1]) : repo;
 /** The trees whose imports matter: everything that ships or runs, and the tests (for cycles). */
-const DIRS = args.length > 0 ? args : ['bin', 'bench', 'cli', 'client', 'desktop', 'edge', 'gpu-runners', 'scripts', 'shared', 'test'];
+const DIRS =
+  args.length > 0
+    ? args
+    : ['bin', 'bench', 'cli', 'client', 'desktop', 'edge', 'gpu-runners', 'scripts', 'shared', 'test'];
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const SKIP = new Set(['node_modules', 'dist', 'fixtures-cache', '.wrangler']);
 
@@ -48,7 +51,11 @@ try {
       const loader = /\.[cm]?ts$/.test(file) ? 'ts' : 'js';
       let code;
       try {
-        code = transformSync(source, { loader, format: 'esm', tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } } }).code;
+        code = transformSync(source, {
+          loader,
+          format: 'esm',
+          tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+        }).code;
       } catch {
         code = source; // not valid TS/ESM (e.g. CommonJS with syntax esbuild refuses): let depcruise read it as it is
       }
@@ -61,13 +68,19 @@ try {
   symlinkSync(join(repo, 'node_modules'), join(mirror, 'node_modules'), 'dir');
   writeFileSync(join(mirror, 'package.json'), readFileSync(join(repo, 'package.json')));
   const bin = join(repo, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-  const run = spawnSync(process.execPath, [bin, '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err', ...files], {
-    cwd: mirror,
-    stdio: 'inherit',
-  });
-  if (run.status !== 0) process.stderr.write(`lint:deps: import rules broken (${files.length} files checked; rules in .dependency-cruiser.cjs)\n`);
+  const run = spawnSync(
+    process.execPath,
+    [bin, '--config', join(repo, '.dependency-cruiser.cjs'), '--output-type', 'err', ...files],
+    {
+      cwd: mirror,
+      stdio: 'inherit',
+    },
+  );
+  if (run.status !== 0)
+    process.stderr.write(
+      `lint:deps: import rules broken (${files.length} files checked; rules in .dependency-cruiser.cjs)\n`,
+    );
   process.exitCode = run.status ?? 1;
 } finally {
   rmSync(mirror, { recursive: true, force: true });
 }
-

@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 export const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
 /** Served bundle name (without `.js`) → its entry point in client/web/. */
-const ENTRIES: Record<string, string> = { speaker: 'speaker.ts', watch: 'watch.ts', 'pcm16-worklet': 'pcm16-worklet.ts' };
+const ENTRIES: Record<string, string> = {
+  speaker: 'speaker.ts',
+  watch: 'watch.ts',
+  'pcm16-worklet': 'pcm16-worklet.ts',
+};
 
 /** Every bundle by served name (`speaker.js`, …). Rejects with esbuild's messages when a page does not build. */
 export async function bundleWebPages(dir: string = WEB_DIR): Promise<Map<string, Uint8Array>> {

@@ -23,16 +23,22 @@ function tree(files: Record<string, string>): string {
 }
 
 function lint(root: string): { status: number | null; output: string } {
-  const run = spawnSync(process.execPath, [SCRIPT, '--root', root, 'cli', 'client', 'desktop', 'edge', 'shared'], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, [SCRIPT, '--root', root, 'cli', 'client', 'desktop', 'edge', 'shared'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
 /** A tree that keeps the rules: type-only imports of Node packages are free, Node-only folders may use Node. */
 const CLEAN = {
-  'shared/protocol.ts': "import type { Redis } from 'ioredis';\nexport type Store = Redis;\nexport const VERSION = 1;\n",
-  'shared/queue/redis/driver.ts': "import { Redis } from 'ioredis';\nimport { VERSION } from '../../protocol.ts';\nexport const make = () => new Redis({ lazyConnect: true, db: VERSION });\n",
+  'shared/protocol.ts':
+    "import type { Redis } from 'ioredis';\nexport type Store = Redis;\nexport const VERSION = 1;\n",
+  'shared/queue/redis/driver.ts':
+    "import { Redis } from 'ioredis';\nimport { VERSION } from '../../protocol.ts';\nexport const make = () => new Redis({ lazyConnect: true, db: VERSION });\n",
   'client/session.ts': "import { VERSION } from '../shared/protocol.ts';\nexport const session = () => VERSION;\n",
-  'client/node/recorder.ts': "import { spawn } from 'node:child_process';\nimport { session } from '../session.ts';\nexport const record = () => [spawn, session];\n",
+  'client/node/recorder.ts':
+    "import { spawn } from 'node:child_process';\nimport { session } from '../session.ts';\nexport const record = () => [spawn, session];\n",
   'client/web/speaker.ts': "import { session } from '../session.ts';\nsession();\n",
   'cli/type.ts': "import { record } from '../client/node/recorder.ts';\nrecord();\n",
   'desktop/main.ts': "import { record } from '../client/node/recorder.ts';\nrecord();\n",
@@ -51,10 +57,12 @@ describe('lint:deps', () => {
         ...CLEAN,
         'shared/files.ts': "import { readFile } from 'node:fs/promises';\nexport const read = readFile;\n",
         'shared/log.ts': "import { pino } from 'pino';\nexport const log = pino();\n",
-        'client/session.ts': "import { VERSION } from '../shared/protocol.ts';\nimport { helper } from './helper.ts';\nexport const session = () => VERSION + helper();\n",
+        'client/session.ts':
+          "import { VERSION } from '../shared/protocol.ts';\nimport { helper } from './helper.ts';\nexport const session = () => VERSION + helper();\n",
         'client/helper.ts': "import { session } from './session.ts';\nexport const helper = () => (session ? 1 : 0);\n",
         'client/web/speaker.ts': "import { view } from './view.ts';\nview();\n",
-        'client/web/view.ts': "import { make } from '../../shared/queue/redis/driver.ts';\nexport const view = () => make();\n",
+        'client/web/view.ts':
+          "import { make } from '../../shared/queue/redis/driver.ts';\nexport const view = () => make();\n",
         'cli/type.ts': "import { settings } from '../desktop/core/settings.ts';\nsettings();\n",
         'edge/app.ts': "import { settings } from '../desktop/core/settings.ts';\nsettings();\n",
         'desktop/core/settings.ts': 'export const settings = () => ({});\n',
