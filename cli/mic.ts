@@ -6,7 +6,8 @@
  * interrupted twice.
  */
 import { parseArgs } from 'node:util';
-import { onPath, RecorderError, type RecorderCommand } from '../client/node/recorder.ts';
+import { RecorderError, type RecorderCommand } from '../client/node/recorder.ts';
+import { onPath } from '../shared/node/executables.ts';
 import { AudioSource, captureCommands } from '../client/node/capture/source.ts';
 import { linuxSoundServerProblem } from '../client/node/capture/system/linux.ts';
 import { startCapture, type LiveCapture } from '../client/node/live-capture.ts';

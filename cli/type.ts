@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { unknownOptionMessage } from './startup-errors.ts';
-import { onPath } from '../client/node/recorder.ts';
+import { onPath } from '../shared/node/executables.ts';
 import { chooseInjector, createInjector } from '../client/node/injection/select.ts';
 import { micDictations } from '../client/node/typing/dictation.ts';
 import { VoiceTyping } from '../client/node/typing/voice-typing.ts';

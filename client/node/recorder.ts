@@ -7,7 +7,6 @@
  * 16 kHz mono PCM16LE to stdout works, e.g. `sox talk.wav -t raw -r 16000 -e signed -b 16 -c 1 -` in tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 
 export const RECORDER_RATE = 16000;
 
@@ -75,13 +74,6 @@ export function recorderCommand(options: { override?: string; device?: string; p
     return { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', ...input, '-ac', '1', '-ar', String(RECORDER_RATE), '-f', 's16le', '-'] };
   }
   throw new RecorderError('no audio recorder found: install alsa-utils (arecord), sox or ffmpeg, or set EARSHOT_RECORDER to a command that writes 16 kHz mono PCM16 to stdout');
-}
-
-/** True when `program` is an executable on PATH. */
-export function onPath(program: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  const dirs = (env.PATH ?? '').split(process.platform === 'win32' ? ';' : ':').filter(Boolean);
-  const names = process.platform === 'win32' ? [`${program}.exe`, `${program}.cmd`, program] : [program];
-  return dirs.some((dir) => names.some((n) => existsSync(`${dir}/${n}`) && statSync(`${dir}/${n}`).isFile()));
 }
 
 /**

@@ -7,7 +7,7 @@
 import { app, clipboard, ipcMain, Notification } from 'electron';
 import { join } from 'node:path';
 import { captureCommands } from '../../client/node/capture/source.ts';
-import { onPath } from '../../client/node/recorder.ts';
+import { onPath } from '../../shared/node/executables.ts';
 import { watchPageUrl } from '../../client/node/connection.ts';
 import { chooseInjector, createInjector } from '../../client/node/injection/select.ts';
 import type { TextInjector } from '../../client/node/injection/types.ts';
