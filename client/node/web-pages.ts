@@ -4,9 +4,9 @@
  * `npm start` needs no build step; the HTML, CSS and icon are read from client/web/ as they are. The bundles
  * carry the same modules the CLI runs (the resilient session, the resampler), never a copy. Node-only (esbuild).
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
@@ -16,6 +16,25 @@ const ENTRIES: Record<string, string> = {
   speaker: 'speaker.ts',
   watch: 'watch.ts',
   'pcm16-worklet': 'pcm16-worklet.ts',
+};
+
+/**
+ * zod's `z` namespace re-exports its error messages in ~50 languages (`locales`), which esbuild cannot drop; the
+ * pages only ever use the English default, so the locale index resolves to English alone (about half the speaker
+ * bundle). Should zod move that file, the filter simply stops matching and the bundle is larger, not broken.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, args.path), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
 };
 
 /** Every bundle by served name (`speaker.js`, …). Rejects with esbuild's messages when a page does not build. */
@@ -34,6 +53,7 @@ export async function bundleWebPages(dir: string = WEB_DIR): Promise<Map<string,
     outdir: 'web',
     write: false,
     logLevel: 'silent',
+    plugins: [zodEnglishOnly],
   });
   return new Map(result.outputFiles.map((file) => [basename(file.path), file.contents]));
 }

@@ -122,6 +122,8 @@ describe('web client files', () => {
     expect(speaker).toContain('gave up after');
     const worklet = await (await fetch(`${server.server.url}/web/pcm16-worklet.js`)).text();
     expect(worklet).toContain('pcm16-16k');
+    // The band-limited resampler of shared/audio (its own argument check), not a second one.
+    expect(worklet).toContain('must be a positive integer');
     expect(worklet).not.toMatch(/\bimport\b[^;]*from/);
   });
 
