@@ -52,6 +52,13 @@ const NODE_ONLY_PACKAGES = [
 const packages = (names) => `^node_modules/(${names.join('|')})/`;
 const NODE_PACKAGES = packages(NODE_ONLY_PACKAGES);
 
+/**
+ * Cycles that were there when the check came, warned about instead of failing: the sphinx engine builds the streaming
+ * lane's decoders (sphinx.ts → sphinx-stream.ts), which use the engine's native helpers (sphinx-stream.ts →
+ * sphinx.ts). Breaking it means moving those helpers into a module of their own (e.g. sphinx-native.ts).
+ */
+const KNOWN_CYCLES = ['^gpu-runners/engines/sphinx(-stream)?[.]ts$'];
+
 /** Node's builtins as depcruise names them once resolved (without the node: prefix). */
 const NODE_BUILTINS = `^(${require('node:module')
   .builtinModules.filter((m) => !m.startsWith('_'))
@@ -116,7 +123,14 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'Import cycles make load order matter and layers meaningless.',
-      from: {},
+      from: { pathNot: KNOWN_CYCLES },
+      to: { circular: true },
+    },
+    {
+      name: 'known-circular',
+      severity: 'warn',
+      comment: 'A cycle that predates this check (see KNOWN_CYCLES); reported on every run until it is broken.',
+      from: { path: KNOWN_CYCLES },
       to: { circular: true },
     },
   ],

@@ -12,9 +12,11 @@
  *   npm run bench:load -- --model whisper-tiny --sessions 4 --ablate          # each scheduler feature off in turn
  *   npm run bench:load -- --url ws://host:8080/v1/realtime --sessions 8        # a running deployment
  *
- * --model: `sphinx`, `whisper-tiny`, `whisper-base`, `whisper-large-v3` (random-weight models of those shapes from
- * the fixture factory: same compute, meaningless text) or a Whisper model directory. Each run starts a fresh
- * pipeline in a child process (bench/load/server.ts) so its CPU and memory are its own.
+ * --model: `sphinx`, `whisper-tiny`, `whisper-base`, `whisper-large-v3`, `moonshine-tiny`, `moonshine-base`
+ * (random-weight models of those shapes from the fixture factories: same compute, meaningless text) or a Whisper or
+ * Moonshine model directory; a comma-separated list runs each in turn, side by side in one table and chart:
+ *   npm run bench:load -- --model moonshine-tiny,moonshine-base,whisper-tiny,whisper-base --capacity --bound-ms 1200 --partial-bound-ms 1000
+ * Each run starts a fresh pipeline in a child process (bench/load/server.ts) so its CPU and memory are its own.
  * --baseline adds the naive design beside earshot: each utterance alone through the transformers.js pipeline
  * (runner batch 1), a FIFO queue (no finals-first, no latest-wins partials).
  * --no-batching (runner batch 1), --no-priority, --no-latest-wins switch earshot's scheduler features off.
@@ -27,7 +29,7 @@
  * words at all, e.g. sphinx on a trailing breath), or any error (the files are still written).
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -45,6 +47,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     capacity: { type: 'boolean', default: false },
     'bound-ms': { type: 'string', default: '1000' },
+    'partial-bound-ms': { type: 'string' },
     'max-sessions': { type: 'string', default: '64' },
     baseline: { type: 'boolean', default: false },
     'baseline-only': { type: 'boolean', default: false },
@@ -68,7 +71,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const RANDOM_WEIGHTS = args.model.startsWith('whisper-');
+const MODELS = args.model.split(',').map((m) => m.trim()).filter(Boolean);
+const RANDOM_WEIGHTS = MODELS.every((m) => /^(whisper|moonshine)-/.test(m));
 const GUARD = (args.guard ?? (RANDOM_WEIGHTS ? 'off' : 'on')) as 'on' | 'off';
 if (GUARD !== 'on' && GUARD !== 'off') throw new Error(`--guard must be on or off, got ${GUARD}`);
 const WINDOW = args['stt-window'] as 'fit' | 'full' | 'auto';
@@ -76,6 +80,7 @@ if (!['fit', 'full', 'auto'].includes(WINDOW)) throw new Error(`--stt-window mus
 
 const DURATION = Number(args.duration);
 const BOUND_MS = Number(args['bound-ms']);
+const PARTIAL_BOUND_MS = args['partial-bound-ms'] === undefined ? undefined : Number(args['partial-bound-ms']);
 const PREROLL_S = 0.3;
 const progress = (message: string) => {
   if (!args.quiet) process.stderr.write(`[bench:load ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -83,6 +88,7 @@ const progress = (message: string) => {
 
 interface Contender {
   label: string;
+  model: string;
   contender: RunResult['contender'];
   serve: ServeOptions | null;
 }
@@ -92,9 +98,16 @@ async function modelDir(model: string): Promise<ServeOptions['stt']> {
   if (model.startsWith('whisper-')) {
     const { whisperFixture } = await import('../test/fixtures/whisper/write-model.ts');
     progress(`${model}: generating the random-weight model (cached after the first run)`);
-    return { dir: whisperFixture(model as 'whisper-tiny') };
+    return { dir: whisperFixture(model as 'whisper-tiny'), engine: 'whisper-onnx' };
   }
-  return { dir: isAbsolute(model) ? model : resolve(model) };
+  if (model.startsWith('moonshine-')) {
+    const { moonshineFixture } = await import('../test/fixtures/moonshine/write-model.ts');
+    progress(`${model}: generating the random-weight model (cached after the first run)`);
+    return { dir: moonshineFixture(model as 'moonshine-tiny'), engine: 'moonshine-onnx' };
+  }
+  const dir = isAbsolute(model) ? model : resolve(model);
+  const type = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { model_type?: string }).model_type;
+  return { dir, engine: type === 'moonshine' ? 'moonshine-onnx' : 'whisper-onnx' };
 }
 
 async function mtOption(mt: string): Promise<ServeOptions['mt']> {
@@ -108,8 +121,14 @@ async function mtOption(mt: string): Promise<ServeOptions['mt']> {
 }
 
 async function contenders(): Promise<Contender[]> {
-  if (args.url) return [{ label: 'remote', contender: 'remote', serve: null }];
-  const stt = await modelDir(args.model);
+  if (args.url) return [{ label: 'remote', model: 'remote', contender: 'remote', serve: null }];
+  const list: Contender[] = [];
+  for (const model of MODELS) list.push(...(await contendersOf(model, MODELS.length > 1 ? ` ${model}` : '')));
+  return list;
+}
+
+async function contendersOf(model: string, suffix: string): Promise<Contender[]> {
+  const stt = await modelDir(model);
   const mt = await mtOption(args.mt);
   const base = {
     stt,
@@ -128,15 +147,18 @@ async function contenders(): Promise<Contender[]> {
   };
   const off = [args['no-batching'] && 'no batching', args['no-priority'] && 'no priority', args['no-latest-wins'] && 'no latest-wins'].filter(Boolean);
   const list: Contender[] = [];
-  if (!args['baseline-only']) list.push({ label: `earshot${off.length ? ` (${off.join(', ')})` : ''}`, contender: 'earshot', serve: base });
+  if (!args['baseline-only']) list.push({ label: `earshot${suffix}${off.length ? ` (${off.join(', ')})` : ''}`, model, contender: 'earshot', serve: base });
   if (args.ablate) {
-    list.push({ label: 'earshot (no batching)', contender: 'earshot', serve: { ...base, batchSize: 1 } });
-    list.push({ label: 'earshot (no priority)', contender: 'earshot', serve: { ...base, priority: false } });
-    list.push({ label: 'earshot (no latest-wins)', contender: 'earshot', serve: { ...base, latestWins: false } });
+    list.push({ label: `earshot${suffix} (no batching)`, model, contender: 'earshot', serve: { ...base, batchSize: 1 } });
+    list.push({ label: `earshot${suffix} (no priority)`, model, contender: 'earshot', serve: { ...base, priority: false } });
+    list.push({ label: `earshot${suffix} (no latest-wins)`, model, contender: 'earshot', serve: { ...base, latestWins: false } });
   }
   if (args.baseline || args['baseline-only']) {
-    if (stt === 'sphinx') throw new Error('--baseline needs a Whisper model (--model whisper-tiny, whisper-base or a directory)');
-    list.push({ label: 'baseline (transformers.js, 1 utterance per call)', contender: 'baseline', serve: { ...base, engine: 'baseline', batchSize: 1, maxWaitMs: 0, priority: false, latestWins: false } });
+    if (stt === 'sphinx' || stt.engine !== 'whisper-onnx') {
+      if (MODELS.length > 1) return list;
+      throw new Error('--baseline needs a Whisper model (--model whisper-tiny, whisper-base or a directory)');
+    }
+    list.push({ label: `baseline${suffix} (transformers.js, 1 utterance per call)`, model, contender: 'baseline', serve: { ...base, engine: 'baseline', batchSize: 1, maxWaitMs: 0, priority: false, latestWins: false } });
   }
   return list;
 }
@@ -224,7 +246,7 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
   const result: RunResult = {
     label,
     contender: c.contender,
-    model: args.url ? 'remote' : args.model,
+    model: c.model,
     features: c.serve ? { batching: c.serve.batchSize > 1, priority: c.serve.priority, latestWins: c.serve.latestWins, batchSize: c.serve.batchSize, maxWaitMs: c.serve.maxWaitMs } : { batching: true, priority: true, latestWins: true, batchSize: 0, maxWaitMs: 0 },
     sessions,
     audioSecondsPerSession: DURATION,
@@ -239,6 +261,8 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
     secondPasses: after?.counters.secondPasses ?? null,
     partials: records.reduce((n, r) => n + r.partials, 0),
     realTimeFactor: engine ? +(engine.busySeconds / audioSeconds).toFixed(3) : null,
+    // The same without second passes: what first passes (partials and finals) cost.
+    realTimeFactorFirstPasses: engine ? +((engine.busySeconds - (engine.secondPassBusySeconds ?? 0)) / audioSeconds).toFixed(3) : null,
     cpuCoresTotal: cpuCores === null ? null : +cpuCores.toFixed(3),
     cpuCoresPerSession: cpuCores === null ? null : +(cpuCores / sessions).toFixed(4),
     rssMbIdle: before ? +(before.rssBytes / 2 ** 20).toFixed(1) : null,
@@ -260,7 +284,7 @@ function diffEngine(before: ServerStats, after: ServerStats): NonNullable<RunRes
   const b = before.engine;
   const batches = a.batches - b.batches;
   const jobs = a.jobs - b.jobs;
-  return { batches, jobs, finals: a.finals - b.finals, partials: a.partials - b.partials, meanBatch: batches ? +(jobs / batches).toFixed(2) : 0, maxBatch: a.maxBatch, busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2) };
+  return { batches, jobs, finals: a.finals - b.finals, partials: a.partials - b.partials, meanBatch: batches ? +(jobs / batches).toFixed(2) : 0, maxBatch: a.maxBatch, busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2), secondPassBusySeconds: +((a.secondPassBusySeconds ?? 0) - (b.secondPassBusySeconds ?? 0)).toFixed(2) };
 }
 
 /** Why a run measured nothing trustworthy; empty when it is sound. */
@@ -275,6 +299,13 @@ function problems(r: RunResult): string[] {
   return out;
 }
 
+function capacityTable(capacity: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; partialP95?: number | null; within: boolean }[] }>): string {
+  const bound = `p95 end of speech → final ≤ ${BOUND_MS} ms${PARTIAL_BOUND_MS === undefined ? '' : ` and first partial ≤ ${PARTIAL_BOUND_MS} ms`}`;
+  let out = `| contender | largest N with ${bound} | p95 final / first partial at each N (ms) |\n| --- | --- | --- |\n`;
+  for (const [name, cap] of Object.entries(capacity)) out += `| ${name} | ${cap.largestWithinBound} | ${cap.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'} / ${s.partialP95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |\n`;
+  return out.trimEnd();
+}
+
 const uptime = () => {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim();
@@ -283,8 +314,13 @@ const uptime = () => {
   }
 };
 
-/** Within the bound: a p95 under it, every session finished, no errors. */
-const withinBound = (r: RunResult) => r.endOfSpeechToFinalMs.p95 !== null && r.endOfSpeechToFinalMs.p95 <= BOUND_MS && r.sessionsCompleted === r.sessions && Object.keys(r.errors).length === 0;
+/** Within the bound: a p95 under it (and a first-partial p95 under --partial-bound-ms when given), every session finished, no errors. */
+const withinBound = (r: RunResult) =>
+  r.endOfSpeechToFinalMs.p95 !== null &&
+  r.endOfSpeechToFinalMs.p95 <= BOUND_MS &&
+  (PARTIAL_BOUND_MS === undefined || (r.firstPartialMs.p95 !== null && r.firstPartialMs.p95 <= PARTIAL_BOUND_MS)) &&
+  r.sessionsCompleted === r.sessions &&
+  Object.keys(r.errors).length === 0;
 
 async function main(): Promise<void> {
   const uptimeAtStart = uptime();
@@ -292,21 +328,21 @@ async function main(): Promise<void> {
   progress(`hallucination guard ${GUARD}${args.guard ? '' : RANDOM_WEIGHTS ? ' (random weights: their text is meaningless, and the guard would withhold it; --guard on to keep it)' : ''}; encoder window ${WINDOW}`);
   const list = await contenders();
   const results: RunResult[] = [];
-  const capacity: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; within: boolean }[] }> = {};
+  const capacity: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; partialP95: number | null; within: boolean }[] }> = {};
   for (const c of list) {
     if (args.capacity) {
-      const steps: { sessions: number; p95: number | null; within: boolean }[] = [];
+      const steps: { sessions: number; p95: number | null; partialP95: number | null; within: boolean }[] = [];
       let largest = 0;
       for (let n = 1; n <= Number(args['max-sessions']); n *= 2) {
         const r = await measure(c, n);
         results.push(r);
         const ok = withinBound(r);
-        steps.push({ sessions: n, p95: r.endOfSpeechToFinalMs.p95, within: ok });
+        steps.push({ sessions: n, p95: r.endOfSpeechToFinalMs.p95, partialP95: r.firstPartialMs.p95, within: ok });
         if (!ok) break;
         largest = n;
       }
       capacity[c.label] = { largestWithinBound: largest, steps };
-      progress(`${c.label}: capacity ${largest} sessions with p95 end of speech → final ≤ ${BOUND_MS} ms`);
+      progress(`${c.label}: capacity ${largest} sessions within the bound (p95 final ≤ ${BOUND_MS} ms${PARTIAL_BOUND_MS === undefined ? '' : `, first partial ≤ ${PARTIAL_BOUND_MS} ms`})`);
     } else for (const n of args.sessions.split(',').map(Number)) results.push(await measure(c, n));
   }
 
@@ -314,8 +350,7 @@ async function main(): Promise<void> {
   const printed = table(results);
   let out = `\n${printed}\n`;
   if (args.capacity) {
-    out += `\n| contender | largest N with p95 end of speech → final ≤ ${BOUND_MS} ms | p95 at each N (ms) |\n| --- | --- | --- |\n`;
-    for (const [name, cap] of Object.entries(capacity)) out += `| ${name} | ${cap.largestWithinBound} | ${cap.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |\n`;
+    out += `\n${capacityTable(capacity)}\n`;
   }
   out += `\nmodel ${args.model}${RANDOM_WEIGHTS ? ' (random weights of that shape: same compute, meaningless text)' : ''}; hallucination guard ${GUARD}${GUARD === 'off' ? ' (switched off for this run)' : ''}; encoder window ${WINDOW}; ${DURATION} s of speech per session, paced at real time; token budget ${args['max-new-tokens']} per utterance.\n`;
   out += `RTF: engine seconds per audio second (partials included). CPU and RSS: the pipeline process. Machine: ${JSON.stringify(machine)} (shared with other work: short runs, noisy numbers).\n`;
@@ -327,7 +362,7 @@ async function main(): Promise<void> {
   const json = join(args.out, `${name}.json`);
   const svg = join(args.out, `${name}.svg`);
   const options = { ...args, duration: DURATION, boundMs: BOUND_MS, guard: GUARD, window: WINDOW };
-  writeFileSync(json, `${JSON.stringify({ machine, options, corpus: corpus().pieces, runs: results, capacity: args.capacity ? capacity : undefined, table: printed }, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify({ machine, options, corpus: corpus().pieces, runs: results, capacity: args.capacity ? capacity : undefined, capacityTable: args.capacity ? capacityTable(capacity) : undefined, table: printed }, null, 2)}\n`);
   writeFileSync(svg, svgChart(results, `${args.model}: end of speech → final vs sessions`, args.capacity ? BOUND_MS : undefined));
   progress(`wrote ${json} and ${svg}`);
   const failed = results.flatMap((r) => problems(r).map((p) => `${r.label}: ${p}`));

@@ -18,6 +18,10 @@ interface ResultFile {
   options?: { model?: string; duration?: number; guard?: string; window?: string; 'max-new-tokens'?: string };
   runs?: RunResult[] | number;
   table?: string;
+  /** The script that wrote a file without `runs` (default bench:stt). */
+  bench?: string;
+  /** bench:load --capacity: the largest N within the bound, per contender. */
+  capacityTable?: string;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -28,13 +32,14 @@ const load = (uptime: string | undefined) => /load average: (.*)$/.exec(uptime ?
 /** The generated text of one block. */
 export function renderBlock(file: string, result: ResultFile): string {
   const m = result.machine;
-  if (!Array.isArray(result.runs)) return `<!-- bench-table ${file} -->\nFrom \`${file}\` (bench:stt): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
+  if (!Array.isArray(result.runs)) return `<!-- bench-table ${file} -->\nFrom \`${file}\` (${result.bench ?? 'bench:stt'}): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
   const o = result.options ?? {};
   const note =
     `From \`${file}\`: model ${o.model ?? '?'}, ${o.duration ?? '?'} s of speech per session, hallucination guard ${o.guard ?? 'on'}, ` +
     `encoder window ${o.window ?? 'full'}; ${m.cpus} × ${m.cpu}${m.device && m.device !== 'cpu' ? `, ${m.device}` : ''}; ` +
     `load average at start ${load(m.uptimeAtStart)}, at end ${load(m.uptimeAtEnd) === '?' ? (m.loadavg1mAtEnd ?? '?') : load(m.uptimeAtEnd)}.`;
-  return `<!-- bench-table ${file} -->\n${note}\n\n${table(result.runs as RunResult[])}\n<!-- /bench-table -->`;
+  const capacity = result.capacityTable ? `\n\n${result.capacityTable}` : '';
+  return `<!-- bench-table ${file} -->\n${note}\n\n${table(result.runs as RunResult[])}${capacity}\n<!-- /bench-table -->`;
 }
 
 export function regenerate(readme: string): string {

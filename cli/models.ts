@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NLLB_FILES, NLLB_GRAPHS, NLLB_MANIFEST } from '../gpu-runners/engines/nllb-onnx/engine.ts';
+import { MOONSHINE_FILES, MOONSHINE_GRAPHS } from '../gpu-runners/engines/moonshine-onnx/model.ts';
+import { MOONSHINE_MODELS } from '../gpu-runners/engines/moonshine-onnx/names.ts';
 import { WHISPER_FILES, WHISPER_GRAPHS } from '../gpu-runners/engines/whisper-onnx/model.ts';
 import { DTYPE_SUFFIX, DTYPES, parseDtypeSetting } from '../gpu-runners/models/dtype.ts';
 import { defaultModelDir, MODEL_NAME } from '../gpu-runners/models/model-store.ts';
@@ -18,7 +20,8 @@ import { createLogger } from '../shared/logger.ts';
 
 const USAGE = `usage: earshot models <pull NAME [--dtype D] | list | rm NAME> [--model-dir DIR] [--model-hub URL] [--model-s3 s3://…]
 
-  pull NAME   download a Whisper or NLLB / M2M100 export (e.g. onnx-community/whisper-small) into the model dir;
+  pull NAME   download a Whisper, Moonshine or NLLB / M2M100 export (e.g. onnx-community/whisper-small,
+              onnx-community/moonshine-base-ONNX, or the short names ${Object.keys(MOONSHINE_MODELS).join(', ')}) into the model dir;
               --dtype picks the variant (${DTYPES.join(', ')}, auto; per graph: encoder_model=fp32,decoder_model_merged=q4)
   list        models in the model dir: size, dtypes, unfinished downloads
   rm NAME     delete a model from the model dir
@@ -36,7 +39,7 @@ export async function runModels(args: string[]): Promise<number> {
   const modelDir = config.modelDir || defaultModelDir();
   switch (action) {
     case 'pull':
-      return pull(requireName(name), config, config.dtype);
+      return pull(requireName(MOONSHINE_MODELS[name as keyof typeof MOONSHINE_MODELS] ?? name), config, config.dtype);
     case 'list':
       process.stdout.write(listModels(modelDir));
       return 0;
@@ -68,9 +71,10 @@ async function pull(name: string, config: ReturnType<typeof loadConfig>, dtype: 
   const type = (JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { model_type?: string }).model_type;
   const layout =
     type === 'whisper' ? { files: WHISPER_FILES, graphs: WHISPER_GRAPHS, optional: [] }
+    : type === 'moonshine' ? { files: MOONSHINE_FILES, graphs: MOONSHINE_GRAPHS, optional: [] }
     : type === 'm2m_100' || type === 'nllb' ? { files: NLLB_FILES, graphs: NLLB_GRAPHS, optional: NLLB_MANIFEST.optional ?? [] }
     : undefined;
-  if (!layout) throw new ConfigError(`${name}: model_type "${type}" is neither Whisper nor NLLB / M2M100`);
+  if (!layout) throw new ConfigError(`${name}: model_type "${type}" is neither Whisper, Moonshine nor NLLB / M2M100`);
   const device = config.device.startsWith('cuda') ? 'cuda' : 'cpu';
   const resolved = await resolveGraphs(store, { model: name, ...layout, dtype: parseDtypeSetting(dtype), device });
   process.stdout.write(`${name} (${type}, ${resolved.description}) is in ${resolved.dir}\n`);

@@ -71,3 +71,10 @@ export function glossaryForTarget(glossary: readonly GlossaryTerm[], target: str
     return translation ? { term, translation } : { term };
   });
 }
+
+/**
+ * How each STT engine uses a session's glossary, as GET /v1/capabilities reports it (`stt.glossary`): Whisper leads
+ * its prompt with the terms, pocketsphinx adds them to its dictionary; Moonshine was trained without a text prompt,
+ * so it cannot be steered and ignores them. An engine not listed: `none`.
+ */
+export const STT_GLOSSARY_USE: Readonly<Record<string, 'prompt' | 'dictionary' | 'none'>> = { 'whisper-onnx': 'prompt', sphinx: 'dictionary', 'moonshine-onnx': 'none' };

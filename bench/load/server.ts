@@ -18,13 +18,14 @@ import { startEdge } from '../../cli/compose/edge.ts';
 import { startRunner } from '../../cli/compose/runners.ts';
 import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
 import type { SttEngine, SttRequest, SttResult } from '../../gpu-runners/engines/types.ts';
+import { MoonshineOnnxEngine } from '../../gpu-runners/engines/moonshine-onnx/engine.ts';
 import { WhisperOnnxEngine } from '../../gpu-runners/engines/whisper-onnx/engine.ts';
 import { LayeredModelStore } from '../../gpu-runners/models/model-store.ts';
 import { TransformersJsEngine } from './transformers-engine.ts';
 
 export interface ServeOptions {
-  /** `sphinx`, or a Whisper model directory. */
-  stt: 'sphinx' | { dir: string };
+  /** `sphinx`, or a Whisper or Moonshine model directory. */
+  stt: 'sphinx' | { dir: string; engine: 'whisper-onnx' | 'moonshine-onnx' };
   /** earshot's engine, or the baseline (transformers.js pipeline, one utterance per call). */
   engine: 'earshot' | 'baseline';
   batchSize: number;
@@ -34,7 +35,7 @@ export interface ServeOptions {
   /** A newer partial snapshot of a session replaces its queued older one. */
   latestWins: boolean;
   partialIntervalMs: number;
-  /** Whisper token budget per utterance (both engines). */
+  /** Token budget per utterance (every engine; Moonshine's tokens-per-second brake may stop it sooner). */
   maxNewTokens: number;
   device: string;
   /** `none`, `apertium`, or an NLLB model directory. */
@@ -53,6 +54,8 @@ export interface EngineCounters {
   finals: number;
   partials: number;
   busySeconds: number;
+  /** Of `busySeconds`, the engine calls on second passes (job ids ending `:refine`), finished or abandoned. */
+  secondPassBusySeconds: number;
   maxBatch: number;
 }
 
@@ -75,7 +78,7 @@ export interface ServerStats {
 
 /** Counts what the runner hands the engine: batch sizes, kinds, engine time. */
 class CountingEngine implements SttEngine {
-  readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, maxBatch: 0 };
+  readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, secondPassBusySeconds: 0, maxBatch: 0 };
   heardNothing = 0;
   constructor(private readonly inner: SttEngine) {}
   get name() {
@@ -103,6 +106,7 @@ class CountingEngine implements SttEngine {
       return results;
     } finally {
       c.busySeconds += (performance.now() - started) / 1000;
+      if (batch.some((r) => r.id.endsWith(':refine'))) c.secondPassBusySeconds += (performance.now() - started) / 1000;
       c.batches += 1;
       c.jobs += batch.length;
       c.partials += batch.filter((r) => r.partial).length;
@@ -117,7 +121,7 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
-    EARSHOT_STT: o.stt === 'sphinx' ? 'sphinx' : 'whisper-onnx',
+    EARSHOT_STT: o.stt === 'sphinx' ? 'sphinx' : o.stt.engine,
     EARSHOT_MT: o.mt === 'none' ? 'none' : o.mt === 'apertium' ? 'apertium' : 'nllb-onnx',
     ...(typeof o.mt === 'object' ? { EARSHOT_MT_MODEL: o.mt.dir, EARSHOT_MT_DEVICE: o.device } : {}),
     EARSHOT_STT_BATCH: String(o.batchSize),
@@ -134,6 +138,8 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
   let inner: SttEngine;
   if (o.stt === 'sphinx') inner = createSttEngine(config, logger);
   else if (o.engine === 'baseline') inner = new TransformersJsEngine(o.stt.dir, o.maxNewTokens, o.device.startsWith('cuda') ? 'cuda' : 'cpu');
+  else if (o.stt.engine === 'moonshine-onnx')
+    inner = new MoonshineOnnxEngine({ model: o.stt.dir, store: new LayeredModelStore(), device: o.device, threads: config.sttThreads || availableParallelism(), interOpThreads: 1, moonshine: { maxNewTokens: o.maxNewTokens }, logger });
   else
     inner = new WhisperOnnxEngine({
       model: o.stt.dir,

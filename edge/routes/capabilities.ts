@@ -4,11 +4,13 @@
  * pivot language). Open like /health: it holds no secrets, and a page needs it before it has a session.
  */
 import type { Hono } from 'hono';
+import { STT_GLOSSARY_USE } from '../../shared/glossary.ts';
 import { KNOWN_LANGUAGES } from '../../shared/languages.ts';
 import type { Capabilities } from '../realtime/session.ts';
 
 export interface CapabilitiesBody {
-  stt: { engines: string[]; languages: string[]; default_language: string };
+  /** `glossary`: per engine, how it uses a session's glossary (`prompt`, `dictionary`, or `none`: it cannot). */
+  stt: { engines: string[]; languages: string[]; default_language: string; glossary: Record<string, 'prompt' | 'dictionary' | 'none'> };
   mt: { engines: string[]; targets: Record<string, { language: string; via?: string }[]> };
 }
 
@@ -21,8 +23,9 @@ export function describeCapabilities(capabilities: Capabilities): CapabilitiesBo
     });
     if (list.length > 0) targets[source] = list;
   }
+  const engines = [...(capabilities.engines?.stt ?? [])];
   return {
-    stt: { engines: [...(capabilities.engines?.stt ?? [])], languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage },
+    stt: { engines, languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage, glossary: Object.fromEntries(engines.map((e) => [e, STT_GLOSSARY_USE[e] ?? 'none'])) },
     mt: { engines: [...(capabilities.engines?.mt ?? [])], targets },
   };
 }

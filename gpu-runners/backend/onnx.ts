@@ -60,6 +60,11 @@ export interface SessionOptions {
   interOpThreads?: number;
   /** Code of the error a failed `run` becomes (engines pick stt_failed / mt_failed). */
   failureCode?: ErrorCode;
+  /**
+   * Keep freed buffers in onnxruntime's CPU arena and plan a memory pattern per input shape (default true): fastest
+   * for fixed shapes; false returns each run's buffers (a 30 s window's attention maps) instead of holding the peak.
+   */
+  memoryArena?: boolean;
 }
 
 /** An inference session with earshot's error codes and plain metadata. */
@@ -98,6 +103,7 @@ export class OnnxSession {
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: options.interOpThreads ?? 0,
       logSeverityLevel: 3,
+      ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     };
     if (device.kind === 'cuda' && !availableProviders().some((b) => b.name === 'cuda')) {
       throw new EarshotError('engine_unavailable', `device cuda:${device.index}: this onnxruntime-node build has no CUDA execution provider`);
@@ -192,6 +198,22 @@ export function gatherRows(tensor: ort.Tensor, rows: readonly number[]): ort.Ten
   const out = tensor.type === 'float32' ? new Float32Array(rows.length * size) : new Uint16Array(rows.length * size);
   rows.forEach((r, i) => out.set(data.subarray(r * size, (r + 1) * size), i * size));
   return new ort.Tensor(tensor.type, out, [rows.length, ...dims.slice(1)]);
+}
+
+/** Float32 or float16 tensors of equal shape stacked along their first (batch) axis, in that order. */
+export function stackRows(tensors: readonly ort.Tensor[]): ort.Tensor {
+  if (tensors.length === 1) return tensors[0]!;
+  const dims = dimsOf(tensors[0]!);
+  const type = tensors[0]!.type;
+  if ((type !== 'float32' && type !== 'float16') || tensors.some((t) => t.type !== type || t.dims.slice(1).join() !== tensors[0]!.dims.slice(1).join())) throw new EarshotError('internal', 'stackRows needs float tensors of one type and shape');
+  const total = tensors.reduce((n, t) => n + t.data.length, 0);
+  const out = type === 'float32' ? new Float32Array(total) : new Uint16Array(total);
+  let at = 0;
+  for (const t of tensors) {
+    out.set(t.data as Float32Array & Uint16Array, at);
+    at += t.data.length;
+  }
+  return new ort.Tensor(type, out, [tensors.reduce((n, t) => n + Number(t.dims[0]), 0), ...dims.slice(1)]);
 }
 
 /** The dimensions of a tensor as numbers. */

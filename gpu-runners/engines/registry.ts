@@ -9,6 +9,8 @@ import { NllbOnnxEngine } from './nllb-onnx/engine.ts';
 import { parseDtypeSetting } from '../models/dtype.ts';
 import { modelStoreFromConfig } from '../models/store-from-config.ts';
 import { EffortSphinxEngine } from './sphinx-effort.ts';
+import { MoonshineOnnxEngine } from './moonshine-onnx/engine.ts';
+import { moonshineModel } from './moonshine-onnx/names.ts';
 import { WhisperOnnxEngine } from './whisper-onnx/engine.ts';
 import type { MtEngine, SttEngine } from './types.ts';
 
@@ -18,7 +20,7 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
   switch (config.stt) {
     case 'auto':
     case 'sphinx':
-      return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders });
+      return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders, maxStreams: config.sttLane === 'stateless' ? 0 : config.sttMaxStreams });
     case 'whisper-onnx':
       return new WhisperOnnxEngine({
         model: config.sttModel,
@@ -36,6 +38,17 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
           fitPartialFloorSeconds: config.sttFitPartialFloorMs / 1000,
           fitMarginSeconds: config.sttFitMarginMs / 1000,
         },
+        threads: config.sttThreads || availableParallelism(),
+        interOpThreads: 1,
+        logger,
+      });
+    case 'moonshine-onnx':
+      return new MoonshineOnnxEngine({
+        model: moonshineModel(config.sttModel),
+        store: modelStoreFromConfig(config, logger),
+        device: config.device,
+        dtype: parseDtypeSetting(config.dtype),
+        language: config.language || undefined,
         threads: config.sttThreads || availableParallelism(),
         interOpThreads: 1,
         logger,

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { moonshineFixture } from '../fixtures/moonshine/write-model.ts';
 import { whisperFixture } from '../fixtures/whisper/write-model.ts';
 import { startFakeHub } from '../support/fake-hub.ts';
 
@@ -64,6 +65,16 @@ describe('earshot models', () => {
     expect(run.stderr).toMatch(/^onnx\/encoder_model_quantized\.onnx \[#{30}\] 100% /m);
     expect(run.stderr).not.toMatch(/^onnx\/encoder_model\.onnx /m);
     expect((await earshot('list')).stdout).toMatch(/^earshot-test\/whisper-q8\s+[\d.]+ [KM]iB\s+q8$/m);
+    await hub.close();
+  });
+
+  it('pull moonshine-tiny: the short name fetches onnx-community/moonshine-tiny-ONNX, a Moonshine export, at the dtype asked', async () => {
+    const hub = await startFakeHub({ 'onnx-community/moonshine-tiny-ONNX': moonshineFixture('tiny-random', { variants: ['q8'] }) });
+    const run = await earshot('pull', 'moonshine-tiny', '--dtype', 'q8', '--model-hub', hub.url);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`onnx-community/moonshine-tiny-ONNX (moonshine, q8) is in ${join(tmp, 'onnx-community/moonshine-tiny-ONNX')}`);
+    expect(run.stderr).toMatch(/^onnx\/decoder_model_merged_quantized\.onnx \[#{30}\] 100% /m);
+    expect((await earshot('list')).stdout).toMatch(/^onnx-community\/moonshine-tiny-ONNX\s+[\d.]+ [KM]iB\s+q8$/m);
     await hub.close();
   });
 

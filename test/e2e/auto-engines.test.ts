@@ -57,7 +57,7 @@ describe('earshot all with auto engines', () => {
     expect(more).toEqual([]);
     expect(line).toMatch(/stt: sphinx, the model is not on disk and EARSHOT_MODEL_HUB is empty \(offline\); for Whisper, run `earshot models pull/);
     const caps = (await (await fetch(`${url}/v1/capabilities`)).json()) as CapabilitiesBody;
-    expect(caps.stt).toEqual({ engines: ['sphinx'], languages: ['en'], default_language: 'en' });
+    expect(caps.stt).toEqual({ engines: ['sphinx'], languages: ['en'], default_language: 'en', glossary: { sphinx: 'dictionary' } });
     expect(caps.mt.engines).toEqual(['apertium']);
     const targets = caps.mt.targets.en!;
     expect(targets).toEqual(expect.arrayContaining([{ language: 'es' }, { language: 'ca' }, { language: 'gl' }, { language: 'eo' }, { language: 'fr', via: 'es' }, { language: 'pt', via: 'es' }, { language: 'it', via: 'es' }]));
