@@ -95,7 +95,7 @@ export class MoonshineTranscriber {
   /** Greedy decoding of rows with equal encoder positions; a row leaves the batch at `</s>` or its token limit. */
   async #decode(rows: Row[], signal?: AbortSignal): Promise<void> {
     const { eos } = this.#model.dims;
-    const first = await this.#model.prefill(rows.length, stackRows(rows.map((r) => r.states!)));
+    const first = await this.#model.prefill(rows.length, stackRows(rows.map((r) => r.states!)), Math.min(...rows.map((r) => r.samples.length)));
     let cache = first.cache;
     let logits = first.logits;
     let open = rows.map((_, i) => i); // indexes into `rows` of the rows in the current batch, in batch order
