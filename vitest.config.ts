@@ -19,6 +19,8 @@ const INTEGRATION = [
   'test/edge/routes/origin.test.ts',
   'test/edge/watch-route.test.ts',
   'test/gpu-runners/models/model-store.test.ts',
+  // Not a process of its own, but slow: six dtypes of Whisper through earshot and transformers.js.
+  'test/gpu-runners/whisper/dtypes.test.ts',
   'test/shared/client/resilient-session.test.ts',
   'test/shared/queue/redis-drivers.test.ts',
   'test/shared/telemetry/otlp-exporter.test.ts',

@@ -261,6 +261,8 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
     secondPasses: after?.counters.secondPasses ?? null,
     partials: records.reduce((n, r) => n + r.partials, 0),
     realTimeFactor: engine ? +(engine.busySeconds / audioSeconds).toFixed(3) : null,
+    // The same without second passes: what first passes (partials and finals) cost.
+    realTimeFactorFirstPasses: engine ? +((engine.busySeconds - (engine.secondPassBusySeconds ?? 0)) / audioSeconds).toFixed(3) : null,
     cpuCoresTotal: cpuCores === null ? null : +cpuCores.toFixed(3),
     cpuCoresPerSession: cpuCores === null ? null : +(cpuCores / sessions).toFixed(4),
     rssMbIdle: before ? +(before.rssBytes / 2 ** 20).toFixed(1) : null,
@@ -282,7 +284,7 @@ function diffEngine(before: ServerStats, after: ServerStats): NonNullable<RunRes
   const b = before.engine;
   const batches = a.batches - b.batches;
   const jobs = a.jobs - b.jobs;
-  return { batches, jobs, finals: a.finals - b.finals, partials: a.partials - b.partials, meanBatch: batches ? +(jobs / batches).toFixed(2) : 0, maxBatch: a.maxBatch, busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2) };
+  return { batches, jobs, finals: a.finals - b.finals, partials: a.partials - b.partials, meanBatch: batches ? +(jobs / batches).toFixed(2) : 0, maxBatch: a.maxBatch, busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2), secondPassBusySeconds: +((a.secondPassBusySeconds ?? 0) - (b.secondPassBusySeconds ?? 0)).toFixed(2) };
 }
 
 /** Why a run measured nothing trustworthy; empty when it is sound. */

@@ -6,7 +6,7 @@
  * `--dtypes` (the variants onnx-community publishes, made by the fixture factory as Optimum makes them), each dtype
  * runs in its own process, so its peak memory is its own.
  *
- *   npm run bench:mt -- [--model nllb-600M|nllb-tiny] [--dtypes fp32] [--engines earshot,transformers.js] [--tokens 32] [--batches 1,8,32] [--single 4] [--threads 0] [--repeat 1]
+ *   npm run bench:mt -- [--model nllb-600M|nllb-tiny] [--dtypes fp32] [--engines earshot,transformers.js] [--tokens 32] [--batches 1,8,32] [--single 4] [--threads 0] [--repeat 1] [--device cpu|cuda:0]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env, pipeline, type TranslationPipeline } from '@huggingface/transformers';
+import { parseDevice } from '../gpu-runners/backend/onnx.ts';
 import { NllbOnnxEngine } from '../gpu-runners/engines/nllb-onnx/engine.ts';
 import { nllbFixture } from '../test/fixtures/models/nllb-fixture.ts';
 import type { VariantDtype } from '../test/fixtures/onnx/variants.ts';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     // Batch 1 runs this many sentences one after another (the larger batches run one full batch each).
     single: { type: 'string', default: '4' },
     threads: { type: 'string', default: '0' },
+    device: { type: 'string', default: process.env.EARSHOT_DEVICE ?? 'cpu' },
     // Each cell is measured this many times (engines alternating) and the fastest run kept: shared machines are noisy.
     repeat: { type: 'string', default: '1' },
   },
@@ -100,7 +102,7 @@ interface Contender {
 async function loadEarshot(dir: string): Promise<Contender> {
   const started = performance.now();
   // A fixed cap (no relative length) so both engines may generate the same number of tokens.
-  const engine = new NllbOnnxEngine({ model: dir, dtype: DTYPE, cacheSize: 0, maxBatch: Math.max(...BATCHES), maxLengthFactor: 0, maxLengthOffset: TOKENS, threads: Number(args.threads) });
+  const engine = new NllbOnnxEngine({ model: dir, dtype: DTYPE, cacheSize: 0, maxBatch: Math.max(...BATCHES), maxLengthFactor: 0, maxLengthOffset: TOKENS, threads: Number(args.threads), device: parseDevice(args.device) });
   await engine.load();
   const translate = async (texts: string[]) => {
     const before = engine.stats.generatedTokens;
@@ -114,7 +116,7 @@ async function loadTransformers(dir: string): Promise<Contender> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
   const started = performance.now();
-  const translator = (await pipeline('translation', dir, { dtype: DTYPE, device: 'cpu' })) as TranslationPipeline;
+  const translator = (await pipeline('translation', dir, { dtype: DTYPE, device: args.device.startsWith('cuda') ? 'cuda' : 'cpu' })) as TranslationPipeline;
   const tokenizer = translator.tokenizer as unknown as { _build_translation_inputs(t: string[], o: object, k: object): object; batch_decode(ids: unknown, o: object): string[] };
   // What the translation pipeline does, with the generated ids kept so tokens can be counted.
   const translate = async (texts: string[]) => {
@@ -187,7 +189,7 @@ const result = {
   dtype: DTYPE,
   tokensPerSentence: TOKENS,
   repeat: REPEAT,
-  machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: { device: args.device, cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   loadSeconds: Object.fromEntries(contenders.map((c) => [c.name, c.loadSeconds])),
   rssGiBBothLoaded: peakRssGiB,
   peakRssGiB: maxRssGiB,

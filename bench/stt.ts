@@ -13,7 +13,9 @@
  * A second table (bench/stt-windows.ts) gives encoder ms per window length (1, 2, 5, 10, 30 s) and decoder ms
  * per token for both engines on the same model (fp32): earshot's fitted windows against transformers.js's 30 s.
  *
- *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--dtypes fp32] [--engines earshot,transformers.js] [--runs 5] [--concurrency 1,4,16] [--threads 0]
+ * `--device cuda:0` runs both engines on a GPU (the window table stays on the CPU).
+ *
+ *   npm run bench:stt -- [--models whisper-tiny,whisper-base] [--dtypes fp32] [--engines earshot,transformers.js] [--runs 5] [--concurrency 1,4,16] [--threads 0] [--device cpu]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '1,4,16' },
     threads: { type: 'string', default: '0' },
+    device: { type: 'string', default: process.env.EARSHOT_DEVICE ?? 'cpu' },
     worker: { type: 'string' },
     dir: { type: 'string' },
   },
@@ -48,6 +51,7 @@ const RTF_SECONDS = 5;
 const RUNS = Number(args.runs);
 const CONCURRENCY = args.concurrency.split(',').map(Number);
 const THREADS = Number(args.threads);
+const DEVICE = args.device;
 type EngineName = 'earshot' | 'transformers.js';
 
 /** Tokens allowed per segment: about what speech of that length holds, the same for both engines. */
@@ -90,7 +94,7 @@ interface Contender {
 /** earshot's engine; the token budget is an engine option, so a new budget loads a new engine (after the old one is closed). */
 async function earshot(dir: string, dtype: Dtype): Promise<Contender> {
   const load = async (maxNewTokens: number) => {
-    const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: THREADS, dtype, whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens } });
+    const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), device: DEVICE, threads: THREADS, dtype, whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens } });
     await engine.load();
     return engine;
   };
@@ -109,7 +113,7 @@ async function earshot(dir: string, dtype: Dtype): Promise<Contender> {
 async function transformersJs(dir: string, dtype: Dtype): Promise<Contender> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
-  const asr = (await pipeline('automatic-speech-recognition', dir, { dtype, device: 'cpu', local_files_only: true, session_options: { intraOpNumThreads: THREADS } })) as unknown as (
+  const asr = (await pipeline('automatic-speech-recognition', dir, { dtype, device: DEVICE.startsWith('cuda') ? 'cuda' : 'cpu', local_files_only: true, session_options: { intraOpNumThreads: THREADS } })) as unknown as (
     audio: Float32Array,
     options: object,
   ) => Promise<unknown>;
@@ -150,7 +154,7 @@ async function work(model: string, engine: EngineName, dtype: Dtype, dir: string
     progress(`${label}: concurrency ${c}: RTF ${rtf[String(c)]!.toFixed(3)}`);
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  if (dtype !== 'fp32') return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb };
+  if (dtype !== 'fp32' || DEVICE !== 'cpu') return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb };
   progress(`${label}: encoder and decoder per window length`);
   const windows = await (engine === 'earshot' ? earshotWindows : transformersWindows)(dir, THREADS, RUNS, (seconds) => speech(seconds, 11));
   return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb, windows };
@@ -159,7 +163,7 @@ async function work(model: string, engine: EngineName, dtype: Dtype, dir: string
 /** Runs one measurement in a child process and returns its result. */
 function child(model: string, engine: EngineName, dtype: Dtype, dir: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const argv = ['--import', 'tsx', 'bench/stt.ts', '--worker', `${model}:${engine}:${dtype}`, '--dir', dir, '--runs', String(RUNS), '--concurrency', CONCURRENCY.join(','), '--threads', String(THREADS)];
+    const argv = ['--import', 'tsx', 'bench/stt.ts', '--worker', `${model}:${engine}:${dtype}`, '--dir', dir, '--runs', String(RUNS), '--concurrency', CONCURRENCY.join(','), '--threads', String(THREADS), '--device', DEVICE];
     const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -195,7 +199,7 @@ async function main(): Promise<void> {
     const dir = whisperFixture(model, { variants: dtypes.filter((d): d is VariantDtype => d !== 'fp32') });
     for (const dtype of dtypes) for (const engine of args.engines.split(',') as EngineName[]) results.push(await child(model, engine, dtype, dir));
   }
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)) };
+  const machine = { device: DEVICE, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)) };
   const printed = `${table(results)}\n\n${windowsTable(results)}`;
   process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Encoder: earshot fits the window to the length; transformers.js always encodes 30 s. Machine: ${JSON.stringify(machine)}\n`);
   mkdirSync('bench/results', { recursive: true });

@@ -11,6 +11,7 @@ import type { HallucinationGuard } from './guard/hallucination-guard.ts';
 import { mtGlossary, spellTerms } from './glossary-terms.ts';
 import { JobTimings } from './job-timings.ts';
 import { RunnerLoop, type JobContext, type RunnerLoopOptions } from './runner-loop.ts';
+import { watchForFirstPassWork } from './second-pass-yield.ts';
 
 export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role' | 'failureCode' | 'queue'> {
   /** Also translate partial snapshots (behind every final in the MT queue). */
@@ -43,6 +44,11 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
    * text (no `revision` promised). Second passes that catch up after `fast` decodes are not limited.
    */
   maxWindowRefines?: number;
+  /**
+   * Second passes give way to first-pass work (second-pass-yield.ts): a batch of second passes is abandoned at the
+   * next decoder step when finals or partials are waiting, and its first passes stand. Default true.
+   */
+  yieldSecondPasses?: boolean;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
   guard?: HallucinationGuard | null;
 }
@@ -62,6 +68,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
   readonly #heard = new WeakMap<SttJob, SttResult>();
   /** `auto`'s full-window second passes queued by this runner and not yet settled: job id → queued at. */
   readonly #windowRefines = new Map<string, number>();
+  /** Second passes this runner queued and no runner has taken yet (job id → queued at): not first-pass work. */
+  readonly #refinesWaiting = new Map<string, number>();
 
   constructor(options: SttRunnerOptions) {
     super({ ...options, role: 'stt', failureCode: 'stt_failed' });
@@ -77,21 +85,37 @@ export class SttRunner extends RunnerLoop<SttJob> {
     // A second pass that waited too long (the runners stayed busy) is given up: its first pass stands as rev 2.
     // Otherwise a long overloaded session would end with a backlog of second passes that `done` waits for.
     const now = Date.now();
+    for (const job of batch) this.#refinesWaiting.delete(job.id);
     const stale = new Set(batch.filter((job) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity)));
-    if (stale.size === 0) return this.#transcribe(batch);
-    metrics.sttRevisions.inc({ changed: 'skipped' }, stale.size);
+    if (stale.size > 0) metrics.sttRevisions.inc({ changed: 'skipped' }, stale.size);
     const fresh = batch.filter((job) => !stale.has(job));
-    const texts = fresh.length > 0 ? await this.#transcribe(fresh) : [];
+    const texts = fresh.length === 0 ? [] : fresh.every((job) => job.kind === 'refine') && this.#o.yieldSecondPasses !== false ? await this.#secondPasses(fresh) : await this.#transcribe(fresh);
     return batch.map((job) => (stale.has(job) ? (job.draft ?? '') : texts.shift()!));
   }
 
-  async #transcribe(batch: SttJob[]): Promise<string[]> {
+  /** Second passes that give way to first-pass work arriving meanwhile: then their first passes stand. */
+  async #secondPasses(batch: SttJob[]): Promise<string[]> {
+    const watch = watchForFirstPassWork(this.#o.queue, () => this.#refinesWaiting.size);
+    try {
+      await watch.settle();
+      if (!watch.yielded) return await this.#transcribe(batch, watch.signal);
+    } catch (err) {
+      if (!watch.yielded) throw err;
+    } finally {
+      watch.stop();
+    }
+    metrics.sttRevisions.inc({ changed: 'skipped' }, batch.length);
+    this.logger.debug({ jobs: batch.map((job) => job.id) }, 'second pass yielded to first-pass work');
+    return batch.map((job) => job.draft ?? '');
+  }
+
+  async #transcribe(batch: SttJob[], signal?: AbortSignal): Promise<string[]> {
     this.#timings.taken(batch);
     const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), window: this.windowFor(job), glossary: job.glossary }));
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
-      const results = await this.#o.engine.transcribe(requests);
+      const results = await this.#o.engine.transcribe(requests, signal);
       results.forEach((r, i) => this.#heard.set(batch[i]!, r));
       return results.map((r) => r.text);
     } finally {
@@ -168,7 +192,11 @@ export class SttRunner extends RunnerLoop<SttJob> {
       });
     }
     // The second pass is queued before the final promises it, for the same reason.
-    if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
+    if (refine) {
+      const id = sttJobId(session, job.segment, 'refine');
+      this.#noteRefineWaiting(id);
+      await this.#o.queue.add({ ...job, id, kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
+    }
     await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}) });
     this.#remember(session, text);
   }
@@ -201,6 +229,13 @@ export class SttRunner extends RunnerLoop<SttJob> {
     metrics.sttSuppressed.inc({ reason: verdict.reason, kind: job.kind });
     log.debug({ reason: verdict.reason, kind: job.kind, segment: job.segment, text: verdict.suppressed }, 'stt output suppressed');
     return '';
+  }
+
+  /** Entries older than `refineMaxAgeMs` are forgotten (another runner of a fleet took them, or they went stale). */
+  #noteRefineWaiting(id: string): void {
+    const now = Date.now();
+    for (const [known, at] of this.#refinesWaiting) if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#refinesWaiting.delete(known);
+    this.#refinesWaiting.set(id, now);
   }
 
   #remember(session: string, text: string): void {

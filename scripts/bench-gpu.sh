@@ -6,7 +6,9 @@
 #      whisper-base at N = 2;
 #   2. whisper-large-v3 (STT) with NLLB-200-distilled-600M (MT, every final into Spanish) at N = 8, 32, 128
 #      (the baseline only at N = 8: one utterance per call would not finish the larger runs);
-#   3. npm run bench:stt (encoder ms per window length, decoder ms per token) on the tiny and base shapes.
+#   3. npm run bench:stt (encoder ms per window length, decoder ms per token) on the tiny and base shapes;
+#   4. each dtype on the GPU (bench:stt on whisper-base, bench:mt on NLLB-600M: fp32, fp16, q8, q4, q4f16), the
+#      measurement behind the CUDA default dtype (fp16), which no CPU run can make.
 # Each writes JSON (+ SVG) under bench/results/ named gpu-*; `npm run bench:tables` puts them in README once a
 # block names them. bench:load exits 1 when a run measured nothing (no finals, fewer finals than utterances,
 # errors); this script runs every step and exits 1 if any did.
@@ -54,4 +56,6 @@ load --model whisper-base --sessions 2 --name gpu-load-whisper-base
 load --model whisper-large-v3 --mt nllb-600M --targets es --sessions 8 --baseline --name gpu-load-whisper-large-v3-n8
 load --model whisper-large-v3 --mt nllb-600M --targets es --sessions 32,128 --name gpu-load-whisper-large-v3
 node --import tsx bench/stt.ts --models whisper-tiny,whisper-base --runs 5 || failed=1
+node --import tsx bench/stt.ts --models whisper-base --dtypes fp32,fp16,q8,q4,q4f16 --runs 5 --concurrency 1,16 --device "$EARSHOT_DEVICE" || failed=1
+node --import tsx bench/mt.ts --model nllb-600M --dtypes fp32,fp16,q8,q4,q4f16 --engines earshot --batches 1,32 --device "$EARSHOT_DEVICE" || failed=1
 exit "$failed"

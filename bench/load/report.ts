@@ -46,13 +46,15 @@ export interface RunResult {
   partials: number;
   /** Engine seconds per audio second streamed (all sessions); null against --url. */
   realTimeFactor: number | null;
+  /** The same less second passes (finished or abandoned): the cost of partials and first-pass finals. */
+  realTimeFactorFirstPasses?: number | null;
   /** CPU cores the pipeline process used on average, per session; null against --url. */
   cpuCoresPerSession: number | null;
   cpuCoresTotal: number | null;
   rssMbPerSession: number | null;
   rssMbIdle: number | null;
   rssMbPeak: number | null;
-  engine: { batches: number; jobs: number; finals: number; partials: number; meanBatch: number; maxBatch: number; busySeconds: number } | null;
+  engine: { batches: number; jobs: number; finals: number; partials: number; meanBatch: number; maxBatch: number; busySeconds: number; secondPassBusySeconds?: number } | null;
   queueDepth: { t: number; stt: number; mt: number }[];
   maxQueueDepth: number;
   errors: Record<string, number>;

@@ -54,6 +54,8 @@ export interface EngineCounters {
   finals: number;
   partials: number;
   busySeconds: number;
+  /** Of `busySeconds`, the engine calls on second passes (job ids ending `:refine`), finished or abandoned. */
+  secondPassBusySeconds: number;
   maxBatch: number;
 }
 
@@ -76,7 +78,7 @@ export interface ServerStats {
 
 /** Counts what the runner hands the engine: batch sizes, kinds, engine time. */
 class CountingEngine implements SttEngine {
-  readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, maxBatch: 0 };
+  readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, secondPassBusySeconds: 0, maxBatch: 0 };
   heardNothing = 0;
   constructor(private readonly inner: SttEngine) {}
   get name() {
@@ -104,6 +106,7 @@ class CountingEngine implements SttEngine {
       return results;
     } finally {
       c.busySeconds += (performance.now() - started) / 1000;
+      if (batch.some((r) => r.id.endsWith(':refine'))) c.secondPassBusySeconds += (performance.now() - started) / 1000;
       c.batches += 1;
       c.jobs += batch.length;
       c.partials += batch.filter((r) => r.partial).length;

@@ -15,6 +15,7 @@ import { composeBatch } from './batch.ts';
 import { serveNode, type NodeServer } from '../../edge/adapters/node/serve.ts';
 import { nodeWebAssets } from '../../edge/adapters/node/web-assets.ts';
 import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
+import { StreamingLaneRouter } from '../../edge/realtime/streaming-lane.ts';
 import type { Capabilities } from '../../edge/realtime/session.ts';
 import { pseudonym, type ComponentState } from '../../edge/routes/health.ts';
 
@@ -76,6 +77,8 @@ export async function startEdge(options: {
       metrics.queueDepth.set({ queue: 'mt' }, mt.waiting);
       metrics.deadLetters.set({ queue: 'stt' }, stt.dead);
       metrics.deadLetters.set({ queue: 'mt' }, mt.dead);
+      metrics.sttStreams.reset();
+      for (const r of runners) if (r.streams) for (const measure of ['held', 'max'] as const) metrics.sttStreams.set({ runner: pseudonym(r.id), measure }, r.streams[measure]);
     } catch (err) {
       logger.debug({ err }, 'queue stats unavailable');
     }
@@ -84,6 +87,8 @@ export async function startEdge(options: {
   const poller = setInterval(() => void refresh(), 250);
   poller.unref();
   const capabilities = options.capabilities ?? capabilitiesFromRunners(() => liveRunners);
+  // Live sessions on the streaming lane when configured (the batch API and the Workers relay stay stateless).
+  const lane = config.sttLane === 'stateless' ? null : new StreamingLaneRouter({ shared: drivers.sttQueue, routes: drivers.streams, runners: () => liveRunners, logger });
   // Realtime sessions and batch files are cut into utterances the same way.
   const createVad = () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 });
   const segmenter = {
@@ -117,7 +122,7 @@ export async function startEdge(options: {
           return null;
         },
         sessionDeps: {
-          sttQueue: drivers.sttQueue,
+          sttQueue: lane ?? drivers.sttQueue,
           results: drivers.results,
           store: drivers.store,
           leases: drivers.leases,
@@ -160,12 +165,17 @@ export async function startEdge(options: {
         health: async () => {
           // Health must answer while Redis is down, when queued commands would wait for it to come back.
           const [redisUp, stt, mt] = await Promise.all([drivers.ping(), within(drivers.sttQueue.stats(), 500), within(drivers.mtQueue.stats(), 500)]);
-          const byRole = (role: string) => liveRunners.filter((r) => r.role === role).map(({ id, engine, state, processed, failed, at }) => ({ id: pseudonym(id), engine, state, processed, failed, seenAgoMs: Date.now() - at }));
+          const bound = lane?.bound();
+          const byRole = (role: string) =>
+            liveRunners
+              .filter((r) => r.role === role)
+              .map(({ id, engine, state, processed, failed, at, streams }) => ({ id: pseudonym(id), engine, state, processed, failed, seenAgoMs: Date.now() - at, ...(streams ? { streams: { ...streams, boundHere: bound?.get(id) ?? 0 } } : {}) }));
           return {
             edge: { status: draining ? 'degraded' : 'ok', sessions: registry_.size, maxSessions: registry_.maxSessions, draining },
             queue: {
               status: redisUp && stt && mt ? (sttDepth > config.maxQueueDepth ? 'degraded' : 'ok') : 'down',
               driver: drivers.kind,
+              lane: config.sttLane,
               stt,
               mt,
               deadLetters: (stt?.dead ?? 0) + (mt?.dead ?? 0),

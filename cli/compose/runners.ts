@@ -15,6 +15,7 @@ import { guardFromConfig } from '../../gpu-runners/guard/from-config.ts';
 import type { MtEngine, SttEngine } from '../../gpu-runners/engines/types.ts';
 import { MtRunner } from '../../gpu-runners/mt-runner.ts';
 import { SttRunner } from '../../gpu-runners/stt-runner.ts';
+import { startStreamingLane, type StreamingLane } from '../../gpu-runners/streaming/start-lane.ts';
 
 const HEARTBEAT_MS = 2000;
 
@@ -38,12 +39,13 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
   let runner: SttRunner | MtRunner;
   let describe: () => Partial<RunnerInfo>;
   let closeEngine: () => Promise<void>;
+  let lane: StreamingLane | null = null;
 
   if (role === 'stt') {
     const guard = await guardFromConfig(config); // before the engine loads: a bad blocklist file fails fast
     const engine = engines.stt ?? createSttEngine(config, log);
     if (!engines.stt) await engine.load();
-    runner = new SttRunner({
+    const options = {
       queue: drivers.sttQueue,
       mtQueue: config.mt === 'none' ? null : drivers.mtQueue,
       results: drivers.results,
@@ -59,7 +61,11 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       refineMaxAgeMs: config.sttRefineMaxAgeMs,
       queueBudgetMs: config.catchUp === 'on' ? config.budgetQueueMs : undefined,
       guard,
-    });
+    };
+    // The streaming lane when asked for and the engine streams; otherwise (and for everything else) the stateless lane.
+    lane = config.sttLane !== 'stateless' ? await startStreamingLane({ id, engine, drivers, options, logger: log }) : null;
+    if (config.sttLane === 'streaming' && !lane) log.warn({ engine: engine.name }, 'the engine does not stream: this runner serves the stateless lane only');
+    runner = lane?.shared ?? new SttRunner(options);
     // The default language first: distributed edges take the first as the default of sessions naming none.
     describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])], ...(engine.name === 'whisper-onnx' ? { model: config.sttModel } : engine.name === 'moonshine-onnx' ? { model: moonshineModel(config.sttModel) } : {}) });
     closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
@@ -74,9 +80,14 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
   }
 
   const startedAt = Date.now();
-  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), startedAt, processed: runner.processed, failed: runner.failed, state: runner.state, at: Date.now() });
-  const beat = () => drivers.runners.beat(info(), HEARTBEAT_MS * 3).catch((err: unknown) => log.debug({ err }, 'heartbeat failed'));
+  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), ...(lane ? { streams: lane.streams() } : {}), startedAt, processed: runner.processed + (lane?.own.processed ?? 0), failed: runner.failed + (lane?.own.failed ?? 0), state: runner.state, at: Date.now() });
+  const beat = () =>
+    drivers.runners
+      .beat(info(), HEARTBEAT_MS * 3)
+      .then(() => lane?.reclaim())
+      .catch((err: unknown) => log.debug({ err }, 'heartbeat failed'));
   runner.start();
+  lane?.own.start();
   await beat();
   const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
   heartbeat.unref();
@@ -89,6 +100,9 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
     info,
     async close() {
       clearInterval(heartbeat);
+      // Edges stop binding sessions here at once, rather than when the heartbeat expires.
+      if (lane) await drivers.runners.beat({ ...info(), state: 'stopping' }, HEARTBEAT_MS * 3).catch(() => undefined);
+      await lane?.close();
       await runner.stop();
       await closeEngine();
       log.info({ processed: runner.processed, failed: runner.failed }, 'runner stopped');

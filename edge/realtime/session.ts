@@ -456,7 +456,7 @@ export class RealtimeSession {
       const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind, end });
       if (kind === 'final') this.#catchUp.queued(event.segment, now);
       const added = this.#deps.sttQueue
-        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(event.type === 'snapshot' ? { rev: event.rev } : {}) })
+        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}) })
         .then(
           () => traced.settled(),
           (err: unknown) => {

@@ -60,6 +60,11 @@ export interface SessionOptions {
   interOpThreads?: number;
   /** Code of the error a failed `run` becomes (engines pick stt_failed / mt_failed). */
   failureCode?: ErrorCode;
+  /**
+   * Keep freed buffers in onnxruntime's CPU arena and plan a memory pattern per input shape (default true): fastest
+   * for fixed shapes; false returns each run's buffers (a 30 s window's attention maps) instead of holding the peak.
+   */
+  memoryArena?: boolean;
 }
 
 /** An inference session with earshot's error codes and plain metadata. */
@@ -98,6 +103,7 @@ export class OnnxSession {
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: options.interOpThreads ?? 0,
       logSeverityLevel: 3,
+      ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     };
     if (device.kind === 'cuda' && !availableProviders().some((b) => b.name === 'cuda')) {
       throw new EarshotError('engine_unavailable', `device cuda:${device.index}: this onnxruntime-node build has no CUDA execution provider`);

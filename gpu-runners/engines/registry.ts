@@ -20,7 +20,7 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
   switch (config.stt) {
     case 'auto':
     case 'sphinx':
-      return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders });
+      return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders, maxStreams: config.sttLane === 'stateless' ? 0 : config.sttMaxStreams });
     case 'whisper-onnx':
       return new WhisperOnnxEngine({
         model: config.sttModel,

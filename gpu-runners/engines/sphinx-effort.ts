@@ -8,7 +8,7 @@
  * -beam/-wbeam/-pbeam alone cost far more accuracy for the same speed (55 % at 1e-40), so they stay at the defaults.
  */
 import { SphinxEngine, type SphinxOptions } from './sphinx.ts';
-import type { SttEngine, SttRequest, SttResult } from './types.ts';
+import type { SttEngine, SttRequest, SttResult, SttStreaming } from './types.ts';
 
 export const SPHINX_FAST_ARGS: readonly string[] = ['-maxhmmpf', '2000', '-maxwpf', '10', '-fwdflat', 'no'];
 
@@ -17,11 +17,14 @@ export class EffortSphinxEngine implements SttEngine {
   readonly languages: readonly string[];
   readonly #full: SphinxEngine;
   readonly #fast: SphinxEngine;
+  /** The streaming lane's decoders: the full engine's (streams never fall behind into `fast`). */
+  readonly streaming?: SttStreaming;
 
   constructor(options: SphinxOptions = {}) {
     this.#full = new SphinxEngine(options);
-    this.#fast = new SphinxEngine({ ...options, extraArgs: [...(options.extraArgs ?? []), ...SPHINX_FAST_ARGS] });
+    this.#fast = new SphinxEngine({ ...options, maxStreams: 0, extraArgs: [...(options.extraArgs ?? []), ...SPHINX_FAST_ARGS] });
     this.languages = this.#full.languages;
+    this.streaming = this.#full.streaming;
   }
 
   /** The fast pool loads on first use (a few hundred ms, once): most deployments seldom fall behind. */

@@ -52,8 +52,41 @@ export interface SttEngine {
   readonly defaultLanguage?: string;
   /** True once loaded when the engine honours `window: 'fit'` (a runner then plans full-window second passes). */
   readonly fitsWindows?: boolean;
+  /**
+   * Present on engines that decode incrementally (the streaming lane): a session's open utterance keeps a decoder
+   * state on one runner, and partials cost only the audio fed since the last one.
+   */
+  readonly streaming?: SttStreaming;
   load(): Promise<void>;
   transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]>;
+  close(): Promise<void>;
+}
+
+/** An engine's incremental decoding: a bounded number of open utterances (streams) per engine. */
+export interface SttStreaming {
+  /** Streams one engine holds at most (each costs a decoder's memory). */
+  readonly maxStreams: number;
+  /** Streams open now. */
+  readonly held: number;
+  load(): Promise<void>;
+  /** A state for a new utterance, or null when `maxStreams` are open. */
+  open(): Promise<SttStream | null>;
+  /** A whole utterance decoded as a stream fed it would finish it: how another runner rebuilds a lost state. */
+  decode(pcm: Int16Array): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** One open utterance: calls are taken one after another. */
+export interface SttStream {
+  /** Samples fed so far. */
+  readonly fed: number;
+  /** The next audio of the utterance (16 kHz mono PCM16). */
+  feed(pcm: Int16Array): Promise<void>;
+  /** The best text for the audio fed so far; decodes nothing again. */
+  hypothesis(): Promise<string>;
+  /** Ends the utterance: its final text, equal to `decode` of all the audio fed. */
+  finish(): Promise<string>;
+  /** Frees the state (after `finish`, or to give the utterance up). */
   close(): Promise<void>;
 }
 

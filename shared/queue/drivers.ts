@@ -10,7 +10,9 @@ import { createMemoryMtQueue, createMemorySttQueue } from './memory-queue.ts';
 import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import { MemorySpeakerLeases } from './memory-speaker-leases.ts';
-import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, SttQueue } from './ports.ts';
+import { MemoryStreamRoutes } from './memory-stream-routes.ts';
+import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, StreamRoutes, SttQueue } from './ports.ts';
+import { RedisStreamRoutes } from './redis/redis-stream-routes.ts';
 import { BullQueue, type BullQueueOptions } from './redis/bull-queue.ts';
 import { createRedis } from './redis/connection.ts';
 import { redisKeys } from './redis/keys.ts';
@@ -44,6 +46,8 @@ export interface Drivers {
   /** One speaker connection per session, across every edge. */
   leases: SpeakerLeases;
   runners: RunnerRegistry;
+  /** The streaming lane's per-runner queues. */
+  streams: StreamRoutes;
   /** Redis reachable (always true in memory). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -55,6 +59,7 @@ export function createDrivers(o: DriverOptions): Drivers {
     const mtQueue = createMemoryMtQueue(o.attempts);
     const results = new MemoryResultLog(o.retentionMs);
     const store = new MemorySessionStore(o.retentionMs);
+    const streams = new MemoryStreamRoutes(o.attempts);
     return {
       kind: 'memory',
       sttQueue,
@@ -64,9 +69,10 @@ export function createDrivers(o: DriverOptions): Drivers {
       store,
       leases: new MemorySpeakerLeases(),
       runners: new MemoryRunnerRegistry(),
+      streams,
       ping: async () => true,
       close: async () => {
-        await Promise.all([sttQueue.close(), mtQueue.close(), results.close(), store.close()]);
+        await Promise.all([sttQueue.close(), mtQueue.close(), results.close(), store.close(), streams.close()]);
       },
     };
   }
@@ -97,6 +103,7 @@ export function createDrivers(o: DriverOptions): Drivers {
   });
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
   const watchReader = new MultiplexedStreamReader(redis, keys, o.logger);
+  const streams = new RedisStreamRoutes({ redis, keys, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger });
   const watchResults = { subscribe: watchReader.subscribe.bind(watchReader), length: (session: string) => results.length(session) };
   return {
     kind: 'redis',
@@ -107,12 +114,13 @@ export function createDrivers(o: DriverOptions): Drivers {
     store: new RedisSessionStore(redis, keys, o.retentionMs),
     leases: new RedisSpeakerLeases(redis, keys),
     runners: new RedisRunnerRegistry(redis, keys),
+    streams,
     ping: async () => {
       if (redis.status !== 'ready') return false;
       return (await Promise.race([redis.ping(), new Promise((r) => setTimeout(() => r('timeout'), 500))])) === 'PONG';
     },
     close: async () => {
-      await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close(), watchReader.close()]);
+      await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close(), watchReader.close(), streams.close()]);
       redis.disconnect();
     },
   };

@@ -33,6 +33,17 @@ export interface SttJob {
   glossary?: GlossaryTerm[];
   /** Publish the final's token ids with it, when the engine has them (batch jobs: verbose_json); live sessions do not. */
   withTokens?: boolean;
+  /**
+   * Partials: samples at the start of `pcm` the utterance's final audio certainly starts with (the segmenter's
+   * `stableSamples`); the streaming lane feeds decoders no further. Absent: none is known stable.
+   */
+  stable?: number;
+  /**
+   * The streaming lane (see docs/architecture.md): partials carry only the utterance's audio from sample `offset`
+   * on, for the runner that holds the session's decoder state; finals carry the whole utterance, and are decoded
+   * by a stream (that runner's state, or a whole-utterance rebuild anywhere) so every runner gives the same text.
+   */
+  stream?: { offset: number };
   /** `full`: decode in a 30 s window in one pass, whatever the runner's window policy (files: no one waits live). */
   window?: 'full';
 }

@@ -80,6 +80,14 @@ export class MemoryQueue<J extends { id: string }> implements JobQueue<J> {
     return false;
   }
 
+  /** Removes and returns every waiting job (a stopped runner's queue handed back), most urgent first. */
+  takeWaiting(): J[] {
+    const jobs: J[] = [];
+    for (let lane = this.#drain(Infinity); lane.length > 0; lane = this.#drain(Infinity)) jobs.push(...lane);
+    this.#active -= jobs.length;
+    return jobs;
+  }
+
   /** Jobs that failed every attempt, oldest first. */
   get deadLetters(): readonly { job: J; error: EarshotError }[] {
     return this.#dead;

@@ -86,3 +86,18 @@ export interface SpeakerLeases {
   /** Gives the lease up, if `holder` still holds it. */
   release(session: string, holder: string): Promise<void>;
 }
+
+/**
+ * The streaming lane's routes: one FIFO queue per STT runner, for the sessions bound to it (their partials' new
+ * audio and their finals, in order). A runner that dies or drains leaves finals behind; `reclaim` moves them to
+ * the shared queue, where any runner decodes them from their start.
+ */
+export interface StreamRoutes {
+  /** Runner `runner`'s queue (made on first use). */
+  queue(runner: string): SttQueue;
+  /** Runners with a queue here. */
+  runners(): Promise<string[]>;
+  /** Moves the finals of `runner`'s queue (waiting or held by it) to `to`, drops the rest and the queue; the finals moved. */
+  reclaim(runner: string, to: SttQueue): Promise<number>;
+  close(): Promise<void>;
+}

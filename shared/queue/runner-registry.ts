@@ -17,6 +17,8 @@ export interface RunnerInfo {
   model?: string;
   /** When the runner started (ms since the epoch). */
   startedAt?: number;
+  /** STT runners whose engine streams: utterance states held now and the most it holds (the streaming lane). */
+  streams?: { held: number; max: number };
   processed: number;
   failed: number;
   state: string;

@@ -37,7 +37,11 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
 /** Times are sample offsets from the start of the stream. */
 export type SegmenterEvent =
   /** `rev` numbers the snapshots of one utterance (1, 2, …): the same audio gives the same numbers on any edge. */
-  | { type: 'snapshot'; segment: number; rev: number; startSample: number; pcm: Int16Array }
+  /**
+   * `stableSamples`: how much of `pcm` the utterance's final audio certainly starts with (the rest may still be cut
+   * off as trailing silence), so the streaming lane feeds a decoder only audio it will never have to take back.
+   */
+  | { type: 'snapshot'; segment: number; rev: number; startSample: number; pcm: Int16Array; stableSamples: number }
   | { type: 'utterance'; segment: number; startSample: number; endSample: number; pcm: Int16Array };
 
 export interface SpeechDetector {
@@ -179,8 +183,33 @@ export class UtteranceSegmenter {
     if (o.partialIntervalMs > 0 && endSample - open.lastSnapshotSample >= (o.partialIntervalMs * o.sampleRate) / 1000) {
       open.lastSnapshotSample = endSample;
       open.snapshots += 1;
-      events.push({ type: 'snapshot', segment: this.#segment + 1, rev: open.snapshots, startSample: open.startSample, pcm: joinFrames(open.frames) });
+      const stableSamples = this.#stableFrames(open.frames, silenceFrames) * this.#frameSamples;
+      events.push({ type: 'snapshot', segment: this.#segment + 1, rev: open.snapshots, startSample: open.startSample, pcm: joinFrames(open.frames), stableSamples });
     }
+  }
+
+  /**
+   * Frames of the open utterance that any later close keeps. A silence close cuts at `start + postRoll` of a window
+   * of `silenceFrames` frames with at most 10 % voiced, ending now or later (later frames may all be silent): its
+   * earliest start is just after the last voiced frame the window cannot hold. While someone speaks that is near
+   * the present; in a pause it lags. A forced split cuts no earlier than its search window before the limit.
+   */
+  #stableFrames(frames: readonly { speech: boolean }[], silenceFrames: number): number {
+    const o = this.#o;
+    const allowed = Math.floor(silenceFrames * SILENCE_MAX_VOICED_RATIO);
+    let start = Math.max(0, frames.length - silenceFrames);
+    let voiced = 0;
+    for (let i = frames.length - 1; i >= start; i--) {
+      if (!frames[i]!.speech) continue;
+      voiced += 1;
+      if (voiced > allowed) {
+        start = i + 1;
+        break;
+      }
+    }
+    const postRoll = Math.min(silenceFrames, Math.ceil(200 / o.frameMs));
+    const split = Math.ceil(o.maxUtteranceMs / o.frameMs) - Math.ceil(SPLIT_SEARCH_MS / o.frameMs);
+    return Math.max(0, Math.min(frames.length, start + postRoll, split));
   }
 
   /** Index to cut at: the lowest-energy frame in the last SPLIT_SEARCH_MS, so a split rarely lands inside a word. */

@@ -220,7 +220,9 @@ async function loadEncoder(path: string, shape: EncoderShape, options: Parameter
   let encoder: OnnxSession | undefined;
   try {
     const { bytes } = fitEncoder(readFileSync(path), shape.dModel);
-    encoder = await createFitted(path, bytes, options);
+    // Fitted windows come in many lengths, and a 30 s one's attention maps (heads × 1500² floats per layer) would
+    // stay in the arena after the window is done: no arena, so memory follows the window being encoded.
+    encoder = await createFitted(path, bytes, { ...options, memoryArena: false });
     // One short window proves the rewrite took (a graph with other fixed lengths fails here, not on a user's audio).
     const probe = await encoder.run({ input_features: floatTensor(new Float32Array(shape.nMels * 100), [1, shape.nMels, 100]) });
     const dims = probe.last_hidden_state ? dimsOf(probe.last_hidden_state) : [];

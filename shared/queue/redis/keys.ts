@@ -14,6 +14,9 @@ export interface RedisKeys {
   runner(role: string, id: string): string;
   runnerPattern: string;
   deadLetters: string;
+  /** The streaming lane: runners that have a queue of their own, and the lock of one reclaiming a gone runner's. */
+  streamRunners: string;
+  streamReclaim(runner: string): string;
   /** Async jobs of the batch API (a BullMQ queue). */
   batchQueue: string;
   /** Requests an API key made in one minute window (auth rate limit). */
@@ -35,6 +38,8 @@ export function redisKeys(prefix = 'earshot'): RedisKeys {
     runner: (role, id) => `${prefix}:runner:${role}:${id}`,
     runnerPattern: `${prefix}:runner:*`,
     deadLetters: `${prefix}:dead-letters`,
+    streamRunners: `${prefix}:stream-runners`,
+    streamReclaim: (runner) => `${prefix}:stream-reclaim:${runner}`,
     batchQueue: 'batch',
     keyRequests: (key, window) => `${prefix}:auth:${key}:requests:${window}`,
     keySessions: (key) => `${prefix}:auth:${key}:sessions`,

@@ -20,7 +20,7 @@ import { ORACLE_SENTENCES } from './sentences.ts';
 env.allowRemoteModels = false;
 env.localModelPath = '/';
 
-const DTYPES = ['q8', 'int8', 'fp16'] as const;
+const DTYPES = ['q8', 'int8', 'fp16', 'q4', 'q4f16', 'bnb4'] as const;
 
 describe('nllb-onnx dtypes against transformers.js with the same dtype', () => {
   const dir = nllbFixture('nllb-tiny', DTYPES);

@@ -2,17 +2,21 @@
  * Whisper exports in the dtypes onnx-community publishes (fixture variants made as Optimum/onnxruntime make them:
  * dynamic quantization with MatMulInteger for q8/int8, half precision with boundary casts for fp16): earshot loads
  * the variant's files by transformers.js's suffixes and gives transformers.js's tokens with the same `dtype`.
- * fp16 runs with float16 hidden states and key/value caches through earshot's ONNX backend.
+ * fp16 runs with float16 hidden states and key/value caches through earshot's ONNX backend. q4/q4f16/bnb4 are
+ * block-wise 4-bit (MatMulNBits / MatMulBnb4, both in onnxruntime-node's CPU build). Slow (six dtypes, two
+ * runtimes): in the integration project.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxSession } from '../../../gpu-runners/backend/onnx.ts';
 import type { WhisperOnnxEngine } from '../../../gpu-runners/engines/whisper-onnx/engine.ts';
+import { ModelProto } from '../../fixtures/onnx/onnx-schema.ts';
 import { engineFor, oracleInputs, referenceTokens, tinyModel, transformersWhisper } from './support.ts';
 
 const MAX_NEW = 24;
 const GREEDY = { temperatures: [0], timestamps: false, maxNewTokens: MAX_NEW, language: 'en' } as const;
-const DTYPES = ['q8', 'int8', 'fp16'] as const;
+const DTYPES = ['q8', 'int8', 'fp16', 'q4', 'q4f16', 'bnb4'] as const;
 
 describe('whisper-onnx dtypes against transformers.js with the same dtype', () => {
   const dir = tinyModel({ variants: DTYPES });
@@ -28,6 +32,32 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
     expect(decoder.inputs.find((i) => i.name === 'past_key_values.0.decoder.key')?.type).toBe('float16');
     expect(decoder.outputs.find((o) => o.name === 'logits')?.type).toBe('float16');
     await Promise.all([encoder.release(), decoder.release()]);
+  });
+
+  it('the variants are built as transformers.js publishes them: q8 embeddings, 4-bit blocks with zero points, fp16 scales for q4f16', () => {
+    type Graph = { node: { opType: string; input: string[]; attribute?: { name: string; i?: number }[]; domain?: string }[]; initializer?: { name: string; dataType: number }[] };
+    const graphOf = (file: string) => (ModelProto.toObject(ModelProto.decode(readFileSync(join(dir, 'onnx', file))), { longs: Number, arrays: true }) as { graph: Graph }).graph;
+    const nodes = (g: Graph): Graph['node'] => g.node.flatMap((n) => [n, ...((n as { attribute?: { g?: Graph }[] }).attribute ?? []).flatMap((a) => (a.g ? nodes(a.g) : []))]);
+    const ops = (file: string) => nodes(graphOf(file)).map((n) => n.opType);
+    // MatMuls left read two activations (attention); none multiplies by a weight.
+    const weightMatMuls = (g: Graph) => nodes(g).filter((n) => n.opType === 'MatMul' && type(g, n.input[1]!) !== undefined);
+    const type = (g: Graph, name: string) => g.initializer?.find((t) => t.name === name)?.dataType;
+    // q8: the token table is read as uint8 and the rows dequantized; no float copy of it is left.
+    const q8 = graphOf('decoder_model_merged_quantized.onnx');
+    const gathers = nodes(q8).filter((n) => n.opType === 'Gather' && n.input[0]!.startsWith('model.decoder.embed_tokens'));
+    expect(gathers.map((n) => type(q8, n.input[0]!))).toEqual(gathers.map(() => 2));
+    expect(ops('decoder_model_merged_quantized.onnx')).toContain('DequantizeLinear');
+    expect(type(q8, 'model.decoder.embed_tokens.weight')).toBeUndefined();
+    for (const [file, scaleType] of [['encoder_model_q4.onnx', 1], ['decoder_model_merged_q4f16.onnx', 10]] as const) {
+      const g = graphOf(file);
+      const nbits = nodes(g).filter((n) => n.opType === 'MatMulNBits');
+      expect(weightMatMuls(g)).toEqual([]);
+      expect(nbits.length).toBeGreaterThan(4);
+      expect(nbits.every((n) => n.domain === 'com.microsoft' && n.input.length === 4 && n.attribute!.find((a) => a.name === 'bits')!.i === 4)).toBe(true);
+      expect(type(g, nbits[0]!.input[2]!)).toBe(scaleType);
+    }
+    expect(ops('decoder_model_merged_bnb4.onnx')).toContain('MatMulBnb4');
+    expect(weightMatMuls(graphOf('decoder_model_merged_bnb4.onnx'))).toEqual([]);
   });
 
   for (const dtype of DTYPES) {

@@ -2,7 +2,8 @@
  * The runner's encoder window policy (`--stt-window`) with the real whisper-onnx engine on a generated model:
  * partials are always fitted; `fit` fits finals; `full` keeps 30 s windows for finals; `auto` publishes a fitted
  * first pass that promises a correction, then the full-window second pass as rev 2. Which window a decode used is
- * told by its text: on this model a fitted and a full window give different tokens for the same audio.
+ * told by its text: on this model a fitted and a full window give different tokens for the same audio. A second
+ * pass gives way to first-pass work that arrives while it runs (second-pass-yield.ts).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pcm16ToFloat } from '../../../shared/audio/pcm.ts';
@@ -10,6 +11,7 @@ import { silentLogger } from '../../../shared/logger.ts';
 import type { SessionResult, SttJob } from '../../../shared/queue/jobs.ts';
 import { createMemorySttQueue } from '../../../shared/queue/memory-queue.ts';
 import { MemoryResultLog } from '../../../shared/queue/memory-result-log.ts';
+import type { SttEngine, SttRequest } from '../../../gpu-runners/engines/types.ts';
 import type { WhisperOnnxEngine } from '../../../gpu-runners/engines/whisper-onnx/engine.ts';
 import { SttRunner } from '../../../gpu-runners/stt-runner.ts';
 import { librivoxRecordings } from '../../support/librivox.ts';
@@ -82,5 +84,92 @@ describe('the encoder window policy', () => {
   it('auto with two-pass off: the fitted first pass stands', async () => {
     const { finals } = await run('auto', 'off');
     expect(finals.map((f) => [f.text, f.revision ?? false])).toEqual([[texts.fit, false]]);
+  });
+
+  describe('a second pass yields to first-pass work', () => {
+    /** auto, with another session's partial queued the moment the second pass reaches the engine. */
+    async function contended(yieldSecondPasses: boolean, when: 'engine' | 'taken' = 'engine') {
+      const queue = createMemorySttQueue();
+      const take = queue.take.bind(queue);
+      // 'taken': the partial arrives as the runner takes the second pass, before any engine call.
+      queue.take = async (max, signal) => {
+        const jobs = await take(max, signal);
+        if (when === 'taken' && jobs.some((j) => j.kind === 'refine')) await queue.add(other());
+        return jobs;
+      };
+      const results = new MemoryResultLog();
+      const calls: { ids: string[]; outcome?: 'done' | 'aborted' }[] = [];
+      const other = (): SttJob => ({ id: 't:1:partial', session: 't', segment: 1, kind: 'partial', pcm: speech.subarray(0, 32000), language: 'en', start: 0, end: 2, targets: [], enqueuedAt: Date.now() });
+      const watched: SttEngine = {
+        name: engine.name,
+        languages: engine.languages,
+        fitsWindows: true,
+        load: async () => undefined,
+        close: async () => undefined,
+        async transcribe(batch: readonly SttRequest[], signal?: AbortSignal) {
+          const call: (typeof calls)[number] = { ids: batch.map((r) => r.id) };
+          calls.push(call);
+          if (when === 'engine' && call.ids.some((id) => id.endsWith(':refine'))) await queue.add(other());
+          try {
+            const out = await engine.transcribe(batch, signal);
+            call.outcome = 'done';
+            return out;
+          } catch (err) {
+            call.outcome = signal?.aborted ? 'aborted' : undefined;
+            throw err;
+          }
+        },
+      };
+      const runner = new SttRunner({ queue, mtQueue: null, results, engine: watched, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass: 'behind', window: 'auto', yieldSecondPasses });
+      const finals: Final[] = [];
+      const partials: Partial[] = [];
+      results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result));
+      results.subscribe('t', '0', (e) => e.result.type === 'partial' && partials.push(e.result));
+      await queue.add({ id: 's:1', session: 's', segment: 1, kind: 'final', pcm: speech, language: 'en', start: 0, end: speech.length / 16000, targets: [], enqueuedAt: Date.now() });
+      runner.start();
+      await vi.waitFor(() => expect(finals).toHaveLength(2), { timeout: 60_000, interval: 20 });
+      await vi.waitFor(() => expect(partials).toHaveLength(1), { timeout: 60_000, interval: 20 });
+      await runner.stop();
+      await results.close();
+      return { finals, calls };
+    }
+
+    it('the second pass is abandoned at a decoder step when a partial arrives, the partial runs next, and the first pass stands as rev 2', async () => {
+      const { finals, calls } = await contended(true);
+      expect(calls.map((c) => [c.ids, c.outcome])).toEqual([
+        [['s:1'], 'done'],
+        [['s:1:refine'], 'aborted'],
+        [['t:1:partial'], 'done'],
+      ]);
+      expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
+        [1, texts.fit],
+        [2, texts.fit],
+      ]);
+    });
+
+    it('a second pass taken just before first-pass work arrives never starts its 30 s encode', async () => {
+      const { finals, calls } = await contended(true, 'taken');
+      expect(calls.map((c) => [c.ids, c.outcome])).toEqual([
+        [['s:1'], 'done'],
+        [['t:1:partial'], 'done'],
+      ]);
+      expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
+        [1, texts.fit],
+        [2, texts.fit],
+      ]);
+    });
+
+    it('without yielding (the old behaviour) the partial waits for the whole full-window second pass', async () => {
+      const { finals, calls } = await contended(false);
+      expect(calls.map((c) => [c.ids, c.outcome])).toEqual([
+        [['s:1'], 'done'],
+        [['s:1:refine'], 'done'],
+        [['t:1:partial'], 'done'],
+      ]);
+      expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
+        [1, texts.fit],
+        [2, texts.full],
+      ]);
+    });
   });
 });
