@@ -30,7 +30,6 @@ export interface MoonshineResult {
 }
 
 interface Row {
-  request: number;
   samples: Float32Array;
   positions: number;
   maxNew: number;
@@ -58,9 +57,9 @@ export class MoonshineTranscriber {
   }
 
   async transcribe(requests: readonly MoonshineRequest[], signal?: AbortSignal): Promise<MoonshineResult[]> {
-    const rows: Row[] = requests.map((r, request) => {
+    const rows: Row[] = requests.map((r) => {
       const samples = this.#prepare(r.samples);
-      return { request, samples, positions: encoderPositions(samples.length), maxNew: this.maxNewTokens(r.samples.length), tokens: [], sumLogprob: 0, ended: false };
+      return { samples, positions: encoderPositions(samples.length), maxNew: this.maxNewTokens(r.samples.length), tokens: [], sumLogprob: 0, ended: false };
     });
     for (const group of chunks(groupBy(rows, (r) => r.samples.length), this.#options.maxBatchRows)) {
       const states = await this.#model.encode(group.map((r) => r.samples));
