@@ -63,7 +63,7 @@ async function moonshineCosts(shape: 'moonshine-tiny' | 'moonshine-base'): Promi
   for (const seconds of SECONDS) {
     const encoder = await timed(() => model.encode([speech(seconds)]));
     const states = await model.encode([speech(seconds)]);
-    const step = await stepCost((tokens, cache) => model.step(tokens, cache), async () => (await model.prefill(1, states)).cache);
+    const step = await stepCost((tokens, cache) => model.step(tokens, cache), async () => (await model.prefill(1, states, Math.round(seconds * 16000))).cache);
     rows.push({ model: shape, seconds, encoder, step });
   }
   await model.release();
@@ -114,7 +114,7 @@ async function batching(): Promise<{ grouped: { cpu: number; wall: number }; pad
   let paddedTokens: number[][] = [];
   const padded = await timed(async () => {
     const states = await model.encode(audio.map((a) => Float32Array.from({ length: longest }, (_, i) => a[i] ?? 0)));
-    const first = await model.prefill(audio.length, states);
+    const first = await model.prefill(audio.length, states, longest);
     let cache: KvCache = first.cache;
     let logits = first.logits;
     paddedTokens = audio.map(() => []);

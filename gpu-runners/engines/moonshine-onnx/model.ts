@@ -43,6 +43,8 @@ export interface MoonshineDims {
 export interface KvCache {
   self: Tensor[];
   cross: Tensor[];
+  /** Samples of the rows' audio (the shortest): the width of a sample-level encoder mask, for exports that take one. */
+  samples: number;
 }
 
 export interface Logits {
@@ -115,7 +117,7 @@ export class MoonshineModel {
     const input = new Float32Array(rows.length * length);
     rows.forEach((r, i) => input.set(r, i * length));
     const feeds: Feeds = { input_values: floatTensor(input, [rows.length, length]) };
-    // Newer Optimum exports declare a mask; rows here are never padded, so it is all ones.
+    // Newer Optimum exports declare a mask; rows here are never padded (equal lengths), so it is all ones.
     if (this.#encoder.inputNames.includes('attention_mask')) feeds.attention_mask = int64Tensor(new Array<number>(rows.length * length).fill(1), [rows.length, length]);
     const out = await this.#encoder.run(feeds);
     const hidden = out.last_hidden_state;
@@ -123,14 +125,17 @@ export class MoonshineModel {
     return hidden;
   }
 
-  /** The first decoder pass: the start token per row; computes the cross-attention cache from the encoder states. */
-  async prefill(rows: number, encoderStates: Tensor): Promise<{ logits: Logits; cache: KvCache }> {
+  /**
+   * The first decoder pass: the start token per row; computes the cross-attention cache from the encoder states of
+   * rows of `samples` samples (rows with equal positions may differ by a few samples; the shortest is given).
+   */
+  async prefill(rows: number, encoderStates: Tensor, samples: number): Promise<{ logits: Logits; cache: KvCache }> {
     const empty = floatTensor(new Float32Array(0), [rows, this.dims.heads, 0, this.dims.headDim]);
     const feeds: Feeds = { input_ids: int64Tensor(new Array<number>(rows).fill(this.dims.bos), [rows, 1]), encoder_hidden_states: encoderStates, use_cache_branch: boolTensor([false], [1]) };
     for (const name of [...this.#selfNames.past, ...this.#crossNames.past]) feeds[name] = empty;
-    this.#encoderMask(feeds, rows, dimsOf(encoderStates)[1] ?? 0);
+    this.#encoderMask(feeds, rows, samples);
     const out = await this.#decoder.run(feeds, ['logits', ...this.#selfNames.present, ...this.#crossNames.present]);
-    return { logits: logitsOf(out.logits), cache: { self: this.#selfNames.present.map((n) => out[n]!), cross: this.#crossNames.present.map((n) => out[n]!) } };
+    return { logits: logitsOf(out.logits), cache: { self: this.#selfNames.present.map((n) => out[n]!), cross: this.#crossNames.present.map((n) => out[n]!), samples } };
   }
 
   /** One cached step: one new token per row. */
@@ -140,13 +145,17 @@ export class MoonshineModel {
     const feeds: Feeds = { input_ids: int64Tensor(tokens, [rows, 1]), encoder_hidden_states: floatTensor(new Float32Array(rows * this.dims.hidden), [rows, 1, this.dims.hidden]), use_cache_branch: boolTensor([true], [1]) };
     this.#selfNames.past.forEach((n, i) => (feeds[n] = cache.self[i]!));
     this.#crossNames.past.forEach((n, i) => (feeds[n] = cache.cross[i]!));
-    this.#encoderMask(feeds, rows, dimsOf(cache.cross[0]!)[2] ?? 0);
+    this.#encoderMask(feeds, rows, cache.samples);
     const out = await this.#decoder.run(feeds, ['logits', ...this.#selfNames.present]);
-    return { logits: logitsOf(out.logits), cache: { self: this.#selfNames.present.map((n) => out[n]!), cross: cache.cross } };
+    return { logits: logitsOf(out.logits), cache: { self: this.#selfNames.present.map((n) => out[n]!), cross: cache.cross, samples: cache.samples } };
   }
 
-  #encoderMask(feeds: Feeds, rows: number, positions: number): void {
-    if (this.#decoder.inputNames.includes('encoder_attention_mask')) feeds.encoder_attention_mask = int64Tensor(new Array<number>(rows * positions).fill(1), [rows, positions]);
+  /**
+   * Newer Optimum exports take a sample-level mask (as transformers.js feeds the processor's `attention_mask`) and
+   * bring it to the encoder's positions inside; rows here are never padded, so it is all ones.
+   */
+  #encoderMask(feeds: Feeds, rows: number, samples: number): void {
+    if (this.#decoder.inputNames.includes('encoder_attention_mask')) feeds.encoder_attention_mask = int64Tensor(new Array<number>(rows * samples).fill(1), [rows, samples]);
   }
 
   async release(): Promise<void> {
@@ -156,7 +165,7 @@ export class MoonshineModel {
 
 /** Rows `rows` of a cache (finished rows dropped). */
 export function selectCache(cache: KvCache, rows: readonly number[]): KvCache {
-  return { self: cache.self.map((t) => gatherRows(t, rows)), cross: cache.cross.map((t) => gatherRows(t, rows)) };
+  return { self: cache.self.map((t) => gatherRows(t, rows)), cross: cache.cross.map((t) => gatherRows(t, rows)), samples: cache.samples };
 }
 
 function logitsOf(tensor: Tensor | undefined): Logits {

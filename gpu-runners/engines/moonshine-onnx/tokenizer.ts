@@ -11,6 +11,7 @@ interface TokenizerJson {
 }
 
 const BYTE = /^<0x([0-9A-Fa-f]{2})>$/;
+const UTF8 = new TextDecoder('utf-8');
 
 export class MoonshineTokenizer {
   readonly #pieces: string[] = [];
@@ -36,15 +37,12 @@ export class MoonshineTokenizer {
     let bytes: number[] = [];
     const flush = () => {
       if (bytes.length === 0) return;
-      const raw = Uint8Array.from(bytes);
-      try {
-        text += new TextDecoder('utf-8', { fatal: true }).decode(raw);
-      } catch {
-        // Invalid UTF-8: one replacement character per byte, as the tokenizers library's ByteFallback writes.
-        text += '\uFFFD'.repeat(raw.length);
-      }
+      // Invalid UTF-8 becomes U+FFFD per maximal bad subsequence (the WHATWG decoder), as transformers.js writes it;
+      // the Rust tokenizers library writes one per byte of the run instead.
+      text += UTF8.decode(Uint8Array.from(bytes));
       bytes = [];
     };
+    // Special tokens are dropped first, so byte tokens on both sides of one form a single run.
     for (const id of ids) {
       if (this.#special.has(id)) continue;
       const piece = this.#pieces[id];

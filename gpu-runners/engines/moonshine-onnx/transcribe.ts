@@ -30,7 +30,6 @@ export interface MoonshineResult {
 }
 
 interface Row {
-  request: number;
   samples: Float32Array;
   positions: number;
   maxNew: number;
@@ -58,9 +57,9 @@ export class MoonshineTranscriber {
   }
 
   async transcribe(requests: readonly MoonshineRequest[], signal?: AbortSignal): Promise<MoonshineResult[]> {
-    const rows: Row[] = requests.map((r, request) => {
+    const rows: Row[] = requests.map((r) => {
       const samples = this.#prepare(r.samples);
-      return { request, samples, positions: encoderPositions(samples.length), maxNew: this.maxNewTokens(r.samples.length), tokens: [], sumLogprob: 0, ended: false };
+      return { samples, positions: encoderPositions(samples.length), maxNew: this.maxNewTokens(r.samples.length), tokens: [], sumLogprob: 0, ended: false };
     });
     for (const group of chunks(groupBy(rows, (r) => r.samples.length), this.#options.maxBatchRows)) {
       const states = await this.#model.encode(group.map((r) => r.samples));
@@ -95,7 +94,7 @@ export class MoonshineTranscriber {
   /** Greedy decoding of rows with equal encoder positions; a row leaves the batch at `</s>` or its token limit. */
   async #decode(rows: Row[], signal?: AbortSignal): Promise<void> {
     const { eos } = this.#model.dims;
-    const first = await this.#model.prefill(rows.length, stackRows(rows.map((r) => r.states!)));
+    const first = await this.#model.prefill(rows.length, stackRows(rows.map((r) => r.states!)), Math.min(...rows.map((r) => r.samples.length)));
     let cache = first.cache;
     let logits = first.logits;
     let open = rows.map((_, i) => i); // indexes into `rows` of the rows in the current batch, in batch order
