@@ -26,7 +26,8 @@ let workers: WorkersDev;
 beforeAll(async () => {
   server = await startTestServer({ EARSHOT_ORIGIN_SECRET: SECRET });
   proxy = await startTcpProxy(server.server.port);
-  workers = await startWorkersDev({ EARSHOT_ORIGIN_URL: `http://127.0.0.1:${proxy.port}`, EARSHOT_ORIGIN_SECRET: SECRET });
+  // Auth off: this file is about relaying (test/e2e/workers-conformance.test.ts holds auth and limits).
+  workers = await startWorkersDev({ EARSHOT_ORIGIN_URL: `http://127.0.0.1:${proxy.port}`, EARSHOT_ORIGIN_SECRET: SECRET, EARSHOT_AUTH: 'off' });
   console.info(`wrangler dev answered after ${workers.startMs} ms`);
 }, 60_000);
 
@@ -119,7 +120,8 @@ describe('the Workers edge (wrangler dev) relaying to a Node origin', () => {
     second.sendJson({ ...START, session: id, last_seq: 0 });
     const ready = await second.waitFor('ready');
     while (!first.closed) await new Promise((r) => setTimeout(r, 20));
-    expect(first.closed.code).toBe(4000);
+    // Handed over as on the Node edge: the old connection hears session_replaced (4409).
+    expect(first.closed.code).toBe(4409);
     // The client replays from what the relay secured: the rest of the speech.
     const speech = withPauses([recordings[1]!.pcm, recordings[4]!.pcm]);
     await streamPcm((frame) => second.sendRaw(frame), speech.subarray(Math.round(ready.resume_from! * 16000)), 4);
