@@ -21,6 +21,8 @@ export const upgradeWebSocket: UpgradeWebSocket = defineWebSocketHelper(async (c
     url: null,
     protocol: protocol || null,
   });
+  // Binary frames as ArrayBuffers, as the routes read them (recent compatibility dates default to Blobs).
+  (server as { binaryType?: string }).binaryType = 'arraybuffer';
   server.accept();
   server.addEventListener('message', (event) => events.onMessage?.(event, ws));
   server.addEventListener('close', (event) => events.onClose?.(event, ws));
