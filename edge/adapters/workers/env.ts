@@ -19,3 +19,6 @@ export interface WorkersEnv {
 
 /** Headers the Worker sets when it hands a request to a relay: which session the relay holds. */
 export const RELAY_HEADERS = { session: 'x-earshot-session' } as const;
+
+/** The relay that serves `/v1/tokens`: not a session id (those are letters, digits, - and _), so never a session's. */
+export const TOKENS_RELAY = '~tokens';

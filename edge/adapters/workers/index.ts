@@ -5,7 +5,7 @@
  * - `/v1/realtime` goes to the SessionRelay of a new session (a fresh id), or of the session the URL names
  *   (`?session=ID`, how clients resume: the relay that holds a session must be chosen before the socket opens);
  * - `/v1/watch/:session` and `/v1/sessions/:id/…` go to that session's relay;
- * - `/v1/tokens…` go to one relay that holds no session (TOKENS), which asks a session's relay about it;
+ * - `/v1/tokens…` go to one relay that holds no session (TOKENS_RELAY), which asks a session's relay about it;
  * - the batch API and `/v1/models` are checked here (key, scope, rate) and forwarded to the origin, which runs them;
  *   `/v1/capabilities` is the origin's.
  */
@@ -16,15 +16,12 @@ import type { Authenticator } from '../../auth/authenticator.ts';
 import { requireScope } from '../../auth/middleware.ts';
 import { errorResponse } from '../../http-errors.ts';
 import { mountHealth, type ComponentState } from '../../routes/health.ts';
-import { RELAY_HEADERS, type WorkersEnv } from './env.ts';
+import { RELAY_HEADERS, TOKENS_RELAY, type WorkersEnv } from './env.ts';
 import { workersLogger } from './logger.ts';
 import { workersAuth } from './session-relay.ts';
 
 export { SessionRelay } from './session-relay.ts';
 export { AuthState } from './auth-state.ts';
-
-/** The relay that serves `/v1/tokens`: not a session id (those are letters, digits, - and _), so never a session. */
-const TOKENS = '~tokens';
 
 type Env = { Bindings: WorkersEnv };
 
@@ -91,8 +88,8 @@ app.all('/v1/sessions/:id/*', (c) => {
   if (!isSessionId(id)) return errorResponse(c, 'unknown_session', `session ${id} does not exist or has expired`);
   return toRelay(c, id);
 });
-app.all('/v1/tokens', (c) => toRelay(c, TOKENS));
-app.all('/v1/tokens/*', (c) => toRelay(c, TOKENS));
+app.all('/v1/tokens', (c) => toRelay(c, TOKENS_RELAY));
+app.all('/v1/tokens/*', (c) => toRelay(c, TOKENS_RELAY));
 
 // Batch: the edge checks the caller; the origin, which can decode and queue files, does the work.
 const batch = (c: Context<Env>, next: () => Promise<void>) => requireScope(authOf(c.env), 'batch')(c as never, next);

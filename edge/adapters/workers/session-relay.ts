@@ -31,7 +31,7 @@ import { sessionDepsFromConfig } from '../../realtime/session-config.ts';
 import { SessionRegistry } from '../../realtime/session-registry.ts';
 import type { Capabilities } from '../../realtime/session.ts';
 import { acquireSlot, DEPLOYMENT, DurableLimiter, DurableRevocations } from './auth-state.ts';
-import { RELAY_HEADERS, type WorkersEnv } from './env.ts';
+import { RELAY_HEADERS, TOKENS_RELAY, type WorkersEnv } from './env.ts';
 import { workersLogger } from './logger.ts';
 import { OriginLink } from './origin-link.ts';
 import { RelayResultLog, RelayStorage } from './relay-storage.ts';
@@ -130,7 +130,9 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
         fvad: this.#fvad!,
         sttQueue: { add: (job) => this.#origin(id).add(job) },
         results: this.#results,
-        store: new RelayStore(this.#storage, id, this.env),
+        // A session relay knows its own session only (resuming another here would split it across relays); the
+        // tokens relay asks each session's relay about it.
+        store: id === TOKENS_RELAY ? new RemoteSessions(this.env) : this.#storage,
         // One speaker per session, handed over as on Node: the relay is the one place its session is spoken into.
         leases: new MemorySpeakerLeases(),
         capabilities,
@@ -223,36 +225,26 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
   }
 }
 
-/**
- * The relay's session store: its own session in its storage; any other session (a token minted for it by the relay
- * that serves `/v1/tokens`) is asked of that session's relay.
- */
-class RelayStore implements SessionStore {
-  readonly #own: RelayStorage;
-  readonly #id: string;
+/** The sessions as the tokens relay sees them: each one's metadata is its own relay's. */
+class RemoteSessions implements SessionStore {
   readonly #env: WorkersEnv;
 
-  constructor(own: RelayStorage, id: string, env: WorkersEnv) {
-    this.#own = own;
-    this.#id = id;
+  constructor(env: WorkersEnv) {
     this.#env = env;
   }
 
-  create(meta: SessionMeta): Promise<void> {
-    return this.#own.create(meta);
-  }
-
   async get(id: string): Promise<SessionMeta | undefined> {
-    if (id === this.#id) return this.#own.get(id);
     const relay = this.#env.SESSION_RELAY;
     return (await relay.get(relay.idFromName(id)).meta(id)) as SessionMeta | undefined;
   }
 
-  update(id: string, patch: Partial<Omit<SessionMeta, 'id'>>): Promise<void> {
-    return this.#own.update(id, patch);
+  async create(): Promise<void> {
+    throw new Error('the tokens relay holds no sessions');
   }
 
-  close(): Promise<void> {
-    return this.#own.close();
+  async update(): Promise<void> {
+    throw new Error('the tokens relay holds no sessions');
   }
+
+  async close(): Promise<void> {}
 }
