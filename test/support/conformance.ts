@@ -6,11 +6,13 @@
  *
  * Each suite's edge is started with CONFORMANCE_ENV (keys, token secret, short timeouts) and real engines behind it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../edge/auth/api-keys.ts';
 import type { ServerEvent } from '../../shared/protocol.ts';
-import { librivoxRecordings, streamPcm } from './librivox.ts';
+import { LIBRIVOX_DIR, librivoxRecordings, streamPcm } from './librivox.ts';
 import { START, withPauses } from './sessions.ts';
 
 const speaker = createApiKey({ id: 'speaker', scopes: ['realtime', 'watch', 'batch'], glossary: [{ term: 'Earshot' }] });
@@ -54,9 +56,9 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
   const ws = (path: string) => `${edge.url.replace('http', 'ws')}${path}`;
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-  function connect(path: string, headers: Record<string, string> = {}): Promise<Conn> {
+  function connect(path: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<Conn> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(ws(path), { headers });
+      const socket = new WebSocket(ws(path), protocols, { headers });
       const events: ServerEvent[] = [];
       socket.on('message', (data) => events.push(JSON.parse(String(data)) as ServerEvent));
       const closed = new Promise<{ code: number; reason: string }>((r) => socket.on('close', (code, reason) => r({ code, reason: String(reason) })));
@@ -150,6 +152,29 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       again.send(START);
       expect((await again.waitFor('ready')).type).toBe('ready');
       again.ws.close();
+    });
+
+    it('takes a key in the earshot.bearer subprotocol, answering `earshot` and never the credential', async () => {
+      const conn = await connect('/v1/realtime', {}, ['earshot', `earshot.bearer.${speaker.key}`]);
+      expect(conn.ws.protocol).toBe('earshot');
+      conn.send(START);
+      expect((await conn.waitFor('ready')).type).toBe('ready');
+      conn.ws.close();
+    });
+
+    it('checks batch callers at the edge (401, 403) and transcribes files for the `batch` scope', async () => {
+      const wav = readFileSync(join(LIBRIVOX_DIR, 'sense_and_sensibility_01_austen_64kb-0880.wav'));
+      const upload = (headers: Record<string, string>) => {
+        const form = new FormData();
+        form.append('file', new Blob([wav], { type: 'audio/wav' }), 'a.wav');
+        form.append('model', 'whisper-1');
+        return fetch(`${edge.url}/v1/audio/transcriptions`, { method: 'POST', headers, body: form });
+      };
+      expect((await upload({})).status).toBe(401);
+      expect((await upload(bearer(listener.key))).status).toBe(403);
+      const res = await upload(bearer(speaker.key));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { text: string }).text).toMatch(/young man/);
     });
 
     it("enforces a key's request rate: 429 rate_limited with Retry-After", async () => {
