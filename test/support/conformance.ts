@@ -23,6 +23,8 @@ const hasty = createApiKey({ id: 'hasty', scopes: ['realtime'], requests_per_min
 
 export const START_TIMEOUT_MS = 1500;
 export const IDLE_TIMEOUT_MS = 4000;
+/** The edge's (on Workers: the deployment's) session cap. */
+export const MAX_SESSIONS = 3;
 
 /** The settings every adapter under test runs with. */
 export const CONFORMANCE_ENV: Record<string, string> = {
@@ -31,6 +33,7 @@ export const CONFORMANCE_ENV: Record<string, string> = {
   EARSHOT_JWT_SECRET: 'conformance-secret-that-is-at-least-32-characters',
   EARSHOT_START_TIMEOUT_MS: String(START_TIMEOUT_MS),
   EARSHOT_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+  EARSHOT_MAX_SESSIONS: String(MAX_SESSIONS),
 };
 
 export interface EdgeUnderTest {
@@ -129,6 +132,26 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       expect(await refusal('/v1/realtime')).toEqual({ code: 'unauthorized', close: 4401 });
       expect(await refusal('/v1/realtime', bearer('esk_not-a-key'))).toEqual({ code: 'unauthorized', close: 4401 });
       expect(await refusal('/v1/watch/abc')).toEqual({ code: 'unauthorized', close: 4401 });
+    });
+
+    it('caps concurrent sessions (too_many_sessions, 1013) and admits again once one ends', async () => {
+      const open: Conn[] = [];
+      for (let i = 0; i < MAX_SESSIONS; i++) {
+        const conn = await connect('/v1/realtime', bearer(speaker.key));
+        conn.send(START);
+        await conn.waitFor('ready');
+        open.push(conn);
+      }
+      expect(await refusal('/v1/realtime', bearer(speaker.key))).toEqual({ code: 'too_many_sessions', close: 1013 });
+      open[0]!.ws.close();
+      await open[0]!.closed;
+      await new Promise((r) => setTimeout(r, 300));
+      const next = await connect('/v1/realtime', bearer(speaker.key));
+      next.send(START);
+      expect((await next.waitFor('ready')).type).toBe('ready');
+      for (const conn of [...open.slice(1), next]) conn.ws.close();
+      await Promise.all([...open.slice(1), next].map((c) => c.closed));
+      await new Promise((r) => setTimeout(r, 300));
     });
 
     it('holds credentials to their scopes: a watch-only key or a watch token cannot speak (4403)', async () => {
