@@ -25,6 +25,7 @@ import type { SessionMeta, SessionStore } from '../../../shared/queue/ports.ts';
 import { loadFvad, type FvadModule } from '../../../shared/vad/webrtc-vad.ts';
 import { createEdgeApp } from '../../app.ts';
 import type { Authenticator } from '../../auth/authenticator.ts';
+import { parseAllowedOrigins } from '../../auth/browser-origin.ts';
 import { authenticatorFromConfig } from '../../auth/from-config.ts';
 import { capabilitiesFrom } from '../../realtime/origin-wire.ts';
 import { sessionDepsFromConfig } from '../../realtime/session-config.ts';
@@ -124,6 +125,8 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
       auth: workersAuth(config, this.env, logger),
       deploymentSlot: () => acquireSlot(this.env.AUTH_STATE, DEPLOYMENT, 'sessions', config.maxSessions),
       viewers: { max: config.maxViewers, idleMs: config.viewerIdleMs },
+      // Browser pages from other sites are refused as on Node; a Worker never answers to loopback names only.
+      originPolicy: { allowedOrigins: parseAllowedOrigins(config.allowedOrigins), loopback: false },
       maxJsonBytes: config.maxJsonBytes,
       health: () => ({ edge: { status: 'ok', runtime: 'workers' } }),
       sessionDeps: sessionDepsFromConfig(config, {
