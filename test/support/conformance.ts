@@ -16,7 +16,7 @@ import { LIBRIVOX_DIR, librivoxRecordings, streamPcm } from './librivox.ts';
 import { START, withPauses } from './sessions.ts';
 
 // Sphinx hears "Dashwood" in recording 0870 as "guess would" and Apertium keeps "John": the key's glossary fixes both.
-const speaker = createApiKey({ id: 'speaker', scopes: ['realtime', 'watch', 'batch'], glossary: [{ term: 'Dashwood' }, { term: 'John', translations: { es: 'Juan' } }] });
+const speaker = createApiKey({ id: 'speaker', scopes: ['realtime', 'watch', 'batch'], max_viewers: 1, glossary: [{ term: 'Dashwood' }, { term: 'John', translations: { es: 'Juan' } }] });
 const other = createApiKey({ id: 'other', scopes: ['realtime', 'watch'] });
 const listener = createApiKey({ id: 'listener', scopes: ['watch'] });
 const single = createApiKey({ id: 'single', scopes: ['realtime'], max_sessions: 1 });
@@ -236,6 +236,8 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       expect(codes).toEqual(['bad_json', 'unknown_type', 'not_started', 'invalid_message', 'bad_frame']);
       // A malformed session id in a watch URL: 404 before any upgrade.
       expect(await upgradeStatus('/v1/watch/not.an.id', bearer(speaker.key))).toMatchObject({ status: 404 });
+      // …and in a resume URL: 400, whichever runtime (a malformed id must never name a relay or a Redis key).
+      expect(await upgradeStatus('/v1/realtime?session=not.an.id', bearer(speaker.key))).toMatchObject({ status: 400 });
     });
 
     it('streams v1.1 (acks), shares the session with a v1.1 viewer, keeps it from other tenants, and resumes it', async () => {
@@ -248,6 +250,8 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       const share = await token(speaker.key, { scopes: ['watch'], session: id });
       const viewer = await connect(`/v1/watch/${id}?protocol=1.1&token=${share}`);
       expect((await viewer.waitFor('ready')).protocol).toBe(1.1);
+      // The key's viewer limit (1) holds across the edge (on Workers: across relays).
+      expect(await refusal(`/v1/watch/${id}`, bearer(speaker.key))).toEqual({ code: 'viewer_limit', close: 4429 });
       // Other tenants can neither watch nor take over the session.
       expect(await refusal(`/v1/watch/${id}`, bearer(other.key))).toEqual({ code: 'forbidden', close: 4403 });
       await streamPcm((frame) => conn.send(frame), utterance, 4);
