@@ -40,6 +40,8 @@ import { upgradeWebSocket } from './upgrade.ts';
 
 /** How long a speaker's first messages wait for the origin's hello before the session is refused. */
 const ORIGIN_WAIT_MS = 10_000;
+/** Messages a socket may send before the origin's hello. */
+const MAX_HELD = 1000;
 
 /** Until the origin has said hello, nothing is supported (no `start` can be checked before then: see #held). */
 const NOTHING: Capabilities = { sttLanguages: [], defaultLanguage: 'en', translates: () => false };
@@ -71,8 +73,8 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
   #link: OriginLink | undefined;
   /** What the pipeline can do, from the origin's latest hello. */
   #capabilities: Capabilities | undefined;
-  /** Messages of sockets that arrived before the origin's hello, delivered in order once it comes. */
-  readonly #held: { ws: WSContext; deliver: () => void }[] = [];
+  /** Per socket, messages that arrived before the origin's hello, delivered in order once it comes. */
+  readonly #held = new Map<WSContext, (() => void)[]>();
 
   constructor(ctx: DurableObjectState, env: WorkersEnv) {
     super(ctx, env);
@@ -147,8 +149,9 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
   }
 
   /**
-   * The upgrade the app's routes use, with one addition: a socket's messages wait for the origin's hello (a `start`
-   * is checked against the pipeline's languages); if it does not come in time, the socket is told and closed.
+   * The upgrade the app's routes use, with one addition: until the origin's first hello (a `start` is checked
+   * against the pipeline's languages), a socket's messages wait; if it does not come in time, the socket is told
+   * and closed.
    */
   #relayUpgrade(): UpgradeWebSocket {
     const upgrade = upgradeWebSocket as unknown as (create: (c: Context) => Promise<WSEvents>, options?: unknown) => MiddlewareHandler;
@@ -159,7 +162,8 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
           ...events,
           onMessage: (event, ws) => {
             const deliver = () => events.onMessage?.(event, ws);
-            if (this.#link?.ready) return deliver();
+            // Only the first hello is awaited: later origin drops are the link's to ride out (it resends).
+            if (this.#capabilities) return deliver();
             this.#hold(ws, deliver);
           },
         };
@@ -168,15 +172,25 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
   }
 
   #hold(ws: WSContext, deliver: () => void): void {
-    this.#held.push({ ws, deliver });
+    const held = this.#held.get(ws);
+    if (held) {
+      held.push(deliver);
+      // Bounded like everything a client sends: at 50 frames/s this is more than the whole wait.
+      if (held.length > MAX_HELD) this.#unavailable(ws, CLOSE.tryAgainLater, 'the origin behind this edge has not answered yet; try again shortly');
+      return;
+    }
+    this.#held.set(ws, [deliver]);
     this.#origin(this.#id!).open();
     setTimeout(() => {
-      const waiting = this.#held.filter((h) => h.ws === ws);
-      if (waiting.length === 0 || this.#link?.ready) return;
-      this.#held.splice(0, this.#held.length, ...this.#held.filter((h) => h.ws !== ws));
-      ws.send(JSON.stringify({ type: 'error', code: 'queue_unavailable', message: 'the origin behind this edge is unreachable; try again shortly' }));
-      ws.close(CLOSE.tryAgainLater, 'queue_unavailable');
+      if (this.#held.get(ws)?.length) this.#unavailable(ws, CLOSE.tryAgainLater, 'the origin behind this edge is unreachable; try again shortly');
     }, ORIGIN_WAIT_MS);
+  }
+
+  /** A socket whose messages cannot reach the origin: told why, then closed. */
+  #unavailable(ws: WSContext, code: number, message: string): void {
+    this.#held.delete(ws);
+    ws.send(JSON.stringify({ type: 'error', code: 'queue_unavailable', message }));
+    ws.close(code, 'queue_unavailable');
   }
 
   /** The link to the origin, made on first use; its hello releases the messages held for it. */
@@ -188,14 +202,13 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
       cursor: () => this.#storage.originCursor(),
       onHello: (hello) => {
         this.#capabilities = capabilitiesFrom(hello);
-        for (const held of this.#held.splice(0)) held.deliver();
+        const held = [...this.#held.values()];
+        this.#held.clear();
+        for (const messages of held) for (const deliver of messages) deliver();
       },
       onResult: (cursor, result) => this.#results.received(cursor, result),
       onRefused: (reason) => {
-        for (const { ws } of this.#held.splice(0)) {
-          ws.send(JSON.stringify({ type: 'error', code: 'queue_unavailable', message: reason }));
-          ws.close(CLOSE.internal, 'queue_unavailable');
-        }
+        for (const ws of [...this.#held.keys()]) this.#unavailable(ws, CLOSE.internal, reason);
       },
       logger: this.#logger.child({ session: id }),
     });
