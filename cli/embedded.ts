@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.ts';
 import { createDrivers, type Drivers } from '../shared/queue/drivers.ts';
 import { PivotingApertium } from '../gpu-runners/engines/apertium-pivot.ts';
 import { createMtEngine, createSttEngine } from '../gpu-runners/engines/registry.ts';
-import { startEdge } from './compose/edge.ts';
+import { startEdge } from '../edge/adapters/node/edge.ts';
 import { startRunner } from './compose/runners.ts';
 import type { NodeServer } from '../edge/adapters/node/serve.ts';
 

@@ -6,7 +6,7 @@ import { registry } from '../shared/metrics.ts';
 import { serveNode } from '../edge/adapters/node/serve.ts';
 import { mountHealth, pseudonym } from '../edge/routes/health.ts';
 import { driversFor, startEmbedded } from './embedded.ts';
-import { startEdge } from './compose/edge.ts';
+import { startEdge } from '../edge/adapters/node/edge.ts';
 import { startRunner } from './compose/runners.ts';
 
 /**

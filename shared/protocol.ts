@@ -141,12 +141,5 @@ export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true, watch_token:
 export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
 export type WatchReadyEvent = z.infer<typeof WatchReadyEvent>;
 export type WatchEvent = z.infer<typeof WatchEvent>;
-/** Close codes of the watch socket besides 1000 (after `done`). */
-export const WATCH_CLOSE = { forbidden: 4403, unknownSession: 4404, tooSlow: 4408, idle: 4410 } as const;
-/**
- * Close codes of the realtime socket that end a connection for a reason about the session (HTTP's status plus
- * 4000, like the auth refusals 4401/4403/4429): another tenant's session or a token bound elsewhere (4403); another
- * connection is the session's speaker (4409, `session_busy`), or this one was replaced by the owner's newer one
- * (4409, `session_replaced`).
- */
-export const REALTIME_CLOSE = { forbidden: 4403, conflict: 4409 } as const;
+// Close codes of both sockets live with every other close code.
+export { REALTIME_CLOSE, WATCH_CLOSE } from './close-codes.ts';

@@ -8,7 +8,8 @@
  */
 import { clientError, EarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, REALTIME_CLOSE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
+import { CLOSE, REALTIME_CLOSE } from '../../shared/close-codes.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
 import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
@@ -86,7 +87,7 @@ export interface SessionOptions {
   watchToken?: (session: string) => Promise<string>;
   /** The caller's tenant (its API key id; absent with auth off): recorded on a new session, required to resume one. */
   owner?: string;
-  /** A session-bound token's session: every `start` on this connection, for its whole life, must resume it. */
+  /** A session-bound token's session, or the one the URL names: every `start` on this connection must resume it. */
   boundTo?: string;
 }
 
@@ -177,7 +178,7 @@ export class RealtimeSession {
     this.#cutOff = true;
     this.#deps.observer?.cutOff?.(breach.code);
     this.#error(breach.code, breach.message);
-    this.#transport.close(1008, breach.code);
+    this.#transport.close(CLOSE.policy, breach.code);
     this.onClose();
   }
 
@@ -286,7 +287,7 @@ export class RealtimeSession {
   async #onStart(start: StartMessage): Promise<void> {
     // First, before any other check can fail: a bound connection's binding holds for its whole life.
     const bound = this.#options.boundTo;
-    if (bound !== undefined && start.session !== bound) throw new EarshotError('forbidden', `this token is bound to session ${bound}: "start" must resume it`);
+    if (bound !== undefined && start.session !== bound) throw new EarshotError('forbidden', `this connection is bound to session ${bound} (by its token or its URL): "start" must resume it`);
     if (this.#state !== 'awaiting_start') throw new EarshotError('already_started', 'this session has already started; open a new connection for a new session');
     if (start.sample_rate < MIN_SAMPLE_RATE || start.sample_rate > MAX_SAMPLE_RATE) {
       throw new EarshotError('bad_sample_rate', `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
@@ -508,7 +509,7 @@ export class RealtimeSession {
     this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed, stages: this.#telemetry.stageSummary(), catchUp: this.#catchUp.summary() }, 'session done');
     this.#telemetry.ended('done');
     this.#release();
-    this.#transport.close(1000, 'done');
+    this.#transport.close(CLOSE.normal, 'done');
   }
 
   #release(): void {

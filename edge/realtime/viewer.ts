@@ -10,7 +10,8 @@
  * No sockets inside (like RealtimeSession): the route supplies send/close/bufferedAmount.
  */
 import type { Logger } from '../../shared/logger.ts';
-import { WATCH_CLOSE, type WatchEvent } from '../../shared/protocol.ts';
+import { CLOSE, WATCH_CLOSE } from '../../shared/close-codes.ts';
+import type { WatchEvent } from '../../shared/protocol.ts';
 import type { ResultLog, SessionMeta, SessionStore } from '../../shared/queue/ports.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 
@@ -155,7 +156,7 @@ export class Viewer {
     });
     if (this.#sequencer.complete) {
       this.#transport.send({ type: 'done' });
-      this.#close(1000, 'done');
+      this.#close(CLOSE.normal, 'done');
     }
   }
 
