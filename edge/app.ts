@@ -24,7 +24,7 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   health: HealthProbe;
   /** Prometheus exposition for /metrics. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
-  /** The web client's files (edge/web/); without it the edge serves no pages, only the APIs. */
+  /** The web client's pages (client/web/, bundled by the adapter); without it the edge serves no pages, only the APIs. */
   webAssets?: AssetLoader;
   viewerLimits?: WatchRouteDeps['viewerLimits'];
   /** Viewers per edge, and how long an idle one stays (watch.ts). */
