@@ -7,6 +7,7 @@ import { mtJobId, sttJobId, type SttJob } from '../shared/queue/jobs.ts';
 import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
 import type { SttEngine, SttResult } from './engines/types.ts';
+import type { SpeakerEmbedder } from './diarization/embedder.ts';
 import type { HallucinationGuard } from './guard/hallucination-guard.ts';
 import { mtGlossary, spellTerms } from './glossary-terms.ts';
 import { JobTimings } from './job-timings.ts';
@@ -45,6 +46,8 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   maxWindowRefines?: number;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
   guard?: HallucinationGuard | null;
+  /** Gives each final a speaker voiceprint (diarization), beside the engine; absent: finals carry none. */
+  embedder?: SpeakerEmbedder | null;
 }
 
 /** Sessions whose previous text a runner keeps (a few hundred bytes each). */
@@ -60,6 +63,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
   readonly #timings: JobTimings;
   /** Each job's engine result, from the engine call to its publication, for the guard. */
   readonly #heard = new WeakMap<SttJob, SttResult>();
+  /** Each final's voiceprint, from the embedder call to its publication. */
+  readonly #voices = new WeakMap<SttJob, number[]>();
   /** `auto`'s full-window second passes queued by this runner and not yet settled: job id → queued at. */
   readonly #windowRefines = new Map<string, number>();
 
@@ -91,11 +96,33 @@ export class SttRunner extends RunnerLoop<SttJob> {
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
+      const voiced = this.#voiced(batch);
       const results = await this.#o.engine.transcribe(requests);
+      await voiced;
       results.forEach((r, i) => this.#heard.set(batch[i]!, r));
       return results.map((r) => r.text);
     } finally {
       this.#timings.decoded(batch, timer() * 1000);
+    }
+  }
+
+  /**
+   * Voiceprints of the batch's finals, computed while the engine decodes (on the embedder's own thread). Best
+   * effort: a failed embedder costs the finals their speaker label, never their text.
+   */
+  async #voiced(batch: SttJob[]): Promise<void> {
+    const embedder = this.#o.embedder;
+    const finals = batch.filter((job) => job.kind === 'final');
+    if (!embedder || finals.length === 0) return;
+    try {
+      const voices = await embedder.embed(finals.map((job) => job.pcm));
+      finals.forEach((job, i) => {
+        const voice = voices[i];
+        // Three decimals: the clustering needs no more, and the log keeps each final small.
+        if (voice && voice.length > 0) this.#voices.set(job, Array.from(voice, (x) => Math.round(x * 1000) / 1000));
+      });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'speaker voiceprints failed; finals go out without speakers');
     }
   }
 
@@ -169,7 +196,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     // The second pass is queued before the final promises it, for the same reason.
     if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}) });
+    const voice = text ? this.#voices.get(job) : undefined;
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}), ...(voice ? { voice } : {}) });
     this.#remember(session, text);
   }
 

@@ -8,9 +8,12 @@ import { ERROR_CODES } from './errors.ts';
 import { Glossary } from './glossary.ts';
 
 /** The newest protocol this server speaks; a client asks for it in `start.protocol` (default 1). */
-export const PROTOCOL_VERSION = 1.1;
-/** v1.1 adds `ack` events and corrected finals (docs/protocol.md); v1 clients never receive either. */
-export const SUPPORTED_PROTOCOLS = [1, 1.1] as const;
+export const PROTOCOL_VERSION = 1.2;
+/**
+ * v1.1 adds `ack` events and corrected finals (docs/protocol.md); v1 clients never receive either. v1.2 adds the
+ * `speaker` of finals (diarization); v1 and v1.1 clients never receive it.
+ */
+export const SUPPORTED_PROTOCOLS = [1, 1.1, 1.2] as const;
 export type ProtocolVersion = (typeof SUPPORTED_PROTOCOLS)[number];
 export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 48000;
@@ -43,8 +46,8 @@ export const StartMessage = z.object({
    * from earlier than `ready.resume_from`. The server skips what it already has, so a replay never duplicates audio.
    */
   replay_from: z.number().nonnegative().optional(),
-  /** Protocol version the client speaks: 1 (default) or 1.1 (audio acks, revised captions). */
-  protocol: z.union([z.literal(1), z.literal(1.1)]).optional(),
+  /** Protocol version the client speaks: 1 (default), 1.1 (audio acks, revised captions) or 1.2 (also speakers). */
+  protocol: z.union([z.literal(1), z.literal(1.1), z.literal(1.2)]).optional(),
   /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */
   glossary: Glossary.optional(),
 });
@@ -88,6 +91,8 @@ export const FinalEvent = z.object({
   start: seconds,
   end: seconds,
   rev: rev.optional(),
+  /** v1.2: who spoke, 1, 2, … in order of first appearance, stable within the session (diarization). */
+  speaker: z.number().int().positive().optional(),
 });
 export const TranslationEvent = z.object({
   type: z.literal('translation'),

@@ -14,6 +14,7 @@ import { guardFromConfig } from '../../gpu-runners/guard/from-config.ts';
 import type { MtEngine, SttEngine } from '../../gpu-runners/engines/types.ts';
 import { MtRunner } from '../../gpu-runners/mt-runner.ts';
 import { SttRunner } from '../../gpu-runners/stt-runner.ts';
+import { MfccSpeakerEmbedder } from '../../gpu-runners/diarization/embedder.ts';
 
 const HEARTBEAT_MS = 2000;
 
@@ -42,6 +43,8 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
     const guard = await guardFromConfig(config); // before the engine loads: a bad blocklist file fails fast
     const engine = engines.stt ?? createSttEngine(config, log);
     if (!engines.stt) await engine.load();
+    const embedder = config.diarization === 'mfcc' ? new MfccSpeakerEmbedder() : null;
+    await embedder?.load();
     runner = new SttRunner({
       queue: drivers.sttQueue,
       mtQueue: config.mt === 'none' ? null : drivers.mtQueue,
@@ -58,10 +61,14 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       refineMaxAgeMs: config.sttRefineMaxAgeMs,
       queueBudgetMs: config.catchUp === 'on' ? config.budgetQueueMs : undefined,
       guard,
+      embedder,
     });
     // The default language first: distributed edges take the first as the default of sessions naming none.
     describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])], ...(engine.name === 'whisper-onnx' ? { model: config.sttModel } : {}) });
-    closeEngine = () => (engines.stt ? Promise.resolve() : engine.close());
+    closeEngine = async () => {
+      await embedder?.close();
+      if (!engines.stt) await engine.close();
+    };
   } else {
     const engine = engines.mt ?? createMtEngine(config, log);
     if (!engine) throw new Error('an MT runner needs an MT engine (EARSHOT_MT is "none")');

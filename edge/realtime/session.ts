@@ -311,7 +311,7 @@ export class RealtimeSession {
       // A replay that starts before the point the session resumes from: the overlap is dropped as it arrives.
       if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
-      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2 });
       watchToken = await this.#options.watchToken?.(meta.id);
     } catch (err) {
       if (this.#state === 'starting') this.#state = 'awaiting_start';

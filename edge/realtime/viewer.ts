@@ -29,7 +29,7 @@ export interface ViewerDeps {
   results: Pick<ResultLog, 'subscribe'>;
   logger: Logger;
   limits?: ViewerLimits;
-  /** The viewer's protocol (`?protocol=1.1` on the watch URL): 1.1 also receives corrected finals. */
+  /** The viewer's protocol (`?protocol=1.1` on the watch URL): 1.1 also receives corrected finals, 1.2 speakers. */
   protocol?: number;
   /** Whether the caller may watch this session (its tenant); absent: anyone who reached the route. */
   mayWatch?: (meta: SessionMeta) => boolean;
@@ -63,8 +63,8 @@ export class Viewer {
     this.#deps = deps;
     this.#transport = transport;
     this.#limits = deps.limits ?? DEFAULT_VIEWER_LIMITS;
-    this.#protocol = deps.protocol === 1.1 ? 1.1 : 1;
-    this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1 });
+    this.#protocol = deps.protocol === 1.1 || deps.protocol === 1.2 ? deps.protocol : 1;
+    this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2 });
     this.#lastSentAt = this.#now();
   }
 

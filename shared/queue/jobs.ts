@@ -74,7 +74,8 @@ export interface SttTimings {
 export type SessionResult =
   | { type: 'partial'; segment: number; text: string; start: number; rev?: number }
   /** `rev` 1 (absent) is the first decode; `revision: true` promises a rev 2 (the second pass) before the session is done. */
-  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[] } & SttTimings)
+  /** `voice`: the utterance's speaker voiceprint (diarization), from which every reader derives the same `speaker`. */
+  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[]; voice?: number[] } & SttTimings)
   | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number }
   | { type: 'partial_translation'; segment: number; lang: string; text: string; start: number }
   /** With `lang`: the translation of rev `rev` (absent: 1) failed. */

@@ -122,3 +122,35 @@ describe('CaptionSequencer, protocol v1.1 revisions', () => {
     expect(s.accept(finalRev(3, 'same', 1))).toEqual([]);
   });
 });
+
+describe('CaptionSequencer speakers (protocol v1.2)', () => {
+  const voiced = (seq: number, voice: number[], targets: string[] = []) => ({ ...final(seq, `line ${seq}`, targets), start: seq * 3, end: seq * 3 + 2, voice });
+  const A = [1, 0, 0, 0];
+  const B = [0, 1, 0, 0];
+  const speakers = (events: ReturnType<CaptionSequencer['accept']>) => events.flatMap((e) => (e.type === 'final' ? [e.speaker] : []));
+
+  it('labels finals by voice for v1.2 readers only', () => {
+    const v12 = new CaptionSequencer(0, { revisions: true, speakers: true });
+    const v11 = new CaptionSequencer(0, { revisions: true });
+    const log = [voiced(1, A), voiced(2, B), voiced(3, A)];
+    expect(log.flatMap((r) => speakers(v12.accept(r)))).toEqual([1, 2, 1]);
+    expect(log.flatMap((r) => speakers(v11.accept(r)))).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a resuming reader labels the finals it releases as the first reader did', () => {
+    const log = [voiced(2, B), voiced(1, A), voiced(3, B), voiced(4, A)];
+    const resumed = new CaptionSequencer(2, { revisions: true, speakers: true });
+    const events = log.flatMap((r) => resumed.accept(r));
+    expect(events.map((e) => (e.type === 'final' ? [e.seq, e.speaker] : []))).toEqual([
+      [3, 2],
+      [4, 1],
+    ]);
+  });
+
+  it('keeps the speaker on a corrected final', () => {
+    const s = new CaptionSequencer(0, { revisions: true, speakers: true });
+    s.accept(voiced(1, A));
+    s.accept(voiced(2, B));
+    expect(s.accept({ ...final(2, 'line two corrected'), rev: 2 })).toEqual([{ type: 'final', seq: 2, text: 'line two corrected', start: 2, end: 3, rev: 2, speaker: 2 }]);
+  });
+});
