@@ -192,6 +192,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
         enqueuedAt: Date.now(),
         traceparent,
         ...mtGlossary(job, target),
+        ...(job.speak?.includes(target) ? { speak: true } : {}),
       });
     }
     // The second pass is queued before the final promises it, for the same reason.
@@ -209,7 +210,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     metrics.sttRevisions.inc({ changed: String(changed) });
     const targets = changed && text && this.#o.mtQueue ? job.targets : [];
     for (const target of targets) {
-      await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target) });
+      await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target), ...(job.speak?.includes(target) ? { speak: true } : {}) });
     }
     await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent, ...tokens });
     if (changed) this.#remember(session, text);

@@ -50,6 +50,8 @@ export const StartMessage = z.object({
   protocol: z.union([z.literal(1), z.literal(1.1), z.literal(1.2)]).optional(),
   /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */
   glossary: Glossary.optional(),
+  /** Targets whose translations are also spoken: `translation_audio` events (TTS) follow their translations. */
+  speak: z.array(languageCode).max(4).optional(),
 });
 export const StopMessage = z.object({ type: z.literal('stop') });
 
@@ -75,6 +77,8 @@ export const ReadyEvent = z.object({
    * links. It expires like any token and is revoked with `POST /v1/tokens/revoke` by the speaker's key.
    */
   watch_token: z.string().optional(),
+  /** With `start.speak`: the targets whose translations are spoken (unsupported ones were reported with an error). */
+  speak: z.array(z.string()).optional(),
 });
 const seq = z.number().int().positive();
 /**
@@ -102,6 +106,21 @@ export const TranslationEvent = z.object({
   /** The rev of the final this translates. */
   rev: rev.optional(),
 });
+/**
+ * A translation spoken (TTS), for clients that asked (`start.speak`, or `?speak=` on the watch URL): after its
+ * `translation`. `audio` is a base64 WAV file (PCM16 mono at `sample_rate`), which browsers play as is
+ * (`new Audio('data:audio/wav;base64,' + audio)`); `duration` is its length in seconds.
+ */
+export const TranslationAudioEvent = z.object({
+  type: z.literal('translation_audio'),
+  seq,
+  lang: z.string(),
+  rev: rev.optional(),
+  format: z.literal('wav'),
+  sample_rate: z.number().int().positive(),
+  duration: seconds,
+  audio: z.string(),
+});
 /** Provisional translation of the current partial (only when the server translates partials). */
 export const PartialTranslationEvent = z.object({ type: z.literal('partial_translation'), lang: z.string(), text: z.string(), start: seconds, seq: seq.optional() });
 /**
@@ -124,6 +143,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   PartialEvent,
   FinalEvent,
   TranslationEvent,
+  TranslationAudioEvent,
   PartialTranslationEvent,
   AckEvent,
   ErrorEvent,
@@ -134,6 +154,7 @@ export type ReadyEvent = z.infer<typeof ReadyEvent>;
 export type PartialEvent = z.infer<typeof PartialEvent>;
 export type FinalEvent = z.infer<typeof FinalEvent>;
 export type TranslationEvent = z.infer<typeof TranslationEvent>;
+export type TranslationAudioEvent = z.infer<typeof TranslationAudioEvent>;
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 export type AckEvent = z.infer<typeof AckEvent>;
 
@@ -143,7 +164,7 @@ export type AckEvent = z.infer<typeof AckEvent>;
  * speaker, from the start of the session.
  */
 export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true, watch_token: true }).extend({ language: z.string() });
-export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
+export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, TranslationAudioEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
 export type WatchReadyEvent = z.infer<typeof WatchReadyEvent>;
 export type WatchEvent = z.infer<typeof WatchEvent>;
 /** Close codes of the watch socket besides 1000 (after `done`). */

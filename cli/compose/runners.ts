@@ -14,14 +14,17 @@ import { guardFromConfig } from '../../gpu-runners/guard/from-config.ts';
 import type { MtEngine, SttEngine } from '../../gpu-runners/engines/types.ts';
 import { MtRunner } from '../../gpu-runners/mt-runner.ts';
 import { SttRunner } from '../../gpu-runners/stt-runner.ts';
+import { TtsRunner } from '../../gpu-runners/tts-runner.ts';
+import { createTtsEngine } from '../../gpu-runners/tts/registry.ts';
+import type { TtsEngine } from '../../gpu-runners/tts/types.ts';
 import { MfccSpeakerEmbedder } from '../../gpu-runners/diarization/embedder.ts';
 
 const HEARTBEAT_MS = 2000;
 
 export interface StartedRunner {
   id: string;
-  role: 'stt' | 'mt';
-  runner: SttRunner | MtRunner;
+  role: 'stt' | 'mt' | 'tts';
+  runner: SttRunner | MtRunner | TtsRunner;
   info(): RunnerInfo;
   /** Finishes the batch in hand, then stops. */
   close(): Promise<void>;
@@ -30,12 +33,13 @@ export interface StartedRunner {
 export interface RunnerEngines {
   stt?: SttEngine;
   mt?: MtEngine | null;
+  tts?: TtsEngine | null;
 }
 
-export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Logger, drivers: Drivers, engines: RunnerEngines = {}): Promise<StartedRunner> {
+export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, logger: Logger, drivers: Drivers, engines: RunnerEngines = {}): Promise<StartedRunner> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ runnerId: id });
-  let runner: SttRunner | MtRunner;
+  let runner: SttRunner | MtRunner | TtsRunner;
   let describe: () => Partial<RunnerInfo>;
   let closeEngine: () => Promise<void>;
 
@@ -69,11 +73,20 @@ export async function startRunner(role: 'stt' | 'mt', config: Config, logger: Lo
       await embedder?.close();
       if (!engines.stt) await engine.close();
     };
+  } else if (role === 'tts') {
+    const engine = engines.tts ?? createTtsEngine(config);
+    if (!engine) throw new Error('a TTS runner needs a voice (EARSHOT_TTS is "none", or espeak-ng is not installed)');
+    if (!engines.tts) await engine.load();
+    runner = new TtsRunner({ queue: drivers.ttsQueue, results: drivers.results, engine, logger: log, batchSize: 4, maxWaitMs: 0 });
+    describe = () => ({ engine: engine.name, languages: [...engine.languages] });
+    closeEngine = () => (engines.tts ? Promise.resolve() : engine.close());
   } else {
     const engine = engines.mt ?? createMtEngine(config, log);
     if (!engine) throw new Error('an MT runner needs an MT engine (EARSHOT_MT is "none")');
     if (!engines.mt) await engine.load();
-    runner = new MtRunner({ queue: drivers.mtQueue, results: drivers.results, engine, logger: log, batchSize: 16, maxWaitMs: 0 });
+    // Spoken translations are queued only where a voice is configured (`earshot all` with one, or `--role tts` runners).
+    const ttsQueue = config.tts === 'none' ? null : drivers.ttsQueue;
+    runner = new MtRunner({ queue: drivers.mtQueue, results: drivers.results, engine, logger: log, batchSize: 16, maxWaitMs: 0, ttsQueue, maxTtsWaiting: config.ttsMaxQueue });
     const pairs = KNOWN_LANGUAGES.flatMap((s) => KNOWN_LANGUAGES.filter((t) => t !== s && engine.supports(s, t)).map((t) => `${s}-${t}`));
     describe = () => ({ engine: engine.name, pairs, ...(engine.name === 'nllb-onnx' ? { model: config.mtModel } : {}) });
     closeEngine = () => (engines.mt ? Promise.resolve() : engine.close());

@@ -31,7 +31,12 @@ export interface SequencerOptions {
   revisions?: boolean;
   /** v1.2: label finals with their `speaker`, from the voiceprints runners put on them (diarization). */
   speakers?: boolean;
+  /** Languages whose spoken translations (`translation_audio`) this reader wants; others are dropped. */
+  speak?: readonly string[];
 }
+
+/** Spoken translations are owed beside translations, under their own key. */
+const audioKey = (lang: string) => `audio:${lang}`;
 
 export class CaptionSequencer {
   /** The next seq the client has not been given. */
@@ -52,6 +57,9 @@ export class CaptionSequencer {
   #segmentsExpected: number | undefined;
   /** v1.2: speaker labels; a final waits until every earlier segment's voiceprint has been clustered. */
   readonly #speakers: SpeakerLabels | undefined;
+  readonly #speak: ReadonlySet<string>;
+  /** Translations (`seq:rev:lang`) whose audio this reader is owed once the translation is out. */
+  readonly #spoken = new Set<string>();
 
   /** `afterSeq`: a resuming client already has everything up to this seq. */
   constructor(afterSeq = 0, options: SequencerOptions = {}) {
@@ -59,6 +67,7 @@ export class CaptionSequencer {
     this.#afterSeq = afterSeq;
     this.#revisions = options.revisions ?? false;
     this.#speakers = options.speakers ? new SpeakerLabels() : undefined;
+    this.#speak = new Set(options.speak ?? []);
   }
 
   /** Feeds one result; returns the events to send now, in order. */
@@ -90,7 +99,14 @@ export class CaptionSequencer {
         const rev = result.rev ?? 1;
         if (rev > 1 && !this.#revisions) return [];
         const event: ServerEvent = { type: 'translation', seq: result.seq, lang: result.lang, text: result.text, ...(this.#revisions ? { rev } : {}) };
+        if (result.speak && this.#speak.has(result.lang)) this.#spoken.add(`${result.seq}:${rev}:${result.lang}`);
         return this.#settleTranslation(result.seq, result.lang, rev, event);
+      }
+      case 'translation_audio': {
+        const rev = result.rev ?? 1;
+        if (!this.#speak.has(result.lang) || (rev > 1 && !this.#revisions)) return [];
+        const event: ServerEvent = { type: 'translation_audio', seq: result.seq, lang: result.lang, ...(this.#revisions ? { rev } : {}), format: 'wav', sample_rate: result.sampleRate, duration: result.duration, audio: result.audio };
+        return this.#settleTranslation(result.seq, audioKey(result.lang), rev, event);
       }
       case 'error': {
         const event: ServerEvent = { type: 'error', code: result.code, message: result.message, ...(result.seq ? { seq: result.seq } : {}), ...(result.lang ? { lang: result.lang } : {}) };
@@ -98,7 +114,8 @@ export class CaptionSequencer {
         if (result.lang !== undefined) {
           const rev = result.rev ?? 1;
           if (rev > 1 && !this.#revisions) return [];
-          return this.#settleTranslation(result.seq, result.lang, rev, event);
+          if (result.audio && !this.#speak.has(result.lang)) return [];
+          return this.#settleTranslation(result.seq, result.audio ? audioKey(result.lang) : result.lang, rev, event);
         }
         this.#speakers?.settle(result.seq, null);
         if (result.seq < this.#next) return this.#speakers ? this.#release() : [];
@@ -189,6 +206,8 @@ export class CaptionSequencer {
     const owed = this.#owed.get(seq);
     if (!owed?.delete(lang)) return []; // duplicate or unexpected
     if (owed.size === 0) this.#owed.delete(seq);
+    // A spoken translation: its audio is owed from now on (`done` waits for it, or for its tts_failed error).
+    if (this.#spoken.delete(`${seq}:${rev}:${lang}`)) this.#owed.set(seq, (this.#owed.get(seq) ?? new Set()).add(audioKey(lang)));
     return [event];
   }
 

@@ -13,7 +13,7 @@ import { errorResponse } from '../http-errors.ts';
 
 /** What a live runner reports of itself (a subset of its heartbeat). */
 export interface LoadedEngine {
-  role: 'stt' | 'mt';
+  role: 'stt' | 'mt' | 'tts';
   engine: string;
   model?: string;
   /** ms since the epoch. */
@@ -26,7 +26,7 @@ export interface ModelObject {
   /** Unix seconds: when the first runner serving it started. */
   created: number;
   owned_by: string;
-  earshot: { role: 'stt' | 'mt'; engine: string };
+  earshot: { role: 'stt' | 'mt' | 'tts'; engine: string };
 }
 
 /** One entry per distinct model, STT first, in a stable order. */

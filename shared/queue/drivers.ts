@@ -4,13 +4,13 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import { sttJobCodec, mtJobCodec } from './codecs.ts';
-import { sttUrgency, type MtJob, type SttJob } from './jobs.ts';
-import { createMemoryMtQueue, createMemorySttQueue } from './memory-queue.ts';
+import { sttJobCodec, mtJobCodec, ttsJobCodec } from './codecs.ts';
+import { sttUrgency, type MtJob, type SttJob, type TtsJob } from './jobs.ts';
+import { createMemoryMtQueue, createMemorySttQueue, MemoryQueue } from './memory-queue.ts';
 import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import { MemorySpeakerLeases } from './memory-speaker-leases.ts';
-import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, SttQueue } from './ports.ts';
+import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, SttQueue, TtsQueue } from './ports.ts';
 import { BullQueue, type BullQueueOptions } from './redis/bull-queue.ts';
 import { createRedis } from './redis/connection.ts';
 import { redisKeys } from './redis/keys.ts';
@@ -34,6 +34,8 @@ export interface Drivers {
   kind: 'memory' | 'redis';
   sttQueue: SttQueue;
   mtQueue: MtQueue;
+  /** Spoken translations (TTS): their own queue, so a slow voice never holds up captions or translations. */
+  ttsQueue: TtsQueue;
   results: ResultLog;
   /**
    * The result log as viewers and transcript exports read it. Their number is not bounded by the session limit,
@@ -53,12 +55,14 @@ export function createDrivers(o: DriverOptions): Drivers {
   if (!o.redisUrl) {
     const sttQueue = createMemorySttQueue(o.attempts);
     const mtQueue = createMemoryMtQueue(o.attempts);
+    const ttsQueue = new MemoryQueue<TtsJob>({ attempts: o.attempts });
     const results = new MemoryResultLog(o.retentionMs);
     const store = new MemorySessionStore(o.retentionMs);
     return {
       kind: 'memory',
       sttQueue,
       mtQueue,
+      ttsQueue,
       results,
       watchResults: results,
       store,
@@ -66,7 +70,7 @@ export function createDrivers(o: DriverOptions): Drivers {
       runners: new MemoryRunnerRegistry(),
       ping: async () => true,
       close: async () => {
-        await Promise.all([sttQueue.close(), mtQueue.close(), results.close(), store.close()]);
+        await Promise.all([sttQueue.close(), mtQueue.close(), ttsQueue.close(), results.close(), store.close()]);
       },
     };
   }
@@ -95,6 +99,7 @@ export function createDrivers(o: DriverOptions): Drivers {
     // One newest partial translation per session and language.
     latestKey: (job) => `${keys.latestPartial(job.session)}:${job.target}`,
   });
+  const ttsQueue = new BullQueue<TtsJob>({ name: keys.ttsQueue, prefix: keys.bullPrefix, connection: redis, codec: ttsJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger, bullId: (job) => job.id.replaceAll(':', '.') });
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
   const watchReader = new MultiplexedStreamReader(redis, keys, o.logger);
   const watchResults = { subscribe: watchReader.subscribe.bind(watchReader), length: (session: string) => results.length(session) };
@@ -102,6 +107,7 @@ export function createDrivers(o: DriverOptions): Drivers {
     kind: 'redis',
     sttQueue,
     mtQueue,
+    ttsQueue,
     results,
     watchResults,
     store: new RedisSessionStore(redis, keys, o.retentionMs),
@@ -112,7 +118,7 @@ export function createDrivers(o: DriverOptions): Drivers {
       return (await Promise.race([redis.ping(), new Promise((r) => setTimeout(() => r('timeout'), 500))])) === 'PONG';
     },
     close: async () => {
-      await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close(), watchReader.close()]);
+      await Promise.allSettled([sttQueue.close(), mtQueue.close(), ttsQueue.close(), results.close(), watchReader.close()]);
       redis.disconnect();
     },
   };
