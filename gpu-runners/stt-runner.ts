@@ -50,6 +50,9 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   embedder?: SpeakerEmbedder | null;
 }
 
+/** Longest wait for a batch's speaker voiceprints (they take milliseconds per second of audio). */
+const VOICEPRINT_TIMEOUT_MS = 5000;
+
 /** Sessions whose previous text a runner keeps (a few hundred bytes each). */
 const MAX_REMEMBERED_SESSIONS = 10_000;
 
@@ -114,8 +117,11 @@ export class SttRunner extends RunnerLoop<SttJob> {
     const embedder = this.#o.embedder;
     const finals = batch.filter((job) => job.kind === 'final');
     if (!embedder || finals.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const voices = await embedder.embed(finals.map((job) => job.pcm));
+      // Bounded: a stuck embedder must not hold the batch's captions.
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no voiceprints within ${VOICEPRINT_TIMEOUT_MS} ms`)), VOICEPRINT_TIMEOUT_MS)));
+      const voices = await Promise.race([embedder.embed(finals.map((job) => job.pcm)), late]);
       finals.forEach((job, i) => {
         const voice = voices[i];
         // Three decimals: the clustering needs no more, and the log keeps each final small.
@@ -123,6 +129,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
       });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'speaker voiceprints failed; finals go out without speakers');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
