@@ -88,7 +88,7 @@ export class EspeakEngine implements TtsEngine {
     const voice = this.#voiceFor(request.language);
     if (!voice) return Promise.reject(new EarshotError('unsupported_voice', `espeak-ng has no voice for "${request.language}"`));
     const text = boundedText(request.text);
-    if (!text) return Promise.resolve({ id: request.id, pcm: new Int16Array(0), sampleRate: TTS_SAMPLE_RATE });
+    if (!text.trim()) return Promise.resolve({ id: request.id, pcm: new Int16Array(0), sampleRate: TTS_SAMPLE_RATE });
     return new Promise((resolve, reject) => {
       // -b 1: the text is UTF-8. No text argument: espeak-ng reads stdin.
       const child = spawn(this.#o.binary, ['-v', this.#o.variant ? `${voice}+${this.#o.variant}` : voice, '-s', String(this.#o.wordsPerMinute), '-b', '1', '--stdout'], { stdio: ['pipe', 'pipe', 'pipe'], signal, timeout: this.#o.timeoutMs, killSignal: 'SIGKILL' });

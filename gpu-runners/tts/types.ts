@@ -29,11 +29,10 @@ export interface TtsEngine {
 /** Longest text spoken (characters): longer translations are cut at a word, so one job stays seconds of work. */
 export const MAX_TTS_CHARS = 600;
 
-/** `text` cut to at most `max` characters at a word boundary. */
+/** `text` cut to at most `max` characters at a word boundary; shorter text is left as it is (voices normalise it). */
 export function boundedText(text: string, max = MAX_TTS_CHARS): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
-  if (clean.length <= max) return clean;
-  const cut = clean.slice(0, max);
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
   const space = cut.lastIndexOf(' ');
   return space > max / 2 ? cut.slice(0, space) : cut;
 }
