@@ -8,6 +8,7 @@ import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
 import type { SttEngine, SttResult } from './engines/types.ts';
 import type { SpeakerEmbedder } from './diarization/embedder.ts';
+import { DEFAULT_SPEAKER_CLUSTERS } from '../shared/diarization/speaker-clusters.ts';
 import type { HallucinationGuard } from './guard/hallucination-guard.ts';
 import { mtGlossary, spellTerms } from './glossary-terms.ts';
 import { JobTimings } from './job-timings.ts';
@@ -206,7 +207,9 @@ export class SttRunner extends RunnerLoop<SttJob> {
     // The second pass is queued before the final promises it, for the same reason.
     if (refine) await this.#o.queue.add({ ...job, id: sttJobId(session, job.segment, 'refine'), kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
     const voice = text ? this.#voices.get(job) : undefined;
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}), ...(voice ? { voice } : {}) });
+    const threshold = this.#o.embedder?.threshold;
+    const voiced = voice ? { voice, ...(threshold !== undefined && threshold !== DEFAULT_SPEAKER_CLUSTERS.threshold ? { voiceThreshold: threshold } : {}) } : {};
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}), ...voiced });
     this.#remember(session, text);
   }
 

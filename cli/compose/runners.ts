@@ -17,9 +17,25 @@ import { SttRunner } from '../../gpu-runners/stt-runner.ts';
 import { TtsRunner } from '../../gpu-runners/tts-runner.ts';
 import { createTtsEngine } from '../../gpu-runners/tts/registry.ts';
 import type { TtsEngine } from '../../gpu-runners/tts/types.ts';
-import { MfccSpeakerEmbedder } from '../../gpu-runners/diarization/embedder.ts';
+import { MfccSpeakerEmbedder, type SpeakerEmbedder } from '../../gpu-runners/diarization/embedder.ts';
+import { WavlmOnnxEmbedder } from '../../gpu-runners/diarization/wavlm-onnx.ts';
+import { parseDevice } from '../../gpu-runners/backend/onnx.ts';
 
 const HEARTBEAT_MS = 2000;
+
+/** The speaker embedder of STT runners (diarization), or null when it is off. */
+function speakerEmbedder(config: Config): SpeakerEmbedder | null {
+  const threshold = config.speakerThreshold || undefined;
+  switch (config.diarization) {
+    case 'off':
+      return null;
+    case 'wavlm-onnx':
+      if (!config.diarizationModel) throw new Error('EARSHOT_DIARIZATION=wavlm-onnx needs EARSHOT_DIARIZATION_MODEL (a model directory)');
+      return new WavlmOnnxEmbedder({ dir: config.diarizationModel, threshold, device: parseDevice(config.device) });
+    case 'mfcc':
+      return new MfccSpeakerEmbedder(threshold);
+  }
+}
 
 export interface StartedRunner {
   id: string;
@@ -47,7 +63,7 @@ export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, lo
     const guard = await guardFromConfig(config); // before the engine loads: a bad blocklist file fails fast
     const engine = engines.stt ?? createSttEngine(config, log);
     if (!engines.stt) await engine.load();
-    const embedder = config.diarization === 'mfcc' ? new MfccSpeakerEmbedder() : null;
+    const embedder = speakerEmbedder(config);
     await embedder?.load();
     runner = new SttRunner({
       queue: drivers.sttQueue,

@@ -4,10 +4,16 @@
  */
 import { Worker } from 'node:worker_threads';
 import { EarshotError } from '../../shared/errors.ts';
+import { DEFAULT_SPEAKER_CLUSTERS } from '../../shared/diarization/speaker-clusters.ts';
 import type { VoiceprintReply, VoiceprintRequest } from './voiceprint-worker.ts';
 
 export interface SpeakerEmbedder {
   readonly name: string;
+  /**
+   * Cosine distance under which two of its voiceprints are one speaker: it travels with each voiceprint, so readers
+   * cluster every embedder's vectors on its own scale.
+   */
+  readonly threshold: number;
   load(): Promise<void>;
   /** One voiceprint per utterance (16 kHz PCM16), in order; an empty vector for an utterance without voice. */
   embed(batch: readonly Int16Array[]): Promise<Float32Array[]>;
@@ -22,9 +28,14 @@ const ENTRY = new URL('./voiceprint-worker.mjs', import.meta.url);
  */
 export class MfccSpeakerEmbedder implements SpeakerEmbedder {
   readonly name = 'mfcc';
+  readonly threshold: number;
   #worker: Worker | undefined;
   #next = 1;
   readonly #waiting = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
+
+  constructor(threshold = DEFAULT_SPEAKER_CLUSTERS.threshold) {
+    this.threshold = threshold;
+  }
 
   async load(): Promise<void> {
     this.#spawn();

@@ -15,6 +15,8 @@ import type { SpeakerEmbedder } from './embedder.ts';
 export interface WavlmOnnxOptions {
   /** A model directory: `preprocessor_config.json` and `onnx/model.onnx`. */
   dir: string;
+  /** Same-speaker cosine distance (default 0.14: microsoft/wavlm-base-plus-sv's card suggests similarity 0.86). */
+  threshold?: number;
   device?: DeviceSpec;
   threads?: number;
   logger?: Logger;
@@ -35,12 +37,14 @@ export function zeroMeanUnitVariance(input: Float32Array): Float32Array {
 
 export class WavlmOnnxEmbedder implements SpeakerEmbedder {
   readonly name = 'wavlm-onnx';
+  readonly threshold: number;
   readonly #o: WavlmOnnxOptions;
   #session: OnnxSession | undefined;
   #normalize = true;
 
   constructor(options: WavlmOnnxOptions) {
     this.#o = options;
+    this.threshold = options.threshold ?? 0.14;
   }
 
   async load(): Promise<void> {

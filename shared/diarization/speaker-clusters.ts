@@ -49,8 +49,11 @@ export class SpeakerClusters {
     return this.#clusters.length;
   }
 
-  /** The speaker (1-based) of an utterance of `seconds` with this voiceprint; undefined for an empty voiceprint. */
-  assign(voice: ArrayLike<number>, seconds: number): number | undefined {
+  /**
+   * The speaker (1-based) of an utterance of `seconds` with this voiceprint; undefined for an empty voiceprint.
+   * `threshold` overrides the option for voiceprints of an embedder with its own scale.
+   */
+  assign(voice: ArrayLike<number>, seconds: number, threshold = this.#o.threshold): number | undefined {
     if (voice.length === 0 || Array.prototype.some.call(voice, (x: number) => !Number.isFinite(x))) return undefined;
     let best = -1;
     let bestDistance = Infinity;
@@ -63,7 +66,7 @@ export class SpeakerClusters {
       }
     }
     const mayOpen = this.#clusters.length < this.#o.maxSpeakers && (seconds >= this.#o.minNewSpeakerSeconds || best < 0);
-    if (best < 0 || (bestDistance > this.#o.threshold && mayOpen)) {
+    if (best < 0 || (bestDistance > threshold && mayOpen)) {
       this.#clusters.push({ sum: Float64Array.from(voice, (x) => x * Math.max(seconds, 0.1)), weight: Math.max(seconds, 0.1) });
       return this.#clusters.length;
     }

@@ -10,6 +10,8 @@ export interface VoicedSegment {
   start: number;
   end: number;
   voice?: number[];
+  /** The embedder's same-speaker distance (absent: the clustering's default). */
+  voiceThreshold?: number;
 }
 
 /** A reader holding more segments than this for a missing earlier one (a trimmed log) stops waiting for it. */
@@ -41,7 +43,7 @@ export class SpeakerLabels {
       this.#held.delete(next);
       this.#settled = next;
       if (!held?.text || !held.voice) continue;
-      const label = this.#clusters.assign(held.voice, held.end - held.start);
+      const label = this.#clusters.assign(held.voice, held.end - held.start, held.voiceThreshold);
       if (label !== undefined) this.#labels.set(next, label);
     }
   }

@@ -93,8 +93,11 @@ export interface SttTimings {
 export type SessionResult =
   | { type: 'partial'; segment: number; text: string; start: number; rev?: number }
   /** `rev` 1 (absent) is the first decode; `revision: true` promises a rev 2 (the second pass) before the session is done. */
-  /** `voice`: the utterance's speaker voiceprint (diarization), from which every reader derives the same `speaker`. */
-  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[]; voice?: number[] } & SttTimings)
+  /**
+   * `voice`: the utterance's speaker voiceprint (diarization), from which every reader derives the same `speaker`;
+   * `voiceThreshold`: its embedder's same-speaker cosine distance, when not the default (0.1, MFCC voiceprints).
+   */
+  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[]; voice?: number[]; voiceThreshold?: number } & SttTimings)
   /** `speak`: a TTS job was queued for it, so its `translation_audio` (or a `tts_failed` error) follows. */
   | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number; speak?: boolean }
   /** The spoken translation: a base64 WAV (PCM16 mono). */

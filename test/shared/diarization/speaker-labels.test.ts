@@ -41,3 +41,21 @@ describe('utteranceDer', () => {
     expect(score.der).toBe(0.5);
   });
 });
+
+describe('voiceprint thresholds', () => {
+  // Cosine distance between these two is 1 - 0.8 = 0.2.
+  const a = [1, 0];
+  const b = [0.8, 0.6];
+  const segment = (voice: number[], voiceThreshold?: number) => ({ text: 'x', start: 0, end: 2, voice, ...(voiceThreshold ? { voiceThreshold } : {}) });
+
+  it('clusters each voiceprint on its embedder’s scale', () => {
+    const mfccScale = new SpeakerLabels();
+    mfccScale.settle(1, segment(a));
+    mfccScale.settle(2, segment(b));
+    expect([mfccScale.of(1), mfccScale.of(2)]).toEqual([1, 2]);
+    const xvectorScale = new SpeakerLabels();
+    xvectorScale.settle(1, segment(a, 0.3));
+    xvectorScale.settle(2, segment(b, 0.3));
+    expect([xvectorScale.of(1), xvectorScale.of(2)]).toEqual([1, 1]);
+  });
+});
