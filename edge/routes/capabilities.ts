@@ -1,7 +1,7 @@
 /**
  * `GET /v1/capabilities`: what this deployment can do, for clients to offer only that: the engines, the languages
  * it transcribes, and per spoken language the languages it translates into (with `via` where a pair goes through a
- * pivot language). Open like /health: it holds no secrets, and a page needs it before it has a session.
+ * pivot language), and the languages its voices speak (`start.speak`). Open like /health: it holds no secrets, and a page needs it before it has a session.
  */
 import type { Hono } from 'hono';
 import { KNOWN_LANGUAGES } from '../../shared/languages.ts';
@@ -10,6 +10,8 @@ import type { Capabilities } from '../realtime/session.ts';
 export interface CapabilitiesBody {
   stt: { engines: string[]; languages: string[]; default_language: string };
   mt: { engines: string[]; targets: Record<string, { language: string; via?: string }[]> };
+  /** The languages whose translations can be spoken (`start.speak`). */
+  tts: { languages: string[] };
 }
 
 export function describeCapabilities(capabilities: Capabilities): CapabilitiesBody {
@@ -24,6 +26,7 @@ export function describeCapabilities(capabilities: Capabilities): CapabilitiesBo
   return {
     stt: { engines: [...(capabilities.engines?.stt ?? [])], languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage },
     mt: { engines: [...(capabilities.engines?.mt ?? [])], targets },
+    tts: { languages: KNOWN_LANGUAGES.filter((l) => capabilities.speaks?.(l) ?? false) },
   };
 }
 

@@ -83,6 +83,11 @@ describe('spoken translations', { timeout: 180_000 }, () => {
     reader.close();
   });
 
+  it('says which languages it speaks in /v1/capabilities', async () => {
+    const caps = (await (await fetch(`${server.server.url}/v1/capabilities`)).json()) as { tts: { languages: string[] } };
+    expect(caps.tts.languages).toEqual(expect.arrayContaining(['es', 'ca', 'fr', 'en']));
+  });
+
   it('refuses to speak a language that is not a target, and goes on', async () => {
     const speaker = await TestSocket.open(server.wsUrl);
     speaker.sendJson({ ...START, speak: ['fr'] });
