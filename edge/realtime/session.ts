@@ -39,6 +39,8 @@ export interface Capabilities {
   engines?: { stt: readonly string[]; mt: readonly string[] };
   /** The pivot language a pair goes through, when it does (apertium en→es→fr: `es`). */
   route?(source: string, target: string): string | undefined;
+  /** Whether a TTS runner speaks `language` (`start.speak`); absent: nothing is spoken. */
+  speaks?(language: string): boolean;
 }
 
 export interface SessionDeps {
@@ -109,6 +111,8 @@ export class RealtimeSession {
   #state: State = 'awaiting_start';
   #language = '';
   #targets: string[] = [];
+  /** Targets whose translations are spoken (TTS). */
+  #speak: string[] = [];
   #vad: (SpeechDetector & { close(): void }) | undefined;
   #segmenter: UtteranceSegmenter | undefined;
   #resampler: StreamingResampler | undefined;
@@ -301,6 +305,7 @@ export class RealtimeSession {
       if (!meta.stopped) meta = await this.#takeLease(meta, Boolean(start.session));
       this.#language = meta.language;
       this.#targets = meta.targets;
+      this.#speak = meta.speak ?? [];
       this.#glossary = meta.glossary;
       this.#segments = meta.segments;
       this.#vad = this.#deps.createVad();
@@ -312,7 +317,7 @@ export class RealtimeSession {
       // A replay that starts before the point the session resumes from: the overlap is dropped as it arrives.
       if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
-      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2, speak: this.#speak });
       watchToken = await this.#options.watchToken?.(meta.id);
     } catch (err) {
       if (this.#state === 'starting') this.#state = 'awaiting_start';
@@ -333,6 +338,7 @@ export class RealtimeSession {
       targets: this.#targets,
       ...(start.session ? { resume_from: this.#segmenter!.position / PIPELINE_SAMPLE_RATE } : {}),
       ...(watchToken ? { watch_token: watchToken } : {}),
+      ...(start.speak || this.#speak.length > 0 ? { speak: this.#speak } : {}),
     });
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
@@ -353,8 +359,13 @@ export class RealtimeSession {
       if (capabilities.translates(language, target)) targets.push(target);
       else this.#error('unsupported_target', `no translation from ${language} to "${target}"; the session continues without it`);
     }
+    const speak: string[] = [];
+    for (const lang of new Set(start.speak ?? [])) {
+      if (targets.includes(lang) && capabilities.speaks?.(lang)) speak.push(lang);
+      else this.#error('unsupported_voice', targets.includes(lang) ? `no voice speaks "${lang}"; its translations are not spoken` : `"${lang}" is not a target of this session; only translations are spoken`);
+    }
     const owner = this.#options.owner;
-    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}), ...(owner ? { owner } : {}) };
+    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}), ...(owner ? { owner } : {}), ...(speak.length ? { speak } : {}) };
     await this.#deps.store.create(meta);
     return meta;
   }
@@ -457,7 +468,7 @@ export class RealtimeSession {
       const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind, end });
       if (kind === 'final') this.#catchUp.queued(event.segment, now);
       const added = this.#deps.sttQueue
-        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}) })
+        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(this.#speak.length ? { speak: this.#speak } : {}), ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}) })
         .then(
           () => traced.settled(),
           (err: unknown) => {

@@ -62,11 +62,14 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
             return ws.close(CLOSE.tryAgainLater, code); // as for a full edge's speakers
           }
           const protocol = Number(c.req.query('protocol') ?? 1);
+          // `?speak=es,fr`: spoken translations too (bounded: a few well-formed language codes).
+          const speak = c.req.query('speak')?.split(',').filter((l) => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l)).slice(0, 4);
           viewer = new Viewer(session, {
             store: deps.store,
             results,
             logger: deps.logger,
             protocol,
+            ...(speak ? { speak } : {}),
             mayWatch: (meta) => mayUseSession(principal, meta),
             ...(deps.viewerLimits ? { limits: deps.viewerLimits } : {}),
             ...(deps.viewerIdleMs ? { idleMs: deps.viewerIdleMs } : {}),

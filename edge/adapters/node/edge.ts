@@ -45,6 +45,9 @@ export function capabilitiesFromRunners(live: () => RunnerInfo[]): Capabilities 
       const mt = live().filter((r) => r.role === 'mt');
       return mt.length === 0 || mt.some((r) => r.pairs?.includes(`${source}-${target}`));
     },
+    speaks(language) {
+      return live().some((r) => r.role === 'tts' && (r.languages ?? []).includes(language.split('-')[0]!));
+    },
     get engines() {
       const runners = live();
       const of = (role: 'stt' | 'mt') => [...new Set(runners.filter((r) => r.role === role).map((r) => r.engine))];
@@ -71,7 +74,7 @@ export async function startEdge(options: {
   // Backpressure and capabilities read cached values: sessions must not wait on Redis per frame.
   const refresh = async () => {
     try {
-      const [stt, mt, runners] = await Promise.all([drivers.sttQueue.stats(), drivers.mtQueue.stats(), drivers.runners.live()]);
+      const [stt, mt, tts, runners] = await Promise.all([drivers.sttQueue.stats(), drivers.mtQueue.stats(), drivers.ttsQueue.stats(), drivers.runners.live()]);
       sttDepth = stt.waiting;
       liveRunners = runners;
       metrics.queueDepth.set({ queue: 'stt' }, stt.waiting);
@@ -80,6 +83,8 @@ export async function startEdge(options: {
       metrics.deadLetters.set({ queue: 'mt' }, mt.dead);
       metrics.sttStreams.reset();
       for (const r of runners) if (r.streams) for (const measure of ['held', 'max'] as const) metrics.sttStreams.set({ runner: pseudonym(r.id), measure }, r.streams[measure]);
+      metrics.queueDepth.set({ queue: 'tts' }, tts.waiting);
+      metrics.deadLetters.set({ queue: 'tts' }, tts.dead);
     } catch (err) {
       logger.debug({ err }, 'queue stats unavailable');
     }
