@@ -27,7 +27,8 @@ const NODE_ONLY_PATHS = [
   ...NODE_ONLY_INSIDE,
   '^client/node/',
   '^edge/adapters/node/',
-  '^edge/batch/',
+  // The batch API's request parsing and transcript rendering are runtime-neutral: the Workers edge checks requests with them.
+  '^edge/batch/(?!(params|multipart|transcript)[.]ts$)',
   '^cli/',
   '^gpu-runners/',
   '^desktop/',

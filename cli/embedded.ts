@@ -7,7 +7,8 @@ import type { Logger } from '../shared/logger.ts';
 import { createDrivers, type Drivers } from '../shared/queue/drivers.ts';
 import { PivotingApertium } from '../gpu-runners/engines/apertium-pivot.ts';
 import { createMtEngine, createSttEngine } from '../gpu-runners/engines/registry.ts';
-import { startEdge } from './compose/edge.ts';
+import { createTtsEngine } from '../gpu-runners/tts/registry.ts';
+import { startEdge } from '../edge/adapters/node/edge.ts';
 import { startRunner } from './compose/runners.ts';
 import type { NodeServer } from '../edge/adapters/node/serve.ts';
 
@@ -31,10 +32,13 @@ export function driversFor(config: Config, logger: Logger): Drivers {
 export async function startEmbedded(config: Config, logger: Logger): Promise<Embedded> {
   const sttEngine = createSttEngine(config, logger);
   const mtEngine = createMtEngine(config, logger);
-  await Promise.all([sttEngine.load(), mtEngine?.load()]);
+  // Spoken translations need translations: no MT, no voice.
+  const ttsEngine = mtEngine ? createTtsEngine(config) : null;
+  await Promise.all([sttEngine.load(), mtEngine?.load(), ttsEngine?.load()]);
   const drivers = driversFor(config, logger);
   const stt = await startRunner('stt', config, logger, drivers, { stt: sttEngine });
   const mt = mtEngine ? await startRunner('mt', config, logger, drivers, { mt: mtEngine }) : null;
+  const tts = ttsEngine ? await startRunner('tts', config, logger, drivers, { tts: ttsEngine }) : null;
   // EARSHOT_LANGUAGE, or a fine-tune's pinned language, is what a session naming none speaks.
   const defaultLanguage = sttEngine.defaultLanguage ?? sttEngine.languages[0] ?? 'en';
   const edge = await startEdge({
@@ -46,6 +50,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       defaultLanguage,
       translates: (source, target) => mtEngine?.supports(source, target) ?? false,
       engines: { stt: [sttEngine.name], mt: mtEngine ? [mtEngine.name] : [] },
+      speaks: (language) => ttsEngine?.speaks(language) ?? false,
       route: (source, target) => {
         const route = mtEngine instanceof PivotingApertium ? mtEngine.route(source, target) : undefined;
         return route?.kind === 'pivot' ? route.via : undefined;
@@ -66,8 +71,9 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       await edge.close(drainMs);
       await stt.close();
       await mt?.close();
+      await tts?.close();
       await drivers.close();
-      await Promise.all([sttEngine.close(), mtEngine?.close()]);
+      await Promise.all([sttEngine.close(), mtEngine?.close(), ttsEngine?.close()]);
     },
   };
 }

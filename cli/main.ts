@@ -9,7 +9,7 @@ const USAGE = `usage: earshot <command> [options]
 commands:
   all                 the embedded default: the edge, the queue, one STT and one MT runner in one process
   edge                an edge only (needs --redis): WebSockets, VAD, sessions; runners do the rest
-  runner --role R     a runner only (needs --redis): R is stt or mt
+  runner --role R     a runner only (needs --redis): R is stt, mt or tts (spoken translations)
   stream FILE|-      stream a recording (any format; - for stdin) to a server and print captions (see: earshot stream --help)
   mic                 caption the microphone live in the terminal (see: earshot mic --help)
   type                voice typing: type what you say into the focused application (see: earshot type --help)
@@ -34,7 +34,7 @@ async function runService(service: Service, args: string[]): Promise<number> {
     return 0;
   }
   const { help: _help, role, ...flags } = values;
-  if (service === 'runner' && role !== 'stt' && role !== 'mt') throw new ConfigError('earshot runner needs --role stt or --role mt');
+  if (service === 'runner' && role !== 'stt' && role !== 'mt' && role !== 'tts') throw new ConfigError('earshot runner needs --role stt, --role mt or --role tts');
   const { serviceEnv } = await import('./services.ts');
   let config = loadConfig(serviceEnv(service, role, process.env), flags as Record<string, string>);
   if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
@@ -51,7 +51,7 @@ async function runService(service: Service, args: string[]): Promise<number> {
   const { setupTracing } = await import('../shared/telemetry/setup.ts');
   const tracing = setupTracing(config.otel, `earshot-${name}`, logger);
   const { startService } = await import('./services.ts');
-  const running = await startService(service, role as 'stt' | 'mt' | undefined, config, logger);
+  const running = await startService(service, role as 'stt' | 'mt' | 'tts' | undefined, config, logger);
   process.stderr.write(`earshot ${service}${role ? ` (${role})` : ''} listening on ${running.url}\n`);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

@@ -6,18 +6,18 @@ import { registry } from '../shared/metrics.ts';
 import { serveNode } from '../edge/adapters/node/serve.ts';
 import { mountHealth, pseudonym } from '../edge/routes/health.ts';
 import { driversFor, startEmbedded } from './embedded.ts';
-import { startEdge } from './compose/edge.ts';
+import { startEdge } from '../edge/adapters/node/edge.ts';
 import { startRunner } from './compose/runners.ts';
 
 /**
  * Where runners serve health and metrics unless PORT / --port says otherwise: beside an edge on its default 8080,
  * and beside each other, so README's processes run on one machine without choosing ports.
  */
-export const RUNNER_PORTS = { stt: 8081, mt: 8082 } as const;
+export const RUNNER_PORTS = { stt: 8081, mt: 8082, tts: 8083 } as const;
 
 /** The environment a service's configuration is read from: a runner's own default port filled in when PORT is unset. */
 export function serviceEnv(service: 'all' | 'edge' | 'runner', role: string | undefined, env: Record<string, string | undefined>): Record<string, string | undefined> {
-  if (service !== 'runner' || (role !== 'stt' && role !== 'mt') || env.PORT) return env;
+  if (service !== 'runner' || (role !== 'stt' && role !== 'mt' && role !== 'tts') || env.PORT) return env;
   return { ...env, PORT: String(RUNNER_PORTS[role]) };
 }
 
@@ -26,7 +26,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(service: 'all' | 'edge' | 'runner', role: 'stt' | 'mt' | undefined, config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(service: 'all' | 'edge' | 'runner', role: 'stt' | 'mt' | 'tts' | undefined, config: Config, logger: Logger): Promise<RunningService> {
   if (service === 'all') {
     const embedded = await startEmbedded(config, logger);
     return { url: embedded.server.url, close: () => embedded.close() };

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { connect, RealtimeError, type RealtimeSession, type WebSocketConstructor } from '../client/realtime-client.ts';
+import { CLOSE } from '../shared/close-codes.ts';
 import { ERROR_CODES } from '../shared/errors.ts';
 import { StartMessage, type ServerEvent } from '../shared/protocol.ts';
 import { authenticatedWebSocket, watchPageUrl } from '../client/node/connection.ts';
@@ -261,7 +262,7 @@ export async function runStream(args: string[], overrides: Partial<StreamIo> = {
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts === 1) io.stderr.write('\nearshot stream: stopping (Ctrl-C again to quit)\n');
-    else session.close(1000, 'interrupted');
+    else session.close(CLOSE.normal, 'interrupted');
   };
   process.on('SIGINT', onSigint);
   async function* all(): AsyncGenerator<Int16Array> {
@@ -283,7 +284,7 @@ export async function runStream(args: string[], overrides: Partial<StreamIo> = {
     printer.finish();
     if (interrupts > 1) return 130;
     if (err instanceof AudioInputError) {
-      session.close(1000, 'input failed');
+      session.close(CLOSE.normal, 'input failed');
       return fail(err.message);
     }
     if (!(err instanceof RealtimeError)) throw err;

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../shared/errors.ts';
 import { ServerEvent, StartMessage, type ClientMessage, type ReadyEvent } from '../shared/protocol.ts';
 import { pcm16ToBytes } from '../shared/audio/pcm.ts';
+import { CLOSE } from '../shared/close-codes.ts';
 
 /** The subset of the WHATWG WebSocket used here; both browser WebSocket and `ws` satisfy it. */
 export interface WebSocketLike {
@@ -187,12 +188,12 @@ export async function connect(url: string, start: StartOptions, options: Connect
     waiter?.();
     if (event.type === 'done') {
       finish();
-      ws.close(1000);
+      ws.close(CLOSE.normal);
     }
   };
   const protocolError = (message: string) => {
     finish(new RealtimeError('protocol', message));
-    ws.close(1002, 'protocol error');
+    ws.close(CLOSE.protocolError, 'protocol error');
   };
 
   const readyEvent = await ready;

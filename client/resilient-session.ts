@@ -6,6 +6,7 @@
  * app and the web pages (client/web/speaker.ts) all stream through it.
  */
 import type { ServerEvent } from '../shared/protocol.ts';
+import { CLOSE } from '../shared/close-codes.ts';
 import { connect, RealtimeError, type ConnectOptions, type RealtimeSession, type StartOptions, type WebSocketConstructor } from './realtime-client.ts';
 
 export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
@@ -157,7 +158,7 @@ export class ResilientSession {
 
   /** Drops the current connection (tests and chaos drills use this to simulate a network cut). */
   cut(): void {
-    this.#current?.close(4000, 'cut');
+    this.#current?.close(CLOSE.cut, 'cut');
   }
 
   /** Ends the session now, without waiting for `done` and without reconnecting: `done` rejects. */

@@ -1,4 +1,7 @@
-/** The edge's Hono app: the same routes on every runtime; adapters supply the WebSocket upgrade. */
+/**
+ * The edge's Hono app: the same routes on every runtime. Adapters (adapters/node, adapters/workers) only bind
+ * sockets (the WebSocket upgrade), storage (store, result log, limits) and secrets.
+ */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { clientError } from '../shared/errors.ts';
@@ -21,7 +24,7 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   health: HealthProbe;
   /** Prometheus exposition for /metrics. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
-  /** The web client's files (edge/web/); without it the edge serves no pages, only the APIs. */
+  /** The web client's pages (client/web/, bundled by the adapter); without it the edge serves no pages, only the APIs. */
   webAssets?: AssetLoader;
   viewerLimits?: WatchRouteDeps['viewerLimits'];
   /** Viewers per edge, and how long an idle one stays (watch.ts). */
@@ -38,6 +41,8 @@ export interface EdgeAppDeps extends RealtimeRouteDeps {
   batch?: Omit<AudioRouteDeps, 'auth' | 'admission'>;
   /** Largest request body outside the batch uploads (which have their own limit); default 64 KiB. */
   maxJsonBytes?: number;
+  /** A slot of the deployment-wide session cap, where the runtime keeps it outside the process (ws-guard.ts). */
+  deploymentSlot?: () => Promise<(() => void) | null>;
   /** The engines and models live runners loaded, for `GET /v1/models`; absent on runtimes that cannot see runners. */
   loadedEngines?: () => readonly LoadedEngine[];
 }
@@ -66,7 +71,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   }
   const auth = deps.auth ?? authOff();
   mountTokens(app, auth, deps.sessionDeps.store);
-  mountRealtime(app, { ...deps, tokens: auth.tokens, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], slot: 'session' }) });
+  mountRealtime(app, { ...deps, tokens: auth.tokens, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], slot: 'session', ...(deps.deploymentSlot ? { deploymentSlot: deps.deploymentSlot } : {}) }) });
   // Viewers read the same store and result log as the speaker's session, so any edge can serve them.
   const { store, logger } = deps.sessionDeps;
   const results = deps.watchResults ?? deps.sessionDeps.results;

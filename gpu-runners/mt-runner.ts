@@ -1,7 +1,7 @@
 /** The MT runner: translates final captions, batched across sessions, and appends translations to each session's log. */
 import type { EarshotError } from '../shared/errors.ts';
-import type { MtJob } from '../shared/queue/jobs.ts';
-import type { MtQueue, ResultLog } from '../shared/queue/ports.ts';
+import { ttsJobId, type MtJob } from '../shared/queue/jobs.ts';
+import type { MtQueue, ResultLog, TtsQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
 import type { MtEngine } from './engines/types.ts';
 import { shieldTerms } from './glossary-terms.ts';
@@ -11,6 +11,13 @@ export interface MtRunnerOptions extends Omit<RunnerLoopOptions<MtJob>, 'role' |
   queue: MtQueue;
   results: ResultLog;
   engine: MtEngine;
+  /** Where spoken translations go (TTS); absent or null: nothing is spoken. */
+  ttsQueue?: TtsQueue | null;
+  /**
+   * Back-pressure: with this many TTS jobs waiting, a translation is not spoken (its listeners get `tts_failed`)
+   * rather than queued behind minutes of audio. Default 64.
+   */
+  maxTtsWaiting?: number;
 }
 
 export class MtRunner extends RunnerLoop<MtJob> {
@@ -38,7 +45,21 @@ export class MtRunner extends RunnerLoop<MtJob> {
       await this.#o.results.append(job.session, { type: 'partial_translation', segment: job.seq, lang: job.target, text, start: job.start ?? 0 });
       return;
     }
-    await this.#o.results.append(job.session, { type: 'translation', seq: job.seq, lang: job.target, text, traceparent, ...(job.rev ? { rev: job.rev } : {}) });
+    const speak = Boolean(job.speak && text && this.#o.ttsQueue);
+    await this.#o.results.append(job.session, { type: 'translation', seq: job.seq, lang: job.target, text, traceparent, ...(job.rev ? { rev: job.rev } : {}), ...(speak ? { speak } : {}) });
+    // After the translation is in the log, so its audio always follows it there; a redelivered job adds the same id.
+    if (speak) await this.#speak(job, text, traceparent);
+  }
+
+  async #speak(job: MtJob, text: string, traceparent: string | undefined): Promise<void> {
+    const queue = this.#o.ttsQueue!;
+    const rev = job.rev ? { rev: job.rev } : {};
+    if ((await queue.stats()).waiting >= (this.#o.maxTtsWaiting ?? 64)) {
+      metrics.ttsSkipped.inc();
+      await this.#o.results.append(job.session, { type: 'error', code: 'tts_failed', message: `segment ${job.seq} in ${job.target} is not spoken: the voices are behind`, seq: job.seq, lang: job.target, audio: true, ...rev });
+      return;
+    }
+    await queue.add({ id: ttsJobId(job.session, job.seq, job.target, job.rev), session: job.session, seq: job.seq, lang: job.target, text, enqueuedAt: Date.now(), traceparent, ...rev });
   }
 
   protected override async onDead(job: MtJob, error: EarshotError): Promise<void> {

@@ -7,6 +7,8 @@ import { mtJobId, sttJobId, type SttJob } from '../shared/queue/jobs.ts';
 import type { MtQueue, ResultLog, SttQueue } from '../shared/queue/ports.ts';
 import { metrics } from '../shared/metrics.ts';
 import type { SttEngine, SttResult } from './engines/types.ts';
+import type { SpeakerEmbedder } from './diarization/embedder.ts';
+import { DEFAULT_SPEAKER_CLUSTERS } from '../shared/diarization/speaker-clusters.ts';
 import type { HallucinationGuard } from './guard/hallucination-guard.ts';
 import { mtGlossary, spellTerms } from './glossary-terms.ts';
 import { JobTimings } from './job-timings.ts';
@@ -52,7 +54,12 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
   yieldSecondPasses?: boolean;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
   guard?: HallucinationGuard | null;
+  /** Gives each final a speaker voiceprint (diarization), beside the engine; absent: finals carry none. */
+  embedder?: SpeakerEmbedder | null;
 }
+
+/** Longest wait for a batch's speaker voiceprints (they take milliseconds per second of audio). */
+const VOICEPRINT_TIMEOUT_MS = 5000;
 
 /** Sessions whose previous text a runner keeps (a few hundred bytes each). */
 const MAX_REMEMBERED_SESSIONS = 10_000;
@@ -67,6 +74,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
   readonly #timings: JobTimings;
   /** Each job's engine result, from the engine call to its publication, for the guard. */
   readonly #heard = new WeakMap<SttJob, SttResult>();
+  /** Each final's voiceprint, from the embedder call to its publication. */
+  readonly #voices = new WeakMap<SttJob, number[]>();
   /** `auto`'s full-window second passes queued by this runner and not yet settled: job id → queued at. */
   readonly #windowRefines = new Map<string, number>();
   /** Second passes this runner queued and no runner has taken yet (job id → queued at): not first-pass work. */
@@ -116,11 +125,38 @@ export class SttRunner extends RunnerLoop<SttJob> {
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
+      const voiced = this.#voiced(batch);
       const results = await this.#o.engine.transcribe(requests, signal);
+      await voiced;
       results.forEach((r, i) => this.#heard.set(batch[i]!, r));
       return results.map((r) => r.text);
     } finally {
       this.#timings.decoded(batch, timer() * 1000);
+    }
+  }
+
+  /**
+   * Voiceprints of the batch's finals, computed while the engine decodes (on the embedder's own thread). Best
+   * effort: a failed embedder costs the finals their speaker label, never their text.
+   */
+  async #voiced(batch: SttJob[]): Promise<void> {
+    const embedder = this.#o.embedder;
+    const finals = batch.filter((job) => job.kind === 'final');
+    if (!embedder || finals.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      // Bounded: a stuck embedder must not hold the batch's captions.
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no voiceprints within ${VOICEPRINT_TIMEOUT_MS} ms`)), VOICEPRINT_TIMEOUT_MS)));
+      const voices = await Promise.race([embedder.embed(finals.map((job) => job.pcm)), late]);
+      finals.forEach((job, i) => {
+        const voice = voices[i];
+        // Three decimals: the clustering needs no more, and the log keeps each final small.
+        if (voice && voice.length > 0) this.#voices.set(job, Array.from(voice, (x) => Math.round(x * 1000) / 1000));
+      });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'speaker voiceprints failed; finals go out without speakers');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -190,6 +226,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
         enqueuedAt: Date.now(),
         traceparent,
         ...mtGlossary(job, target),
+        ...(job.speak?.includes(target) ? { speak: true } : {}),
       });
     }
     // The second pass is queued before the final promises it, for the same reason.
@@ -198,7 +235,10 @@ export class SttRunner extends RunnerLoop<SttJob> {
       this.#noteRefineWaiting(id);
       await this.#o.queue.add({ ...job, id, kind: 'refine', draft: text, enqueuedAt: Date.now(), traceparent });
     }
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}) });
+    const voice = text ? this.#voices.get(job) : undefined;
+    const threshold = this.#o.embedder?.threshold;
+    const voiced = voice ? { voice, ...(threshold !== undefined && threshold !== DEFAULT_SPEAKER_CLUSTERS.threshold ? { voiceThreshold: threshold } : {}) } : {};
+    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}), ...voiced });
     this.#remember(session, text);
   }
 
@@ -210,7 +250,7 @@ export class SttRunner extends RunnerLoop<SttJob> {
     metrics.sttRevisions.inc({ changed: String(changed) });
     const targets = changed && text && this.#o.mtQueue ? job.targets : [];
     for (const target of targets) {
-      await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target) });
+      await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target), ...(job.speak?.includes(target) ? { speak: true } : {}) });
     }
     await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent, ...tokens });
     if (changed) this.#remember(session, text);

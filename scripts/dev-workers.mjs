@@ -28,7 +28,9 @@ if (settings.length > 0) {
   if (existsSync(join(root, '.dev.vars'))) envFiles.push(join(root, '.dev.vars'));
   privateDir = mkdtempSync(join(tmpdir(), 'earshot-workers-'));
   const file = join(privateDir, '.env');
-  writeFileSync(file, settings.map(([key, value]) => `${key}=${value.includes("'") ? JSON.stringify(value) : `'${value}'`}`).join('\n') + '\n', { mode: 0o600 });
+  // Wrangler expands `$NAME` in env files, quoted or not; `\$` keeps a literal dollar (API key hashes: `sha256$…`).
+  const quoted = (value) => (value.includes("'") ? JSON.stringify(value) : `'${value}'`).replaceAll('$', '\\$');
+  writeFileSync(file, settings.map(([key, value]) => `${key}=${quoted(value)}`).join('\n') + '\n', { mode: 0o600 });
   envFiles.push(file);
 }
 

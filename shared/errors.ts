@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   too_many_sessions: { http: 503, message: 'server at capacity' },
   stt_failed: { http: 500, message: 'transcription failed' },
   mt_failed: { http: 500, message: 'translation failed' },
+  tts_failed: { http: 500, message: 'speaking the translation failed' },
+  unsupported_voice: { http: 400, message: 'no voice speaks this language' },
   engine_unavailable: { http: 503, message: 'engine is not available on this machine' },
   shutting_down: { http: 503, message: 'server is shutting down' },
   unauthorized: { http: 401, message: 'missing or invalid API key or token' },

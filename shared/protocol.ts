@@ -8,9 +8,12 @@ import { ERROR_CODES } from './errors.ts';
 import { Glossary } from './glossary.ts';
 
 /** The newest protocol this server speaks; a client asks for it in `start.protocol` (default 1). */
-export const PROTOCOL_VERSION = 1.1;
-/** v1.1 adds `ack` events and corrected finals (docs/protocol.md); v1 clients never receive either. */
-export const SUPPORTED_PROTOCOLS = [1, 1.1] as const;
+export const PROTOCOL_VERSION = 1.2;
+/**
+ * v1.1 adds `ack` events and corrected finals (docs/protocol.md); v1 clients never receive either. v1.2 adds the
+ * `speaker` of finals (diarization); v1 and v1.1 clients never receive it.
+ */
+export const SUPPORTED_PROTOCOLS = [1, 1.1, 1.2] as const;
 export type ProtocolVersion = (typeof SUPPORTED_PROTOCOLS)[number];
 export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 48000;
@@ -69,14 +72,16 @@ export const StartMessage = z.object({
    * from earlier than `ready.resume_from`. The server skips what it already has, so a replay never duplicates audio.
    */
   replay_from: z.number().nonnegative().optional(),
-  /** Protocol version the client speaks: 1 (default) or 1.1 (audio acks, revised captions). */
-  protocol: z.union([z.literal(1), z.literal(1.1)]).optional(),
+  /** Protocol version the client speaks: 1 (default), 1.1 (audio acks, revised captions) or 1.2 (also speakers). */
+  protocol: z.union([z.literal(1), z.literal(1.1), z.literal(1.2)]).optional(),
   /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */
   glossary: Glossary.optional(),
   /** Wait for this phrase before captioning (docs/wake-word.md); the server answers `wake` when it hears it. */
   wake_word: WakeWord.optional(),
   /** LLM hooks of this session (docs/llm-hooks.md), over the API key's own; each adds its events. */
   hooks: SessionHooks.optional(),
+  /** Targets whose translations are also spoken: `translation_audio` events (TTS) follow their translations. */
+  speak: z.array(languageCode).max(4).optional(),
 });
 export const StopMessage = z.object({ type: z.literal('stop') });
 
@@ -102,6 +107,8 @@ export const ReadyEvent = z.object({
    * links. It expires like any token and is revoked with `POST /v1/tokens/revoke` by the speaker's key.
    */
   watch_token: z.string().optional(),
+  /** With `start.speak`: the targets whose translations are spoken (unsupported ones were reported with an error). */
+  speak: z.array(z.string()).optional(),
 });
 const seq = z.number().int().positive();
 /**
@@ -118,6 +125,8 @@ export const FinalEvent = z.object({
   start: seconds,
   end: seconds,
   rev: rev.optional(),
+  /** v1.2: who spoke, 1, 2, … in order of first appearance, stable within the session (diarization). */
+  speaker: z.number().int().positive().optional(),
 });
 export const TranslationEvent = z.object({
   type: z.literal('translation'),
@@ -126,6 +135,21 @@ export const TranslationEvent = z.object({
   text: z.string(),
   /** The rev of the final this translates. */
   rev: rev.optional(),
+});
+/**
+ * A translation spoken (TTS), for clients that asked (`start.speak`, or `?speak=` on the watch URL): after its
+ * `translation`. `audio` is a base64 WAV file (PCM16 mono at `sample_rate`), which browsers play as is
+ * (`new Audio('data:audio/wav;base64,' + audio)`); `duration` is its length in seconds.
+ */
+export const TranslationAudioEvent = z.object({
+  type: z.literal('translation_audio'),
+  seq,
+  lang: z.string(),
+  rev: rev.optional(),
+  format: z.literal('wav'),
+  sample_rate: z.number().int().positive(),
+  duration: seconds,
+  audio: z.string(),
 });
 /** Provisional translation of the current partial (only when the server translates partials). */
 export const PartialTranslationEvent = z.object({ type: z.literal('partial_translation'), lang: z.string(), text: z.string(), start: seconds, seq: seq.optional() });
@@ -155,6 +179,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   PartialEvent,
   FinalEvent,
   TranslationEvent,
+  TranslationAudioEvent,
   PartialTranslationEvent,
   AckEvent,
   ErrorEvent,
@@ -170,6 +195,7 @@ export type ReadyEvent = z.infer<typeof ReadyEvent>;
 export type PartialEvent = z.infer<typeof PartialEvent>;
 export type FinalEvent = z.infer<typeof FinalEvent>;
 export type TranslationEvent = z.infer<typeof TranslationEvent>;
+export type TranslationAudioEvent = z.infer<typeof TranslationAudioEvent>;
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 export type AckEvent = z.infer<typeof AckEvent>;
 export type WakeEvent = z.infer<typeof WakeEvent>;
@@ -182,15 +208,8 @@ export type ReplyEvent = z.infer<typeof ReplyEvent>;
  * speaker, from the start of the session.
  */
 export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true, watch_token: true }).extend({ language: z.string() });
-export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
+export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, TranslationAudioEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
 export type WatchReadyEvent = z.infer<typeof WatchReadyEvent>;
 export type WatchEvent = z.infer<typeof WatchEvent>;
-/** Close codes of the watch socket besides 1000 (after `done`). */
-export const WATCH_CLOSE = { forbidden: 4403, unknownSession: 4404, tooSlow: 4408, idle: 4410 } as const;
-/**
- * Close codes of the realtime socket that end a connection for a reason about the session (HTTP's status plus
- * 4000, like the auth refusals 4401/4403/4429): another tenant's session or a token bound elsewhere (4403); another
- * connection is the session's speaker (4409, `session_busy`), or this one was replaced by the owner's newer one
- * (4409, `session_replaced`).
- */
-export const REALTIME_CLOSE = { forbidden: 4403, conflict: 4409 } as const;
+// Close codes of both sockets live with every other close code.
+export { REALTIME_CLOSE, WATCH_CLOSE } from './close-codes.ts';

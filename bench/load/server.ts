@@ -14,7 +14,7 @@ import { silentLogger } from '../../shared/logger.ts';
 import { MemoryQueue } from '../../shared/queue/memory-queue.ts';
 import type { SttJob } from '../../shared/queue/jobs.ts';
 import { driversFor } from '../../cli/embedded.ts';
-import { startEdge } from '../../cli/compose/edge.ts';
+import { startEdge } from '../../edge/adapters/node/edge.ts';
 import { startRunner } from '../../cli/compose/runners.ts';
 import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
 import type { SttEngine, SttRequest, SttResult, SttStream, SttStreaming } from '../../gpu-runners/engines/types.ts';

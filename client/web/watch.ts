@@ -8,11 +8,7 @@ import { CaptionBook } from './captions.ts';
 import { CaptionView, languageName } from './caption-view.ts';
 import { parseEvent, socketUrl } from './protocol.ts';
 import { parseWatchOptions } from './watch-options.ts';
-
-const UNKNOWN_SESSION = 4404;
-/** Closes after which reconnecting cannot help (another key's session) or is not wanted (an idle viewer). */
-const FORBIDDEN = 4403;
-const IDLE = 4410;
+import { CLOSE } from '../../shared/close-codes.ts';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const els = {
@@ -81,16 +77,16 @@ function connect() {
     if (book.apply(event)) render();
   };
   ws.onclose = (ev) => {
-    if (ev.code === UNKNOWN_SESSION) {
+    if (ev.code === CLOSE.unknownSession) {
       ended = true;
       els.empty.textContent = 'This session does not exist or has expired.';
       return setStatus('Not found', 'error');
     }
-    if (ev.code === FORBIDDEN) {
+    if (ev.code === CLOSE.forbidden) {
       ended = true;
       return setStatus('Not allowed', 'error');
     }
-    if (ev.code === IDLE) {
+    if (ev.code === CLOSE.idle) {
       ended = true;
       return setStatus('Paused: nothing new for a while; reload to watch again', 'error');
     }

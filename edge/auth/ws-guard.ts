@@ -10,10 +10,11 @@
  */
 import type { Context } from 'hono';
 import type { UpgradeWebSocket, WSEvents } from 'hono/ws';
+import { CLOSE, REFUSAL_CLOSE } from '../../shared/close-codes.ts';
+import { unref } from '../../shared/timers.ts';
 import type { Scope } from './api-keys.ts';
 import { Authenticator, type Refusal } from './authenticator.ts';
 
-const CLOSE_CODES: Record<Refusal['code'], number> = { unauthorized: 4401, forbidden: 4403, rate_limited: 4429, session_limit: 4429, viewer_limit: 4429 };
 /** A slot taken for an upgrade that never completes (the client went away mid-handshake) is freed after this. */
 const HANDSHAKE_MS = 10_000;
 
@@ -21,15 +22,23 @@ function refusing(refusal: Refusal): WSEvents {
   return {
     onOpen(_event, ws) {
       ws.send(JSON.stringify({ type: 'error', code: refusal.code, message: refusal.message }));
-      ws.close(CLOSE_CODES[refusal.code], refusal.code);
+      ws.close(REFUSAL_CLOSE[refusal.code], refusal.code);
+    },
+  };
+}
+
+function full(): WSEvents {
+  return {
+    onOpen(_event, ws) {
+      ws.send(JSON.stringify({ type: 'error', code: 'too_many_sessions', message: 'this deployment serves its maximum of sessions (EARSHOT_MAX_SESSIONS); try again later' }));
+      ws.close(CLOSE.tryAgainLater, 'too_many_sessions');
     },
   };
 }
 
 /** Holds the slot (if any) for the socket's life. */
 function admitted(events: WSEvents, release: () => void): WSEvents {
-  const handshake = setTimeout(release, HANDSHAKE_MS);
-  handshake.unref();
+  const handshake = unref(setTimeout(release, HANDSHAKE_MS));
   return {
     ...events,
     onOpen(event, ws) {
@@ -51,6 +60,11 @@ export interface GuardOptions {
   slot: 'session' | 'viewer';
   /** The session a socket is about when the URL names it (viewers); speakers name theirs in `start` instead. */
   session?: (c: Context) => string | undefined;
+  /**
+   * Speakers: a slot of the deployment's session cap, where the runtime keeps that cap outside the process (a Workers
+   * relay holds one session; the cap is across relays). Null: the deployment is full (`too_many_sessions`, 1013).
+   */
+  deploymentSlot?: () => Promise<(() => void) | null>;
 }
 
 export function guardUpgrade(auth: Authenticator, upgrade: UpgradeWebSocket, options: GuardOptions): UpgradeWebSocket {
@@ -68,9 +82,17 @@ export function guardUpgrade(auth: Authenticator, upgrade: UpgradeWebSocket, opt
         return refusing({ code: 'session_limit', message: `key ${principal.id} already has its ${principal.limits.maxSessions} concurrent sessions open` });
       }
       if (!release) return refusing({ code: 'viewer_limit', message: `key ${principal.id} already has its ${principal.limits.maxViewers} viewers connected` });
+      const deployment = options.deploymentSlot ? await options.deploymentSlot() : () => undefined;
+      if (!deployment) {
+        release();
+        return full();
+      }
       // Routes read the caller (e.g. its key's default glossary) from the context.
       c.set('principal', principal);
-      return admitted(await createEvents(c), release);
+      return admitted(await createEvents(c), () => {
+        release();
+        deployment();
+      });
     }, upgradeOptions);
   return guarded as UpgradeWebSocket;
 }

@@ -9,6 +9,7 @@
  */
 import type { SessionResult } from '../../shared/queue/jobs.ts';
 import type { CaptionEvent as ServerEvent } from '../../shared/protocol.ts';
+import { SpeakerLabels } from '../../shared/diarization/speaker-labels.ts';
 
 type FinalResult = Extract<SessionResult, { type: 'final' }>;
 
@@ -28,7 +29,14 @@ interface PendingSegment {
 export interface SequencerOptions {
   /** v1.1: send corrected finals and tag captions with `rev` (and partials with their `seq`). */
   revisions?: boolean;
+  /** v1.2: label finals with their `speaker`, from the voiceprints runners put on them (diarization). */
+  speakers?: boolean;
+  /** Languages whose spoken translations (`translation_audio`) this reader wants; others are dropped. */
+  speak?: readonly string[];
 }
+
+/** Spoken translations are owed beside translations, under their own key. */
+const audioKey = (lang: string) => `audio:${lang}`;
 
 export class CaptionSequencer {
   /** The next seq the client has not been given. */
@@ -47,12 +55,19 @@ export class CaptionSequencer {
   #lastPartialSegment = 0;
   #lastPartialText = '';
   #segmentsExpected: number | undefined;
+  /** v1.2: speaker labels; a final waits until every earlier segment's voiceprint has been clustered. */
+  readonly #speakers: SpeakerLabels | undefined;
+  readonly #speak: ReadonlySet<string>;
+  /** Translations (`seq:rev:lang`) whose audio this reader is owed once the translation is out. */
+  readonly #spoken = new Set<string>();
 
   /** `afterSeq`: a resuming client already has everything up to this seq. */
   constructor(afterSeq = 0, options: SequencerOptions = {}) {
     this.#next = afterSeq + 1;
     this.#afterSeq = afterSeq;
     this.#revisions = options.revisions ?? false;
+    this.#speakers = options.speakers ? new SpeakerLabels() : undefined;
+    this.#speak = new Set(options.speak ?? []);
   }
 
   /** Feeds one result; returns the events to send now, in order. */
@@ -70,8 +85,12 @@ export class CaptionSequencer {
         const tags = this.#revisions ? { seq: result.segment, ...(result.rev ? { rev: result.rev } : {}) } : {};
         return [{ type: 'partial', text: result.text, start: result.start, ...tags }];
       }
-      case 'final':
-        return this.#final(result);
+      case 'final': {
+        if (!this.#speakers || (result.rev ?? 1) > 1) return this.#final(result);
+        // Labelling may also free finals held for an earlier segment that this reader had already released.
+        this.#speakers.settle(result.seq, result);
+        return [...this.#final(result), ...this.#release()];
+      }
       case 'partial_translation':
         // Only while its utterance is still open: once the final is out, the final's translation is what counts.
         if (result.segment < this.#next || result.segment < this.#lastPartialSegment) return [];
@@ -80,7 +99,14 @@ export class CaptionSequencer {
         const rev = result.rev ?? 1;
         if (rev > 1 && !this.#revisions) return [];
         const event: ServerEvent = { type: 'translation', seq: result.seq, lang: result.lang, text: result.text, ...(this.#revisions ? { rev } : {}) };
+        if (result.speak && this.#speak.has(result.lang)) this.#spoken.add(`${result.seq}:${rev}:${result.lang}`);
         return this.#settleTranslation(result.seq, result.lang, rev, event);
+      }
+      case 'translation_audio': {
+        const rev = result.rev ?? 1;
+        if (!this.#speak.has(result.lang) || (rev > 1 && !this.#revisions)) return [];
+        const event: ServerEvent = { type: 'translation_audio', seq: result.seq, lang: result.lang, ...(this.#revisions ? { rev } : {}), format: 'wav', sample_rate: result.sampleRate, duration: result.duration, audio: result.audio };
+        return this.#settleTranslation(result.seq, audioKey(result.lang), rev, event);
       }
       case 'error': {
         const event: ServerEvent = { type: 'error', code: result.code, message: result.message, ...(result.seq ? { seq: result.seq } : {}), ...(result.lang ? { lang: result.lang } : {}) };
@@ -88,9 +114,11 @@ export class CaptionSequencer {
         if (result.lang !== undefined) {
           const rev = result.rev ?? 1;
           if (rev > 1 && !this.#revisions) return [];
-          return this.#settleTranslation(result.seq, result.lang, rev, event);
+          if (result.audio && !this.#speak.has(result.lang)) return [];
+          return this.#settleTranslation(result.seq, result.audio ? audioKey(result.lang) : result.lang, rev, event);
         }
-        if (result.seq < this.#next) return [];
+        this.#speakers?.settle(result.seq, null);
+        if (result.seq < this.#next) return this.#speakers ? this.#release() : [];
         this.#segment(result.seq).failed = result;
         return this.#release();
       }
@@ -144,7 +172,7 @@ export class CaptionSequencer {
     const seq = result.seq;
     this.#released.set(seq, { rev, text: result.text });
     this.#owed.delete(seq);
-    const out: ServerEvent[] = [{ type: 'final', seq, text: result.text, start: result.start, end: result.end, rev }];
+    const out: ServerEvent[] = [{ type: 'final', seq, text: result.text, start: result.start, end: result.end, rev, ...this.#speakerOf(seq) }];
     if (result.text && result.targets.length > 0) this.#owed.set(seq, new Set(result.targets));
     const ahead = this.#ahead.get(seq) ?? [];
     this.#ahead.delete(seq);
@@ -178,12 +206,24 @@ export class CaptionSequencer {
     const owed = this.#owed.get(seq);
     if (!owed?.delete(lang)) return []; // duplicate or unexpected
     if (owed.size === 0) this.#owed.delete(seq);
+    // A spoken translation: its audio is owed from now on (`done` waits for it, or for its tts_failed error).
+    if (this.#spoken.delete(`${seq}:${rev}:${lang}`)) this.#owed.set(seq, (this.#owed.get(seq) ?? new Set()).add(audioKey(lang)));
     return [event];
+  }
+
+  /** Without speakers every segment is ready; with them, once its label (and every earlier one) is known. */
+  #labelled(seq: number): boolean {
+    return !this.#speakers || this.#speakers.settledThrough >= seq;
+  }
+
+  #speakerOf(seq: number): { speaker?: number } {
+    const speaker = this.#speakers?.of(seq);
+    return speaker === undefined ? {} : { speaker };
   }
 
   #release(): ServerEvent[] {
     const out: ServerEvent[] = [];
-    for (let segment = this.#pending.get(this.#next); segment && (segment.final || segment.failed); segment = this.#pending.get(this.#next)) {
+    for (let segment = this.#pending.get(this.#next); segment && (segment.final || segment.failed) && this.#labelled(this.#next); segment = this.#pending.get(this.#next)) {
       const seq = this.#next;
       this.#pending.delete(seq);
       this.#next += 1;
@@ -196,7 +236,7 @@ export class CaptionSequencer {
       this.#released.set(seq, { rev, text: final.text });
       if (final.revision && rev === 1) this.#revisionOwed.add(seq);
       // Empty finals (noise the VAD let through) advance the sequence but show nothing.
-      if (final.text) out.push({ type: 'final', seq, text: final.text, start: final.start, end: final.end, ...(this.#revisions ? { rev } : {}) });
+      if (final.text) out.push({ type: 'final', seq, text: final.text, start: final.start, end: final.end, ...(this.#revisions ? { rev } : {}), ...this.#speakerOf(seq) });
       if (final.text && final.targets.length > 0) this.#owed.set(seq, new Set(final.targets));
       for (const later of segment.later) out.push(...this.#settleTranslation(seq, later.lang, later.rev, later.event));
       if (this.#lastPartialSegment <= seq) this.#lastPartialText = '';

@@ -9,6 +9,8 @@ import { CaptionSequencer } from './caption-sequencer.ts';
 
 export interface CaptionLine extends Cue {
   seq: number;
+  /** Who spoke (diarization), 1, 2, …, when the runners gave finals voiceprints. */
+  speaker?: number;
 }
 
 export interface SessionCaptions {
@@ -23,7 +25,7 @@ export interface SessionCaptions {
 /** Reading stops at the log's length when reading began, or after `timeoutMs` with what arrived by then. */
 export async function readSessionCaptions(results: Pick<ResultLog, 'subscribe' | 'length'>, session: string, timeoutMs = 5000): Promise<SessionCaptions> {
   // With revisions: an export holds each caption's latest text, corrections included.
-  const sequencer = new CaptionSequencer(0, { revisions: true });
+  const sequencer = new CaptionSequencer(0, { revisions: true, speakers: true });
   const finals: CaptionLine[] = [];
   const bySeq = new Map<number, CaptionLine>();
   const translations = new Map<string, CaptionLine[]>();
@@ -45,7 +47,7 @@ export async function readSessionCaptions(results: Pick<ResultLog, 'subscribe' |
       seen += 1;
       for (const event of sequencer.accept(entry.result)) {
         if (event.type === 'final') {
-          const line = { seq: event.seq, start: event.start, end: event.end, text: event.text };
+          const line: CaptionLine = { seq: event.seq, start: event.start, end: event.end, text: event.text, ...(event.speaker ? { speaker: event.speaker } : {}) };
           const held = bySeq.get(event.seq);
           if (held) Object.assign(held, line); // a correction replaces its caption in place
           else finals.push(line);

@@ -8,7 +8,8 @@
  */
 import { clientError, EarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, REALTIME_CLOSE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
+import { CLOSE, REALTIME_CLOSE } from '../../shared/close-codes.ts';
+import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
 import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
@@ -42,6 +43,8 @@ export interface Capabilities {
   engines?: { stt: readonly string[]; mt: readonly string[] };
   /** The pivot language a pair goes through, when it does (apertium en→es→fr: `es`). */
   route?(source: string, target: string): string | undefined;
+  /** Whether a TTS runner speaks `language` (`start.speak`); absent: nothing is spoken. */
+  speaks?(language: string): boolean;
 }
 
 export interface SessionDeps {
@@ -94,7 +97,7 @@ export interface SessionOptions {
   watchToken?: (session: string) => Promise<string>;
   /** The caller's tenant (its API key id; absent with auth off): recorded on a new session, required to resume one. */
   owner?: string;
-  /** A session-bound token's session: every `start` on this connection, for its whole life, must resume it. */
+  /** A session-bound token's session, or the one the URL names: every `start` on this connection must resume it. */
   boundTo?: string;
   /** The key's LLM hooks and webhook (the session's `start.hooks` override its switches). */
   hooks?: KeyHooks;
@@ -118,6 +121,8 @@ export class RealtimeSession {
   #state: State = 'awaiting_start';
   #language = '';
   #targets: string[] = [];
+  /** Targets whose translations are spoken (TTS). */
+  #speak: string[] = [];
   #vad: (SpeechDetector & { close(): void }) | undefined;
   #segmenter: UtteranceSegmenter | undefined;
   #resampler: StreamingResampler | undefined;
@@ -193,7 +198,7 @@ export class RealtimeSession {
     this.#cutOff = true;
     this.#deps.observer?.cutOff?.(breach.code);
     this.#error(breach.code, breach.message);
-    this.#transport.close(1008, breach.code);
+    this.#transport.close(CLOSE.policy, breach.code);
     this.onClose();
   }
 
@@ -302,7 +307,7 @@ export class RealtimeSession {
   async #onStart(start: StartMessage): Promise<void> {
     // First, before any other check can fail: a bound connection's binding holds for its whole life.
     const bound = this.#options.boundTo;
-    if (bound !== undefined && start.session !== bound) throw new EarshotError('forbidden', `this token is bound to session ${bound}: "start" must resume it`);
+    if (bound !== undefined && start.session !== bound) throw new EarshotError('forbidden', `this connection is bound to session ${bound} (by its token or its URL): "start" must resume it`);
     if (this.#state !== 'awaiting_start') throw new EarshotError('already_started', 'this session has already started; open a new connection for a new session');
     if (start.sample_rate < MIN_SAMPLE_RATE || start.sample_rate > MAX_SAMPLE_RATE) {
       throw new EarshotError('bad_sample_rate', `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
@@ -317,6 +322,7 @@ export class RealtimeSession {
       if (!meta.stopped) meta = await this.#takeLease(meta, Boolean(start.session));
       this.#language = meta.language;
       this.#targets = meta.targets;
+      this.#speak = meta.speak ?? [];
       this.#glossary = meta.glossary;
       this.#segments = meta.segments;
       this.#vad = this.#deps.createVad();
@@ -329,7 +335,7 @@ export class RealtimeSession {
       if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
       this.#wakeOrigin = meta.audioEnd;
-      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1 });
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2, speak: this.#speak });
       watchToken = await this.#options.watchToken?.(meta.id);
       this.#hooks = this.#sessionHooks(start, meta);
     } catch (err) {
@@ -353,6 +359,7 @@ export class RealtimeSession {
       targets: this.#targets,
       ...(start.session ? { resume_from: this.#segmenter!.position / PIPELINE_SAMPLE_RATE } : {}),
       ...(watchToken ? { watch_token: watchToken } : {}),
+      ...(start.speak || this.#speak.length > 0 ? { speak: this.#speak } : {}),
     });
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
     if (this.#hooks?.notice) this.#error('engine_unavailable', this.#hooks.notice);
@@ -402,8 +409,13 @@ export class RealtimeSession {
       if (capabilities.translates(language, target)) targets.push(target);
       else this.#error('unsupported_target', `no translation from ${language} to "${target}"; the session continues without it`);
     }
+    const speak: string[] = [];
+    for (const lang of new Set(start.speak ?? [])) {
+      if (targets.includes(lang) && capabilities.speaks?.(lang)) speak.push(lang);
+      else this.#error('unsupported_voice', targets.includes(lang) ? `no voice speaks "${lang}"; its translations are not spoken` : `"${lang}" is not a target of this session; only translations are spoken`);
+    }
     const owner = this.#options.owner;
-    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}), ...(owner ? { owner } : {}) };
+    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}), ...(owner ? { owner } : {}), ...(speak.length ? { speak } : {}) };
     await this.#deps.store.create(meta);
     return meta;
   }
@@ -524,7 +536,7 @@ export class RealtimeSession {
       const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind, end });
       if (kind === 'final') this.#catchUp.queued(event.segment, now);
       const added = this.#deps.sttQueue
-        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}) })
+        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(this.#speak.length ? { speak: this.#speak } : {}), ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}) })
         .then(
           () => traced.settled(),
           (err: unknown) => {
@@ -580,7 +592,7 @@ export class RealtimeSession {
     this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed, stages: this.#telemetry.stageSummary(), catchUp: this.#catchUp.summary() }, 'session done');
     this.#telemetry.ended('done');
     this.#release();
-    this.#transport.close(1000, 'done');
+    this.#transport.close(CLOSE.normal, 'done');
   }
 
   #release(): void {

@@ -10,7 +10,8 @@
  * No sockets inside (like RealtimeSession): the route supplies send/close/bufferedAmount.
  */
 import type { Logger } from '../../shared/logger.ts';
-import { WATCH_CLOSE, type WatchEvent } from '../../shared/protocol.ts';
+import { CLOSE, WATCH_CLOSE } from '../../shared/close-codes.ts';
+import type { WatchEvent } from '../../shared/protocol.ts';
 import type { ResultLog, SessionMeta, SessionStore } from '../../shared/queue/ports.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 
@@ -29,8 +30,10 @@ export interface ViewerDeps {
   results: Pick<ResultLog, 'subscribe'>;
   logger: Logger;
   limits?: ViewerLimits;
-  /** The viewer's protocol (`?protocol=1.1` on the watch URL): 1.1 also receives corrected finals. */
+  /** The viewer's protocol (`?protocol=1.1` on the watch URL): 1.1 also receives corrected finals, 1.2 speakers. */
   protocol?: number;
+  /** Languages whose spoken translations the viewer wants (`?speak=es`), among those the session speaks. */
+  speak?: readonly string[];
   /** Whether the caller may watch this session (its tenant); absent: anyone who reached the route. */
   mayWatch?: (meta: SessionMeta) => boolean;
   /** A viewer sent nothing for this long is closed (`tick`); absent: never. */
@@ -50,7 +53,7 @@ export class Viewer {
   readonly #deps: ViewerDeps;
   readonly #transport: ViewerTransport;
   readonly #limits: ViewerLimits;
-  readonly #sequencer: CaptionSequencer;
+  #sequencer: CaptionSequencer;
   readonly #protocol: number;
   #outbox: WatchEvent[] = [];
   #flushQueued = false;
@@ -63,8 +66,8 @@ export class Viewer {
     this.#deps = deps;
     this.#transport = transport;
     this.#limits = deps.limits ?? DEFAULT_VIEWER_LIMITS;
-    this.#protocol = deps.protocol === 1.1 ? 1.1 : 1;
-    this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1 });
+    this.#protocol = deps.protocol === 1.1 || deps.protocol === 1.2 ? deps.protocol : 1;
+    this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2 });
     this.#lastSentAt = this.#now();
   }
 
@@ -100,7 +103,9 @@ export class Viewer {
     }
     this.#lastSentAt = this.#now();
     this.#state = 'watching';
-    this.#transport.send({ type: 'ready', session: meta.id, protocol: this.#protocol, targets: meta.targets, language: meta.language });
+    const speak = (this.#deps.speak ?? []).filter((lang) => meta.speak?.includes(lang));
+    if (speak.length > 0) this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2, speak });
+    this.#transport.send({ type: 'ready', session: meta.id, protocol: this.#protocol, targets: meta.targets, language: meta.language, ...(this.#deps.speak ? { speak } : {}) });
     const unsubscribe = this.#deps.results.subscribe(this.#session, '0', (entry) => {
       if (this.#state !== 'watching') return;
       for (const event of this.#sequencer.accept(entry.result)) if (event.type !== 'ready' && event.type !== 'ack') this.#outbox.push(event);
@@ -155,7 +160,7 @@ export class Viewer {
     });
     if (this.#sequencer.complete) {
       this.#transport.send({ type: 'done' });
-      this.#close(1000, 'done');
+      this.#close(CLOSE.normal, 'done');
     }
   }
 

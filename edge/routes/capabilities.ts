@@ -1,7 +1,7 @@
 /**
  * `GET /v1/capabilities`: what this deployment can do, for clients to offer only that: the engines, the languages
  * it transcribes, and per spoken language the languages it translates into (with `via` where a pair goes through a
- * pivot language). Open like /health: it holds no secrets, and a page needs it before it has a session.
+ * pivot language), and the languages its voices speak (`start.speak`). Open like /health: it holds no secrets, and a page needs it before it has a session.
  */
 import type { Hono } from 'hono';
 import { STT_GLOSSARY_USE } from '../../shared/glossary.ts';
@@ -12,6 +12,8 @@ export interface CapabilitiesBody {
   /** `glossary`: per engine, how it uses a session's glossary (`prompt`, `dictionary`, or `none`: it cannot). */
   stt: { engines: string[]; languages: string[]; default_language: string; glossary: Record<string, 'prompt' | 'dictionary' | 'none'> };
   mt: { engines: string[]; targets: Record<string, { language: string; via?: string }[]> };
+  /** The languages whose translations can be spoken (`start.speak`). */
+  tts: { languages: string[] };
 }
 
 export function describeCapabilities(capabilities: Capabilities): CapabilitiesBody {
@@ -27,6 +29,7 @@ export function describeCapabilities(capabilities: Capabilities): CapabilitiesBo
   return {
     stt: { engines, languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage, glossary: Object.fromEntries(engines.map((e) => [e, STT_GLOSSARY_USE[e] ?? 'none'])) },
     mt: { engines: [...(capabilities.engines?.mt ?? [])], targets },
+    tts: { languages: KNOWN_LANGUAGES.filter((l) => capabilities.speaks?.(l) ?? false) },
   };
 }
 

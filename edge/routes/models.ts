@@ -2,7 +2,8 @@
  * `GET /v1/models` and `GET /v1/models/:id`, as OpenAI's API answers them (`{object: "list", data: [{id, object:
  * "model", created, owned_by}]}`), so OpenAI-style clients can discover what this deployment serves. The list is
  * what live runners loaded: an ONNX engine's model (e.g. `onnx-community/whisper-base`), or the engine itself for
- * engines without a model choice (`sphinx`, `apertium`); `earshot` adds the engine and its role (`stt`, `mt`).
+ * engines without a model choice (`sphinx`, `apertium`, `espeak-ng`); `earshot` adds the engine and its role (`stt`, `mt`,
+ * `tts`: the voice of spoken translations).
  * The batch API accepts any `model` name: the deployment, not the request, chooses the engine.
  */
 import type { Hono } from 'hono';
@@ -13,7 +14,7 @@ import { errorResponse } from '../http-errors.ts';
 
 /** What a live runner reports of itself (a subset of its heartbeat). */
 export interface LoadedEngine {
-  role: 'stt' | 'mt';
+  role: 'stt' | 'mt' | 'tts';
   engine: string;
   model?: string;
   /** ms since the epoch. */
@@ -26,7 +27,7 @@ export interface ModelObject {
   /** Unix seconds: when the first runner serving it started. */
   created: number;
   owned_by: string;
-  earshot: { role: 'stt' | 'mt'; engine: string };
+  earshot: { role: 'stt' | 'mt' | 'tts'; engine: string };
 }
 
 /** One entry per distinct model, STT first, in a stable order. */
@@ -39,7 +40,8 @@ export function listModels(loaded: readonly LoadedEngine[]): ModelObject[] {
     if (!known) byId.set(id, { id, object: 'model', created, owned_by: 'earshot', earshot: { role: r.role, engine: r.engine } });
     else if (created < known.created) known.created = created;
   }
-  return [...byId.values()].sort((a, b) => a.earshot.role.localeCompare(b.earshot.role) * -1 || a.id.localeCompare(b.id));
+  const order = { stt: 0, mt: 1, tts: 2 };
+  return [...byId.values()].sort((a, b) => order[a.earshot.role] - order[b.earshot.role] || a.id.localeCompare(b.id));
 }
 
 export function mountModels(app: Hono, deps: { auth: Authenticator; loaded: () => readonly LoadedEngine[] }): void {

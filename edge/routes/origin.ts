@@ -7,6 +7,7 @@
  */
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
+import { CLOSE } from '../../shared/close-codes.ts';
 import { clientError } from '../../shared/errors.ts';
 import { errorResponse } from '../http-errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -64,7 +65,7 @@ export function mountOrigin(app: Hono, deps: OriginRouteDeps): void {
           const message = typeof event.data === 'string' ? parseRelayMessage(event.data) : null;
           if (!message) {
             log.warn('unreadable relay message');
-            return ws.close(1003, 'unreadable message');
+            return ws.close(CLOSE.unsupportedData, 'unreadable message');
           }
           const { n } = message;
           let queued: Promise<void>;
@@ -72,7 +73,7 @@ export function mountOrigin(app: Hono, deps: OriginRouteDeps): void {
           else {
             const job = sttJobCodec.decode(message.job);
             // A relay speaks for its own session only.
-            if (job.session !== session || !job.id.startsWith(`${session}:`)) return ws.close(1008, 'job of another session');
+            if (job.session !== session || !job.id.startsWith(`${session}:`)) return ws.close(CLOSE.policy, 'job of another session');
             queued = deps.sttQueue.add(job);
           }
           queued.then(

@@ -8,6 +8,7 @@
 import type { Hono } from 'hono';
 import { toSrt } from '../../shared/captions/srt.ts';
 import { toVtt } from '../../shared/captions/vtt.ts';
+import { namesSpeakers, toSpeakerText, withSpeakers, type SpeakerNaming } from '../../shared/captions/speakers.ts';
 import { isSessionId } from '../../shared/protocol.ts';
 import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
 import { Authenticator } from '../auth/authenticator.ts';
@@ -43,12 +44,17 @@ export function mountSessions(app: Hono, deps: SessionRouteDeps): void {
     if (lang !== meta.language && !meta.targets.includes(lang)) {
       return errorResponse(c, 'unsupported_target', `session ${id} has captions in ${[meta.language, ...meta.targets].join(', ')}, not "${lang}"`);
     }
+    const naming = (c.req.query('speakers') ?? 'auto') as SpeakerNaming;
+    if (!['auto', 'on', 'off'].includes(naming)) return errorResponse(c, 'invalid_request', 'speakers must be auto, on or off');
     const captions = await readSessionCaptions(deps.results, id);
-    const lines = lang === meta.language ? captions.finals : (captions.translations.get(lang) ?? []);
+    const heard = lang === meta.language ? captions.finals : (captions.translations.get(lang) ?? []);
+    // Speakers are named when asked, or when more than one was heard; otherwise the transcript reads as before.
+    const named = namesSpeakers(heard, naming);
+    const lines = named ? heard : heard.map(({ speaker: _, ...line }) => line);
     if (format === 'json') {
       return c.json({ session: id, language: lang, source_language: meta.language, complete: captions.complete, segments: lines, ...(meta.summary ? { summary: meta.summary } : {}) });
     }
-    const body = format === 'srt' ? toSrt(lines) : format === 'vtt' ? toVtt(lines) : lines.map((l) => `${l.text}\n`).join('');
+    const body = format === 'srt' ? toSrt(withSpeakers(lines, 'srt')) : format === 'vtt' ? toVtt(withSpeakers(lines, 'vtt')) : toSpeakerText(lines, named);
     return c.body(body, 200, { 'content-type': TYPES[format], 'content-disposition': `inline; filename="${id}.${lang}.${format}"` });
   });
 }

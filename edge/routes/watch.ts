@@ -6,9 +6,11 @@
  */
 import type { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
+import { CLOSE } from '../../shared/close-codes.ts';
 import type { ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { isSessionId } from '../../shared/protocol.ts';
+import { unref } from '../../shared/timers.ts';
 import type { ResultLog, SessionStore } from '../../shared/queue/ports.ts';
 import { SharedLogReader } from '../realtime/shared-log-reader.ts';
 import { Viewer, type ViewerLimits } from '../realtime/viewer.ts';
@@ -28,8 +30,6 @@ export interface WatchRouteDeps {
   viewerIdleMs?: number;
 }
 
-/** 1013: try again later, as for a full edge's speakers. */
-const FULL_CLOSE = 1013;
 
 export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
   const results = new SharedLogReader(deps.results);
@@ -38,7 +38,7 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
   const ticker = setInterval(() => {
     for (const viewer of viewers) viewer.tick();
   }, 1000);
-  (ticker as { unref?: () => void }).unref?.();
+  unref(ticker);
   app.get(
     '/v1/watch/:session',
     async (c, next) => {
@@ -59,14 +59,17 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
           if (viewers.size >= (deps.maxViewers ?? Infinity)) {
             const code: ErrorCode = 'too_many_viewers';
             ws.send(JSON.stringify({ type: 'error', code, message: `this edge serves at most ${deps.maxViewers} viewers; try again later or another edge` }));
-            return ws.close(FULL_CLOSE, code);
+            return ws.close(CLOSE.tryAgainLater, code); // as for a full edge's speakers
           }
           const protocol = Number(c.req.query('protocol') ?? 1);
+          // `?speak=es,fr`: spoken translations too (bounded: a few well-formed language codes).
+          const speak = c.req.query('speak')?.split(',').filter((l) => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l)).slice(0, 4);
           viewer = new Viewer(session, {
             store: deps.store,
             results,
             logger: deps.logger,
             protocol,
+            ...(speak ? { speak } : {}),
             mayWatch: (meta) => mayUseSession(principal, meta),
             ...(deps.viewerLimits ? { limits: deps.viewerLimits } : {}),
             ...(deps.viewerIdleMs ? { idleMs: deps.viewerIdleMs } : {}),
@@ -81,7 +84,7 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
           viewers.add(viewer);
           viewer.open().catch((err: unknown) => {
             deps.logger.error({ err, session }, 'viewer failed');
-            ws.close(1011, 'internal');
+            ws.close(CLOSE.internal, 'internal');
           });
         },
         // Viewers only listen; whatever they send is ignored.

@@ -10,6 +10,8 @@ export interface Cue {
   start: number;
   end: number;
   text: string;
+  /** Who speaks it (diarization), for formats that can say so (WebVTT's `<v>` voice spans). */
+  voice?: string;
 }
 
 export interface LayoutOptions {
@@ -24,6 +26,7 @@ export interface LaidOutCue {
   start: number;
   end: number;
   lines: string[];
+  voice?: string;
 }
 
 /**
@@ -70,7 +73,7 @@ export function layOut(cues: readonly Cue[], options: LayoutOptions = DEFAULT_LA
       done += group.reduce((n, l) => n + l.length, 0);
       // The last piece ends exactly at the cue's end, whatever rounding did to the others.
       const end = i === groups.length - 1 ? cue.end : cue.start + (duration * done) / total;
-      out.push({ start, end, lines: group });
+      out.push({ start, end, lines: group, ...(cue.voice ? { voice: cue.voice } : {}) });
       start = end;
     }
   }

@@ -4,14 +4,14 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import { sttJobCodec, mtJobCodec } from './codecs.ts';
-import { sttUrgency, type MtJob, type SttJob } from './jobs.ts';
-import { createMemoryMtQueue, createMemorySttQueue } from './memory-queue.ts';
+import { sttJobCodec, mtJobCodec, ttsJobCodec } from './codecs.ts';
+import { sttUrgency, type MtJob, type SttJob, type TtsJob } from './jobs.ts';
+import { createMemoryMtQueue, createMemorySttQueue, MemoryQueue } from './memory-queue.ts';
 import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import { MemorySpeakerLeases } from './memory-speaker-leases.ts';
 import { MemoryStreamRoutes } from './memory-stream-routes.ts';
-import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, StreamRoutes, SttQueue } from './ports.ts';
+import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, StreamRoutes, SttQueue, TtsQueue } from './ports.ts';
 import { RedisStreamRoutes } from './redis/redis-stream-routes.ts';
 import { BullQueue, type BullQueueOptions } from './redis/bull-queue.ts';
 import { createRedis } from './redis/connection.ts';
@@ -36,6 +36,8 @@ export interface Drivers {
   kind: 'memory' | 'redis';
   sttQueue: SttQueue;
   mtQueue: MtQueue;
+  /** Spoken translations (TTS): their own queue, so a slow voice never holds up captions or translations. */
+  ttsQueue: TtsQueue;
   results: ResultLog;
   /**
    * The result log as viewers and transcript exports read it. Their number is not bounded by the session limit,
@@ -57,6 +59,7 @@ export function createDrivers(o: DriverOptions): Drivers {
   if (!o.redisUrl) {
     const sttQueue = createMemorySttQueue(o.attempts);
     const mtQueue = createMemoryMtQueue(o.attempts);
+    const ttsQueue = new MemoryQueue<TtsJob>({ attempts: o.attempts });
     const results = new MemoryResultLog(o.retentionMs);
     const store = new MemorySessionStore(o.retentionMs);
     const streams = new MemoryStreamRoutes(o.attempts);
@@ -64,6 +67,7 @@ export function createDrivers(o: DriverOptions): Drivers {
       kind: 'memory',
       sttQueue,
       mtQueue,
+      ttsQueue,
       results,
       watchResults: results,
       store,
@@ -72,7 +76,7 @@ export function createDrivers(o: DriverOptions): Drivers {
       streams,
       ping: async () => true,
       close: async () => {
-        await Promise.all([sttQueue.close(), mtQueue.close(), results.close(), store.close(), streams.close()]);
+        await Promise.all([sttQueue.close(), mtQueue.close(), ttsQueue.close(), results.close(), store.close(), streams.close()]);
       },
     };
   }
@@ -101,6 +105,7 @@ export function createDrivers(o: DriverOptions): Drivers {
     // One newest partial translation per session and language.
     latestKey: (job) => `${keys.latestPartial(job.session)}:${job.target}`,
   });
+  const ttsQueue = new BullQueue<TtsJob>({ name: keys.ttsQueue, prefix: keys.bullPrefix, connection: redis, codec: ttsJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger, bullId: (job) => job.id.replaceAll(':', '.') });
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
   const watchReader = new MultiplexedStreamReader(redis, keys, o.logger);
   const streams = new RedisStreamRoutes({ redis, keys, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger });
@@ -109,6 +114,7 @@ export function createDrivers(o: DriverOptions): Drivers {
     kind: 'redis',
     sttQueue,
     mtQueue,
+    ttsQueue,
     results,
     watchResults,
     store: new RedisSessionStore(redis, keys, o.retentionMs),
@@ -120,7 +126,7 @@ export function createDrivers(o: DriverOptions): Drivers {
       return (await Promise.race([redis.ping(), new Promise((r) => setTimeout(() => r('timeout'), 500))])) === 'PONG';
     },
     close: async () => {
-      await Promise.allSettled([sttQueue.close(), mtQueue.close(), results.close(), watchReader.close(), streams.close()]);
+      await Promise.allSettled([sttQueue.close(), mtQueue.close(), ttsQueue.close(), results.close(), watchReader.close(), streams.close()]);
       redis.disconnect();
     },
   };

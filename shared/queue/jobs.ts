@@ -26,6 +26,8 @@ export interface SttJob {
   end: number;
   /** Translation targets, turned into MT jobs once the final text is known. */
   targets: string[];
+  /** Targets whose translations are also spoken (TTS), from `start.speak`. */
+  speak?: string[];
   enqueuedAt: number;
   /** W3C trace context of the span that queued the job: one trace follows a session across edge, queue and runners. */
   traceparent?: string;
@@ -66,7 +68,24 @@ export interface MtJob {
   traceparent?: string;
   /** Terms to keep out of the engine's hands, with their fixed translations into `target`. */
   glossary?: MtGlossaryEntry[];
+  /** The session wants this translation spoken (`start.speak`): the MT runner queues a TTS job after it. */
+  speak?: boolean;
 }
+
+/** Speak one translation (TTS): queued by the MT runner once the translation is in the log. */
+export interface TtsJob {
+  id: string;
+  session: string;
+  seq: number;
+  /** The rev of the translation spoken (absent: 1). */
+  rev?: number;
+  lang: string;
+  text: string;
+  enqueuedAt: number;
+  traceparent?: string;
+}
+
+export const ttsJobId = (session: string, seq: number, lang: string, rev = 1): string => `${session}:${seq}:${lang}:tts${rev > 1 ? `:r${rev}` : ''}`;
 
 /**
  * When and how a runner decoded a final, for the edge's per-stage latency (queue wait = `takenAt` − the job's
@@ -85,11 +104,18 @@ export interface SttTimings {
 export type SessionResult =
   | { type: 'partial'; segment: number; text: string; start: number; rev?: number }
   /** `rev` 1 (absent) is the first decode; `revision: true` promises a rev 2 (the second pass) before the session is done. */
-  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[] } & SttTimings)
-  | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number }
+  /**
+   * `voice`: the utterance's speaker voiceprint (diarization), from which every reader derives the same `speaker`;
+   * `voiceThreshold`: its embedder's same-speaker cosine distance, when not the default (0.1, MFCC voiceprints).
+   */
+  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[]; voice?: number[]; voiceThreshold?: number } & SttTimings)
+  /** `speak`: a TTS job was queued for it, so its `translation_audio` (or a `tts_failed` error) follows. */
+  | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number; speak?: boolean }
+  /** The spoken translation: a base64 WAV (PCM16 mono). */
+  | { type: 'translation_audio'; seq: number; lang: string; rev?: number; audio: string; sampleRate: number; duration: number }
   | { type: 'partial_translation'; segment: number; lang: string; text: string; start: number }
   /** With `lang`: the translation of rev `rev` (absent: 1) failed. */
-  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string; rev?: number }
+  | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string; rev?: number; audio?: boolean }
   /** The speaker stopped after `segments` utterances: once they are all delivered, the session is done. */
   | { type: 'ended'; segments: number };
 

@@ -4,7 +4,7 @@
  */
 import type { EarshotError } from '../errors.ts';
 import type { GlossaryTerm } from '../glossary.ts';
-import type { MtJob, SessionResult, SttJob } from './jobs.ts';
+import type { MtJob, SessionResult, SttJob, TtsJob } from './jobs.ts';
 
 export interface QueueStats {
   waiting: number;
@@ -29,6 +29,7 @@ export interface JobQueue<J> {
 
 export type SttQueue = JobQueue<SttJob>;
 export type MtQueue = JobQueue<MtJob>;
+export type TtsQueue = JobQueue<TtsJob>;
 
 export interface LoggedResult {
   /** Opaque, increasing position in the session's log ('0' is before the first entry). */
@@ -55,6 +56,8 @@ export interface SessionMeta {
   /** Seconds of audio secured (enqueued as segments, or judged silence): a resuming client replays from here. */
   audioEnd: number;
   stopped: boolean;
+  /** Targets whose translations are spoken (TTS, `start.speak`). */
+  speak?: string[];
   /** The session's glossary (with its API key's default merged in), for the jobs of a resumed session. */
   glossary?: GlossaryTerm[];
   /**

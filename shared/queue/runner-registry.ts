@@ -7,9 +7,9 @@ import type { RedisKeys } from './redis/keys.ts';
 
 export interface RunnerInfo {
   id: string;
-  role: 'stt' | 'mt';
+  role: 'stt' | 'mt' | 'tts';
   engine: string;
-  /** STT: languages it transcribes. */
+  /** STT: languages it transcribes; TTS: languages it speaks. */
   languages?: string[];
   /** MT: supported pairs as "source-target". */
   pairs?: string[];

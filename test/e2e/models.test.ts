@@ -25,6 +25,7 @@ describe('GET /v1/models', () => {
     expect(models.map((m) => [m.id, m.object, m.owned_by])).toEqual([
       ['sphinx', 'model', 'earshot'],
       ['apertium', 'model', 'earshot'],
+      ['espeak-ng', 'model', 'earshot'],
     ]);
     const now = Date.now() / 1000;
     for (const m of models) expect(m.created).toBeGreaterThan(now - 600);

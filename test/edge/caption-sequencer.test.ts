@@ -122,3 +122,74 @@ describe('CaptionSequencer, protocol v1.1 revisions', () => {
     expect(s.accept(finalRev(3, 'same', 1))).toEqual([]);
   });
 });
+
+describe('CaptionSequencer speakers (protocol v1.2)', () => {
+  const voiced = (seq: number, voice: number[], targets: string[] = []) => ({ ...final(seq, `line ${seq}`, targets), start: seq * 3, end: seq * 3 + 2, voice });
+  const A = [1, 0, 0, 0];
+  const B = [0, 1, 0, 0];
+  const speakers = (events: ReturnType<CaptionSequencer['accept']>) => events.flatMap((e) => (e.type === 'final' ? [e.speaker] : []));
+
+  it('labels finals by voice for v1.2 readers only', () => {
+    const v12 = new CaptionSequencer(0, { revisions: true, speakers: true });
+    const v11 = new CaptionSequencer(0, { revisions: true });
+    const log = [voiced(1, A), voiced(2, B), voiced(3, A)];
+    expect(log.flatMap((r) => speakers(v12.accept(r)))).toEqual([1, 2, 1]);
+    expect(log.flatMap((r) => speakers(v11.accept(r)))).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a resuming reader labels the finals it releases as the first reader did', () => {
+    const log = [voiced(2, B), voiced(1, A), voiced(3, B), voiced(4, A)];
+    const resumed = new CaptionSequencer(2, { revisions: true, speakers: true });
+    const events = log.flatMap((r) => resumed.accept(r));
+    expect(events.map((e) => (e.type === 'final' ? [e.seq, e.speaker] : []))).toEqual([
+      [3, 2],
+      [4, 1],
+    ]);
+  });
+
+  it('keeps the speaker on a corrected final', () => {
+    const s = new CaptionSequencer(0, { revisions: true, speakers: true });
+    s.accept(voiced(1, A));
+    s.accept(voiced(2, B));
+    expect(s.accept({ ...final(2, 'line two corrected'), rev: 2 })).toEqual([{ type: 'final', seq: 2, text: 'line two corrected', start: 2, end: 3, rev: 2, speaker: 2 }]);
+  });
+});
+
+describe('CaptionSequencer spoken translations', () => {
+  const spokenTranslation = (seq: number, lang: string, text: string) => ({ ...translation(seq, lang, text), speak: true });
+  const audio = (seq: number, lang: string) => ({ type: 'translation_audio' as const, seq, lang, audio: 'UklGRg==', sampleRate: 16000, duration: 1 });
+
+  it('sends audio after its translation to readers that asked, and waits for it before done', () => {
+    const s = new CaptionSequencer(0, { speak: ['es'] });
+    s.accept(final(1, 'one', ['es']));
+    s.accept({ type: 'ended', segments: 1 });
+    expect(s.accept(spokenTranslation(1, 'es', 'uno')).map((e) => e.type)).toEqual(['translation']);
+    expect(s.complete).toBe(false);
+    expect(s.accept(audio(1, 'es'))).toEqual([{ type: 'translation_audio', seq: 1, lang: 'es', format: 'wav', sample_rate: 16000, duration: 1, audio: 'UklGRg==' }]);
+    expect(s.complete).toBe(true);
+    expect(s.accept(audio(1, 'es'))).toEqual([]);
+  });
+
+  it('holds audio with its translation until the final is out; a failed voice settles it', () => {
+    const s = new CaptionSequencer(0, { speak: ['es'] });
+    s.accept(final(2, 'two', ['es']));
+    expect(s.accept(spokenTranslation(2, 'es', 'dos'))).toEqual([]);
+    expect(s.accept(audio(2, 'es'))).toEqual([]);
+    expect(s.accept(final(1, 'one', ['es'])).map((e) => e.type)).toEqual(['final', 'final', 'translation', 'translation_audio']);
+    s.accept({ type: 'ended', segments: 2 });
+    s.accept(spokenTranslation(1, 'es', 'uno'));
+    expect(s.complete).toBe(false);
+    expect(s.accept({ type: 'error', code: 'tts_failed', message: 'no', seq: 1, lang: 'es', audio: true })).toMatchObject([{ type: 'error', code: 'tts_failed', seq: 1, lang: 'es' }]);
+    expect(s.complete).toBe(true);
+  });
+
+  it('gives readers that did not ask neither audio nor its errors, and never waits for it', () => {
+    const s = new CaptionSequencer();
+    s.accept(final(1, 'one', ['es']));
+    s.accept({ type: 'ended', segments: 1 });
+    s.accept(spokenTranslation(1, 'es', 'uno'));
+    expect(s.complete).toBe(true);
+    expect(s.accept(audio(1, 'es'))).toEqual([]);
+    expect(s.accept({ type: 'error', code: 'tts_failed', message: 'no', seq: 1, lang: 'es', audio: true })).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@
  * stored. A request the origin has not acknowledged within `timeoutMs` fails with `queue_unavailable`, which the
  * session reports to its client: never a silent gap.
  */
+import { CLOSE } from '../../../shared/close-codes.ts';
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { sttJobCodec } from '../../../shared/queue/codecs.ts';
@@ -68,7 +69,7 @@ export class OriginLink implements Pick<SttQueue, 'add'> {
   /** Closes the socket once no request waits for an answer. */
   close(): void {
     this.#wanted = false;
-    if (!this.busy) this.#socket?.close(1000, 'relay done');
+    if (!this.busy) this.#socket?.close(CLOSE.normal, 'relay done');
   }
 
   add(job: SttJob): Promise<void> {
@@ -103,7 +104,7 @@ export class OriginLink implements Pick<SttQueue, 'add'> {
     if (!pending) return;
     this.#pending.delete(n);
     pending.settle(error);
-    if (!this.#wanted && !this.busy) this.#socket?.close(1000, 'relay done');
+    if (!this.#wanted && !this.busy) this.#socket?.close(CLOSE.normal, 'relay done');
   }
 
   #send(message: RelayMessage): void {
@@ -131,7 +132,7 @@ export class OriginLink implements Pick<SttQueue, 'add'> {
       socket.addEventListener('message', (event) => this.#onMessage(event.data));
       socket.addEventListener('close', () => this.#onDown(socket));
       socket.addEventListener('error', () => this.#onDown(socket));
-      if (!this.#wanted && !this.busy) socket.close(1000, 'relay done');
+      if (!this.#wanted && !this.busy) socket.close(CLOSE.normal, 'relay done');
     } catch (err) {
       logger.warn({ err: (err as Error).message, failures: this.#failures }, 'origin unreachable; retrying');
       this.#retry();

@@ -4,6 +4,7 @@ export interface RedisKeys {
   bullPrefix: string;
   sttQueue: string;
   mtQueue: string;
+  ttsQueue: string;
   results(session: string): string;
   session(session: string): string;
   /** Latest partial snapshot id per session: older queued snapshots are skipped (latest wins). */
@@ -30,6 +31,7 @@ export function redisKeys(prefix = 'earshot'): RedisKeys {
     bullPrefix: `${prefix}:bull`,
     sttQueue: 'stt',
     mtQueue: 'mt',
+    ttsQueue: 'tts',
     results: (session) => `${prefix}:session:${session}:results`,
     session: (session) => `${prefix}:session:${session}`,
     latestPartial: (session) => `${prefix}:session:${session}:partial`,

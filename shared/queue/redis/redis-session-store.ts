@@ -29,6 +29,7 @@ export class RedisSessionStore implements SessionStore {
       audioEnd: Number(h.audioEnd ?? 0),
       stopped: h.stopped === '1',
       ...(h.glossary ? { glossary: JSON.parse(h.glossary) as SessionMeta['glossary'] } : {}),
+      ...(h.speak ? { speak: JSON.parse(h.speak) as string[] } : {}),
       ...(h.owner ? { owner: h.owner } : {}),
       ...(h.summary ? { summary: h.summary } : {}),
     };
@@ -42,6 +43,7 @@ export class RedisSessionStore implements SessionStore {
     if (patch.audioEnd !== undefined) fields.audioEnd = String(patch.audioEnd);
     if (patch.stopped !== undefined) fields.stopped = patch.stopped ? '1' : '0';
     if (patch.glossary !== undefined) fields.glossary = JSON.stringify(patch.glossary);
+    if (patch.speak !== undefined) fields.speak = JSON.stringify(patch.speak);
     if (patch.owner !== undefined) fields.owner = patch.owner;
     if (patch.summary !== undefined) fields.summary = patch.summary;
     const key = this.#keys.session(id);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/config.ts';
 import { createApiKey, hashKey, KeyRing, parseKeyRecords } from '../../../edge/auth/api-keys.ts';
-import { loadKeyRing } from '../../../cli/compose/auth.ts';
+import { loadKeyRing } from '../../../edge/adapters/node/auth.ts';
 
 describe('API keys', () => {
   it('are random, prefixed, and stored only as their SHA-256', () => {

@@ -3,7 +3,8 @@ import { createApiKey, KeyRing } from '../../../edge/auth/api-keys.ts';
 import { Authenticator, type CredentialSource } from '../../../edge/auth/authenticator.ts';
 import { MemoryLimiter } from '../../../edge/auth/limits.ts';
 import { TokenService } from '../../../edge/auth/tokens.ts';
-import { authEnabled, isLoopback } from '../../../cli/compose/auth.ts';
+import { authEnabled } from '../../../edge/auth/from-config.ts';
+import { isLoopback } from '../../../edge/auth/browser-origin.ts';
 import { MemoryRevocations } from '../../../edge/auth/revocations.ts';
 
 const secret = new TextEncoder().encode('x'.repeat(32));

@@ -3,22 +3,22 @@
  * process, or BullMQ when the edge runs on Redis) and the service that transcribes through the shared pipeline.
  */
 import { resolve } from 'node:path';
-import type { Config } from '../../shared/config.ts';
-import type { Logger } from '../../shared/logger.ts';
-import type { Drivers } from '../../shared/queue/drivers.ts';
-import { createRedis } from '../../shared/queue/redis/connection.ts';
-import { redisKeys } from '../../shared/queue/redis/keys.ts';
-import type { AudioRouteDeps } from '../../edge/routes/audio.ts';
-import { LocalBlobStore, type BlobStore } from '../../edge/batch/blob-store.ts';
-import { BullBatchJobs } from '../../edge/batch/bull-jobs.ts';
-import { MemoryBatchJobs, type BatchJobs } from '../../edge/batch/jobs.ts';
-import { BatchService } from '../../edge/batch/service.ts';
-import type { TranscriberDeps } from '../../edge/batch/transcriber.ts';
+import type { Config } from '../../../shared/config.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { Drivers } from '../../../shared/queue/drivers.ts';
+import { createRedis } from '../../../shared/queue/redis/connection.ts';
+import { redisKeys } from '../../../shared/queue/redis/keys.ts';
+import type { AudioRouteDeps } from '../../routes/audio.ts';
+import { LocalBlobStore, type BlobStore } from '../../batch/blob-store.ts';
+import { BullBatchJobs } from '../../batch/bull-jobs.ts';
+import { MemoryBatchJobs, type BatchJobs } from '../../batch/jobs.ts';
+import { BatchService } from '../../batch/service.ts';
+import type { TranscriberDeps } from '../../batch/transcriber.ts';
 
 async function createBlobStore(config: Config): Promise<BlobStore> {
   if (!config.s3Bucket) return new LocalBlobStore(resolve(config.blobDir));
   // The AWS SDK is large; edges that keep blobs on disk never load it.
-  const { S3BlobStore } = await import('../../edge/batch/s3-blob-store.ts');
+  const { S3BlobStore } = await import('../../batch/s3-blob-store.ts');
   return new S3BlobStore({ bucket: config.s3Bucket, region: config.s3Region, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle });
 }
 

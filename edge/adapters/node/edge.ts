@@ -2,24 +2,25 @@
  * Starts an edge on a set of drivers: the Hono app on Node, sessions, backpressure, health and metrics.
  * Capabilities come from local engines (embedded) or from live runners' heartbeats (distributed).
  */
-import type { Config } from '../../shared/config.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { metrics, registry } from '../../shared/metrics.ts';
-import type { Drivers } from '../../shared/queue/drivers.ts';
-import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
-import { loadFvad, WebRtcVad, type VadAggressiveness } from '../../shared/vad/webrtc-vad.ts';
-import { createEdgeApp } from '../../edge/app.ts';
+import type { Config } from '../../../shared/config.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import { metrics, registry } from '../../../shared/metrics.ts';
+import type { Drivers } from '../../../shared/queue/drivers.ts';
+import type { RunnerInfo } from '../../../shared/queue/runner-registry.ts';
+import { loadFvad } from '../../../shared/vad/webrtc-vad.ts';
+import { createEdgeApp } from '../../app.ts';
 import { createAuth } from './auth.ts';
-import { isLoopback, parseAllowedOrigins } from '../../edge/auth/browser-origin.ts';
+import { isLoopback, parseAllowedOrigins } from '../../auth/browser-origin.ts';
 import { composeBatch } from './batch.ts';
-import { serveNode, type NodeServer } from '../../edge/adapters/node/serve.ts';
-import { nodeWebAssets } from '../../edge/adapters/node/web-assets.ts';
-import { SessionRegistry } from '../../edge/realtime/session-registry.ts';
-import { StreamingLaneRouter } from '../../edge/realtime/streaming-lane.ts';
-import type { Capabilities } from '../../edge/realtime/session.ts';
-import { pseudonym, type ComponentState } from '../../edge/routes/health.ts';
-import { wakeFactory } from '../../edge/wake/engines.ts';
-import { createHookService } from '../../edge/hooks/compose.ts';
+import { serveNode, type NodeServer } from './serve.ts';
+import { nodeWebAssets } from './web-assets.ts';
+import { SessionRegistry } from '../../realtime/session-registry.ts';
+import { StreamingLaneRouter } from '../../realtime/streaming-lane.ts';
+import type { Capabilities } from '../../realtime/session.ts';
+import { segmenterFromConfig, sessionDepsFromConfig, vadFactory } from '../../realtime/session-config.ts';
+import { pseudonym, type ComponentState } from '../../routes/health.ts';
+import { wakeFactory } from '../../wake/engines.ts';
+import { createHookService } from '../../hooks/compose.ts';
 
 /** The value, or null if it fails or takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -45,6 +46,9 @@ export function capabilitiesFromRunners(live: () => RunnerInfo[]): Capabilities 
     translates(source, target) {
       const mt = live().filter((r) => r.role === 'mt');
       return mt.length === 0 || mt.some((r) => r.pairs?.includes(`${source}-${target}`));
+    },
+    speaks(language) {
+      return live().some((r) => r.role === 'tts' && (r.languages ?? []).includes(language.split('-')[0]!));
     },
     get engines() {
       const runners = live();
@@ -72,7 +76,7 @@ export async function startEdge(options: {
   // Backpressure and capabilities read cached values: sessions must not wait on Redis per frame.
   const refresh = async () => {
     try {
-      const [stt, mt, runners] = await Promise.all([drivers.sttQueue.stats(), drivers.mtQueue.stats(), drivers.runners.live()]);
+      const [stt, mt, tts, runners] = await Promise.all([drivers.sttQueue.stats(), drivers.mtQueue.stats(), drivers.ttsQueue.stats(), drivers.runners.live()]);
       sttDepth = stt.waiting;
       liveRunners = runners;
       metrics.queueDepth.set({ queue: 'stt' }, stt.waiting);
@@ -81,6 +85,8 @@ export async function startEdge(options: {
       metrics.deadLetters.set({ queue: 'mt' }, mt.dead);
       metrics.sttStreams.reset();
       for (const r of runners) if (r.streams) for (const measure of ['held', 'max'] as const) metrics.sttStreams.set({ runner: pseudonym(r.id), measure }, r.streams[measure]);
+      metrics.queueDepth.set({ queue: 'tts' }, tts.waiting);
+      metrics.deadLetters.set({ queue: 'tts' }, tts.dead);
     } catch (err) {
       logger.debug({ err }, 'queue stats unavailable');
     }
@@ -92,16 +98,8 @@ export async function startEdge(options: {
   // Live sessions on the streaming lane when configured (the batch API and the Workers relay stay stateless).
   const lane = config.sttLane === 'stateless' ? null : new StreamingLaneRouter({ shared: drivers.sttQueue, routes: drivers.streams, runners: () => liveRunners, logger });
   // Realtime sessions and batch files are cut into utterances the same way.
-  const createVad = () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 });
-  const segmenter = {
-    silenceMs: config.vadSilenceMs,
-    maxUtteranceMs: config.vadMaxUtteranceMs,
-    preRollMs: config.vadPreRollMs,
-    minSpeechMs: 200,
-    partialIntervalMs: config.partialIntervalMs,
-    catchUpSilenceMs: config.catchUpSilenceMs,
-  };
-  const budgets = { vad: config.budgetVadMs, queue: config.budgetQueueMs, stt: config.budgetSttMs, mt: config.budgetMtMs, relay: config.budgetRelayMs };
+  const createVad = vadFactory(config, fvad);
+  const segmenter = segmenterFromConfig(config);
   const auth = createAuth(config, logger);
   const batch = await composeBatch(config, logger, drivers, { sttQueue: drivers.sttQueue, results: drivers.results, createVad, segmenter, capabilities });
 
@@ -123,24 +121,13 @@ export async function startEdge(options: {
           if (sttDepth > config.maxQueueDepth) return { code: 'overloaded', message: `the STT backlog (${sttDepth} jobs) exceeds ${config.maxQueueDepth}; try again shortly` };
           return null;
         },
-        sessionDeps: {
+        sessionDeps: sessionDepsFromConfig(config, {
+          fvad,
           sttQueue: lane ?? drivers.sttQueue,
           results: drivers.results,
           store: drivers.store,
           leases: drivers.leases,
-          createVad,
           capabilities,
-          glossaryLimits: { maxTerms: config.glossaryMaxTerms, maxBytes: config.glossaryMaxBytes },
-          limits: { maxFrameBytes: config.maxFrameBytes, maxSessionSeconds: config.maxSessionSeconds },
-          clientLimits: {
-            maxAudioRate: config.maxAudioRate,
-            audioBurstSeconds: config.audioBurstSeconds,
-            maxFramesPerSecond: config.maxFramesPerSecond,
-            maxSendBufferBytes: config.maxSendBufferBytes,
-          },
-          startTimeoutMs: config.startTimeoutMs,
-          idleTimeoutMs: config.idleTimeoutMs,
-          segmenter,
           shedPartials: () => {
             const shed = sttDepth > config.maxQueueDepth / 2;
             if (shed) metrics.partialsShed.inc();
@@ -153,11 +140,9 @@ export async function startEdge(options: {
             catchUp: (action) => metrics.catchUp.inc({ action }),
             cutOff: (reason) => metrics.clientsCutOff.inc({ reason }),
           },
-          budgets,
-          catchUp: { enabled: config.catchUp === 'on', queueBudgetMs: budgets.queue, sttBudgetMs: budgets.stt },
           wake: wakeFactory(config),
           hooks: createHookService(config, drivers.store, logger, (hook, outcome) => metrics.hooks.inc({ hook, outcome })),
-        },
+        }),
         origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
         metrics: async () => {
           let length = 0;
