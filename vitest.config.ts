@@ -42,6 +42,9 @@ const ORACLE = [
   'test/gpu-runners/guard/whisper-guard.test.ts',
   'test/gpu-runners/glossary-terms.test.ts',
   'test/gpu-runners/models/downloads.test.ts',
+  // The wake-word engines: pocketsphinx keyphrase spotting on speech, the ONNX pipeline against its offline oracle.
+  'test/edge/wake/sphinx-kws.test.ts',
+  'test/edge/wake/onnx-wake.test.ts',
 ];
 // Long suites have their own commands: npm run test:chaos, npm run test:soak, npm run test:drift.
 const LONG = ['test/chaos/**', 'test/soak/**', 'test/drift/**', 'node_modules/**'];

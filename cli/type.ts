@@ -13,6 +13,7 @@ import { onPath } from '../shared/node/executables.ts';
 import { chooseInjector, createInjector } from '../client/node/injection/select.ts';
 import { micDictations } from '../client/node/typing/dictation.ts';
 import { VoiceTyping } from '../client/node/typing/voice-typing.ts';
+import { WakeWord } from '../shared/protocol.ts';
 import { CAPTURE_OPTIONS, captureArgs, captureProblem, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
 
 const HELP = `usage: earshot type [options]
@@ -28,6 +29,8 @@ options:
       --seconds N       stop listening after N seconds
       --injector NAME   xdotool, wtype, ydotool, sendkeys or osascript (default: chosen for this desktop)
       --literal         type finals as recognized: no spoken punctuation ("comma"), no added capitals
+      --wake PHRASE     type only what follows PHRASE (e.g. "hey earshot"); the server listens for it
+      --wake-listen M   after the phrase: "session" types everything (default), "utterance" one utterance per phrase
       --device NAME     input device (default: the system's)
       --recorder CMD    command that writes 16 kHz mono PCM16LE to stdout (default $EARSHOT_RECORDER, else detected)
 ${SOURCE_HELP}
@@ -45,9 +48,9 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   const say = (message: string) => io.stderr.write(`earshot type: ${message}\n`);
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, delay: { type: 'string' }, injector: { type: 'string' }, literal: { type: 'boolean' } } }));
+    ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, delay: { type: 'string' }, injector: { type: 'string' }, literal: { type: 'boolean' }, wake: { type: 'string' }, 'wake-listen': { type: 'string' } } }));
   } catch (err) {
-    return (say(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'delay', 'injector', 'literal']) ?? `${(err as Error).message}\n\n${HELP}`), 2);
+    return (say(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'delay', 'injector', 'literal', 'wake', 'wake-listen']) ?? `${(err as Error).message}\n\n${HELP}`), 2);
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);
@@ -56,6 +59,8 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   if (problem) return (say(problem), 1);
   const delay = values.delay === undefined ? 3 : Number(values.delay);
   if (!(delay >= 0)) return (say(`--delay must be a number ≥ 0, got "${values.delay}"`), 2);
+  const wakeWord = WakeWord.safeParse({ phrase: values.wake ?? '', ...(values['wake-listen'] ? { listen: values['wake-listen'] } : {}) });
+  if ((values.wake !== undefined || values['wake-listen'] !== undefined) && !wakeWord.success) return (say(`--wake needs a phrase of 1 to 64 characters and --wake-listen "session" or "utterance"`), 2);
   let injector;
   try {
     injector = createInjector(chooseInjector({ platform: io.platform ?? process.platform, env: io.env, has: (p) => onPath(p, io.env) }, values.injector));
@@ -71,7 +76,7 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
     mode: 'toggle',
     injector,
     join: { language: parsed.language ?? 'en', ...(values.literal ? { spokenPunctuation: false, capitalize: false } : {}) },
-    start: micDictations({ serverUrl: parsed.url, token: parsed.token, ...(parsed.language ? { language: parsed.language } : {}), recorder: parsed.recorder }),
+    start: micDictations({ serverUrl: parsed.url, token: parsed.token, ...(parsed.language ? { language: parsed.language } : {}), recorder: parsed.recorder, ...(values.wake !== undefined && wakeWord.success ? { wakeWord: wakeWord.data } : {}) }),
     onTyped: (text) => say(`typed ${JSON.stringify(text)}`),
     onError: (err) => {
       failed = true;

@@ -117,6 +117,21 @@ export const SETTINGS = {
   s3ForcePathStyle: { env: 'EARSHOT_S3_FORCE_PATH_STYLE', flag: 's3-force-path-style', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), default: 'false', doc: 'Path-style S3 URLs (`endpoint/bucket/key`), which most S3-compatible stores need' },
   batchConcurrency: { env: 'EARSHOT_BATCH_CONCURRENCY', flag: 'batch-concurrency', schema: int(1, 256), default: 2, doc: 'Async batch jobs (`?async=true`) an edge works on at once' },
   batchRetentionSeconds: { env: 'EARSHOT_BATCH_RETENTION_SECONDS', flag: 'batch-retention-seconds', schema: int(60, 365 * 24 * 3600), default: 24 * 3600, doc: 'How long an async job and its result can be read after it finishes' },
+  wake: { env: 'EARSHOT_WAKE', flag: 'wake', schema: z.enum(['sphinx', 'onnx', 'off']), default: 'sphinx', doc: 'Wake-word engine of sessions that send `start.wake_word` (docs/wake-word.md): `sphinx` (pocketsphinx keyphrase spotting), `onnx` (openWakeWord-style models in `EARSHOT_WAKE_MODEL`), `off` refuses them' },
+  wakeModel: { env: 'EARSHOT_WAKE_MODEL', flag: 'wake-model', schema: z.string(), default: '', doc: 'Directory of the `onnx` wake-word engine: `melspectrogram.onnx`, `embedding_model.onnx` and one classifier `<phrase>.onnx` per phrase (spaces as `_`)' },
+  wakeMaxDetectors: { env: 'EARSHOT_WAKE_MAX_DETECTORS', flag: 'wake-max-detectors', schema: int(0, 10_000), default: 16, doc: 'Sessions per edge waiting for a wake word at once (each holds a decoder); more are refused with `overloaded`' },
+  llmUrl: { env: 'EARSHOT_LLM_URL', flag: 'llm-url', schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]), default: '', doc: 'Base URL of an OpenAI-compatible chat-completions API for LLM hooks (Ollama `http://localhost:11434/v1`, vLLM, OpenAI `https://api.openai.com/v1`); empty disables post-edit, summaries and commands' },
+  llmModel: { env: 'EARSHOT_LLM_MODEL', flag: 'llm-model', schema: z.string().min(1).max(200), default: 'llama3.2', doc: 'Model name sent to the LLM endpoint' },
+  llmApiKey: { env: 'EARSHOT_LLM_API_KEY', flag: 'llm-api-key', schema: z.string(), default: '', secret: true, doc: 'Bearer key of the LLM endpoint (never logged)' },
+  llmTimeoutMs: { env: 'EARSHOT_LLM_TIMEOUT_MS', flag: 'llm-timeout-ms', schema: int(100, 600_000), default: 20_000, doc: 'Longest an LLM request may take; then it is abandoned and its output skipped' },
+  llmConcurrency: { env: 'EARSHOT_LLM_CONCURRENCY', flag: 'llm-concurrency', schema: int(1, 256), default: 4, doc: 'LLM requests in flight per edge' },
+  llmMaxQueue: { env: 'EARSHOT_LLM_MAX_QUEUE', flag: 'llm-max-queue', schema: int(1, 100_000), default: 200, doc: 'LLM requests waiting per edge; beyond it the oldest post-edits are dropped (counted in `earshot_hook_dropped_total`)' },
+  llmMaxChars: { env: 'EARSHOT_LLM_MAX_CHARS', flag: 'llm-max-chars', schema: int(100, 1_000_000), default: 16_000, doc: 'Most characters of transcript sent in one LLM request (a summary of a longer session reads its last part)' },
+  webhookTimeoutMs: { env: 'EARSHOT_WEBHOOK_TIMEOUT_MS', flag: 'webhook-timeout-ms', schema: int(100, 120_000), default: 5000, doc: 'Longest one webhook delivery attempt may take' },
+  webhookAttempts: { env: 'EARSHOT_WEBHOOK_ATTEMPTS', flag: 'webhook-attempts', schema: int(1, 20), default: 6, doc: 'Attempts per webhook event (exponential backoff from 500 ms, with jitter) before it is dropped and logged' },
+  webhookConcurrency: { env: 'EARSHOT_WEBHOOK_CONCURRENCY', flag: 'webhook-concurrency', schema: int(1, 256), default: 8, doc: 'Webhook deliveries in flight per edge' },
+  webhookMaxQueue: { env: 'EARSHOT_WEBHOOK_MAX_QUEUE', flag: 'webhook-max-queue', schema: int(1, 1_000_000), default: 2000, doc: 'Webhook events waiting per edge; beyond it new ones are dropped (counted in `earshot_hook_dropped_total`)' },
+  webhookAllowPrivate: { env: 'EARSHOT_WEBHOOK_ALLOW_PRIVATE', flag: 'webhook-allow-private', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), default: 'false', doc: 'Let webhooks reach loopback, private, link-local and other non-public addresses (refused by default against SSRF; docs/llm-hooks.md)' },
 } as const;
 
 type Settings = typeof SETTINGS;

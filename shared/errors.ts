@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   unsupported_target: { http: 400, message: 'translation target not supported by the engine' },
   unknown_session: { http: 404, message: 'no such session to resume' },
   glossary_too_large: { http: 413, message: 'the glossary has too many terms or bytes' },
+  unsupported_wake_word: { http: 400, message: 'the wake word cannot be spotted here' },
   queue_unavailable: { http: 503, message: 'the job queue is unreachable' },
   overloaded: { http: 503, message: 'the pipeline is overloaded' },
   slow_consumer: { http: 400, message: 'the client is not reading its messages' },

@@ -25,5 +25,6 @@ export const metrics = {
   ttsBatchSize: new Histogram({ name: 'earshot_tts_batch_size', help: 'Translations per TTS engine call', buckets: [1, 2, 4, 8, 16], registers: [registry] }),
   ttsAudioSeconds: new Counter({ name: 'earshot_tts_audio_seconds_total', help: 'Seconds of spoken translation produced', registers: [registry] }),
   ttsSkipped: new Counter({ name: 'earshot_tts_skipped_total', help: 'Translations not spoken because the TTS queue was past EARSHOT_TTS_MAX_QUEUE', registers: [registry] }),
+  hooks: new Counter({ name: 'earshot_hooks_total', help: 'LLM hook calls (post_edit, command, summary) and webhook deliveries (webhook), by outcome (ok/delivered, failed, dropped for room, discarded answer)', labelNames: ['hook', 'outcome'], registers: [registry] }),
   sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),
 };

@@ -28,6 +28,32 @@ export const isSessionId = (id: string): boolean => SESSION_ID.test(id);
 /** Language codes are ISO 639-1 (two letters) or a BCP 47 tag starting with one. */
 const languageCode = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code such as "en" or "pt-BR"');
 
+export const WakeWord = z.object({
+  /** One to six words; words the recogniser's dictionary lacks are pronounced by rule. */
+  phrase: z.string().trim().min(1).max(64),
+  /** In [0, 1]: higher hears the phrase more readily, and falsely more often (default 0.5). */
+  sensitivity: z.number().min(0).max(1).optional(),
+  /**
+   * `session` (default): after the phrase, caption the rest of the session. `utterance`: caption the one utterance
+   * after it, then wait for the phrase again (an assistant's command turn; see `hooks.command`).
+   */
+  listen: z.enum(['session', 'utterance']).optional(),
+});
+export type WakeWord = z.infer<typeof WakeWord>;
+
+/** Per-session LLM hooks; the server's LLM endpoint is configured by its operator (EARSHOT_LLM_URL). */
+export const SessionHooks = z.object({
+  /** Post-edit each final (punctuation, casing, the glossary's spellings): an `edited` event per final. */
+  post_edit: z.boolean().optional(),
+  /** Summarise the session when it is done, into its exports (`GET /v1/sessions/:id/export?format=json`). */
+  summary: z.boolean().optional(),
+  /** With `wake_word`: the utterance after the phrase is a command for the LLM, answered by a `reply` event. */
+  command: z.boolean().optional(),
+  /** Signed webhooks of this session's `final`, `translation` and `done` events (docs/llm-hooks.md). */
+  webhook: z.object({ url: z.string().max(2048), secret: z.string().min(16).max(256), events: z.array(z.enum(['final', 'translation', 'done', 'edited', 'reply', 'summary'])).min(1).optional() }).optional(),
+});
+export type SessionHooks = z.infer<typeof SessionHooks>;
+
 export const StartMessage = z.object({
   type: z.literal('start'),
   language: languageCode.optional(),
@@ -52,6 +78,10 @@ export const StartMessage = z.object({
   glossary: Glossary.optional(),
   /** Targets whose translations are also spoken: `translation_audio` events (TTS) follow their translations. */
   speak: z.array(languageCode).max(4).optional(),
+  /** Wait for this phrase before captioning (docs/wake-word.md); the server answers `wake` when it hears it. */
+  wake_word: WakeWord.optional(),
+  /** LLM hooks of this session (docs/llm-hooks.md), over the API key's own; each adds its events. */
+  hooks: SessionHooks.optional(),
 });
 export const StopMessage = z.object({ type: z.literal('stop') });
 
@@ -137,6 +167,12 @@ export const ErrorEvent = z.object({
   lang: z.string().optional(),
 });
 export const DoneEvent = z.object({ type: z.literal('done') });
+/** The session's wake word was heard `at` seconds into the session (only to a client that sent `wake_word`). */
+export const WakeEvent = z.object({ type: z.literal('wake'), phrase: z.string(), at: seconds });
+/** The LLM's post-edit of final `seq` (only with `hooks.post_edit`); the final itself stays as recognised. */
+export const EditedEvent = z.object({ type: z.literal('edited'), seq, text: z.string(), rev: rev.optional() });
+/** The LLM's answer to the command spoken after the wake word, final `seq` (only with `hooks.command`). */
+export const ReplyEvent = z.object({ type: z.literal('reply'), seq, text: z.string() });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   ReadyEvent,
@@ -148,8 +184,13 @@ export const ServerEvent = z.discriminatedUnion('type', [
   AckEvent,
   ErrorEvent,
   DoneEvent,
+  WakeEvent,
+  EditedEvent,
+  ReplyEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
+/** The events of a session's result log (what viewers receive too); wake, edited and reply go to the speaker only. */
+export type CaptionEvent = Exclude<ServerEvent, { type: 'wake' | 'edited' | 'reply' }>;
 export type ReadyEvent = z.infer<typeof ReadyEvent>;
 export type PartialEvent = z.infer<typeof PartialEvent>;
 export type FinalEvent = z.infer<typeof FinalEvent>;
@@ -157,6 +198,9 @@ export type TranslationEvent = z.infer<typeof TranslationEvent>;
 export type TranslationAudioEvent = z.infer<typeof TranslationAudioEvent>;
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 export type AckEvent = z.infer<typeof AckEvent>;
+export type WakeEvent = z.infer<typeof WakeEvent>;
+export type EditedEvent = z.infer<typeof EditedEvent>;
+export type ReplyEvent = z.infer<typeof ReplyEvent>;
 
 /**
  * `WS /v1/watch/:session`: viewers only listen. Their `ready` also names the spoken language (the "original" a

@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../../shared/config.ts';
 import { Glossary } from '../../shared/glossary.ts';
+import { KeyHooks } from '../hooks/settings.ts';
 
 export const SCOPES = ['realtime', 'batch', 'watch'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -25,6 +26,8 @@ export const KeyRecord = z.object({
   max_viewers: z.number().int().positive().optional(),
   /** Default glossary of the key's realtime sessions; a session's own glossary is merged over it. */
   glossary: Glossary.optional(),
+  /** LLM hooks and a webhook for every realtime session of the key (docs/llm-hooks.md); the webhook secret is never logged. */
+  hooks: KeyHooks.optional(),
 });
 export type KeyRecord = z.infer<typeof KeyRecord>;
 

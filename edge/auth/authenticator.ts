@@ -4,6 +4,7 @@
  * request against the key's per-minute limit. With auth off, everyone is an unlimited anonymous principal.
  */
 import type { Glossary } from '../../shared/glossary.ts';
+import type { KeyHooks } from '../hooks/settings.ts';
 import { KeyRing, looksLikeApiKey, SCOPES, type Scope } from './api-keys.ts';
 import { MemoryLimiter, type Limiter, type Limits } from './limits.ts';
 import { TokenService } from './tokens.ts';
@@ -19,6 +20,8 @@ export interface Principal {
   limits: Limits;
   /** The key's default glossary, if its record has one. */
   glossary?: Glossary;
+  /** The key's LLM hooks and webhook, if its record has them. */
+  hooks?: KeyHooks;
 }
 
 export interface Refusal {
@@ -109,7 +112,7 @@ export class Authenticator {
     if (looksLikeApiKey(credential)) {
       const record = this.#o.keys.verify(credential);
       if (!record) return { code: 'unauthorized', message: 'unknown API key' };
-      return { id: record.id, via: 'key', scopes: record.scopes, limits: this.#limitsOf(record.id), ...(record.glossary ? { glossary: record.glossary } : {}) };
+      return { id: record.id, via: 'key', scopes: record.scopes, limits: this.#limitsOf(record.id), ...(record.glossary ? { glossary: record.glossary } : {}), ...(record.hooks ? { hooks: record.hooks } : {}) };
     }
     const checked = await this.#o.tokens.verify(credential);
     if (!checked.ok) return { code: 'unauthorized', message: checked.reason };
@@ -126,6 +129,7 @@ export class Authenticator {
       ...(session ? { session } : {}),
       limits: this.#limitsOf(record.id),
       ...(record.glossary ? { glossary: record.glossary } : {}),
+      ...(record.hooks ? { hooks: record.hooks } : {}),
     };
   }
 

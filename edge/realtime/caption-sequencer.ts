@@ -8,7 +8,7 @@
  * stale and dropped. v1 clients never see a correction: they keep rev 1 and its translations, exactly as before.
  */
 import type { SessionResult } from '../../shared/queue/jobs.ts';
-import type { ServerEvent } from '../../shared/protocol.ts';
+import type { CaptionEvent as ServerEvent } from '../../shared/protocol.ts';
 import { SpeakerLabels } from '../../shared/diarization/speaker-labels.ts';
 
 type FinalResult = Extract<SessionResult, { type: 'final' }>;

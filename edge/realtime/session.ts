@@ -22,6 +22,10 @@ import { SessionTelemetry, type SessionObserver } from './session-telemetry.ts';
 import { CatchUp, type CatchUpOptions } from './catch-up.ts';
 import type { StageBudgets } from './stage-latency.ts';
 import { SpeakerLease } from './speaker-lease.ts';
+import type { WakeWordFactory } from '../wake/detector.ts';
+import { WakeGate } from '../wake/wake-gate.ts';
+import type { HookService, SessionHookRun } from '../hooks/session-hooks.ts';
+import type { KeyHooks } from '../hooks/settings.ts';
 
 export const PIPELINE_SAMPLE_RATE = 16000;
 
@@ -76,6 +80,10 @@ export interface SessionDeps {
   leases?: SpeakerLeases;
   /** A speaker lease not renewed this long is free (default 5000 ms): the wait for a dead edge's speaker. */
   leaseTtlMs?: number;
+  /** Makes wake-word detectors (edge/wake); absent: a `start` with `wake_word` is refused. */
+  wake?: WakeWordFactory;
+  /** Webhooks and LLM hooks (edge/hooks); absent: `start.hooks` is refused. */
+  hooks?: HookService;
 }
 
 /** Errors after which the connection is closed (the client must not go on as if it had a session). */
@@ -91,6 +99,8 @@ export interface SessionOptions {
   owner?: string;
   /** A session-bound token's session, or the one the URL names: every `start` on this connection must resume it. */
   boundTo?: string;
+  /** The key's LLM hooks and webhook (the session's `start.hooks` override its switches). */
+  hooks?: KeyHooks;
 }
 
 export interface SessionTransport {
@@ -138,6 +148,12 @@ export class RealtimeSession {
   readonly #catchUp: CatchUp;
   readonly #options: SessionOptions;
   #glossary: Glossary | undefined;
+  /** Holds audio back until the wake word (start.wake_word); absent without one. */
+  #wake: WakeGate | undefined;
+  #wakeListen: 'session' | 'utterance' = 'session';
+  #wakeOrigin = 0;
+  /** This connection's webhooks and LLM hooks; absent without any. */
+  #hooks: SessionHookRun | undefined;
 
   readonly #limits: ClientLimits;
   readonly #openedAt: number;
@@ -301,6 +317,7 @@ export class RealtimeSession {
     let meta: SessionMeta;
     let watchToken: string | undefined;
     try {
+      if (start.wake_word) this.#wake = await this.#wakeGate(start.wake_word);
       meta = start.session ? await this.#resume(start.session) : await this.#create(start);
       if (!meta.stopped) meta = await this.#takeLease(meta, Boolean(start.session));
       this.#language = meta.language;
@@ -317,11 +334,15 @@ export class RealtimeSession {
       // A replay that starts before the point the session resumes from: the overlap is dropped as it arrives.
       if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
+      this.#wakeOrigin = meta.audioEnd;
       this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2, speak: this.#speak });
       watchToken = await this.#options.watchToken?.(meta.id);
+      this.#hooks = this.#sessionHooks(start, meta);
     } catch (err) {
       if (this.#state === 'starting') this.#state = 'awaiting_start';
       this.#early = [];
+      void this.#wake?.close().catch(() => undefined);
+      this.#wake = undefined;
       void this.#lease?.release().catch(() => undefined);
       this.#lease = undefined;
       throw err;
@@ -341,9 +362,38 @@ export class RealtimeSession {
       ...(start.speak || this.#speak.length > 0 ? { speak: this.#speak } : {}),
     });
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
+    if (this.#hooks?.notice) this.#error('engine_unavailable', this.#hooks.notice);
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
     this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
     for (const frame of this.#early.splice(0)) this.onBinary(frame, true);
+  }
+
+  /** The gate of `start.wake_word`: audio before the phrase is heard reaches the segmenter as silence. */
+  async #wakeGate(wake: NonNullable<StartMessage['wake_word']>): Promise<WakeGate> {
+    if (!this.#deps.wake) throw new EarshotError('unsupported_wake_word', 'this server has no wake-word engine');
+    const detector = await this.#deps.wake({ phrase: wake.phrase, ...(wake.sensitivity !== undefined ? { sensitivity: wake.sensitivity } : {}) });
+    this.#wakeListen = wake.listen ?? 'session';
+    return new WakeGate(detector, {
+      logger: this.#log,
+      onAudio: (pcm) => this.#caption(pcm),
+      onWake: (detection) => {
+        // Detector time counts from this connection's first audio, which begins at the session's audio end.
+        const at = Math.round((this.#wakeOrigin + detection.at) * 1000) / 1000;
+        this.#log.info({ phrase: detection.phrase, at }, 'wake word heard');
+        this.#send({ type: 'wake', phrase: detection.phrase, at });
+        this.#hooks?.onWake(at);
+      },
+    });
+  }
+
+  #sessionHooks(start: StartMessage, meta: SessionMeta): SessionHookRun | undefined {
+    if (!start.hooks && !this.#options.hooks) return undefined;
+    if (!this.#deps.hooks) {
+      if (start.hooks) throw new EarshotError('invalid_request', 'this server runs no hooks');
+      return undefined;
+    }
+    // Events from the hooks (edits, replies) reach the speaker while it is connected; later ones only webhooks.
+    return this.#deps.hooks.forSession({ session: meta.id, key: this.#options.hooks, start: start.hooks, glossary: meta.glossary, emit: (event) => this.#send(event), logger: this.#log });
   }
 
   async #create(start: StartMessage): Promise<SessionMeta> {
@@ -418,7 +468,18 @@ export class RealtimeSession {
 
   #finishAudio(): void {
     this.#state = 'stopping';
+    const wake = this.#wake;
+    if (wake) {
+      // Audio still with the wake-word detector is captioned (or silenced) first, in order.
+      if (this.#resampler) wake.push(floatToPcm16(this.#resampler.flush()));
+      return void wake.drain().then(() => this.#finishSegments());
+    }
     if (this.#resampler) this.#enqueue(this.#segmenter!.feed(floatToPcm16(this.#resampler.flush())));
+    this.#finishSegments();
+  }
+
+  #finishSegments(): void {
+    if (this.#state !== 'stopping') return; // closed meanwhile
     this.#enqueue(this.#segmenter!.finish());
     const segments = this.#segments;
     this.#log.info({ segments }, 'session stopping');
@@ -436,13 +497,20 @@ export class RealtimeSession {
 
   #feed(pcm: Int16Array): void {
     const audio = this.#resampler ? floatToPcm16(this.#resampler.push(pcm16ToFloat(pcm))) : pcm;
-    const segmenter = this.#segmenter!;
+    if (this.#wake) this.#wake.push(audio);
+    else this.#caption(audio);
+  }
+
+  /** Audio (16 kHz) on to the segmenter: utterances become STT jobs. */
+  #caption(audio: Int16Array): void {
+    const segmenter = this.#segmenter;
+    if (!segmenter || this.#state === 'done' || this.#state === 'closed') return;
     const room = this.#deps.limits.maxSessionSeconds * PIPELINE_SAMPLE_RATE - segmenter.position;
     const fed = room < audio.length ? audio.subarray(0, Math.max(0, room)) : audio;
     this.#telemetry.heard((segmenter.position + fed.length) / PIPELINE_SAMPLE_RATE);
     this.#catchUp.steer(segmenter, this.#now());
     this.#enqueue(segmenter.feed(fed));
-    if (room <= audio.length) {
+    if (room <= audio.length && this.#state === 'streaming') {
       this.#error('session_too_long', `session length limit of ${this.#deps.limits.maxSessionSeconds} s reached; the session ends`);
       this.#finishAudio();
     }
@@ -482,6 +550,8 @@ export class RealtimeSession {
       }
       this.#segments = event.segment;
       const segment = event.segment;
+      // An assistant's turn: one utterance after the phrase, then wait for the phrase again.
+      if (this.#wakeListen === 'utterance') this.#wake?.rearm();
       this.#track(
         added
           .then(() => this.#deps.store.update(this.id, { segments: segment, audioEnd: end }))
@@ -509,6 +579,7 @@ export class RealtimeSession {
     for (const event of this.#sequencer.accept(result)) {
       this.#send(event);
       this.#telemetry.delivered(event);
+      this.#hooks?.onEvent(event);
     }
     this.#maybeDone();
   }
@@ -517,6 +588,7 @@ export class RealtimeSession {
     if (this.#state !== 'stopping' || !this.#sequencer.complete) return;
     this.#state = 'done';
     this.#send({ type: 'done' });
+    this.#hooks?.onEvent({ type: 'done' });
     this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed, stages: this.#telemetry.stageSummary(), catchUp: this.#catchUp.summary() }, 'session done');
     this.#telemetry.ended('done');
     this.#release();
@@ -528,6 +600,8 @@ export class RealtimeSession {
     this.#unsubscribe = undefined;
     this.#vad?.close();
     this.#vad = undefined;
+    void this.#wake?.close().catch((err: unknown) => this.#log.warn({ err }, 'wake-word detector not closed'));
+    this.#wake = undefined;
     // The next speaker reads the session's segment count once everything queued here is recorded.
     const lease = this.#lease;
     this.#lease = undefined;

@@ -76,6 +76,7 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
             bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
           }, {
             glossary: principal?.glossary,
+            ...(principal?.hooks ? { hooks: principal.hooks } : {}),
             // Tenancy: a new session is the caller's key's; a resumed one must be (session-access.ts).
             ...(ownerOf(principal) ? { owner: ownerOf(principal) } : {}),
             ...(boundTo !== undefined ? { boundTo } : {}),

@@ -52,7 +52,7 @@ export function mountSessions(app: Hono, deps: SessionRouteDeps): void {
     const named = namesSpeakers(heard, naming);
     const lines = named ? heard : heard.map(({ speaker: _, ...line }) => line);
     if (format === 'json') {
-      return c.json({ session: id, language: lang, source_language: meta.language, complete: captions.complete, segments: lines });
+      return c.json({ session: id, language: lang, source_language: meta.language, complete: captions.complete, segments: lines, ...(meta.summary ? { summary: meta.summary } : {}) });
     }
     const body = format === 'srt' ? toSrt(withSpeakers(lines, 'srt')) : format === 'vtt' ? toVtt(withSpeakers(lines, 'vtt')) : toSpeakerText(lines, named);
     return c.body(body, 200, { 'content-type': TYPES[format], 'content-disposition': `inline; filename="${id}.${lang}.${format}"` });

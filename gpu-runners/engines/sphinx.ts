@@ -56,6 +56,8 @@ export interface Native {
   ps_get_feat: NativeFn;
   cmn_live_set: NativeFn;
   cmn_live_get: NativeFn;
+  ps_set_keyphrase: NativeFn;
+  ps_set_search: NativeFn;
 }
 
 export interface Decoder {
@@ -114,6 +116,8 @@ export function loadNative(psLib: string, sbLib: string): Native {
     ps_get_feat: ps.func('void *ps_get_feat(void *ps)'),
     cmn_live_set: sb.func('void cmn_live_set(void *cmn, const float *vec)'),
     cmn_live_get: sb.func('void cmn_live_get(void *cmn, _Out_ float *vec)'),
+    ps_set_keyphrase: ps.func('int ps_set_keyphrase(void *ps, const char *name, const char *keyphrase)'),
+    ps_set_search: ps.func('int ps_set_search(void *ps, const char *name)'),
   };
   nativeCache.set(key, native);
   return native;
@@ -129,13 +133,14 @@ export function callAsync<T = number>(fn: NativeFn, ...args: unknown[]): Promise
 /** Model paths of a decoder. */
 export interface SphinxModel {
   hmm: string;
-  lm: string;
+  /** Absent: no language model (a keyphrase search is set afterwards, edge/wake/sphinx-kws.ts). */
+  lm?: string;
   dict: string;
 }
 
 /** A pocketsphinx decoder on `model` with `args` (CMN and search settings); built on a worker thread. */
 export async function createSphinxDecoder(native: Native, model: SphinxModel, args: readonly string[]): Promise<Decoder> {
-  const all = ['-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict, '-remove_noise', 'no', '-remove_silence', 'no', ...args];
+  const all = ['-hmm', model.hmm, ...(model.lm ? ['-lm', model.lm] : []), '-dict', model.dict, '-remove_noise', 'no', '-remove_silence', 'no', ...args];
   if (!logSilenced) all.push('-logfn', '/dev/null');
   const memory: Ptr[] = [];
   const argv = all.map((s) => {

@@ -65,6 +65,8 @@ export interface SessionMeta {
    * minted by it) may resume, watch or export the session (edge/auth/session-access.ts).
    */
   owner?: string;
+  /** The LLM's summary of the session, written when it is done (edge/hooks, `hooks.summary`). */
+  summary?: string;
 }
 
 export interface SessionStore {

@@ -4,8 +4,12 @@
  * a headful Chromium, read back from the page.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIBRIVOX_DIR } from '../support/librivox.ts';
+import { LIBRIVOX_DIR, librivoxRecordings } from '../support/librivox.ts';
+import { placeBetween, spokenPhrase } from '../support/wake-audio.ts';
 import { startTestServer } from '../support/server.ts';
 import { canRunXEditor, openXEditor, type XEditor } from '../support/x-editor.ts';
 
@@ -40,6 +44,18 @@ describe.skipIf(!canRunXEditor)('earshot type', () => {
     expect(text).toMatch(/^He was not .*young man$/);
     expect(stderr).toContain(`typed ${JSON.stringify(text)}`);
   }, 60_000);
+
+  it('with --wake types only what follows the phrase', async () => {
+    // The fake microphone: librivox 0870, "hey earshot" (espeak-ng), then librivox 0880 ("He was not … young man").
+    const [first, second] = librivoxRecordings();
+    const { pcm } = placeBetween(first!.pcm, spokenPhrase('hey earshot', 'en-us+f3', 170), second!.pcm);
+    const raw = join(mkdtempSync(join(tmpdir(), 'earshot-wake-mic-')), 'mic.raw');
+    writeFileSync(raw, new Uint8Array(pcm.buffer));
+    await editor.page.fill('textarea', '');
+    const { code, stderr } = await type(['--delay', '0', '--url', server.wsUrl, '--recorder', `cat ${raw}`, '--wake', 'hey earshot'], { DISPLAY: editor.display, XDG_SESSION_TYPE: 'x11', WAYLAND_DISPLAY: undefined });
+    expect(code, stderr).toBe(0);
+    expect(await editor.text()).toMatch(/^He was not .*young man$/);
+  }, 90_000);
 
   it('explains what is missing when there is no graphical session, and rejects an unknown injector', async () => {
     const headless = await type(['--delay', '0', '--recorder', SOX_AS_MIC], { DISPLAY: undefined, WAYLAND_DISPLAY: undefined, XDG_SESSION_TYPE: undefined, EARSHOT_INJECTOR: undefined });

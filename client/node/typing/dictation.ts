@@ -4,7 +4,7 @@
  */
 import type { RecorderCommand } from '../recorder.ts';
 import { startCapture } from '../live-capture.ts';
-import type { ServerEvent } from '../../../shared/protocol.ts';
+import type { ServerEvent, WakeWord } from '../../../shared/protocol.ts';
 import { authenticatedWebSocket, endpointUrl } from '../connection.ts';
 import type { Dictation } from './voice-typing.ts';
 
@@ -18,13 +18,15 @@ export interface DictationConfig {
   recorder: RecorderCommand | readonly RecorderCommand[];
   /** Every event as it arrives (partials included), e.g. for a caption overlay. */
   onEvent?: (event: ServerEvent) => void;
+  /** Type only what follows this phrase (docs/wake-word.md). */
+  wakeWord?: WakeWord;
 }
 
 export function micDictations(config: DictationConfig): () => Promise<Dictation> {
   return async () => {
     const capture = await startCapture({
       url: endpointUrl(config.serverUrl, '/v1/realtime'),
-      start: { ...(config.language ? { language: config.language } : {}), targets: config.targets ?? [] },
+      start: { ...(config.language ? { language: config.language } : {}), targets: config.targets ?? [], ...(config.wakeWord ? { wake_word: config.wakeWord } : {}) },
       recorder: config.recorder,
       WebSocket: authenticatedWebSocket(config.token ?? ''),
       onEvent: config.onEvent,

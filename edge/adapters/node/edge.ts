@@ -19,6 +19,8 @@ import { StreamingLaneRouter } from '../../realtime/streaming-lane.ts';
 import type { Capabilities } from '../../realtime/session.ts';
 import { segmenterFromConfig, sessionDepsFromConfig, vadFactory } from '../../realtime/session-config.ts';
 import { pseudonym, type ComponentState } from '../../routes/health.ts';
+import { wakeFactory } from '../../wake/engines.ts';
+import { createHookService } from '../../hooks/compose.ts';
 
 /** The value, or null if it fails or takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
@@ -138,6 +140,8 @@ export async function startEdge(options: {
             catchUp: (action) => metrics.catchUp.inc({ action }),
             cutOff: (reason) => metrics.clientsCutOff.inc({ reason }),
           },
+          wake: wakeFactory(config),
+          hooks: createHookService(config, drivers.store, logger, (hook, outcome) => metrics.hooks.inc({ hook, outcome })),
         }),
         origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
         metrics: async () => {

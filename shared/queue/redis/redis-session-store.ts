@@ -31,6 +31,7 @@ export class RedisSessionStore implements SessionStore {
       ...(h.glossary ? { glossary: JSON.parse(h.glossary) as SessionMeta['glossary'] } : {}),
       ...(h.speak ? { speak: JSON.parse(h.speak) as string[] } : {}),
       ...(h.owner ? { owner: h.owner } : {}),
+      ...(h.summary ? { summary: h.summary } : {}),
     };
   }
 
@@ -44,6 +45,7 @@ export class RedisSessionStore implements SessionStore {
     if (patch.glossary !== undefined) fields.glossary = JSON.stringify(patch.glossary);
     if (patch.speak !== undefined) fields.speak = JSON.stringify(patch.speak);
     if (patch.owner !== undefined) fields.owner = patch.owner;
+    if (patch.summary !== undefined) fields.summary = patch.summary;
     const key = this.#keys.session(id);
     await this.#redis.multi().hset(key, fields).pexpire(key, this.#retentionMs).exec();
   }
