@@ -2,8 +2,9 @@
  * One batch of utterances through Moonshine. The encoder has no attention mask in the published exports and its
  * first GroupNorm spans the whole input, so zero padding would change every position: rows are grouped instead —
  * one encoder call per distinct length, then one batched greedy decode per distinct number of encoder positions
- * (positions come in 24 ms steps, so utterances of nearly equal length share a decoder call). Each row's result
- * depends only on its own audio: decoding it alone gives the same tokens.
+ * (positions come in 24 ms steps, so utterances of nearly equal length share a decoder call). A row whose audio
+ * starts like a recent one (a growing live utterance) is decoded alone with that result as a guess (speculation.ts).
+ * Each row's tokens depend only on its own audio: decoding it alone, with or without a guess, gives the same tokens.
  */
 import { EarshotError } from '../../../shared/errors.ts';
 import { gatherRows, stackRows, type Tensor } from '../../backend/onnx.ts';
