@@ -68,6 +68,7 @@ const { values: args } = parseArgs({
     guard: { type: 'string' },
     'stt-window': { type: 'string', default: 'auto' },
     'stt-threads': { type: 'string', default: '0' },
+    lane: { type: 'string', default: 'stateless' },
   },
 });
 
@@ -78,6 +79,8 @@ if (GUARD !== 'on' && GUARD !== 'off') throw new Error(`--guard must be on or of
 const WINDOW = args['stt-window'] as 'fit' | 'full' | 'auto';
 if (!['fit', 'full', 'auto'].includes(WINDOW)) throw new Error(`--stt-window must be fit, full or auto, got ${WINDOW}`);
 
+const LANES = args.lane.split(',') as ('stateless' | 'streaming')[];
+if (LANES.some((l) => l !== 'stateless' && l !== 'streaming')) throw new Error(`--lane must be stateless, streaming or both (comma-separated), got ${args.lane}`);
 const DURATION = Number(args.duration);
 const BOUND_MS = Number(args['bound-ms']);
 const PARTIAL_BOUND_MS = args['partial-bound-ms'] === undefined ? undefined : Number(args['partial-bound-ms']);
@@ -144,10 +147,17 @@ async function contendersOf(model: string, suffix: string): Promise<Contender[]>
     guard: GUARD,
     window: WINDOW,
     threads: Number(args['stt-threads']),
+    lane: LANES[0]!,
   };
   const off = [args['no-batching'] && 'no batching', args['no-priority'] && 'no priority', args['no-latest-wins'] && 'no latest-wins'].filter(Boolean);
   const list: Contender[] = [];
-  if (!args['baseline-only']) list.push({ label: `earshot${suffix}${off.length ? ` (${off.join(', ')})` : ''}`, model, contender: 'earshot', serve: base });
+  if (!args['baseline-only']) {
+    // One contender per lane asked for; a lane is named only when the run compares lanes or is not the default.
+    for (const lane of LANES) {
+      const named = [...off, ...(LANES.length > 1 || lane !== 'stateless' ? [`${lane} lane`] : [])];
+      list.push({ label: `earshot${suffix}${named.length ? ` (${named.join(', ')})` : ''}`, model, contender: 'earshot', serve: { ...base, lane } });
+    }
+  }
   if (args.ablate) {
     list.push({ label: `earshot${suffix} (no batching)`, model, contender: 'earshot', serve: { ...base, batchSize: 1 } });
     list.push({ label: `earshot${suffix} (no priority)`, model, contender: 'earshot', serve: { ...base, priority: false } });
@@ -246,7 +256,8 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
   const result: RunResult = {
     label,
     contender: c.contender,
-    model: c.model,
+    model: args.url ? 'remote' : c.model,
+    ...(c.serve && c.contender === 'earshot' ? { lane: c.serve.lane } : {}),
     features: c.serve ? { batching: c.serve.batchSize > 1, priority: c.serve.priority, latestWins: c.serve.latestWins, batchSize: c.serve.batchSize, maxWaitMs: c.serve.maxWaitMs } : { batching: true, priority: true, latestWins: true, batchSize: 0, maxWaitMs: 0 },
     sessions,
     audioSecondsPerSession: DURATION,

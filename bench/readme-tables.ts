@@ -20,8 +20,10 @@ interface ResultFile {
   table?: string;
   /** The script that wrote a file without `runs` (default bench:stt). */
   bench?: string;
-  /** bench:load --capacity: the largest N within the bound, per contender. */
+  /** bench:load --model a,b --capacity: the largest N within the bound, per contender, as a table. */
   capacityTable?: string;
+  /** bench:load --capacity: per contender, the largest N within the bound and each step's p95. */
+  capacity?: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; within: boolean }[] }>;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -38,8 +40,16 @@ export function renderBlock(file: string, result: ResultFile): string {
     `From \`${file}\`: model ${o.model ?? '?'}, ${o.duration ?? '?'} s of speech per session, hallucination guard ${o.guard ?? 'on'}, ` +
     `encoder window ${o.window ?? 'full'}; ${m.cpus} × ${m.cpu}${m.device && m.device !== 'cpu' ? `, ${m.device}` : ''}; ` +
     `load average at start ${load(m.uptimeAtStart)}, at end ${load(m.uptimeAtEnd) === '?' ? (m.loadavg1mAtEnd ?? '?') : load(m.uptimeAtEnd)}.`;
-  const capacity = result.capacityTable ? `\n\n${result.capacityTable}` : '';
-  return `<!-- bench-table ${file} -->\n${note}\n\n${table(result.runs as RunResult[])}${capacity}\n<!-- /bench-table -->`;
+  return `<!-- bench-table ${file} -->\n${note}\n\n${table(result.runs as RunResult[])}${capacityTable(result)}\n<!-- /bench-table -->`;
+}
+
+/** The capacity of each contender, when the run searched for it. */
+function capacityTable(result: ResultFile): string {
+  if (result.capacityTable) return `\n\n${result.capacityTable}`;
+  if (!result.capacity) return '';
+  const bound = (result.options as { boundMs?: number } | undefined)?.boundMs ?? '?';
+  const rows = Object.entries(result.capacity).map(([name, c]) => `| ${name} | ${c.largestWithinBound} | ${c.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |`);
+  return `\n\n| contender | largest N with p95 end of speech → final ≤ ${bound} ms | p95 at each N (ms) |\n| --- | --- | --- |\n${rows.join('\n')}`;
 }
 
 export function regenerate(readme: string): string {

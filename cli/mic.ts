@@ -6,13 +6,14 @@
  * interrupted twice.
  */
 import { parseArgs } from 'node:util';
-import { onPath, RecorderError, type RecorderCommand } from '../shared/audio/recorder.ts';
-import { AudioSource, captureCommands } from '../shared/audio/capture/source.ts';
-import { linuxSoundServerProblem } from '../shared/audio/capture/system/linux.ts';
-import { startCapture, type LiveCapture } from '../shared/client/live-capture.ts';
-import { RealtimeError, type WebSocketConstructor } from '../shared/client/realtime-client.ts';
+import { RecorderError, type RecorderCommand } from '../client/node/recorder.ts';
+import { onPath } from '../shared/node/executables.ts';
+import { AudioSource, captureCommands } from '../client/node/capture/source.ts';
+import { linuxSoundServerProblem } from '../client/node/capture/system/linux.ts';
+import { startCapture, type LiveCapture } from '../client/node/live-capture.ts';
+import { RealtimeError, type WebSocketConstructor } from '../client/realtime-client.ts';
 import { ERROR_CODES } from '../shared/errors.ts';
-import { authenticatedWebSocket } from '../desktop/core/connection.ts';
+import { authenticatedWebSocket } from '../client/node/connection.ts';
 import { StartMessage } from '../shared/protocol.ts';
 import { EventPrinter, type OutputStream } from './stream.ts';
 import { unknownOptionMessage } from './startup-errors.ts';

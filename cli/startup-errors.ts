@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../shared/config.ts';
 import { EarshotError } from '../shared/errors.ts';
-import { RecorderError } from '../shared/audio/recorder.ts';
+import { RecorderError } from '../client/node/recorder.ts';
 import { ListenError } from '../edge/adapters/node/serve.ts';
 
 /** Edit distance, for "did you mean": small flags, so the quadratic table is fine. */

@@ -5,10 +5,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { connect, RealtimeError, type RealtimeSession, type WebSocketConstructor } from '../shared/client/realtime-client.ts';
+import { connect, RealtimeError, type RealtimeSession, type WebSocketConstructor } from '../client/realtime-client.ts';
 import { ERROR_CODES } from '../shared/errors.ts';
 import { StartMessage, type ServerEvent } from '../shared/protocol.ts';
-import { authenticatedWebSocket, watchPageUrl } from '../desktop/core/connection.ts';
+import { authenticatedWebSocket, watchPageUrl } from '../client/node/connection.ts';
 import { AudioInputError, openStreamAudio, STREAM_RATE } from './stream-audio.ts';
 import { unknownOptionMessage } from './startup-errors.ts';
 

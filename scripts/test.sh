@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite on a machine that has only Node and npm: installs what the tests need, type-checks, runs vitest.
+# The whole test suite on a machine that has only Node and npm: installs what the tests need, type-checks, checks the
+# import rules (.dependency-cruiser.cjs), runs vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh test
 npx tsc --noEmit -p .
 npx tsc --noEmit -p edge/adapters/workers
-npx tsc --noEmit -p edge/web
+npx tsc --noEmit -p client/web
+node scripts/lint-deps.mjs
 npx vitest run "$@"

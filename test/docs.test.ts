@@ -18,6 +18,17 @@ describe('docs', () => {
     expect(undocumented).toEqual([]);
   });
 
+  it("README's layout table names every top-level folder of the tree, and only folders that exist", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 1));
+    const listed = [...table.matchAll(/^\| `([^`]+)\/` \|/gm)].map((m) => m[1]);
+    const ignored = readFileSync('.gitignore', 'utf8').split('\n').filter((l) => /^[\w.-]+\/$/.test(l)).map((l) => l.slice(0, -1));
+    const folders = readdirSync('.', { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && !ignored.includes(e.name))
+      .map((e) => e.name);
+    expect(listed.slice().sort()).toEqual(folders.slice().sort());
+  });
+
   it('README and docs/ link only to files inside the repository, and every such file exists', () => {
     const root = resolve('.');
     const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];

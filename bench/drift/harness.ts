@@ -9,7 +9,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startEmbedded } from '../../cli/embedded.ts';
-import { connect } from '../../shared/client/realtime-client.ts';
+import { connect } from '../../client/realtime-client.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { metrics } from '../../shared/metrics.ts';
 import { EffortSphinxEngine } from '../../gpu-runners/engines/sphinx-effort.ts';

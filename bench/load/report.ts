@@ -25,6 +25,8 @@ const round = (v: number | null) => (v === null ? null : Math.round(v));
 export interface RunResult {
   label: string;
   contender: 'earshot' | 'baseline' | 'remote';
+  /** earshot's STT lane (issue 20); absent in runs before it. */
+  lane?: 'stateless' | 'streaming';
   model: string;
   features: { batching: boolean; priority: boolean; latestWins: boolean; batchSize: number; maxWaitMs: number };
   sessions: number;

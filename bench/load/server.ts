@@ -17,7 +17,7 @@ import { driversFor } from '../../cli/embedded.ts';
 import { startEdge } from '../../cli/compose/edge.ts';
 import { startRunner } from '../../cli/compose/runners.ts';
 import { createMtEngine, createSttEngine } from '../../gpu-runners/engines/registry.ts';
-import type { SttEngine, SttRequest, SttResult } from '../../gpu-runners/engines/types.ts';
+import type { SttEngine, SttRequest, SttResult, SttStream, SttStreaming } from '../../gpu-runners/engines/types.ts';
 import { MoonshineOnnxEngine } from '../../gpu-runners/engines/moonshine-onnx/engine.ts';
 import { WhisperOnnxEngine } from '../../gpu-runners/engines/whisper-onnx/engine.ts';
 import { LayeredModelStore } from '../../gpu-runners/models/model-store.ts';
@@ -46,6 +46,8 @@ export interface ServeOptions {
   window: 'fit' | 'full' | 'auto';
   /** Threads per operator (`--stt-threads`); 0: os.availableParallelism(). */
   threads: number;
+  /** How live sessions reach the runner (`--lane`): stateless jobs, or the streaming lane's decoder states. */
+  lane: 'stateless' | 'streaming';
 }
 
 export interface EngineCounters {
@@ -90,6 +92,12 @@ class CountingEngine implements SttEngine {
   get fitsWindows() {
     return this.inner.fitsWindows;
   }
+  /** The streaming lane's calls count as engine time too: each feed, hypothesis, finish and whole decode. */
+  #streaming: SttStreaming | undefined;
+  get streaming(): SttStreaming | undefined {
+    if (this.inner.streaming) this.#streaming ??= countingStreams(this.inner.streaming, this);
+    return this.#streaming;
+  }
   load() {
     return this.inner.load();
   }
@@ -116,6 +124,54 @@ class CountingEngine implements SttEngine {
   }
 }
 
+function countingStreams(inner: SttStreaming, engine: CountingEngine): SttStreaming {
+  const c = engine.counters;
+  const timed = async <T>(work: Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work;
+    } finally {
+      c.busySeconds += (performance.now() - started) / 1000;
+      c.batches += 1;
+      c.jobs += 1;
+      c.maxBatch = Math.max(c.maxBatch, 1);
+    }
+  };
+  const final = (text: string) => {
+    c.finals += 1;
+    if (!text.trim()) engine.heardNothing += 1;
+    return text;
+  };
+  return {
+    get maxStreams() {
+      return inner.maxStreams;
+    },
+    get held() {
+      return inner.held;
+    },
+    load: () => inner.load(),
+    close: () => inner.close(),
+    decode: async (pcm) => final(await timed(inner.decode(pcm))),
+    open: async () => {
+      const stream = await inner.open();
+      if (!stream) return null;
+      const counted: SttStream = {
+        get fed() {
+          return stream.fed;
+        },
+        feed: (pcm) => timed(stream.feed(pcm)),
+        hypothesis: async () => {
+          c.partials += 1;
+          return timed(stream.hypothesis());
+        },
+        finish: async () => final(await timed(stream.finish())),
+        close: () => stream.close(),
+      };
+      return counted;
+    },
+  };
+}
+
 export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Promise<ServerStats>; close(): Promise<void> }> {
   const config = loadConfig({
     HOST: '127.0.0.1',
@@ -133,6 +189,7 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
     EARSHOT_HALLUCINATION_GUARD: o.guard,
     EARSHOT_STT_WINDOW: o.window,
     EARSHOT_STT_THREADS: String(o.threads),
+    EARSHOT_STT_LANE: o.lane,
   });
   const logger = silentLogger;
   let inner: SttEngine;
@@ -174,7 +231,25 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
     const count = (changed: string) => values.filter((v) => v.labels.changed === changed).reduce((n, v) => n + v.value, 0);
     return { queued: secondPassesQueued, changed: count('true'), unchanged: count('false'), skipped: count('skipped') };
   };
-  const drivers = { ...base, sttQueue, close: async () => (await sttQueue.close(), await base.close()) };
+  // The streaming lane's finals go to the runner's own queue: count them there too.
+  const streamQueue = base.streams.queue.bind(base.streams);
+  const streams = Object.assign(Object.create(base.streams) as typeof base.streams, {
+    queue: (runner: string) => {
+      const queue = streamQueue(runner);
+      return {
+        add: (job: SttJob) => (job.kind === 'final' && utterances.add(job.id), queue.add(job)),
+        take: (max: number, signal?: AbortSignal) => queue.take(max, signal),
+        complete: (job: SttJob) => queue.complete(job),
+        fail: (job: SttJob, error: Parameters<typeof queue.fail>[1]) => queue.fail(job, error),
+        stats: () => queue.stats(),
+        close: () => queue.close(),
+      };
+    },
+    reclaim: base.streams.reclaim.bind(base.streams),
+    runners: base.streams.runners.bind(base.streams),
+    close: base.streams.close.bind(base.streams),
+  });
+  const drivers = { ...base, sttQueue, streams, close: async () => (await sttQueue.close(), await base.close()) };
   const stt = await startRunner('stt', config, logger, drivers, { stt: engine });
   const mt = mtEngine ? await startRunner('mt', config, logger, drivers, { mt: mtEngine }) : null;
   const edge = await startEdge({

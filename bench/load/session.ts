@@ -2,7 +2,7 @@
  * One simulated speaker: streams `seconds` of the speech loop from its own offset, paced at real time in 50 ms
  * frames, remembers when each frame left, and times every event against the audio it answers.
  */
-import { connect, RealtimeError } from '../../shared/client/realtime-client.ts';
+import { connect, RealtimeError } from '../../client/realtime-client.ts';
 import { loopSlice, RATE } from './corpus.ts';
 
 export const FRAME_MS = 50;

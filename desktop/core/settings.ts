@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { AudioSource } from '../../shared/audio/capture/source.ts';
+import { AudioSource } from '../../client/node/capture/source.ts';
 import { normalizeHotkey } from './hotkeys.ts';
 
 const languageCode = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code such as "en" or "pt-BR"');

@@ -1,20 +1,20 @@
 /**
  * earshot desktop, the Electron main process: a tray app with a global hotkey for voice typing (push-to-talk or
  * toggle) and a click-through subtitle overlay. This file only wires the parts together; the behaviour lives in
- * desktop/core/ (settings, hotkeys, voice typing, injection, key state), which is tested in Node.
+ * desktop/core/ (settings, hotkeys, key state) and client/node/ (voice typing, injection), tested in Node.
  * Built by desktop/build.mjs into desktop/dist/main.cjs; run with `electron desktop/dist/main.cjs`.
  */
 import { app, clipboard, ipcMain, Notification } from 'electron';
 import { join } from 'node:path';
-import { captureCommands } from '../../shared/audio/capture/source.ts';
-import { onPath } from '../../shared/audio/recorder.ts';
-import { watchPageUrl } from '../core/connection.ts';
-import { chooseInjector, createInjector } from '../core/injection/select.ts';
-import type { TextInjector } from '../core/injection/types.ts';
+import { captureCommands } from '../../client/node/capture/source.ts';
+import { onPath } from '../../shared/node/executables.ts';
+import { watchPageUrl } from '../../client/node/connection.ts';
+import { chooseInjector, createInjector } from '../../client/node/injection/select.ts';
+import type { TextInjector } from '../../client/node/injection/types.ts';
 import { openKeyState } from '../core/key-state.ts';
 import { SettingsError, SettingsStore, type Settings, type SettingsPatch } from '../core/settings.ts';
-import { micDictations } from '../core/typing/dictation.ts';
-import { VoiceTyping, type Dictation } from '../core/typing/voice-typing.ts';
+import { micDictations } from '../../client/node/typing/dictation.ts';
+import { VoiceTyping, type Dictation } from '../../client/node/typing/voice-typing.ts';
 import { IPC, type OverlayConfig, type SaveResult } from './ipc.ts';
 import { OverlayWindow } from './overlay-window.ts';
 import { SettingsWindow } from './settings-window.ts';

@@ -1,7 +1,7 @@
 /** The tray icon and its menu, rebuilt from the app's state whenever it changes. */
 import { Menu, nativeImage, Tray } from 'electron';
 import { join } from 'node:path';
-import type { TypingMode, TypingState } from '../core/typing/voice-typing.ts';
+import type { TypingMode, TypingState } from '../../client/node/typing/voice-typing.ts';
 
 export interface TrayState {
   typing: TypingState;

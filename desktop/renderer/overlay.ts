@@ -1,10 +1,10 @@
 /**
  * The overlay window's page: captions from the main process (IPC), drawn with the web client's caption model and
- * view (edge/web/), in the language the settings choose. The window ignores the mouse except over the handle:
+ * view (client/web/), in the language the settings choose. The window ignores the mouse except over the handle:
  * the pointer's position still arrives (forwarded), and reaching the handle asks for the mouse back.
  */
-import { CaptionBook } from '../../edge/web/captions.js';
-import { CaptionView } from '../../edge/web/caption-view.js';
+import { CaptionBook } from '../../client/web/captions.ts';
+import { CaptionView } from '../../client/web/caption-view.ts';
 import type { OverlayConfig } from '../electron/ipc.ts';
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;

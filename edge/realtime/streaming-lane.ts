@@ -26,8 +26,12 @@ export interface StreamingLaneOptions {
 interface Binding {
   /** The runner holding the session's state; null while none can (its finals go to the shared queue). */
   runner: string | null;
-  /** The utterance being streamed, and how many of its samples the runner has been sent. */
+  /**
+   * The utterance being streamed (its number and start: a snapshot of an utterance later dropped as too short
+   * shares its number with the next one), and how many of its samples the runner has been sent.
+   */
   segment: number;
+  start: number;
   /** -1: a send failed, the rest of this utterance's partials are skipped (its final is rebuilt whole). */
   sent: number;
   usedAt: number;
@@ -58,13 +62,14 @@ export class StreamingLaneRouter implements Pick<SttQueue, 'add'> {
     let binding = this.#bindings.get(job.session);
     if (!binding && streaming.length === 0) return this.#o.shared.add(job);
     if (!binding) {
-      binding = { runner: null, segment: job.segment, sent: 0, usedAt: now };
+      binding = { runner: null, segment: job.segment, start: job.start, sent: 0, usedAt: now };
       this.#bindings.set(job.session, binding);
     }
     binding.usedAt = now;
-    const newUtterance = binding.segment !== job.segment;
+    const newUtterance = binding.segment !== job.segment || binding.start !== job.start;
     if (newUtterance) {
       binding.segment = job.segment;
+      binding.start = job.start;
       binding.sent = 0;
     }
     const current = binding.runner ? streaming.find((r) => r.id === binding.runner) : undefined;

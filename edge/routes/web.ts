@@ -1,12 +1,13 @@
 /**
- * The web client, served by the edge itself (no separate server, no bundler): the speaker page at `/`, the
- * watch page (and its OBS overlay mode) at `/watch/:session`, and their ES modules and styles under `/web/`.
- * The files come through an AssetLoader so this route stays runtime-neutral: the Node adapter reads edge/web/
- * from disk; a Workers entry can hand in its static-assets binding.
+ * The web client, served by the edge itself (no separate server): the speaker page at `/`, the watch page (and its
+ * OBS overlay mode) at `/watch/:session`, and their scripts (ES module bundles) and styles under `/web/`. The files
+ * come through an AssetLoader so this route stays runtime-neutral: the Node adapter serves client/web/, its
+ * TypeScript bundled on first request (client/node/web-pages.ts); a Workers entry can hand in its static-assets
+ * binding.
  */
 import type { Context, Hono } from 'hono';
 
-/** The bytes of a file of edge/web/ by name, or null when there is none. */
+/** The bytes of a served file of the web client (client/web/) by name, or null when there is none. */
 export type AssetLoader = (name: string) => Promise<Uint8Array | null>;
 
 const TYPES: Record<string, string> = {
@@ -15,7 +16,7 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
   svg: 'image/svg+xml',
 };
-/** Flat names only: no path segments can reach outside edge/web/. */
+/** Flat names only: no path segments can reach outside the web client's files. */
 const ASSET_NAME = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg)$/;
 
 /**

@@ -16,7 +16,9 @@ import { SttRunner, type SttRunnerOptions } from '../stt-runner.ts';
 
 interface HeldState {
   session: string;
+  /** The utterance: its number and start (an utterance dropped as too short leaves its number to the next). */
   segment: number;
+  start: number;
   stream: SttStream;
   usedAt: number;
 }
@@ -53,7 +55,7 @@ export class StreamStates {
       metrics.sttStreamJobs.inc({ outcome: 'skipped' });
       return '';
     }
-    if (state && (state.segment !== job.segment || offset === 0)) {
+    if (state && (state.segment !== job.segment || state.start !== job.start || offset === 0)) {
       // A new utterance (its previous one's final went elsewhere) or a resend from the start: begin again.
       await this.#drop(state);
       state = undefined;
@@ -65,7 +67,7 @@ export class StreamStates {
         metrics.sttStreamJobs.inc({ outcome: 'skipped' });
         return '';
       }
-      state = { session: job.session, segment: job.segment, stream, usedAt: Date.now() };
+      state = { session: job.session, segment: job.segment, start: job.start, stream, usedAt: Date.now() };
       this.#states.set(job.session, state);
     }
     if (state.stream.fed !== offset) {
@@ -85,7 +87,7 @@ export class StreamStates {
 
   async #final(job: SttJob): Promise<string> {
     const state = this.#states.get(job.session);
-    if (state && state.segment === job.segment && state.stream.fed <= job.pcm.length) {
+    if (state && state.segment === job.segment && state.start === job.start && state.stream.fed <= job.pcm.length) {
       this.#states.delete(job.session);
       try {
         await state.stream.feed(job.pcm.subarray(state.stream.fed));

@@ -6,8 +6,8 @@
  * summary; exits 1 on any difference.
  */
 import { execFileSync } from 'node:child_process';
-import { authenticatedWebSocket } from '../../desktop/core/connection.ts';
-import { ResilientSession } from '../../shared/client/resilient-session.ts';
+import { authenticatedWebSocket } from '../../client/node/connection.ts';
+import { ResilientSession } from '../../client/resilient-session.ts';
 import type { ServerEvent } from '../../shared/protocol.ts';
 import { librivoxRecordings } from '../support/librivox.ts';
 import { withPauses } from '../support/sessions.ts';

@@ -6,7 +6,7 @@
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResilientSession } from '../../shared/client/resilient-session.ts';
+import { ResilientSession } from '../../client/resilient-session.ts';
 import { WatchEvent } from '../../shared/protocol.ts';
 import { startTestServer } from '../support/server.ts';
 import { librivoxRecordings } from '../support/librivox.ts';

@@ -114,8 +114,21 @@ describe('web client files', () => {
     expect(await (await fetch(`${server.server.url}/watch/x`)).text()).toContain('/web/watch.js');
   });
 
-  it('serves nothing outside edge/web', async () => {
-    for (const path of ['/web/..%2Fapp.ts', '/web/%2E%2E%2Fapp.ts', '/web/tsconfig.json', '/web/nope.js', '/web/.hidden.js']) {
+  it('serves the pages\' scripts as self-contained bundles of client/web, built from the client library', async () => {
+    const speaker = await (await fetch(`${server.server.url}/web/speaker.js`)).text();
+    // One file per page: no module imports left for the browser to fetch (the page's CSP allows only 'self' anyway).
+    expect(speaker).not.toMatch(/\bimport\s*[{*\w][^;]*from\s*["']\.{0,2}\//);
+    // The same resilient session the CLI uses (its replay and reconnect messages), not a copy of it.
+    expect(speaker).toContain('gave up after');
+    const worklet = await (await fetch(`${server.server.url}/web/pcm16-worklet.js`)).text();
+    expect(worklet).toContain('pcm16-16k');
+    // The band-limited resampler of shared/audio (its own argument check), not a second one.
+    expect(worklet).toContain('must be a positive integer');
+    expect(worklet).not.toMatch(/\bimport\b[^;]*from/);
+  });
+
+  it('serves nothing outside the web client\'s pages and bundles', async () => {
+    for (const path of ['/web/..%2Fapp.ts', '/web/%2E%2E%2Fapp.ts', '/web/tsconfig.json', '/web/nope.js', '/web/.hidden.js', '/web/speaker.ts', '/web/captions.js']) {
       expect((await fetch(`${server.server.url}${path}`)).status, path).toBe(404);
     }
   });

@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { ResilientSession } from '../../shared/client/resilient-session.ts';
+import { ResilientSession } from '../../client/resilient-session.ts';
 import { Cluster, waitForRunners, type ProcessHandle } from '../support/cluster.ts';
 import { TestRedis } from '../support/redis-server.ts';
 import { librivoxRecordings } from '../support/librivox.ts';

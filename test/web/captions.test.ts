@@ -1,6 +1,6 @@
-/** The web pages' caption rules (edge/web/captions.js), in Node: the pages only render what this decides. */
+/** The web pages' caption rules (client/web/captions.ts), in Node: the pages only render what this decides. */
 import { describe, expect, it } from 'vitest';
-import { CaptionBook } from '../../edge/web/captions.js';
+import { CaptionBook } from '../../client/web/captions.ts';
 
 const ready = { type: 'ready', session: 's', protocol: 1, targets: ['es'], language: 'en' };
 

@@ -1,6 +1,6 @@
-/** The watch page's URL options (edge/web/watch-options.js): OBS users configure overlays only through them. */
+/** The watch page's URL options (client/web/watch-options.ts): OBS users configure overlays only through them. */
 import { describe, expect, it } from 'vitest';
-import { parseWatchOptions } from '../../edge/web/watch-options.js';
+import { parseWatchOptions } from '../../client/web/watch-options.ts';
 
 // Stand-in for the browser's CSS.supports('color', …).
 const isColor = (c: string) => /^(#[0-9a-f]{3,8}|[a-z]+|rgba?\([\d.,\s%/]+\))$/i.test(c);

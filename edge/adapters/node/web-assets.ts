@@ -1,16 +1,9 @@
-/** Node's AssetLoader for the web client: the files of edge/web/, read from disk on each request (they are small). */
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+/** Node's AssetLoader for the web client: client/web's pages, their scripts bundled on first request (client/node/web-pages.ts). */
+import { webPageAssets, WEB_DIR } from '../../../client/node/web-pages.ts';
 import type { AssetLoader } from '../../routes/web.ts';
 
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+export { WEB_DIR };
 
 export function nodeWebAssets(dir = WEB_DIR): AssetLoader {
-  return async (name) => {
-    try {
-      return await readFile(`${dir}${name}`);
-    } catch {
-      return null;
-    }
-  };
+  return webPageAssets(dir);
 }
