@@ -9,6 +9,10 @@
  *    choice: exact, one encoder call per length, decoder rows shared only at equal positions) against padding all
  *    to the longest in one call (faster, but not exact: the published exports take no attention mask and the first
  *    GroupNorm spans the padding, so a padded row's tokens differ from the same audio alone — counted here).
+ * 3. Speculation (moonshine-tiny): a live utterance decoded as it grows (a partial every 0.7 s up to 6 s, then the
+ *    same audio as its final), with and without verifying the previous result as a guess; the random weights keep
+ *    few tokens between partials, so the final (a right guess, taken whole) shows what a stable prefix saves.
+ * `--parts costs,batching,speculation` picks sections (default all).
  * Writes bench/results/moonshine-<time>.json and prints the tables.
  */
 import { execFileSync } from 'node:child_process';
@@ -130,21 +134,58 @@ async function batching(): Promise<{ grouped: { cpu: number; wall: number }; pad
   return { grouped, padded, paddedDiffers, rows: audio.length };
 }
 
+/** CPU and wall ms of a growing utterance's partials and of its final, with or without speculation. */
+async function speculation(): Promise<Record<'with' | 'without', { partials: { cpu: number; wall: number }; final: { cpu: number; wall: number }; accepted: number; tokens: number }>> {
+  const dir = moonshineFixture('moonshine-tiny');
+  const out = {} as Record<'with' | 'without', { partials: { cpu: number; wall: number }; final: { cpu: number; wall: number }; accepted: number; tokens: number }>;
+  for (const mode of ['without', 'with'] as const) {
+    const engine = new MoonshineOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: 1, interOpThreads: 1, dtype: 'fp32', moonshine: { maxNewTokens: 24, speculate: mode === 'with' } });
+    await engine.load();
+    await engine.transcribeDetailed([{ samples: joined.slice(16000 * 20, 16000 * 22) }]); // warm-up, another utterance
+    let [c0, w0] = [cpu(), performance.now()];
+    let accepted = 0;
+    let tokens = 0;
+    for (let end = 0.7; end <= 6; end += 0.7) {
+      const [r] = await engine.transcribeDetailed([{ samples: speech(end) }]);
+      accepted += r!.accepted;
+      tokens += r!.tokens.length;
+    }
+    const partials = { cpu: +(cpu() - c0).toFixed(1), wall: +(performance.now() - w0).toFixed(1) };
+    [c0, w0] = [cpu(), performance.now()];
+    const [final] = await engine.transcribeDetailed([{ samples: speech(5.6) }]);
+    out[mode] = { partials, final: { cpu: +(cpu() - c0).toFixed(1), wall: +(performance.now() - w0).toFixed(1) }, accepted: accepted + final!.accepted, tokens: tokens + final!.tokens.length };
+    await engine.close();
+  }
+  return out;
+}
+
+const parts = new Set((process.argv.find((a) => a.startsWith('--parts='))?.slice(8) ?? 'costs,batching,speculation').split(','));
 const started = uptime();
 process.stderr.write(`machine: ${started}\n`);
-const costs = [...(await moonshineCosts('moonshine-tiny')), ...(await moonshineCosts('moonshine-base')), ...(await whisperCosts('whisper-tiny')), ...(await whisperCosts('whisper-base'))];
-const batch = await batching();
+const costs = parts.has('costs') ? [...(await moonshineCosts('moonshine-tiny')), ...(await moonshineCosts('moonshine-base')), ...(await whisperCosts('whisper-tiny')), ...(await whisperCosts('whisper-base'))] : [];
+const batch = parts.has('batching') ? await batching() : undefined;
+const spec = parts.has('speculation') ? await speculation() : undefined;
 const ended = uptime();
 
 const models = [...new Set(costs.map((c) => c.model))];
-let out = `| model | ${SECONDS.map((s) => `${s} s: encoder / step`).join(' | ')} |\n| --- | ${SECONDS.map(() => '---').join(' | ')} |\n`;
-for (const m of models) out += `| ${m} | ${SECONDS.map((s) => costs.find((c) => c.model === m && c.seconds === s)!).map((c) => `${c.encoder.cpu} / ${c.step.cpu}`).join(' | ')} |\n`;
-out += `\nCPU ms (one operator thread), median of ${RUNS}: one encoder call for an utterance of that length / one cached decoder step.\n`;
-out += `\n| 8 utterances of 2–5.5 s, moonshine-tiny, ${STEPS} tokens each | CPU ms | wall ms | rows whose tokens differ from the same audio alone |\n| --- | --- | --- | --- |\n`;
-out += `| grouped by length (earshot) | ${batch.grouped.cpu} | ${batch.grouped.wall} | 0 |\n| padded to the longest, one call | ${batch.padded.cpu} | ${batch.padded.wall} | ${batch.paddedDiffers} of ${batch.rows} |\n`;
-out += `\nMachine: ${cpus().length} × ${cpus()[0]?.model}; at start: ${started}; at end: ${ended}.\n`;
+let out = '';
+if (costs.length > 0) {
+  out += `| model | ${SECONDS.map((s) => `${s} s: encoder / step`).join(' | ')} |\n| --- | ${SECONDS.map(() => '---').join(' | ')} |\n`;
+  for (const m of models) out += `| ${m} | ${SECONDS.map((s) => costs.find((c) => c.model === m && c.seconds === s)!).map((c) => `${c.encoder.cpu} / ${c.step.cpu}`).join(' | ')} |\n`;
+  out += `\nCPU ms (one operator thread), median of ${RUNS}: one encoder call for an utterance of that length / one cached decoder step.\n\n`;
+}
+if (batch) {
+  out += `| 8 utterances of 2–5.5 s, moonshine-tiny, ${STEPS} tokens each | CPU ms | wall ms | rows whose tokens differ from the same audio alone |\n| --- | --- | --- | --- |\n`;
+  out += `| grouped by length (earshot) | ${batch.grouped.cpu} | ${batch.grouped.wall} | 0 |\n| padded to the longest, one call | ${batch.padded.cpu} | ${batch.padded.wall} | ${batch.paddedDiffers} of ${batch.rows} |\n\n`;
+}
+if (spec) {
+  out += `| moonshine-tiny, one utterance growing to 5.6 s, 24-token budget | partials (8) CPU / wall ms | final CPU / wall ms | tokens taken from guesses / generated |\n| --- | --- | --- | --- |\n`;
+  for (const mode of ['without', 'with'] as const) out += `| ${mode} speculation | ${spec[mode].partials.cpu} / ${spec[mode].partials.wall} | ${spec[mode].final.cpu} / ${spec[mode].final.wall} | ${spec[mode].accepted} / ${spec[mode].tokens} |\n`;
+  out += '\n';
+}
+out += `Machine: ${cpus().length} × ${cpus()[0]?.model}; at start: ${started}; at end: ${ended}.\n`;
 process.stdout.write(out);
 mkdirSync('bench/results', { recursive: true });
 const file = join('bench/results', `moonshine-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ bench: 'bench:moonshine', machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', uptimeAtStart: started, uptimeAtEnd: ended, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)), threads: 1 }, costs, batching: batch, table: out }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ bench: 'bench:moonshine', machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', uptimeAtStart: started, uptimeAtEnd: ended, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)), threads: 1 }, costs, batching: batch, speculation: spec, table: out }, null, 2)}\n`);
 process.stderr.write(`wrote ${file}\n`);

@@ -48,8 +48,9 @@ export interface SttRunnerOptions extends Omit<RunnerLoopOptions<SttJob>, 'role'
    */
   maxWindowRefines?: number;
   /**
-   * Second passes give way to first-pass work (second-pass-yield.ts): a batch of second passes is abandoned at the
-   * next decoder step when finals or partials are waiting, and its first passes stand. Default true.
+   * Second passes (except with `twoPass: 'always'`) give way to first-pass work (second-pass-yield.ts): a batch of
+   * them is abandoned at the next decoder step when finals or partials are waiting, and its first passes stand.
+   * Default true.
    */
   yieldSecondPasses?: boolean;
   /** Withholds likely invented text (counted in earshot_stt_suppressed_total); absent: every output is published. */
@@ -99,7 +100,10 @@ export class SttRunner extends RunnerLoop<SttJob> {
     const stale = new Set(batch.filter((job) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity)));
     if (stale.size > 0) metrics.sttRevisions.inc({ changed: 'skipped' }, stale.size);
     const fresh = batch.filter((job) => !stale.has(job));
-    const texts = fresh.length === 0 ? [] : fresh.every((job) => job.kind === 'refine') && this.#o.yieldSecondPasses !== false ? await this.#secondPasses(fresh) : await this.#transcribe(fresh);
+    // Second passes run when capacity allows (`auto`'s window ones, catch-up's) and yield; with `two-pass always`
+    // every final's correction was asked for, and it runs as before.
+    const yields = this.#o.yieldSecondPasses !== false && this.#o.twoPass !== 'always' && fresh.length > 0 && fresh.every((job) => job.kind === 'refine');
+    const texts = fresh.length === 0 ? [] : yields ? await this.#secondPasses(fresh) : await this.#transcribe(fresh);
     return batch.map((job) => (stale.has(job) ? (job.draft ?? '') : texts.shift()!));
   }
 

@@ -21,10 +21,10 @@ export const metrics = {
   sttLaneSessions: new Counter({ name: 'earshot_stt_lane_bindings_total', help: 'Streaming lane: sessions bound to a runner (bound) or moved to another one (rebound: gone, draining or full)', labelNames: ['event'], registers: [registry] }),
   partialsShed: new Counter({ name: 'earshot_partials_shed_total', help: 'Partial snapshots skipped because the STT queue was too deep', registers: [registry] }),
   clientsCutOff: new Counter({ name: 'earshot_clients_cut_off_total', help: 'Realtime connections closed for breaking a limit (close 1008)', labelNames: ['reason'], registers: [registry] }),
-  hooks: new Counter({ name: 'earshot_hooks_total', help: 'LLM hook calls (post_edit, command, summary) and webhook deliveries (webhook), by outcome (ok/delivered, failed, dropped for room, discarded answer)', labelNames: ['hook', 'outcome'], registers: [registry] }),
   ttsDuration: new Histogram({ name: 'earshot_tts_duration_seconds', help: 'Engine time per TTS batch (spoken translations)', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [registry] }),
   ttsBatchSize: new Histogram({ name: 'earshot_tts_batch_size', help: 'Translations per TTS engine call', buckets: [1, 2, 4, 8, 16], registers: [registry] }),
   ttsAudioSeconds: new Counter({ name: 'earshot_tts_audio_seconds_total', help: 'Seconds of spoken translation produced', registers: [registry] }),
   ttsSkipped: new Counter({ name: 'earshot_tts_skipped_total', help: 'Translations not spoken because the TTS queue was past EARSHOT_TTS_MAX_QUEUE', registers: [registry] }),
+  hooks: new Counter({ name: 'earshot_hooks_total', help: 'LLM hook calls (post_edit, command, summary) and webhook deliveries (webhook), by outcome (ok/delivered, failed, dropped for room, discarded answer)', labelNames: ['hook', 'outcome'], registers: [registry] }),
   sessionsRefused: new Counter({ name: 'earshot_sessions_refused_total', help: 'Sessions refused', labelNames: ['reason'], registers: [registry] }),
 };

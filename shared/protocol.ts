@@ -76,12 +76,12 @@ export const StartMessage = z.object({
   protocol: z.union([z.literal(1), z.literal(1.1), z.literal(1.2)]).optional(),
   /** Terms to recognise and translate as given (shared/glossary.ts); merged over the API key's default glossary. */
   glossary: Glossary.optional(),
+  /** Targets whose translations are also spoken: `translation_audio` events (TTS) follow their translations. */
+  speak: z.array(languageCode).max(4).optional(),
   /** Wait for this phrase before captioning (docs/wake-word.md); the server answers `wake` when it hears it. */
   wake_word: WakeWord.optional(),
   /** LLM hooks of this session (docs/llm-hooks.md), over the API key's own; each adds its events. */
   hooks: SessionHooks.optional(),
-  /** Targets whose translations are also spoken: `translation_audio` events (TTS) follow their translations. */
-  speak: z.array(languageCode).max(4).optional(),
 });
 export const StopMessage = z.object({ type: z.literal('stop') });
 

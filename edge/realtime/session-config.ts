@@ -7,7 +7,7 @@ import type { Config } from '../../shared/config.ts';
 import { WebRtcVad, type FvadModule, type VadAggressiveness } from '../../shared/vad/webrtc-vad.ts';
 import type { SessionDeps } from './session.ts';
 
-/** The parts a runtime binds; everything else is read from the configuration. */
+/** The parts a runtime binds (wake-word engines and LLM hooks are Node-only today); everything else is read from the configuration. */
 export type SessionBindings = Pick<SessionDeps, 'sttQueue' | 'results' | 'store' | 'capabilities' | 'shedPartials' | 'logger'> &
   Partial<Pick<SessionDeps, 'leases' | 'observer' | 'now' | 'wake' | 'hooks'>> & { fvad: FvadModule };
 

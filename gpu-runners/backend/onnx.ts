@@ -216,6 +216,17 @@ export function stackRows(tensors: readonly ort.Tensor[]): ort.Tensor {
   return new ort.Tensor(type, out, [tensors.reduce((n, t) => n + Number(t.dims[0]), 0), ...dims.slice(1)]);
 }
 
+/** The first `count` positions (axis 2) of a float32 or float16 [B, H, T, D] tensor: a KV cache cut back. */
+export function keepPositions(tensor: ort.Tensor, count: number): ort.Tensor {
+  const [b = 0, h = 0, t = 0, d = 0] = dimsOf(tensor);
+  if (count === t) return tensor;
+  if ((tensor.type !== 'float32' && tensor.type !== 'float16') || count > t) throw new EarshotError('internal', `cannot keep ${count} of ${t} positions of a ${tensor.type} tensor`);
+  const data = tensor.data as Float32Array | Uint16Array;
+  const out = tensor.type === 'float32' ? new Float32Array(b * h * count * d) : new Uint16Array(b * h * count * d);
+  for (let i = 0; i < b * h; i++) out.set(data.subarray(i * t * d, i * t * d + count * d), i * count * d);
+  return new ort.Tensor(tensor.type, out, [b, h, count, d]);
+}
+
 /** The dimensions of a tensor as numbers. */
 export function dimsOf(tensor: ort.Tensor): number[] {
   return tensor.dims.map(Number);

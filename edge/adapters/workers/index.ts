@@ -11,6 +11,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { loadConfig } from '../../../shared/config.ts';
+import { clientError } from '../../../shared/errors.ts';
 import { isSessionId } from '../../../shared/protocol.ts';
 import type { Authenticator } from '../../auth/authenticator.ts';
 import { requireScope } from '../../auth/middleware.ts';
@@ -99,6 +100,11 @@ app.get('/v1/models', (c, next) => requireScope(authOf(c.env), 'realtime', 'batc
 app.get('/v1/capabilities', toOrigin);
 
 app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
-app.onError((err, c) => c.json({ error: { code: 'internal', message: err.message } }, 500));
+// As on Node: a generic message with a ref for the client, the details in the log under that ref.
+app.onError((err, c) => {
+  const config = loadConfig(c.env as Record<string, string | undefined>);
+  const error = clientError(err, workersLogger(config.logLevel).child({ method: c.req.method, path: c.req.path }));
+  return errorResponse(c, error.code, error.message);
+});
 
 export default app;

@@ -62,7 +62,9 @@ export class MoonshineOnnxEngine implements SttEngine {
     this.#o = options;
     this.#logger = (options.logger ?? silentLogger).child({ engine: 'moonshine-onnx' });
     this.device = parseDevice(options.device ?? 'cpu');
-    this.options = moonshineOptions(options.moonshine);
+    // Speculation decodes guessed rows one by one: a win on the CPU, where a batch costs its rows anyway; on a GPU
+    // rows batched together are nearly free, so it is off there unless asked for.
+    this.options = moonshineOptions({ speculate: this.device.kind === 'cpu', ...options.moonshine });
     this.defaultLanguage = options.language || 'en';
     this.languages = [this.defaultLanguage];
   }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, OnnxSession, type DeviceSpec, type Feeds, type Tensor } from '../../backend/onnx.ts';
+import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, keepPositions, OnnxSession, type DeviceSpec, type Feeds, type Tensor } from '../../backend/onnx.ts';
 
 /** The non-graph files of a Moonshine export; the graphs are `encoder_model` and `decoder_model_merged` at a dtype. */
 export const MOONSHINE_FILES = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
@@ -128,10 +128,13 @@ export class MoonshineModel {
   /**
    * The first decoder pass: the start token per row; computes the cross-attention cache from the encoder states of
    * rows of `samples` samples (rows with equal positions may differ by a few samples; the shortest is given).
+   * `guess`: tokens to verify after the start token (speculation.ts).
    */
-  async prefill(rows: number, encoderStates: Tensor, samples: number): Promise<{ logits: Logits; cache: KvCache }> {
+  async prefill(rows: number, encoderStates: Tensor, samples: number, guess: readonly number[] = []): Promise<{ logits: Logits; cache: KvCache }> {
     const empty = floatTensor(new Float32Array(0), [rows, this.dims.heads, 0, this.dims.headDim]);
-    const feeds: Feeds = { input_ids: int64Tensor(new Array<number>(rows).fill(this.dims.bos), [rows, 1]), encoder_hidden_states: encoderStates, use_cache_branch: boolTensor([false], [1]) };
+    // With a guess (one row), the start token and the guessed tokens in one causal pass: logits at every position.
+    const ids = [this.dims.bos, ...guess];
+    const feeds: Feeds = { input_ids: int64Tensor(Array.from({ length: rows }, () => ids).flat(), [rows, ids.length]), encoder_hidden_states: encoderStates, use_cache_branch: boolTensor([false], [1]) };
     for (const name of [...this.#selfNames.past, ...this.#crossNames.past]) feeds[name] = empty;
     this.#encoderMask(feeds, rows, samples);
     const out = await this.#decoder.run(feeds, ['logits', ...this.#selfNames.present, ...this.#crossNames.present]);
@@ -176,6 +179,16 @@ function logitsOf(tensor: Tensor | undefined): Logits {
 
 /** The last position's logits of one row. */
 export function lastLogits(logits: Logits, row: number): Float32Array {
-  const start = (row * logits.positions + logits.positions - 1) * logits.vocab;
+  return logitsAt(logits, row, logits.positions - 1);
+}
+
+/** The logits of one row at one position. */
+export function logitsAt(logits: Logits, row: number, position: number): Float32Array {
+  const start = (row * logits.positions + position) * logits.vocab;
   return logits.data.subarray(start, start + logits.vocab);
+}
+
+/** The self-attention cache cut back to its first `count` positions (a guess rejected after them). */
+export function keepCache(cache: KvCache, count: number): KvCache {
+  return { self: cache.self.map((t) => keepPositions(t, count)), cross: cache.cross, samples: cache.samples };
 }

@@ -12,9 +12,11 @@ export interface MoonshineOptions {
   maxNewTokens: number;
   /** Most rows in one encoder or decoder call; larger groups are split. */
   maxBatchRows: number;
+  /** Verify the last result of a growing utterance in one decoder pass instead of stepping through it (speculation.ts). */
+  speculate: boolean;
 }
 
-export const DEFAULT_MOONSHINE_OPTIONS: Readonly<MoonshineOptions> = Object.freeze({ tokensPerSecond: 6.5, maxNewTokens: 192, maxBatchRows: 16 });
+export const DEFAULT_MOONSHINE_OPTIONS: Readonly<MoonshineOptions> = Object.freeze({ tokensPerSecond: 6.5, maxNewTokens: 192, maxBatchRows: 16, speculate: true });
 
 export function moonshineOptions(overrides: Partial<MoonshineOptions> = {}): MoonshineOptions {
   const o = { ...DEFAULT_MOONSHINE_OPTIONS, ...overrides };

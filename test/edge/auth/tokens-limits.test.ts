@@ -107,4 +107,9 @@ describe('auth mode', () => {
     expect(authEnabled({ auth: 'off', host: '0.0.0.0' })).toBe(false);
     expect(authEnabled({ auth: 'on', host: '127.0.0.1' })).toBe(true);
   });
+
+  it('auto is on for a runtime that is always public (Workers), whatever HOST says; off stays off', () => {
+    expect(authEnabled({ auth: 'auto', host: '127.0.0.1' }, 'public')).toBe(true);
+    expect(authEnabled({ auth: 'off', host: '127.0.0.1' }, 'public')).toBe(false);
+  });
 });

@@ -88,7 +88,7 @@ describe('the encoder window policy', () => {
 
   describe('a second pass yields to first-pass work', () => {
     /** auto, with another session's partial queued the moment the second pass reaches the engine. */
-    async function contended(yieldSecondPasses: boolean, when: 'engine' | 'taken' = 'engine') {
+    async function contended(yieldSecondPasses: boolean, when: 'engine' | 'taken' = 'engine', twoPass: 'behind' | 'always' = 'behind') {
       const queue = createMemorySttQueue();
       const take = queue.take.bind(queue);
       // 'taken': the partial arrives as the runner takes the second pass, before any engine call.
@@ -120,7 +120,7 @@ describe('the encoder window policy', () => {
           }
         },
       };
-      const runner = new SttRunner({ queue, mtQueue: null, results, engine: watched, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass: 'behind', window: 'auto', yieldSecondPasses });
+      const runner = new SttRunner({ queue, mtQueue: null, results, engine: watched, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass, window: 'auto', yieldSecondPasses });
       const finals: Final[] = [];
       const partials: Partial[] = [];
       results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result));
@@ -156,6 +156,19 @@ describe('the encoder window policy', () => {
       expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
         [1, texts.fit],
         [2, texts.fit],
+      ]);
+    });
+
+    it('second passes asked for (two-pass always) do not yield: the partial waits, the correction is made', async () => {
+      const { finals, calls } = await contended(true, 'engine', 'always');
+      expect(calls.map((c) => [c.ids, c.outcome])).toEqual([
+        [['s:1'], 'done'],
+        [['s:1:refine'], 'done'],
+        [['t:1:partial'], 'done'],
+      ]);
+      expect(finals.map((f) => [f.rev ?? 1, f.text])).toEqual([
+        [1, texts.fit],
+        [2, texts.full],
       ]);
     });
 
