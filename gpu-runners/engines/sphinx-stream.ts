@@ -88,6 +88,25 @@ export class SphinxStreams implements SttStreaming {
     this.#native = loadNative(this.#o.pocketsphinxLibrary, this.#o.sphinxbaseLibrary);
     this.#closing = false;
     this.#idle.push(await this.#make());
+    // The rest in the background, one at a time: a decoder costs a model load (seconds of CPU on a busy machine),
+    // which sessions should not pay on their first utterance; streams opened meanwhile make their own.
+    void this.#warm();
+  }
+
+  async #warm(): Promise<void> {
+    while (this.#native && !this.#closing && this.#made <= this.maxStreams) {
+      this.#busy += 1;
+      try {
+        const d = await this.#make();
+        const next = this.#waiters.shift();
+        if (next) next(d);
+        else this.#idle.push(d);
+      } catch {
+        return;
+      } finally {
+        this.#settle();
+      }
+    }
   }
 
   async #make(): Promise<StreamDecoder> {
