@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../shared/protocol.ts';
-import { expectedStreaming } from '../support/streaming-lane.ts';
+import { expectedStreaming, waitForStreams } from '../support/streaming-lane.ts';
 import { startTestServer } from '../support/server.ts';
 import { TestSocket } from '../support/socket.ts';
 import { librivoxRecordings, streamPcm } from '../support/librivox.ts';
@@ -19,6 +19,7 @@ const audio = withPauses(recordings.map((r) => r.pcm));
 
 beforeAll(async () => {
   server = await startTestServer(LANE);
+  await waitForStreams(server.server.url);
 });
 afterAll(async () => {
   await server?.close(0);

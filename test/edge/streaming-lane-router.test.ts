@@ -68,7 +68,7 @@ describe('streaming lane router', () => {
     expect(await drain(shared)).toEqual([]);
   });
 
-  it('binds no new session to a full or draining runner; with no streaming runner, jobs take the shared queue', async () => {
+  it('binds no new session to a full or draining runner; with no streaming runner, jobs take the shared queue (finals marked)', async () => {
     let live = [runner('full', 4, 4), runner('draining', 0, 4, 'stopping'), runner('ok', 1, 4)];
     const shared = createMemorySttQueue();
     const routes = new MemoryStreamRoutes();
@@ -77,13 +77,13 @@ describe('streaming lane router', () => {
     expect([...router.bound().keys()]).toEqual(['ok']);
 
     live = [];
-    // s was on the lane: its final is marked for the stream decoder; t never was: the stateless lane's jobs.
+    // Finals are marked for the stream decoder whether or not the session was ever bound.
     await router.add(job('s', 'final', 9000));
     await router.add(job('t', 'final', 7000, undefined, 1));
     const queued = await drain(shared);
     expect(queued.map((j) => [j.session, j.kind, j.pcm.length, j.stream !== undefined])).toEqual([
       ['s', 'final', 9000, true],
-      ['t', 'final', 7000, false],
+      ['t', 'final', 7000, true],
     ]);
   });
 });
