@@ -54,7 +54,8 @@ describe('streaming lane', { timeout: 300_000 }, () => {
     expect(finals.length).toBeGreaterThanOrEqual(recordings.length);
 
     // Partials: each one a hypothesis the engine gave for that utterance, in the engine's order.
-    expect(partials.length).toBeGreaterThan(finals.length);
+    // How many depends on how far behind the runner is (a session behind gets only its newest partial read back).
+    expect(partials.length).toBeGreaterThan(0);
     let checked = 0;
     for (const { start, partials: allowed, seq } of expected) {
       const shown = partials.filter((p) => Math.abs(p.start - start) < 1e-6).map((p) => p.text);
