@@ -149,6 +149,9 @@ function countingStreams(inner: SttStreaming, engine: CountingEngine): SttStream
     get held() {
       return inner.held;
     },
+    get loaded() {
+      return inner.loaded;
+    },
     load: () => inner.load(),
     close: () => inner.close(),
     decode: async (pcm) => final(await timed(inner.decode(pcm))),

@@ -116,7 +116,7 @@ export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, lo
   }
 
   const startedAt = Date.now();
-  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), ...(lane ? { streams: lane.streams() } : {}), startedAt, processed: runner.processed + (lane?.own.processed ?? 0), failed: runner.failed + (lane?.own.failed ?? 0), state: runner.state, at: Date.now() });
+  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), ...(lane?.streams() ? { streams: lane.streams() } : {}), startedAt, processed: runner.processed + (lane?.own.processed ?? 0), failed: runner.failed + (lane?.own.failed ?? 0), state: runner.state, at: Date.now() });
   const beat = () =>
     drivers.runners
       .beat(info(), HEARTBEAT_MS * 3)

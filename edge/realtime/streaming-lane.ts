@@ -3,8 +3,8 @@
  * the fewest utterance states) and sends it the session's jobs through that runner's own queue — a partial as only
  * the audio since the last one, a final whole. When the runner is gone, draining or full at an utterance's start,
  * the session is bound to another, which rebuilds the utterance from its start. With no streaming runner at all,
- * jobs go to the shared queue as in the stateless lane (finals still marked, so any runner decodes them as a
- * stream would). Sessions see only `add`: the realtime session code is the same on both lanes.
+ * jobs go to the shared queue as in the stateless lane (finals still marked, so any runner that streams decodes
+ * them as a stream would; others ignore the mark). Sessions see only `add`: the realtime session code is the same on both lanes.
  */
 import type { Logger } from '../../shared/logger.ts';
 import { metrics } from '../../shared/metrics.ts';
@@ -60,7 +60,10 @@ export class StreamingLaneRouter implements Pick<SttQueue, 'add'> {
     this.#sweep(now);
     const streaming = this.#o.runners().filter((r) => r.role === 'stt' && r.streams && r.state === 'running');
     let binding = this.#bindings.get(job.session);
-    if (!binding && streaming.length === 0) return this.#o.shared.add(job);
+    // No runner streams (yet: a runner announces streams once its decoders are loaded): the shared queue, finals
+    // marked all the same, so a runner that can decodes them as a stream would and a session's text never depends
+    // on when a runner was ready.
+    if (!binding && streaming.length === 0) return this.#o.shared.add(job.kind === 'final' ? { ...job, stream: { offset: 0 } } : job);
     if (!binding) {
       binding = { runner: null, segment: job.segment, start: job.start, sent: 0, usedAt: now };
       this.#bindings.set(job.session, binding);

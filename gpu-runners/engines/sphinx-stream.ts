@@ -54,6 +54,9 @@ export interface SphinxStreamOptions extends SphinxModel {
   sphinxbaseLibrary: string;
 }
 
+/** Decoders made in the background after load (more are made on demand, up to the bound). */
+const WARM_DECODERS = 4;
+
 /** The model's initial CMN mean (`-cmninit`), 13 cepstra. */
 const CEPSTRA = 13;
 
@@ -69,6 +72,7 @@ export class SphinxStreams implements SttStreaming {
   /** Whole decodes waiting for a decoder. */
   readonly #waiters: ((d: StreamDecoder) => void)[] = [];
   #initialMean: Float32Array | null = null;
+  #loading: Promise<void> | null = null;
   #busy = 0;
   #drained: (() => void) | null = null;
   #closing = false;
@@ -83,11 +87,44 @@ export class SphinxStreams implements SttStreaming {
   }
 
   /** Loads the libraries and makes the first decoder, checking that its CMN state can be reset. */
-  async load(): Promise<void> {
-    if (this.#native) return;
+  /** Whether `load` has finished (a runner announces streams only then). */
+  get loaded(): boolean {
+    return this.#initialMean !== null && this.#native !== null;
+  }
+
+  load(): Promise<void> {
+    this.#loading ??= this.#load().catch((err: unknown) => {
+      this.#loading = null;
+      this.#native = null;
+      throw err;
+    });
+    return this.#loading;
+  }
+
+  async #load(): Promise<void> {
     this.#native = loadNative(this.#o.pocketsphinxLibrary, this.#o.sphinxbaseLibrary);
     this.#closing = false;
     this.#idle.push(await this.#make());
+    // The rest in the background, one at a time: a decoder costs a model load (seconds of CPU on a busy machine),
+    // which sessions should not pay on their first utterance; streams opened meanwhile make their own.
+    void this.#warm();
+  }
+
+  async #warm(): Promise<void> {
+    // A few, not all: on a busy machine a fleet of model loads at start would starve the sessions already running.
+    while (this.#native && !this.#closing && this.#made < Math.min(this.maxStreams + 1, WARM_DECODERS)) {
+      this.#busy += 1;
+      try {
+        const d = await this.#make();
+        const next = this.#waiters.shift();
+        if (next) next(d);
+        else this.#idle.push(d);
+      } catch {
+        return;
+      } finally {
+        this.#settle();
+      }
+    }
   }
 
   async #make(): Promise<StreamDecoder> {
@@ -119,6 +156,7 @@ export class SphinxStreams implements SttStreaming {
 
   /** A decoder for a new stream, or null when `maxStreams` are open (the caller falls back to whole decodes). */
   async open(): Promise<SttStream | null> {
+    await this.#loading;
     if (!this.#native || this.#closing) throw new EarshotError('engine_unavailable', 'sphinx streams are not loaded');
     if (this.#open >= this.maxStreams) return null;
     this.#open += 1;
@@ -145,6 +183,7 @@ export class SphinxStreams implements SttStreaming {
 
   /** The text a stream fed `pcm` in any pieces would finish with; waits for a decoder when every one is busy. */
   async decode(pcm: Int16Array): Promise<string> {
+    await this.#loading;
     if (!this.#native || this.#closing) throw new EarshotError('engine_unavailable', 'sphinx streams are not loaded');
     this.#busy += 1;
     // One decoder beyond maxStreams serves whole decodes, so a takeover never waits for open streams to end.
@@ -178,6 +217,7 @@ export class SphinxStreams implements SttStreaming {
   }
 
   async close(): Promise<void> {
+    await this.#loading?.catch(() => undefined);
     const native = this.#native;
     if (!native || this.#closing) return;
     this.#closing = true;
@@ -188,6 +228,8 @@ export class SphinxStreams implements SttStreaming {
     this.#idle.length = 0;
     this.#made = 0;
     this.#native = null;
+    this.#loading = null;
+    this.#initialMean = null;
   }
 }
 

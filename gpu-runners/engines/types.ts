@@ -68,6 +68,8 @@ export interface SttStreaming {
   readonly maxStreams: number;
   /** Streams open now. */
   readonly held: number;
+  /** True once `load` has finished; `open` and `decode` wait for a load in progress. */
+  readonly loaded: boolean;
   load(): Promise<void>;
   /** A state for a new utterance, or null when `maxStreams` are open. */
   open(): Promise<SttStream | null>;

@@ -42,12 +42,15 @@ export class StreamStates {
     return this.#states.size;
   }
 
-  /** Serves one stream job: the text to publish ('' for a partial that cannot be served: it is skipped). */
-  async serve(job: SttJob): Promise<string> {
-    return job.kind === 'final' ? this.#final(job) : this.#partial(job);
+  /**
+   * Serves one stream job: the text to publish ('' for a partial that cannot be served, or whose text is not
+   * wanted (`read` false: a newer one is queued behind it): it is skipped).
+   */
+  async serve(job: SttJob, read = true): Promise<string> {
+    return job.kind === 'final' ? this.#final(job) : this.#partial(job, read);
   }
 
-  async #partial(job: SttJob): Promise<string> {
+  async #partial(job: SttJob, read: boolean): Promise<string> {
     const offset = job.stream?.offset ?? 0;
     let state = this.#states.get(job.session);
     if (state && job.segment < state.segment) {
@@ -78,7 +81,7 @@ export class StreamStates {
     try {
       await state.stream.feed(job.pcm);
       metrics.sttStreamJobs.inc({ outcome: 'fed' });
-      return await state.stream.hypothesis();
+      return read ? await state.stream.hypothesis() : '';
     } catch (err) {
       await this.#drop(state);
       throw err;
@@ -149,7 +152,9 @@ export class LaneSttRunner extends SttRunner {
     try {
       await Promise.all(
         [...bySession.values()].map(async (list) => {
-          for (const job of list) texts.set(job, await this.#states.serve(job));
+          // Behind (several partials of a session in one batch): feed them all, read back only the newest.
+          const newest = list.findLast((job) => job.kind === 'partial');
+          for (const job of list) texts.set(job, await this.#states.serve(job, job.kind !== 'partial' || job === newest));
         }),
       );
     } finally {

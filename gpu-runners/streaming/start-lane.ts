@@ -14,8 +14,8 @@ export interface StreamingLane {
   shared: LaneSttRunner;
   /** The runner of this runner's own queue. */
   own: LaneSttRunner;
-  /** For the heartbeat: states held and the most this runner holds. */
-  streams(): { held: number; max: number };
+  /** For the heartbeat: states held and the most this runner holds; undefined until the engine's streams are loaded. */
+  streams(): { held: number; max: number } | undefined;
   /** Hands the finals queued for runners no longer alive to the shared queue. */
   reclaim(): Promise<void>;
   /** Stops the own loop and hands what is left in its queue to the shared one. */
@@ -26,7 +26,9 @@ export interface StreamingLane {
 export async function startStreamingLane(o: { id: string; engine: SttEngine; drivers: Drivers; options: SttRunnerOptions; logger: Logger }): Promise<StreamingLane | null> {
   const streaming = o.engine.streaming;
   if (!streaming) return null;
-  await streaming.load();
+  // Not awaited: the runner serves (and reports healthy) at once; it announces streams, so edges bind sessions to
+  // it, once they are loaded. Stream jobs that arrive earlier (reclaimed finals) wait for the load.
+  streaming.load().catch((err: unknown) => o.logger.error({ err }, 'streaming lane unavailable: its decoders did not load'));
   const { drivers, id } = o;
   const states = new StreamStates(streaming);
   const ownQueue = drivers.streams.queue(id);
@@ -37,7 +39,7 @@ export async function startStreamingLane(o: { id: string; engine: SttEngine; dri
   return {
     shared,
     own,
-    streams: () => ({ held: states.held, max: streaming.maxStreams }),
+    streams: () => (streaming.loaded ? { held: states.held, max: streaming.maxStreams } : undefined),
     async reclaim() {
       if (reclaiming) return;
       reclaiming = true;

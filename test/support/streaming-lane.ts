@@ -51,3 +51,14 @@ export async function expectedStreaming(pcm: Int16Array, env: Record<string, str
   }
   return out;
 }
+
+/** Waits until the edge sees `count` STT runners announcing streams (their stream decoders are loaded). */
+export async function waitForStreams(edgeUrl: string, count = 1): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const health = (await (await fetch(`${edgeUrl}/health/full`)).json()) as { components: { runners: { stt: { streams?: unknown }[] } } };
+    if (health.components.runners.stt.filter((r) => r.streams).length >= count) return;
+    if (Date.now() > deadline) throw new Error(`runners never announced streams: ${JSON.stringify(health.components.runners)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
