@@ -57,9 +57,22 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...LONG, ...BROWSER, ...WORKERS, ...INTEGRATION, ...ORACLE] } },
-      { extends: true, test: { name: 'oracle', include: ORACLE, exclude: [...LONG, ...BROWSER, ...WORKERS, ...INTEGRATION] } },
-      { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: [...LONG, ...BROWSER, ...WORKERS] } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...LONG, ...BROWSER, ...WORKERS, ...INTEGRATION, ...ORACLE],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'oracle', include: ORACLE, exclude: [...LONG, ...BROWSER, ...WORKERS, ...INTEGRATION] },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: INTEGRATION, exclude: [...LONG, ...BROWSER, ...WORKERS] },
+      },
       { extends: true, test: { name: 'browser', include: BROWSER, exclude: LONG } },
       { extends: true, test: { name: 'workers', include: WORKERS, exclude: LONG } },
     ],

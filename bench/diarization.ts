@@ -38,7 +38,13 @@ const rows = SCENARIOS.map((name) => {
 
 console.table(rows.map(({ labels: _, ...row }) => row));
 for (const row of rows) console.log(`${row.scenario}: ${row.labels}`);
-const result = { bench: 'diarization', engine: 'mfcc', at: new Date().toISOString(), load: loadavg().map((l) => Number(l.toFixed(2))), rows };
+const result = {
+  bench: 'diarization',
+  engine: 'mfcc',
+  at: new Date().toISOString(),
+  load: loadavg().map((l) => Number(l.toFixed(2))),
+  rows,
+};
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/diarization-${result.at.replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

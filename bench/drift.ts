@@ -38,30 +38,60 @@ if (args.speed === 'auto') {
   log(`capacity ${capacity.toFixed(1)}× real time (full effort, no partials): pacing at ${speed}×`);
 }
 
-const runs: (Omit<DriftResult, 'finals'> & { first5: ReturnType<typeof windowOf>; last5: ReturnType<typeof windowOf>; finalsCount: number })[] = [];
+const runs: (Omit<DriftResult, 'finals'> & {
+  first5: ReturnType<typeof windowOf>;
+  last5: ReturnType<typeof windowOf>;
+  finalsCount: number;
+})[] = [];
 for (const mode of args['catch-up'].split(',')) {
   log(`${minutes} min at ${speed}×, catch-up ${mode}, two-pass ${args['two-pass']}`);
-  const r = await runDrift({ minutes, speed, catchUp: mode === 'on', env: { EARSHOT_STT_TWO_PASS: args['two-pass'] }, onProgress: (s) => s > 0 && log(`  ${Math.round(s / 60)} min sent`) });
+  const r = await runDrift({
+    minutes,
+    speed,
+    catchUp: mode === 'on',
+    env: { EARSHOT_STT_TWO_PASS: args['two-pass'] },
+    onProgress: (s) => s > 0 && log(`  ${Math.round(s / 60)} min sent`),
+  });
   const { finals, ...rest } = r;
-  runs.push({ ...rest, finalsCount: finals.length, first5: windowOf(finals, 0, 5), last5: windowOf(finals, minutes - 5, minutes) });
+  runs.push({
+    ...rest,
+    finalsCount: finals.length,
+    first5: windowOf(finals, 0, 5),
+    last5: windowOf(finals, minutes - 5, minutes),
+  });
 }
 
 const fmt = (ms: number) => (Number.isNaN(ms) ? '–' : (ms / 1000).toFixed(2));
-console.log(`\nend of speech → final latency (s), ${minutes} min of audio at ${speed}× real time${capacity ? ` (capacity ${capacity.toFixed(1)}×)` : ''}\n`);
+console.log(
+  `\nend of speech → final latency (s), ${minutes} min of audio at ${speed}× real time${capacity ? ` (capacity ${capacity.toFixed(1)}×)` : ''}\n`,
+);
 console.log(`| audio minutes | ${runs.map((r) => `catch-up ${r.catchUp ? 'on' : 'off'} p50 | p90`).join(' | ')} |`);
 console.log(`|---|${runs.map(() => '---|---').join('|')}|`);
-for (const [i, w] of runs[0]!.windows.entries()) console.log(`| ${w.fromMinute}–${w.toMinute} | ${runs.map((r) => `${fmt(r.windows[i]!.p50Ms)} | ${fmt(r.windows[i]!.p90Ms)}`).join(' | ')} |`);
+for (const [i, w] of runs[0]!.windows.entries())
+  console.log(
+    `| ${w.fromMinute}–${w.toMinute} | ${runs.map((r) => `${fmt(r.windows[i]!.p50Ms)} | ${fmt(r.windows[i]!.p90Ms)}`).join(' | ')} |`,
+  );
 console.log('');
-console.log('| run | wall s | finals | first 5 min p50 | last 5 min p50 | last / first | catch-up actions | stage p50 ms (vad / queue / stt / relay) |');
+console.log(
+  '| run | wall s | finals | first 5 min p50 | last 5 min p50 | last / first | catch-up actions | stage p50 ms (vad / queue / stt / relay) |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of runs) {
   const s = r.session.stages ?? {};
   const stages = ['vad', 'queue', 'stt', 'relay'].map((k) => s[k]?.p50Ms ?? '–').join(' / ');
-  const actions = Object.entries(r.catchUpActions).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  console.log(`| catch-up ${r.catchUp ? 'on' : 'off'} | ${r.wallSeconds} | ${r.finalsCount} | ${fmt(r.first5.p50Ms)} | ${fmt(r.last5.p50Ms)} | ${(r.last5.p50Ms / r.first5.p50Ms).toFixed(2)} | ${actions} | ${stages} |`);
+  const actions =
+    Object.entries(r.catchUpActions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  console.log(
+    `| catch-up ${r.catchUp ? 'on' : 'off'} | ${r.wallSeconds} | ${r.finalsCount} | ${fmt(r.first5.p50Ms)} | ${fmt(r.last5.p50Ms)} | ${(r.last5.p50Ms / r.first5.p50Ms).toFixed(2)} | ${actions} | ${stages} |`,
+  );
 }
 
 mkdirSync(args.out, { recursive: true });
 const file = join(args.out, `${args.name ?? `drift-${new Date().toISOString().replace(/[:.]/g, '-')}`}.json`);
-writeFileSync(file, `${JSON.stringify({ machine: { cpus: cpus().length, loadavg: loadavg() }, minutes, speed, capacity, twoPass: args['two-pass'], runs }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ machine: { cpus: cpus().length, loadavg: loadavg() }, minutes, speed, capacity, twoPass: args['two-pass'], runs }, null, 2)}\n`,
+);
 log(`wrote ${file}`);

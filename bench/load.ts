@@ -72,7 +72,10 @@ const { values: args } = parseArgs({
   },
 });
 
-const MODELS = args.model.split(',').map((m) => m.trim()).filter(Boolean);
+const MODELS = args.model
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean);
 const RANDOM_WEIGHTS = MODELS.every((m) => /^(whisper|moonshine)-/.test(m));
 const GUARD = (args.guard ?? (RANDOM_WEIGHTS ? 'off' : 'on')) as 'on' | 'off';
 if (GUARD !== 'on' && GUARD !== 'off') throw new Error(`--guard must be on or off, got ${GUARD}`);
@@ -80,7 +83,8 @@ const WINDOW = args['stt-window'] as 'fit' | 'full' | 'auto';
 if (!['fit', 'full', 'auto'].includes(WINDOW)) throw new Error(`--stt-window must be fit, full or auto, got ${WINDOW}`);
 
 const LANES = args.lane.split(',') as ('stateless' | 'streaming')[];
-if (LANES.some((l) => l !== 'stateless' && l !== 'streaming')) throw new Error(`--lane must be stateless, streaming or both (comma-separated), got ${args.lane}`);
+if (LANES.some((l) => l !== 'stateless' && l !== 'streaming'))
+  throw new Error(`--lane must be stateless, streaming or both (comma-separated), got ${args.lane}`);
 const DURATION = Number(args.duration);
 const BOUND_MS = Number(args['bound-ms']);
 const PARTIAL_BOUND_MS = args['partial-bound-ms'] === undefined ? undefined : Number(args['partial-bound-ms']);
@@ -149,26 +153,55 @@ async function contendersOf(model: string, suffix: string): Promise<Contender[]>
     threads: Number(args['stt-threads']),
     lane: LANES[0]!,
   };
-  const off = [args['no-batching'] && 'no batching', args['no-priority'] && 'no priority', args['no-latest-wins'] && 'no latest-wins'].filter(Boolean);
+  const off = [
+    args['no-batching'] && 'no batching',
+    args['no-priority'] && 'no priority',
+    args['no-latest-wins'] && 'no latest-wins',
+  ].filter(Boolean);
   const list: Contender[] = [];
   if (!args['baseline-only']) {
     // One contender per lane asked for; a lane is named only when the run compares lanes or is not the default.
     for (const lane of LANES) {
       const named = [...off, ...(LANES.length > 1 || lane !== 'stateless' ? [`${lane} lane`] : [])];
-      list.push({ label: `earshot${suffix}${named.length ? ` (${named.join(', ')})` : ''}`, model, contender: 'earshot', serve: { ...base, lane } });
+      list.push({
+        label: `earshot${suffix}${named.length ? ` (${named.join(', ')})` : ''}`,
+        model,
+        contender: 'earshot',
+        serve: { ...base, lane },
+      });
     }
   }
   if (args.ablate) {
-    list.push({ label: `earshot${suffix} (no batching)`, model, contender: 'earshot', serve: { ...base, batchSize: 1 } });
-    list.push({ label: `earshot${suffix} (no priority)`, model, contender: 'earshot', serve: { ...base, priority: false } });
-    list.push({ label: `earshot${suffix} (no latest-wins)`, model, contender: 'earshot', serve: { ...base, latestWins: false } });
+    list.push({
+      label: `earshot${suffix} (no batching)`,
+      model,
+      contender: 'earshot',
+      serve: { ...base, batchSize: 1 },
+    });
+    list.push({
+      label: `earshot${suffix} (no priority)`,
+      model,
+      contender: 'earshot',
+      serve: { ...base, priority: false },
+    });
+    list.push({
+      label: `earshot${suffix} (no latest-wins)`,
+      model,
+      contender: 'earshot',
+      serve: { ...base, latestWins: false },
+    });
   }
   if (args.baseline || args['baseline-only']) {
     if (stt === 'sphinx' || stt.engine !== 'whisper-onnx') {
       if (MODELS.length > 1) return list;
       throw new Error('--baseline needs a Whisper model (--model whisper-tiny, whisper-base or a directory)');
     }
-    list.push({ label: `baseline${suffix} (transformers.js, 1 utterance per call)`, model, contender: 'baseline', serve: { ...base, engine: 'baseline', batchSize: 1, maxWaitMs: 0, priority: false, latestWins: false } });
+    list.push({
+      label: `baseline${suffix} (transformers.js, 1 utterance per call)`,
+      model,
+      contender: 'baseline',
+      serve: { ...base, engine: 'baseline', batchSize: 1, maxWaitMs: 0, priority: false, latestWins: false },
+    });
   }
   return list;
 }
@@ -182,13 +215,17 @@ interface Pipeline {
 /** A fresh pipeline in a child process. */
 function startPipeline(options: ServeOptions): Promise<Pipeline> {
   return new Promise((resolveStart, reject) => {
-    const child = fork(join(import.meta.dirname, 'load/server.ts'), [JSON.stringify(options)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(import.meta.dirname, 'load/server.ts'), [JSON.stringify(options)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const waiting: ((s: ServerStats) => void)[] = [];
     child.on('message', (m: { type: string; url?: string; stats?: ServerStats }) => {
       if (m.type === 'ready') {
         resolveStart({
           url: m.url!,
-          stats: () => new Promise((r) => (child.connected ? (waiting.push(r), child.send({ type: 'stats' })) : r(null as never))),
+          stats: () =>
+            new Promise((r) => (child.connected ? (waiting.push(r), child.send({ type: 'stats' })) : r(null as never))),
           close: () =>
             new Promise((r) => {
               const kill = setTimeout(() => child.kill('SIGKILL'), 15000);
@@ -204,8 +241,14 @@ function startPipeline(options: ServeOptions): Promise<Pipeline> {
 
 async function queueDepth(url: string): Promise<{ stt: number; mt: number } | null> {
   try {
-    const res = await fetch(`${url.replace(/^ws/, 'http').replace(/\/v1\/realtime.*$/, '')}/health/full`, { signal: AbortSignal.timeout(2000) });
-    const body = (await res.json()) as { components?: { queue?: { stt?: { waiting: number; active: number } | null; mt?: { waiting: number; active: number } | null } } };
+    const res = await fetch(`${url.replace(/^ws/, 'http').replace(/\/v1\/realtime.*$/, '')}/health/full`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = (await res.json()) as {
+      components?: {
+        queue?: { stt?: { waiting: number; active: number } | null; mt?: { waiting: number; active: number } | null };
+      };
+    };
     const q = body.components?.queue;
     return { stt: (q?.stt?.waiting ?? 0) + (q?.stt?.active ?? 0), mt: (q?.mt?.waiting ?? 0) + (q?.mt?.active ?? 0) };
   } catch {
@@ -237,7 +280,15 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
   const runs = Array.from({ length: sessions }, async (_, index) => {
     // Spread the starts over the first second and the offsets over the loop, like independent speakers.
     await new Promise((r) => setTimeout(r, (index * 1000) / sessions));
-    const record = await runSession({ url, index, seconds: DURATION, offsetSeconds: (index * loopSeconds) / sessions + index * 0.37, prerollSeconds: PREROLL_S, drainMs: Math.max(30000, DURATION * 3000), targets: args.targets ? args.targets.split(',') : [] });
+    const record = await runSession({
+      url,
+      index,
+      seconds: DURATION,
+      offsetSeconds: (index * loopSeconds) / sessions + index * 0.37,
+      prerollSeconds: PREROLL_S,
+      drainMs: Math.max(30000, DURATION * 3000),
+      targets: args.targets ? args.targets.split(',') : [],
+    });
     records.push(record);
     return record;
   });
@@ -251,14 +302,25 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
   const errors: Record<string, number> = {};
   for (const r of records) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
   const audioSeconds = sessions * DURATION;
-  const cpuCores = before && after ? (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1e6 / wallSeconds : null;
+  const cpuCores =
+    before && after
+      ? (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1e6 / wallSeconds
+      : null;
   const engine = before && after ? diffEngine(before, after) : null;
   const result: RunResult = {
     label,
     contender: c.contender,
     model: args.url ? 'remote' : c.model,
     ...(c.serve && c.contender === 'earshot' ? { lane: c.serve.lane } : {}),
-    features: c.serve ? { batching: c.serve.batchSize > 1, priority: c.serve.priority, latestWins: c.serve.latestWins, batchSize: c.serve.batchSize, maxWaitMs: c.serve.maxWaitMs } : { batching: true, priority: true, latestWins: true, batchSize: 0, maxWaitMs: 0 },
+    features: c.serve
+      ? {
+          batching: c.serve.batchSize > 1,
+          priority: c.serve.priority,
+          latestWins: c.serve.latestWins,
+          batchSize: c.serve.batchSize,
+          maxWaitMs: c.serve.maxWaitMs,
+        }
+      : { batching: true, priority: true, latestWins: true, batchSize: 0, maxWaitMs: 0 },
     sessions,
     audioSecondsPerSession: DURATION,
     wallSeconds: +wallSeconds.toFixed(1),
@@ -273,7 +335,9 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
     partials: records.reduce((n, r) => n + r.partials, 0),
     realTimeFactor: engine ? +(engine.busySeconds / audioSeconds).toFixed(3) : null,
     // The same without second passes: what first passes (partials and finals) cost.
-    realTimeFactorFirstPasses: engine ? +((engine.busySeconds - (engine.secondPassBusySeconds ?? 0)) / audioSeconds).toFixed(3) : null,
+    realTimeFactorFirstPasses: engine
+      ? +((engine.busySeconds - (engine.secondPassBusySeconds ?? 0)) / audioSeconds).toFixed(3)
+      : null,
     cpuCoresTotal: cpuCores === null ? null : +cpuCores.toFixed(3),
     cpuCoresPerSession: cpuCores === null ? null : +(cpuCores / sessions).toFixed(4),
     rssMbIdle: before ? +(before.rssBytes / 2 ** 20).toFixed(1) : null,
@@ -286,7 +350,9 @@ async function measure(c: Contender, sessions: number): Promise<RunResult> {
     sessionsCompleted: records.filter((r) => r.completed).length,
   };
   const l = result.endOfSpeechToFinalMs;
-  progress(`${label}: ${result.finals} finals of ${result.utterances ?? '?'} utterances, ${result.corrections} corrections, end of speech → final p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} ms, RTF ${result.realTimeFactor ?? '–'}, errors ${JSON.stringify(errors)}`);
+  progress(
+    `${label}: ${result.finals} finals of ${result.utterances ?? '?'} utterances, ${result.corrections} corrections, end of speech → final p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} ms, RTF ${result.realTimeFactor ?? '–'}, errors ${JSON.stringify(errors)}`,
+  );
   return result;
 }
 
@@ -295,7 +361,16 @@ function diffEngine(before: ServerStats, after: ServerStats): NonNullable<RunRes
   const b = before.engine;
   const batches = a.batches - b.batches;
   const jobs = a.jobs - b.jobs;
-  return { batches, jobs, finals: a.finals - b.finals, partials: a.partials - b.partials, meanBatch: batches ? +(jobs / batches).toFixed(2) : 0, maxBatch: a.maxBatch, busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2), secondPassBusySeconds: +((a.secondPassBusySeconds ?? 0) - (b.secondPassBusySeconds ?? 0)).toFixed(2) };
+  return {
+    batches,
+    jobs,
+    finals: a.finals - b.finals,
+    partials: a.partials - b.partials,
+    meanBatch: batches ? +(jobs / batches).toFixed(2) : 0,
+    maxBatch: a.maxBatch,
+    busySeconds: +(a.busySeconds - b.busySeconds).toFixed(2),
+    secondPassBusySeconds: +((a.secondPassBusySeconds ?? 0) - (b.secondPassBusySeconds ?? 0)).toFixed(2),
+  };
 }
 
 /** Why a run measured nothing trustworthy; empty when it is sound. */
@@ -304,16 +379,29 @@ function problems(r: RunResult): string[] {
   if (r.finals === 0) out.push('no finals delivered');
   // An utterance in which the engine heard no words owes no final (sphinx on a breath); one whose text the guard
   // withheld, or that never came back, does.
-  else if (r.utterances !== null && r.finals < r.utterances - (r.heardNothing ?? 0)) out.push(`${r.finals} finals for ${r.utterances} utterances queued (${r.heardNothing ?? 0} heard as no words; the rest missing or withheld)`);
+  else if (r.utterances !== null && r.finals < r.utterances - (r.heardNothing ?? 0))
+    out.push(
+      `${r.finals} finals for ${r.utterances} utterances queued (${r.heardNothing ?? 0} heard as no words; the rest missing or withheld)`,
+    );
   if (Object.keys(r.errors).length > 0) out.push(`errors ${JSON.stringify(r.errors)}`);
-  if (r.sessionsCompleted < r.sessions) out.push(`${r.sessions - r.sessionsCompleted} of ${r.sessions} sessions did not finish`);
+  if (r.sessionsCompleted < r.sessions)
+    out.push(`${r.sessions - r.sessionsCompleted} of ${r.sessions} sessions did not finish`);
   return out;
 }
 
-function capacityTable(capacity: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; partialP95?: number | null; within: boolean }[] }>): string {
+function capacityTable(
+  capacity: Record<
+    string,
+    {
+      largestWithinBound: number;
+      steps: { sessions: number; p95: number | null; partialP95?: number | null; within: boolean }[];
+    }
+  >,
+): string {
   const bound = `p95 end of speech → final ≤ ${BOUND_MS} ms${PARTIAL_BOUND_MS === undefined ? '' : ` and first partial ≤ ${PARTIAL_BOUND_MS} ms`}`;
   let out = `| contender | largest N with ${bound} | p95 final / first partial at each N (ms) |\n| --- | --- | --- |\n`;
-  for (const [name, cap] of Object.entries(capacity)) out += `| ${name} | ${cap.largestWithinBound} | ${cap.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'} / ${s.partialP95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |\n`;
+  for (const [name, cap] of Object.entries(capacity))
+    out += `| ${name} | ${cap.largestWithinBound} | ${cap.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'} / ${s.partialP95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |\n`;
   return out.trimEnd();
 }
 
@@ -321,7 +409,9 @@ const uptime = () => {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim();
   } catch {
-    return `load average ${loadavg().map((v) => v.toFixed(2)).join(', ')}`;
+    return `load average ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(', ')}`;
   }
 };
 
@@ -336,10 +426,18 @@ const withinBound = (r: RunResult) =>
 async function main(): Promise<void> {
   const uptimeAtStart = uptime();
   progress(`machine: ${uptimeAtStart}`);
-  progress(`hallucination guard ${GUARD}${args.guard ? '' : RANDOM_WEIGHTS ? ' (random weights: their text is meaningless, and the guard would withhold it; --guard on to keep it)' : ''}; encoder window ${WINDOW}`);
+  progress(
+    `hallucination guard ${GUARD}${args.guard ? '' : RANDOM_WEIGHTS ? ' (random weights: their text is meaningless, and the guard would withhold it; --guard on to keep it)' : ''}; encoder window ${WINDOW}`,
+  );
   const list = await contenders();
   const results: RunResult[] = [];
-  const capacity: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; partialP95: number | null; within: boolean }[] }> = {};
+  const capacity: Record<
+    string,
+    {
+      largestWithinBound: number;
+      steps: { sessions: number; p95: number | null; partialP95: number | null; within: boolean }[];
+    }
+  > = {};
   for (const c of list) {
     if (args.capacity) {
       const steps: { sessions: number; p95: number | null; partialP95: number | null; within: boolean }[] = [];
@@ -353,11 +451,22 @@ async function main(): Promise<void> {
         largest = n;
       }
       capacity[c.label] = { largestWithinBound: largest, steps };
-      progress(`${c.label}: capacity ${largest} sessions within the bound (p95 final ≤ ${BOUND_MS} ms${PARTIAL_BOUND_MS === undefined ? '' : `, first partial ≤ ${PARTIAL_BOUND_MS} ms`})`);
+      progress(
+        `${c.label}: capacity ${largest} sessions within the bound (p95 final ≤ ${BOUND_MS} ms${PARTIAL_BOUND_MS === undefined ? '' : `, first partial ≤ ${PARTIAL_BOUND_MS} ms`})`,
+      );
     } else for (const n of args.sessions.split(',').map(Number)) results.push(await measure(c, n));
   }
 
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg1mAtEnd: +loadavg()[0]!.toFixed(2), uptimeAtStart, uptimeAtEnd: uptime(), device: args.device };
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg1mAtEnd: +loadavg()[0]!.toFixed(2),
+    uptimeAtStart,
+    uptimeAtEnd: uptime(),
+    device: args.device,
+  };
   const printed = table(results);
   let out = `\n${printed}\n`;
   if (args.capacity) {
@@ -369,16 +478,26 @@ async function main(): Promise<void> {
 
   mkdirSync(args.out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = args.name ?? `load-${args.url ? 'remote' : args.model.replace(/[^\w.-]+/g, '_')}${args.capacity ? '-capacity' : ''}-${stamp}`;
+  const name =
+    args.name ??
+    `load-${args.url ? 'remote' : args.model.replace(/[^\w.-]+/g, '_')}${args.capacity ? '-capacity' : ''}-${stamp}`;
   const json = join(args.out, `${name}.json`);
   const svg = join(args.out, `${name}.svg`);
   const options = { ...args, duration: DURATION, boundMs: BOUND_MS, guard: GUARD, window: WINDOW };
-  writeFileSync(json, `${JSON.stringify({ machine, options, corpus: corpus().pieces, runs: results, capacity: args.capacity ? capacity : undefined, capacityTable: args.capacity ? capacityTable(capacity) : undefined, table: printed }, null, 2)}\n`);
-  writeFileSync(svg, svgChart(results, `${args.model}: end of speech → final vs sessions`, args.capacity ? BOUND_MS : undefined));
+  writeFileSync(
+    json,
+    `${JSON.stringify({ machine, options, corpus: corpus().pieces, runs: results, capacity: args.capacity ? capacity : undefined, capacityTable: args.capacity ? capacityTable(capacity) : undefined, table: printed }, null, 2)}\n`,
+  );
+  writeFileSync(
+    svg,
+    svgChart(results, `${args.model}: end of speech → final vs sessions`, args.capacity ? BOUND_MS : undefined),
+  );
   progress(`wrote ${json} and ${svg}`);
   const failed = results.flatMap((r) => problems(r).map((p) => `${r.label}: ${p}`));
   if (failed.length > 0) {
-    process.stderr.write(`\nbench:load FAILED — these runs measured nothing trustworthy:\n${failed.map((f) => `  - ${f}`).join('\n')}\n`);
+    process.stderr.write(
+      `\nbench:load FAILED — these runs measured nothing trustworthy:\n${failed.map((f) => `  - ${f}`).join('\n')}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -59,15 +59,29 @@ const joined = oracleInputs().find((i) => i.name === 'librivox-joined-30s')!.sam
 const speech = (seconds: number) => joined.slice(0, Math.round(seconds * 16000));
 const cpuDevice = { kind: 'cpu' as const, index: 0 };
 
-type Row = { model: string; seconds: number; encoder: { cpu: number; wall: number }; step: { cpu: number; wall: number } };
+type Row = {
+  model: string;
+  seconds: number;
+  encoder: { cpu: number; wall: number };
+  step: { cpu: number; wall: number };
+};
 
 async function moonshineCosts(shape: 'moonshine-tiny' | 'moonshine-base'): Promise<Row[]> {
-  const model = await MoonshineModel.load(moonshineFixture(shape), { device: cpuDevice, logger: silentLogger, threads: 1, interOpThreads: 1, files: { encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' } });
+  const model = await MoonshineModel.load(moonshineFixture(shape), {
+    device: cpuDevice,
+    logger: silentLogger,
+    threads: 1,
+    interOpThreads: 1,
+    files: { encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' },
+  });
   const rows: Row[] = [];
   for (const seconds of SECONDS) {
     const encoder = await timed(() => model.encode([speech(seconds)]));
     const states = await model.encode([speech(seconds)]);
-    const step = await stepCost((tokens, cache) => model.step(tokens, cache), async () => (await model.prefill(1, states, Math.round(seconds * 16000))).cache);
+    const step = await stepCost(
+      (tokens, cache) => model.step(tokens, cache),
+      async () => (await model.prefill(1, states, Math.round(seconds * 16000))).cache,
+    );
     rows.push({ model: shape, seconds, encoder, step });
   }
   await model.release();
@@ -75,7 +89,12 @@ async function moonshineCosts(shape: 'moonshine-tiny' | 'moonshine-base'): Promi
 }
 
 async function whisperCosts(shape: 'whisper-tiny' | 'whisper-base'): Promise<Row[]> {
-  const model = await WhisperModel.load(whisperFixture(shape), { device: cpuDevice, logger: silentLogger, threads: 1, interOpThreads: 1 });
+  const model = await WhisperModel.load(whisperFixture(shape), {
+    device: cpuDevice,
+    logger: silentLogger,
+    threads: 1,
+    interOpThreads: 1,
+  });
   const features = new LogMelExtractor(model.dims.nMels);
   const rows: Row[] = [];
   for (const seconds of SECONDS) {
@@ -83,7 +102,10 @@ async function whisperCosts(shape: 'whisper-tiny' | 'whisper-base'): Promise<Row
     const encoder = await timed(() => model.encode([input]));
     const states = await model.encode([input]);
     const prompt = [50258, 50259, 50359, 50363];
-    const step = await stepCost((tokens, cache) => model.step(tokens, cache), async () => (await model.prefill([prompt], states)).cache);
+    const step = await stepCost(
+      (tokens, cache) => model.step(tokens, cache),
+      async () => (await model.prefill([prompt], states)).cache,
+    );
     rows.push({ model: `${shape} (fitted window)`, seconds, encoder, step });
   }
   await model.release();
@@ -91,7 +113,10 @@ async function whisperCosts(shape: 'whisper-tiny' | 'whisper-base'): Promise<Row
 }
 
 /** Per-step cost: STEPS cached steps after a prefill, divided by STEPS. */
-async function stepCost<C extends object>(step: (tokens: number[], cache: C) => Promise<{ cache: C }>, prefill: () => Promise<C>): Promise<{ cpu: number; wall: number }> {
+async function stepCost<C extends object>(
+  step: (tokens: number[], cache: C) => Promise<{ cache: C }>,
+  prefill: () => Promise<C>,
+): Promise<{ cpu: number; wall: number }> {
   const total = { cpu: [] as number[], wall: [] as number[] };
   for (let r = 0; r <= RUNS; r++) {
     let cache: C = await prefill();
@@ -105,15 +130,33 @@ async function stepCost<C extends object>(step: (tokens: number[], cache: C) => 
 }
 
 /** 8 utterances of different lengths: grouped by length (earshot) against padded to the longest in one call. */
-async function batching(): Promise<{ grouped: { cpu: number; wall: number }; padded: { cpu: number; wall: number }; paddedDiffers: number; rows: number }> {
+async function batching(): Promise<{
+  grouped: { cpu: number; wall: number };
+  padded: { cpu: number; wall: number };
+  paddedDiffers: number;
+  rows: number;
+}> {
   const dir = moonshineFixture('moonshine-tiny');
   const lengths = [2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5];
   const audio = lengths.map((s, i) => joined.slice(i * 16000, i * 16000 + Math.round(s * 16000)));
-  const engine = new MoonshineOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: 1, interOpThreads: 1, dtype: 'fp32', moonshine: { maxNewTokens: STEPS } });
+  const engine = new MoonshineOnnxEngine({
+    model: dir,
+    store: new LayeredModelStore(),
+    threads: 1,
+    interOpThreads: 1,
+    dtype: 'fp32',
+    moonshine: { maxNewTokens: STEPS },
+  });
   await engine.load();
   const grouped = await timed(() => engine.transcribeDetailed(audio.map((samples) => ({ samples }))));
   const alone = await engine.transcribeDetailed(audio.map((samples) => ({ samples })));
-  const model = await MoonshineModel.load(dir, { device: cpuDevice, logger: silentLogger, threads: 1, interOpThreads: 1, files: { encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' } });
+  const model = await MoonshineModel.load(dir, {
+    device: cpuDevice,
+    logger: silentLogger,
+    threads: 1,
+    interOpThreads: 1,
+    files: { encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' },
+  });
   const longest = Math.max(...audio.map((a) => a.length));
   let paddedTokens: number[][] = [];
   const padded = await timed(async () => {
@@ -128,18 +171,35 @@ async function batching(): Promise<{ grouped: { cpu: number; wall: number }; pad
       ({ cache, logits } = await model.step(next, cache));
     }
   });
-  const paddedDiffers = audio.filter((_, i) => paddedTokens[i]!.slice(0, alone[i]!.tokens.length).join() !== alone[i]!.tokens.join()).length;
+  const paddedDiffers = audio.filter(
+    (_, i) => paddedTokens[i]!.slice(0, alone[i]!.tokens.length).join() !== alone[i]!.tokens.join(),
+  ).length;
   await engine.close();
   await model.release();
   return { grouped, padded, paddedDiffers, rows: audio.length };
 }
 
 /** CPU and wall ms of a growing utterance's partials and of its final, with or without speculation. */
-async function speculation(): Promise<Record<'with' | 'without', { partials: { cpu: number; wall: number }; final: { cpu: number; wall: number }; accepted: number; tokens: number }>> {
+async function speculation(): Promise<
+  Record<
+    'with' | 'without',
+    { partials: { cpu: number; wall: number }; final: { cpu: number; wall: number }; accepted: number; tokens: number }
+  >
+> {
   const dir = moonshineFixture('moonshine-tiny');
-  const out = {} as Record<'with' | 'without', { partials: { cpu: number; wall: number }; final: { cpu: number; wall: number }; accepted: number; tokens: number }>;
+  const out = {} as Record<
+    'with' | 'without',
+    { partials: { cpu: number; wall: number }; final: { cpu: number; wall: number }; accepted: number; tokens: number }
+  >;
   for (const mode of ['without', 'with'] as const) {
-    const engine = new MoonshineOnnxEngine({ model: dir, store: new LayeredModelStore(), threads: 1, interOpThreads: 1, dtype: 'fp32', moonshine: { maxNewTokens: 24, speculate: mode === 'with' } });
+    const engine = new MoonshineOnnxEngine({
+      model: dir,
+      store: new LayeredModelStore(),
+      threads: 1,
+      interOpThreads: 1,
+      dtype: 'fp32',
+      moonshine: { maxNewTokens: 24, speculate: mode === 'with' },
+    });
     await engine.load();
     await engine.transcribeDetailed([{ samples: joined.slice(16000 * 20, 16000 * 22) }]); // warm-up, another utterance
     let [c0, w0] = [cpu(), performance.now()];
@@ -153,16 +213,30 @@ async function speculation(): Promise<Record<'with' | 'without', { partials: { c
     const partials = { cpu: +(cpu() - c0).toFixed(1), wall: +(performance.now() - w0).toFixed(1) };
     [c0, w0] = [cpu(), performance.now()];
     const [final] = await engine.transcribeDetailed([{ samples: speech(5.6) }]);
-    out[mode] = { partials, final: { cpu: +(cpu() - c0).toFixed(1), wall: +(performance.now() - w0).toFixed(1) }, accepted: accepted + final!.accepted, tokens: tokens + final!.tokens.length };
+    out[mode] = {
+      partials,
+      final: { cpu: +(cpu() - c0).toFixed(1), wall: +(performance.now() - w0).toFixed(1) },
+      accepted: accepted + final!.accepted,
+      tokens: tokens + final!.tokens.length,
+    };
     await engine.close();
   }
   return out;
 }
 
-const parts = new Set((process.argv.find((a) => a.startsWith('--parts='))?.slice(8) ?? 'costs,batching,speculation').split(','));
+const parts = new Set(
+  (process.argv.find((a) => a.startsWith('--parts='))?.slice(8) ?? 'costs,batching,speculation').split(','),
+);
 const started = uptime();
 process.stderr.write(`machine: ${started}\n`);
-const costs = parts.has('costs') ? [...(await moonshineCosts('moonshine-tiny')), ...(await moonshineCosts('moonshine-base')), ...(await whisperCosts('whisper-tiny')), ...(await whisperCosts('whisper-base'))] : [];
+const costs = parts.has('costs')
+  ? [
+      ...(await moonshineCosts('moonshine-tiny')),
+      ...(await moonshineCosts('moonshine-base')),
+      ...(await whisperCosts('whisper-tiny')),
+      ...(await whisperCosts('whisper-base')),
+    ]
+  : [];
 const batch = parts.has('batching') ? await batching() : undefined;
 const spec = parts.has('speculation') ? await speculation() : undefined;
 const ended = uptime();
@@ -171,7 +245,10 @@ const models = [...new Set(costs.map((c) => c.model))];
 let out = '';
 if (costs.length > 0) {
   out += `| model | ${SECONDS.map((s) => `${s} s: encoder / step`).join(' | ')} |\n| --- | ${SECONDS.map(() => '---').join(' | ')} |\n`;
-  for (const m of models) out += `| ${m} | ${SECONDS.map((s) => costs.find((c) => c.model === m && c.seconds === s)!).map((c) => `${c.encoder.cpu} / ${c.step.cpu}`).join(' | ')} |\n`;
+  for (const m of models)
+    out += `| ${m} | ${SECONDS.map((s) => costs.find((c) => c.model === m && c.seconds === s)!)
+      .map((c) => `${c.encoder.cpu} / ${c.step.cpu}`)
+      .join(' | ')} |\n`;
   out += `\nCPU ms (one operator thread), median of ${RUNS}: one encoder call for an utterance of that length / one cached decoder step.\n\n`;
 }
 if (batch) {
@@ -180,12 +257,16 @@ if (batch) {
 }
 if (spec) {
   out += `| moonshine-tiny, one utterance growing to 5.6 s, 24-token budget | partials (8) CPU / wall ms | final CPU / wall ms | tokens taken from guesses / generated |\n| --- | --- | --- | --- |\n`;
-  for (const mode of ['without', 'with'] as const) out += `| ${mode} speculation | ${spec[mode].partials.cpu} / ${spec[mode].partials.wall} | ${spec[mode].final.cpu} / ${spec[mode].final.wall} | ${spec[mode].accepted} / ${spec[mode].tokens} |\n`;
+  for (const mode of ['without', 'with'] as const)
+    out += `| ${mode} speculation | ${spec[mode].partials.cpu} / ${spec[mode].partials.wall} | ${spec[mode].final.cpu} / ${spec[mode].final.wall} | ${spec[mode].accepted} / ${spec[mode].tokens} |\n`;
   out += '\n';
 }
 out += `Machine: ${cpus().length} × ${cpus()[0]?.model}; at start: ${started}; at end: ${ended}.\n`;
 process.stdout.write(out);
 mkdirSync('bench/results', { recursive: true });
 const file = join('bench/results', `moonshine-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ bench: 'bench:moonshine', machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', uptimeAtStart: started, uptimeAtEnd: ended, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)), threads: 1 }, costs, batching: batch, speculation: spec, table: out }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ bench: 'bench:moonshine', machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', uptimeAtStart: started, uptimeAtEnd: ended, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)), threads: 1 }, costs, batching: batch, speculation: spec, table: out }, null, 2)}\n`,
+);
 process.stderr.write(`wrote ${file}\n`);

@@ -54,7 +54,11 @@ const SENTENCES = [
 ];
 const OPENINGS = ['', 'Yesterday, ', 'As I said, ', 'In the morning, '];
 /** `n` distinct sentences (identical requests would be translated once by earshot and skew the comparison). */
-const sentences = (n: number) => Array.from({ length: n }, (_, i) => `${OPENINGS[Math.floor(i / SENTENCES.length) % OPENINGS.length]}${SENTENCES[i % SENTENCES.length]!}`);
+const sentences = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => `${OPENINGS[Math.floor(i / SENTENCES.length) % OPENINGS.length]}${SENTENCES[i % SENTENCES.length]!}`,
+  );
 
 interface Measurement {
   sentences: number;
@@ -83,12 +87,26 @@ async function measure(batch: number, translate: (texts: string[]) => Promise<nu
   const cpu = process.cpuUsage();
   for (let i = 0; i < texts.length; i += batch) tokens += await translate(texts.slice(i, i + batch));
   const used = process.cpuUsage(cpu);
-  return { sentences: count, tokens, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+  return {
+    sentences: count,
+    tokens,
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  };
 }
 
 function row(engine: Row['engine'], batch: number, m: Measurement): Row {
-  progress(`${engine} batch ${batch}: ${m.sentences} sentences, ${m.tokens} tokens in ${m.seconds.toFixed(1)} s (${m.cpuSeconds.toFixed(1)} CPU s)`);
-  return { engine, batch, ...m, sentencesPerSecond: m.sentences / m.seconds, tokensPerSecond: m.tokens / m.seconds, tokensPerCpuSecond: m.tokens / m.cpuSeconds };
+  progress(
+    `${engine} batch ${batch}: ${m.sentences} sentences, ${m.tokens} tokens in ${m.seconds.toFixed(1)} s (${m.cpuSeconds.toFixed(1)} CPU s)`,
+  );
+  return {
+    engine,
+    batch,
+    ...m,
+    sentencesPerSecond: m.sentences / m.seconds,
+    tokensPerSecond: m.tokens / m.seconds,
+    tokensPerCpuSecond: m.tokens / m.cpuSeconds,
+  };
 }
 
 /** An engine under test: `translate` returns the tokens it generated. */
@@ -102,7 +120,16 @@ interface Contender {
 async function loadEarshot(dir: string): Promise<Contender> {
   const started = performance.now();
   // A fixed cap (no relative length) so both engines may generate the same number of tokens.
-  const engine = new NllbOnnxEngine({ model: dir, dtype: DTYPE, cacheSize: 0, maxBatch: Math.max(...BATCHES), maxLengthFactor: 0, maxLengthOffset: TOKENS, threads: Number(args.threads), device: parseDevice(args.device) });
+  const engine = new NllbOnnxEngine({
+    model: dir,
+    dtype: DTYPE,
+    cacheSize: 0,
+    maxBatch: Math.max(...BATCHES),
+    maxLengthFactor: 0,
+    maxLengthOffset: TOKENS,
+    threads: Number(args.threads),
+    device: parseDevice(args.device),
+  });
   await engine.load();
   const translate = async (texts: string[]) => {
     const before = engine.stats.generatedTokens;
@@ -116,13 +143,22 @@ async function loadTransformers(dir: string): Promise<Contender> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
   const started = performance.now();
-  const translator = (await pipeline('translation', dir, { dtype: DTYPE, device: args.device.startsWith('cuda') ? 'cuda' : 'cpu' })) as TranslationPipeline;
-  const tokenizer = translator.tokenizer as unknown as { _build_translation_inputs(t: string[], o: object, k: object): object; batch_decode(ids: unknown, o: object): string[] };
+  const translator = (await pipeline('translation', dir, {
+    dtype: DTYPE,
+    device: args.device.startsWith('cuda') ? 'cuda' : 'cpu',
+  })) as TranslationPipeline;
+  const tokenizer = translator.tokenizer as unknown as {
+    _build_translation_inputs(t: string[], o: object, k: object): object;
+    batch_decode(ids: unknown, o: object): string[];
+  };
   // What the translation pipeline does, with the generated ids kept so tokens can be counted.
   const translate = async (texts: string[]) => {
     const kwargs = { src_lang: 'eng_Latn', tgt_lang: 'spa_Latn' };
     const inputs = tokenizer._build_translation_inputs(texts, { padding: true, truncation: true }, kwargs);
-    const output = (await translator.model.generate({ ...inputs, ...kwargs, max_new_tokens: TOKENS })) as unknown as { data: BigInt64Array; dims: number[] };
+    const output = (await translator.model.generate({ ...inputs, ...kwargs, max_new_tokens: TOKENS })) as unknown as {
+      data: BigInt64Array;
+      dims: number[];
+    };
     tokenizer.batch_decode(output, { skip_special_tokens: true });
     const width = output.dims[1]!;
     let tokens = 0;
@@ -133,14 +169,23 @@ async function loadTransformers(dir: string): Promise<Contender> {
     }
     return tokens;
   };
-  return { name: 'transformers.js', loadSeconds: (performance.now() - started) / 1000, translate, close: () => translator.dispose() };
+  return {
+    name: 'transformers.js',
+    loadSeconds: (performance.now() - started) / 1000,
+    translate,
+    close: () => translator.dispose(),
+  };
 }
 
 function table(rows: Row[]): string {
-  const header = '| batch | engine | sentences | tokens | seconds | CPU seconds | sentences/s | tokens/s | tokens/CPU s |';
+  const header =
+    '| batch | engine | sentences | tokens | seconds | CPU seconds | sentences/s | tokens/s | tokens/CPU s |';
   const lines = rows
     .sort((a, b) => a.batch - b.batch || a.engine.localeCompare(b.engine))
-    .map((r) => `| ${r.batch} | ${r.engine} | ${r.sentences} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${r.sentencesPerSecond.toFixed(2)} | ${r.tokensPerSecond.toFixed(1)} | ${r.tokensPerCpuSecond.toFixed(1)} |`);
+    .map(
+      (r) =>
+        `| ${r.batch} | ${r.engine} | ${r.sentences} | ${r.tokens} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${r.sentencesPerSecond.toFixed(2)} | ${r.tokensPerSecond.toFixed(1)} | ${r.tokensPerCpuSecond.toFixed(1)} |`,
+    );
   return [header, '|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }
 
@@ -148,12 +193,21 @@ const DTYPES = args.dtypes.split(',') as (VariantDtype | 'fp32')[];
 const DTYPE = DTYPES[0]!;
 const fixtureStarted = performance.now();
 progress(`generating or reusing the ${args.model} fixture (the 600M shape writes 3.4 GB the first time)…`);
-const dir = args.fixture ?? nllbFixture(args.model as NllbFixtureName, DTYPES.filter((d): d is VariantDtype => d !== 'fp32'));
+const dir =
+  args.fixture ??
+  nllbFixture(
+    args.model as NllbFixtureName,
+    DTYPES.filter((d): d is VariantDtype => d !== 'fp32'),
+  );
 if (DTYPES.length > 1) {
   // One process per dtype: peak memory is a process's own.
   for (const dtype of DTYPES) {
-    const argv = process.argv.slice(2).filter((a, i, all) => a !== '--dtypes' && all[i - 1] !== '--dtypes' && !a.startsWith('--dtypes='));
-    spawnSync(process.execPath, ['--import', 'tsx', 'bench/mt.ts', ...argv, '--dtypes', dtype, '--fixture', dir], { stdio: 'inherit' });
+    const argv = process.argv
+      .slice(2)
+      .filter((a, i, all) => a !== '--dtypes' && all[i - 1] !== '--dtypes' && !a.startsWith('--dtypes='));
+    spawnSync(process.execPath, ['--import', 'tsx', 'bench/mt.ts', ...argv, '--dtypes', dtype, '--fixture', dir], {
+      stdio: 'inherit',
+    });
   }
   process.exit(0);
 }
@@ -161,7 +215,10 @@ progress(`fixture ready in ${((performance.now() - fixtureStarted) / 1000).toFix
 
 const contenders: Contender[] = [];
 const engines = args.engines.split(',');
-for (const load of [...(engines.includes('earshot') ? [loadEarshot] : []), ...(engines.includes('transformers.js') ? [loadTransformers] : [])]) {
+for (const load of [
+  ...(engines.includes('earshot') ? [loadEarshot] : []),
+  ...(engines.includes('transformers.js') ? [loadTransformers] : []),
+]) {
   const contender = await load(dir);
   progress(`${contender.name} loaded in ${contender.loadSeconds.toFixed(1)} s`);
   await contender.translate(['Hello.']); // warm-up: first-run allocations out of the timings
@@ -189,7 +246,13 @@ const result = {
   dtype: DTYPE,
   tokensPerSentence: TOKENS,
   repeat: REPEAT,
-  machine: { device: args.device, cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    device: args.device,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
   loadSeconds: Object.fromEntries(contenders.map((c) => [c.name, c.loadSeconds])),
   rssGiBBothLoaded: peakRssGiB,
   peakRssGiB: maxRssGiB,
@@ -199,6 +262,10 @@ const outDir = join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `mt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`\nNLLB (${args.model} shape, ${DTYPE}, random weights, ${TOKENS} tokens max per sentence, ${result.machine.cores} × ${result.machine.cpu})\n`);
+console.log(
+  `\nNLLB (${args.model} shape, ${DTYPE}, random weights, ${TOKENS} tokens max per sentence, ${result.machine.cores} × ${result.machine.cpu})\n`,
+);
 console.log(table(rows));
-console.log(`\nload: ${contenders.map((c) => `${c.name} ${c.loadSeconds.toFixed(1)} s`).join(', ')}; RSS with ${contenders.length === 1 ? 'it' : 'both'} loaded ${peakRssGiB.toFixed(1)} GiB, peak ${maxRssGiB.toFixed(1)} GiB — JSON: ${file}`);
+console.log(
+  `\nload: ${contenders.map((c) => `${c.name} ${c.loadSeconds.toFixed(1)} s`).join(', ')}; RSS with ${contenders.length === 1 ? 'it' : 'both'} loaded ${peakRssGiB.toFixed(1)} GiB, peak ${maxRssGiB.toFixed(1)} GiB — JSON: ${file}`,
+);

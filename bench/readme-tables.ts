@@ -14,7 +14,16 @@ import { table, type RunResult } from './load/report.ts';
 
 /** A bench:load result file; bench:stt files have no `runs`, only their printed `table`. */
 interface ResultFile {
-  machine: { cpus: number; cpu: string; uptimeAtStart?: string; uptimeAtEnd?: string; loadavg1mAtEnd?: number; device?: string; threads?: number; loadavgAtEnd?: number[] };
+  machine: {
+    cpus: number;
+    cpu: string;
+    uptimeAtStart?: string;
+    uptimeAtEnd?: string;
+    loadavg1mAtEnd?: number;
+    device?: string;
+    threads?: number;
+    loadavgAtEnd?: number[];
+  };
   options?: { model?: string; duration?: number; guard?: string; window?: string; 'max-new-tokens'?: string };
   runs?: RunResult[] | number;
   table?: string;
@@ -23,7 +32,10 @@ interface ResultFile {
   /** bench:load --model a,b --capacity: the largest N within the bound, per contender, as a table. */
   capacityTable?: string;
   /** bench:load --capacity: per contender, the largest N within the bound and each step's p95. */
-  capacity?: Record<string, { largestWithinBound: number; steps: { sessions: number; p95: number | null; within: boolean }[] }>;
+  capacity?: Record<
+    string,
+    { largestWithinBound: number; steps: { sessions: number; p95: number | null; within: boolean }[] }
+  >;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -34,7 +46,8 @@ const load = (uptime: string | undefined) => /load average: (.*)$/.exec(uptime ?
 /** The generated text of one block. */
 export function renderBlock(file: string, result: ResultFile): string {
   const m = result.machine;
-  if (!Array.isArray(result.runs)) return `<!-- bench-table ${file} -->\nFrom \`${file}\` (${result.bench ?? 'bench:stt'}): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
+  if (!Array.isArray(result.runs))
+    return `<!-- bench-table ${file} -->\nFrom \`${file}\` (${result.bench ?? 'bench:stt'}): ${m.cpus} × ${m.cpu}, load average at end ${m.loadavgAtEnd?.join(', ') ?? '?'}.\n\n${result.table ?? ''}\n<!-- /bench-table -->`;
   const o = result.options ?? {};
   const note =
     `From \`${file}\`: model ${o.model ?? '?'}, ${o.duration ?? '?'} s of speech per session, hallucination guard ${o.guard ?? 'on'}, ` +
@@ -48,12 +61,17 @@ function capacityTable(result: ResultFile): string {
   if (result.capacityTable) return `\n\n${result.capacityTable}`;
   if (!result.capacity) return '';
   const bound = (result.options as { boundMs?: number } | undefined)?.boundMs ?? '?';
-  const rows = Object.entries(result.capacity).map(([name, c]) => `| ${name} | ${c.largestWithinBound} | ${c.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |`);
+  const rows = Object.entries(result.capacity).map(
+    ([name, c]) =>
+      `| ${name} | ${c.largestWithinBound} | ${c.steps.map((s) => `N=${s.sessions}: ${s.p95 ?? '–'}${s.within ? '' : ' ✗'}`).join(', ')} |`,
+  );
   return `\n\n| contender | largest N with p95 end of speech → final ≤ ${bound} ms | p95 at each N (ms) |\n| --- | --- | --- |\n${rows.join('\n')}`;
 }
 
 export function regenerate(readme: string): string {
-  return readme.replace(BLOCK, (_, file: string) => renderBlock(file, JSON.parse(readFileSync(resolve(ROOT, file), 'utf8')) as ResultFile));
+  return readme.replace(BLOCK, (_, file: string) =>
+    renderBlock(file, JSON.parse(readFileSync(resolve(ROOT, file), 'utf8')) as ResultFile),
+  );
 }
 
 if (process.argv[1]?.endsWith('readme-tables.ts')) {

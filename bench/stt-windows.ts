@@ -39,8 +39,18 @@ async function timed(runs: number, f: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-export async function earshotWindows(dir: string, threads: number, runs: number, speech: (seconds: number) => Float32Array): Promise<WindowTimings> {
-  const model = await WhisperModel.load(dir, { device: { kind: 'cpu', index: 0 }, logger: silentLogger, threads: threads || availableParallelism(), interOpThreads: 1 });
+export async function earshotWindows(
+  dir: string,
+  threads: number,
+  runs: number,
+  speech: (seconds: number) => Float32Array,
+): Promise<WindowTimings> {
+  const model = await WhisperModel.load(dir, {
+    device: { kind: 'cpu', index: 0 },
+    logger: silentLogger,
+    threads: threads || availableParallelism(),
+    interOpThreads: 1,
+  });
   const specials = new WhisperTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'))).specials;
   const prompt = [specials.sot, specials.languages.get('en')!, specials.transcribe, specials.noTimestamps];
   const features = new LogMelExtractor(model.dims.nMels);
@@ -63,19 +73,38 @@ export async function earshotWindows(dir: string, threads: number, runs: number,
   return out;
 }
 
-export async function transformersWindows(dir: string, threads: number, runs: number, speech: (seconds: number) => Float32Array): Promise<WindowTimings> {
+export async function transformersWindows(
+  dir: string,
+  threads: number,
+  runs: number,
+  speech: (seconds: number) => Float32Array,
+): Promise<WindowTimings> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
   const processor = await AutoProcessor.from_pretrained(dir, { local_files_only: true });
-  const model = (await WhisperForConditionalGeneration.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', device: 'cpu', session_options: { intraOpNumThreads: threads } })) as WhisperForConditionalGeneration;
-  const generation = JSON.parse(readFileSync(join(dir, 'generation_config.json'), 'utf8')) as { suppress_tokens: number[]; eos_token_id: number };
+  const model = (await WhisperForConditionalGeneration.from_pretrained(dir, {
+    local_files_only: true,
+    dtype: 'fp32',
+    device: 'cpu',
+    session_options: { intraOpNumThreads: threads },
+  })) as WhisperForConditionalGeneration;
+  const generation = JSON.parse(readFileSync(join(dir, 'generation_config.json'), 'utf8')) as {
+    suppress_tokens: number[];
+    eos_token_id: number;
+  };
   const generate = model.generate.bind(model) as (o: Record<string, unknown>) => Promise<{ dims: number[] }>;
   const out: WindowTimings = { encoderMs: {}, decoderMsPerToken: {} };
   for (const seconds of WINDOW_SECONDS) {
     const { input_features } = (await processor(speech(seconds))) as { input_features: unknown };
     let generated = 0;
     const run = async (tokens: number) => {
-      const ids = await generate({ inputs: input_features, language: 'en', task: 'transcribe', max_new_tokens: tokens, suppress_tokens: [...generation.suppress_tokens, generation.eos_token_id] });
+      const ids = await generate({
+        inputs: input_features,
+        language: 'en',
+        task: 'transcribe',
+        max_new_tokens: tokens,
+        suppress_tokens: [...generation.suppress_tokens, generation.eos_token_id],
+      });
       generated = (ids.dims[1] ?? 4) - 4;
     };
     const one = await timed(runs, () => run(1));
@@ -87,7 +116,19 @@ export async function transformersWindows(dir: string, threads: number, runs: nu
 }
 
 export function windowsTable(rows: { model: string; engine: string; windows?: WindowTimings }[]): string {
-  const header = ['model', 'engine', ...WINDOW_SECONDS.map((s) => `encoder ${s} s ms`), ...WINDOW_SECONDS.map((s) => `decoder ms/token @${s} s`)];
-  const body = rows.filter((r) => r.windows).map((r) => [r.model, r.engine, ...WINDOW_SECONDS.map((s) => String(r.windows!.encoderMs[s])), ...WINDOW_SECONDS.map((s) => String(r.windows!.decoderMsPerToken[s]))]);
+  const header = [
+    'model',
+    'engine',
+    ...WINDOW_SECONDS.map((s) => `encoder ${s} s ms`),
+    ...WINDOW_SECONDS.map((s) => `decoder ms/token @${s} s`),
+  ];
+  const body = rows
+    .filter((r) => r.windows)
+    .map((r) => [
+      r.model,
+      r.engine,
+      ...WINDOW_SECONDS.map((s) => String(r.windows!.encoderMs[s])),
+      ...WINDOW_SECONDS.map((s) => String(r.windows!.decoderMsPerToken[s])),
+    ]);
   return [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -94,7 +94,14 @@ interface Contender {
 /** earshot's engine; the token budget is an engine option, so a new budget loads a new engine (after the old one is closed). */
 async function earshot(dir: string, dtype: Dtype): Promise<Contender> {
   const load = async (maxNewTokens: number) => {
-    const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), device: DEVICE, threads: THREADS, dtype, whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens } });
+    const engine = new WhisperOnnxEngine({
+      model: dir,
+      store: new LayeredModelStore(),
+      device: DEVICE,
+      threads: THREADS,
+      dtype,
+      whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens },
+    });
     await engine.load();
     return engine;
   };
@@ -113,13 +120,19 @@ async function earshot(dir: string, dtype: Dtype): Promise<Contender> {
 async function transformersJs(dir: string, dtype: Dtype): Promise<Contender> {
   env.allowRemoteModels = false;
   env.localModelPath = '/';
-  const asr = (await pipeline('automatic-speech-recognition', dir, { dtype, device: DEVICE.startsWith('cuda') ? 'cuda' : 'cpu', local_files_only: true, session_options: { intraOpNumThreads: THREADS } })) as unknown as (
-    audio: Float32Array,
-    options: object,
-  ) => Promise<unknown>;
+  const asr = (await pipeline('automatic-speech-recognition', dir, {
+    dtype,
+    device: DEVICE.startsWith('cuda') ? 'cuda' : 'cpu',
+    local_files_only: true,
+    session_options: { intraOpNumThreads: THREADS },
+  })) as unknown as (audio: Float32Array, options: object) => Promise<unknown>;
   return {
     async run(segments, maxNewTokens) {
-      await Promise.all(segments.map((s) => asr(s, { language: 'en', task: 'transcribe', return_timestamps: false, max_new_tokens: maxNewTokens })));
+      await Promise.all(
+        segments.map((s) =>
+          asr(s, { language: 'en', task: 'transcribe', return_timestamps: false, max_new_tokens: maxNewTokens }),
+        ),
+      );
     },
   };
 }
@@ -156,24 +169,52 @@ async function work(model: string, engine: EngineName, dtype: Dtype, dir: string
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   if (dtype !== 'fp32' || DEVICE !== 'cpu') return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb };
   progress(`${label}: encoder and decoder per window length`);
-  const windows = await (engine === 'earshot' ? earshotWindows : transformersWindows)(dir, THREADS, RUNS, (seconds) => speech(seconds, 11));
+  const windows = await (engine === 'earshot' ? earshotWindows : transformersWindows)(dir, THREADS, RUNS, (seconds) =>
+    speech(seconds, 11),
+  );
   return { model, engine, dtype, loadSeconds, latencyMs, rtf, peakRssMb, windows };
 }
 
 /** Runs one measurement in a child process and returns its result. */
 function child(model: string, engine: EngineName, dtype: Dtype, dir: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const argv = ['--import', 'tsx', 'bench/stt.ts', '--worker', `${model}:${engine}:${dtype}`, '--dir', dir, '--runs', String(RUNS), '--concurrency', CONCURRENCY.join(','), '--threads', String(THREADS), '--device', DEVICE];
+    const argv = [
+      '--import',
+      'tsx',
+      'bench/stt.ts',
+      '--worker',
+      `${model}:${engine}:${dtype}`,
+      '--dir',
+      dir,
+      '--runs',
+      String(RUNS),
+      '--concurrency',
+      CONCURRENCY.join(','),
+      '--threads',
+      String(THREADS),
+      '--device',
+      DEVICE,
+    ];
     const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`${model} ${engine}: worker exited ${code}`))));
+    proc.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`${model} ${engine}: worker exited ${code}`)),
+    );
   });
 }
 
 function table(results: Result[]): string {
   const ms = (v: number) => `${v.toFixed(0)}`;
-  const header = ['model', 'dtype', 'engine', 'load s', ...LENGTHS.map((l) => `${l}s p50/p95 ms`), ...CONCURRENCY.map((c) => `RTF c=${c}`), 'peak RSS MB'];
+  const header = [
+    'model',
+    'dtype',
+    'engine',
+    'load s',
+    ...LENGTHS.map((l) => `${l}s p50/p95 ms`),
+    ...CONCURRENCY.map((c) => `RTF c=${c}`),
+    'peak RSS MB',
+  ];
   const rows = results.map((r) => [
     r.model,
     r.dtype,
@@ -197,14 +238,29 @@ async function main(): Promise<void> {
     progress(`${model}: generating the random-weight model (cached after the first run)`);
     const dtypes = args.dtypes.split(',') as Dtype[];
     const dir = whisperFixture(model, { variants: dtypes.filter((d): d is VariantDtype => d !== 'fp32') });
-    for (const dtype of dtypes) for (const engine of args.engines.split(',') as EngineName[]) results.push(await child(model, engine, dtype, dir));
+    for (const dtype of dtypes)
+      for (const engine of args.engines.split(',') as EngineName[])
+        results.push(await child(model, engine, dtype, dir));
   }
-  const machine = { device: DEVICE, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, threads: THREADS, loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)) };
+  const machine = {
+    device: DEVICE,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    threads: THREADS,
+    loadavgAtEnd: loadavg().map((v) => +v.toFixed(2)),
+  };
   const printed = `${table(results)}\n\n${windowsTable(results)}`;
-  process.stdout.write(`\n${printed}\n\nRTF: wall time / audio time (lower is faster). Encoder: earshot fits the window to the length; transformers.js always encodes 30 s. Machine: ${JSON.stringify(machine)}\n`);
+  process.stdout.write(
+    `\n${printed}\n\nRTF: wall time / audio time (lower is faster). Encoder: earshot fits the window to the length; transformers.js always encodes 30 s. Machine: ${JSON.stringify(machine)}\n`,
+  );
   mkdirSync('bench/results', { recursive: true });
   const file = join('bench/results', `stt-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine, lengths: LENGTHS, concurrency: CONCURRENCY, runs: RUNS, results, table: printed }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ machine, lengths: LENGTHS, concurrency: CONCURRENCY, runs: RUNS, results, table: printed }, null, 2)}\n`,
+  );
   progress(`wrote ${file}`);
 }
 

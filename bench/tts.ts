@@ -8,8 +8,18 @@ import { loadavg } from 'node:os';
 import { EspeakEngine } from '../gpu-runners/tts/espeak.ts';
 
 const SENTENCES: Record<string, string[]> = {
-  es: ['él no era un joven mal dispuesto', 'a menos que ser bastante frío de corazón y bastante egoísta sea estar mal dispuesto', 'podría incluso haber sido hecho amable él mismo', 'y el señor John Dashwood tuvo entonces tiempo de considerar cuánto podría estar prudentemente en su poder hacer por ellos'],
-  en: ['he was not an ill disposed young man', 'unless to be rather cold hearted and rather selfish is to be ill disposed', 'he might even have been made amiable himself', 'and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them'],
+  es: [
+    'él no era un joven mal dispuesto',
+    'a menos que ser bastante frío de corazón y bastante egoísta sea estar mal dispuesto',
+    'podría incluso haber sido hecho amable él mismo',
+    'y el señor John Dashwood tuvo entonces tiempo de considerar cuánto podría estar prudentemente en su poder hacer por ellos',
+  ],
+  en: [
+    'he was not an ill disposed young man',
+    'unless to be rather cold hearted and rather selfish is to be ill disposed',
+    'he might even have been made amiable himself',
+    'and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them',
+  ],
 };
 
 const engine = new EspeakEngine();
@@ -22,11 +32,24 @@ for (const [language, sentences] of Object.entries(SENTENCES)) {
     const out = await engine.synthesize(batch);
     const wallS = (performance.now() - started) / 1000;
     const audioS = out.reduce((s, r) => s + r.pcm.length / r.sampleRate, 0);
-    rows.push({ language, batch: batchSize, chars: batch.reduce((s, r) => s + r.text.length, 0), audio_s: Number(audioS.toFixed(2)), wall_s: Number(wallS.toFixed(2)), audio_per_wall: Number((audioS / wallS).toFixed(1)) });
+    rows.push({
+      language,
+      batch: batchSize,
+      chars: batch.reduce((s, r) => s + r.text.length, 0),
+      audio_s: Number(audioS.toFixed(2)),
+      wall_s: Number(wallS.toFixed(2)),
+      audio_per_wall: Number((audioS / wallS).toFixed(1)),
+    });
   }
 }
 console.table(rows);
-const result = { bench: 'tts', engine: engine.name, at: new Date().toISOString(), load: loadavg().map((l) => Number(l.toFixed(2))), rows };
+const result = {
+  bench: 'tts',
+  engine: engine.name,
+  at: new Date().toISOString(),
+  load: loadavg().map((l) => Number(l.toFixed(2))),
+  rows,
+};
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/tts-${result.at.replace(/[:.]/g, '-')}.json`;
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

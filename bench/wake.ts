@@ -28,13 +28,25 @@ const { values: args } = parseArgs({
 const RATE = 16000;
 const CHUNK = 1600; // 100 ms, as clients send
 // Every English espeak-ng variant we tried, including the ones sphinx's acoustic model hears badly (the male voices).
-const VOICES = ['en-us', 'en-gb', 'en-us+f1', 'en-us+f2', 'en-us+f3', 'en-us+f4', 'en-us+m1', 'en-us+m3', 'en-us+klatt', 'en-us+klatt2'];
+const VOICES = [
+  'en-us',
+  'en-gb',
+  'en-us+f1',
+  'en-us+f2',
+  'en-us+f3',
+  'en-us+f4',
+  'en-us+m1',
+  'en-us+m3',
+  'en-us+klatt',
+  'en-us+klatt2',
+];
 const SPEEDS = [130, 160, 190];
 const sensitivities = args.sensitivities.split(',').map(Number);
 
 async function feed(detector: WakeWordDetector, pcm: Int16Array): Promise<number[]> {
   const hits: number[] = [];
-  for (let i = 0; i < pcm.length; i += CHUNK) for (const d of await detector.process(pcm.subarray(i, i + CHUNK))) hits.push(d.at);
+  for (let i = 0; i < pcm.length; i += CHUNK)
+    for (const d of await detector.process(pcm.subarray(i, i + CHUNK))) hits.push(d.at);
   return hits;
 }
 
@@ -52,14 +64,18 @@ for (const sensitivity of sensitivities) {
       const phrase = spokenPhrase(args.phrase, voice, speed);
       // Each trial: the phrase between recording i and recording i+1 (a fresh detector, as a new session has).
       for (let i = 0; i < recordings.length; i++) {
-        const { pcm, start, end } = placeBetween(recordings[i]!.pcm, phrase, recordings[(i + 1) % recordings.length]!.pcm);
+        const { pcm, start, end } = placeBetween(
+          recordings[i]!.pcm,
+          phrase,
+          recordings[(i + 1) % recordings.length]!.pcm,
+        );
         const detector = await SphinxKwsDetector.create({ phrase: args.phrase, sensitivity });
         const hits = await feed(detector, pcm);
         await detector.close();
         const inPlace = hits.filter((at) => at >= start && at <= end + 1);
         trials += 1;
         voiceTrials += 1;
-        if (inPlace.length > 0) (found += 1), (voiceFound += 1);
+        if (inPlace.length > 0) ((found += 1), (voiceFound += 1));
         misplaced += hits.length - inPlace.length;
       }
     }
@@ -92,7 +108,8 @@ for (const sensitivity of sensitivities) {
 }
 
 console.table(rows.map(({ per_voice: _, ...row }) => row));
-for (const row of rows) console.log(`sensitivity ${String(row.sensitivity)} per voice (3 speeds × 5 placements):`, row.per_voice);
+for (const row of rows)
+  console.log(`sensitivity ${String(row.sensitivity)} per voice (3 speeds × 5 placements):`, row.per_voice);
 const result = {
   bench: 'wake',
   phrase: args.phrase,

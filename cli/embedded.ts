@@ -57,13 +57,28 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       },
     },
     health: async () => ({
-      stt_runner: { status: stt.runner.state === 'running' ? 'ok' : 'down', engine: sttEngine.name, state: stt.runner.state, processed: stt.runner.processed, failed: stt.runner.failed },
+      stt_runner: {
+        status: stt.runner.state === 'running' ? 'ok' : 'down',
+        engine: sttEngine.name,
+        state: stt.runner.state,
+        processed: stt.runner.processed,
+        failed: stt.runner.failed,
+      },
       mt_runner: mt
-        ? { status: mt.runner.state === 'running' ? 'ok' : 'down', engine: mtEngine!.name, state: mt.runner.state, processed: mt.runner.processed, failed: mt.runner.failed }
+        ? {
+            status: mt.runner.state === 'running' ? 'ok' : 'down',
+            engine: mtEngine!.name,
+            state: mt.runner.state,
+            processed: mt.runner.processed,
+            failed: mt.runner.failed,
+          }
         : { status: 'ok', engine: 'none', state: 'disabled' },
     }),
   });
-  logger.info({ url: edge.server.url, stt: sttEngine.name, mt: mtEngine?.name ?? 'none', queue: drivers.kind }, 'earshot ready');
+  logger.info(
+    { url: edge.server.url, stt: sttEngine.name, mt: mtEngine?.name ?? 'none', queue: drivers.kind },
+    'earshot ready',
+  );
 
   return {
     server: edge.server,

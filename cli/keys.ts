@@ -12,7 +12,14 @@ const USAGE = `usage: earshot key --id ID [--scopes ${SCOPES.join(',')}] [--name
 export function runKey(args: string[]): number {
   const { values } = parseArgs({
     args,
-    options: { id: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' }, 'max-sessions': { type: 'string' }, rpm: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      id: { type: 'string' },
+      scopes: { type: 'string' },
+      name: { type: 'string' },
+      'max-sessions': { type: 'string' },
+      rpm: { type: 'string' },
+      help: { type: 'boolean' },
+    },
     strict: true,
   });
   if (values.help || !values.id) {
@@ -32,6 +39,8 @@ export function runKey(args: string[]): number {
     throw new ConfigError(`earshot key: ${issue?.path.join('.') || 'arguments'}: ${issue?.message ?? 'invalid'}`);
   }
   const { key, record } = createApiKey(fields.data);
-  process.stdout.write(`key (give it to the client; it is not stored anywhere):\n  ${key}\nrecord (append this line to EARSHOT_API_KEYS_FILE):\n  ${JSON.stringify(record)}\n`);
+  process.stdout.write(
+    `key (give it to the client; it is not stored anywhere):\n  ${key}\nrecord (append this line to EARSHOT_API_KEYS_FILE):\n  ${JSON.stringify(record)}\n`,
+  );
   return 0;
 }

@@ -34,19 +34,26 @@ async function runService(service: Service, args: string[]): Promise<number> {
     return 0;
   }
   const { help: _help, role, ...flags } = values;
-  if (service === 'runner' && role !== 'stt' && role !== 'mt' && role !== 'tts') throw new ConfigError('earshot runner needs --role stt, --role mt or --role tts');
+  if (service === 'runner' && role !== 'stt' && role !== 'mt' && role !== 'tts')
+    throw new ConfigError('earshot runner needs --role stt, --role mt or --role tts');
   const { serviceEnv } = await import('./services.ts');
   let config = loadConfig(serviceEnv(service, role, process.env), flags as Record<string, string>);
-  if (service !== 'all' && !config.redis) throw new ConfigError(`earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`);
+  if (service !== 'all' && !config.redis)
+    throw new ConfigError(
+      `earshot ${service} joins other processes through Redis: pass --redis redis://… or set REDIS_URL`,
+    );
   const name = service === 'runner' ? `${role}-runner` : service;
   const logger = createLogger(config.logLevel, 'earshot', config.logFormat).child({ service: name });
   // A person at a terminal reads what was changed; machines get every setting.
-  if (prettyLogs(config.logFormat)) logger.info({ changed: changedSettings(config) }, 'configuration (other settings at their defaults)');
+  if (prettyLogs(config.logFormat))
+    logger.info({ changed: changedSettings(config) }, 'configuration (other settings at their defaults)');
   else logger.info({ config: maskedConfig(config) }, 'configuration');
   if (service !== 'edge') {
     // `auto` engines: decided (and their model fetched) once, before anything listens.
     const { resolveAutoEngines } = await import('../gpu-runners/engines/auto.ts');
-    config = await resolveAutoEngines(config, logger, { roles: service === 'runner' ? [role as 'stt' | 'mt'] : ['stt', 'mt'] });
+    config = await resolveAutoEngines(config, logger, {
+      roles: service === 'runner' ? [role as 'stt' | 'mt'] : ['stt', 'mt'],
+    });
   }
   const { setupTracing } = await import('../shared/telemetry/setup.ts');
   const tracing = setupTracing(config.otel, `earshot-${name}`, logger);
@@ -116,7 +123,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // A failure to start: one clear message for what the user can fix, the stack for a bug. Exit at once: a service
     // that failed half-way may hold timers and connections open.
-    const usage = unknownOptionMessage(err, Object.keys(SERVICE_OPTIONS)) ?? (isParseArgsError(err) ? (err as Error).message : undefined);
+    const usage =
+      unknownOptionMessage(err, Object.keys(SERVICE_OPTIONS)) ??
+      (isParseArgsError(err) ? (err as Error).message : undefined);
     const message = usage ?? startupFailureMessage(err);
     process.stderr.write(`earshot: ${message ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     process.exit(usage ? 2 : 1);

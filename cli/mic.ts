@@ -67,21 +67,47 @@ export interface CaptureArgs {
 }
 
 /** Why the capture cannot start on this machine (no sound server for system audio), or undefined. */
-export async function captureProblem(parsed: CaptureArgs, env: Record<string, string | undefined>): Promise<string | undefined> {
+export async function captureProblem(
+  parsed: CaptureArgs,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
   return parsed.needsSoundServer ? linuxSoundServerProblem(env, (p) => onPath(p, env)) : undefined;
 }
 
 /** The options `earshot mic` and `earshot type` share, checked; a string is the usage error to print. */
 export function captureArgs(
-  values: { targets?: string; language?: string; device?: string; recorder?: string; source?: string; 'system-device'?: string; 'system-recorder'?: string; seconds?: string; url?: string; token?: string },
-  env: Record<string, string | undefined>): CaptureArgs | string {
-  const targets = (values.targets ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-  const check = StartMessage.safeParse({ type: 'start', language: values.language, targets, sample_rate: 16000, encoding: 'pcm16' });
-  if (!check.success) return `invalid ${check.error.issues[0]?.path.join('.') || 'option'}: ${check.error.issues[0]?.message}`;
+  values: {
+    targets?: string;
+    language?: string;
+    device?: string;
+    recorder?: string;
+    source?: string;
+    'system-device'?: string;
+    'system-recorder'?: string;
+    seconds?: string;
+    url?: string;
+    token?: string;
+  },
+  env: Record<string, string | undefined>,
+): CaptureArgs | string {
+  const targets = (values.targets ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const check = StartMessage.safeParse({
+    type: 'start',
+    language: values.language,
+    targets,
+    sample_rate: 16000,
+    encoding: 'pcm16',
+  });
+  if (!check.success)
+    return `invalid ${check.error.issues[0]?.path.join('.') || 'option'}: ${check.error.issues[0]?.message}`;
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   if (seconds !== undefined && !(seconds > 0)) return `--seconds must be a number > 0, got "${values.seconds}"`;
   const source = AudioSource.safeParse(values.source ?? (env.EARSHOT_AUDIO_SOURCE || 'mic'));
-  if (!source.success) return `--source must be mic, system or both, got "${values.source ?? env.EARSHOT_AUDIO_SOURCE}"`;
+  if (!source.success)
+    return `--source must be mic, system or both, got "${values.source ?? env.EARSHOT_AUDIO_SOURCE}"`;
   let recorder: RecorderCommand[];
   try {
     recorder = captureCommands({
@@ -96,8 +122,17 @@ export function captureArgs(
     return (err as Error).message;
   }
   const linux = ['linux', 'freebsd', 'openbsd'].includes(process.platform);
-  const needsSoundServer = linux && source.data !== 'mic' && !(values['system-recorder'] ?? env.EARSHOT_SYSTEM_RECORDER)?.trim();
-  return { url: values.url ?? env.EARSHOT_URL ?? DEFAULT_URL, token: values.token ?? env.EARSHOT_TOKEN ?? '', ...(values.language ? { language: values.language } : {}), targets, recorder, ...(seconds ? { seconds } : {}), ...(needsSoundServer ? { needsSoundServer } : {}) };
+  const needsSoundServer =
+    linux && source.data !== 'mic' && !(values['system-recorder'] ?? env.EARSHOT_SYSTEM_RECORDER)?.trim();
+  return {
+    url: values.url ?? env.EARSHOT_URL ?? DEFAULT_URL,
+    token: values.token ?? env.EARSHOT_TOKEN ?? '',
+    ...(values.language ? { language: values.language } : {}),
+    targets,
+    recorder,
+    ...(seconds ? { seconds } : {}),
+    ...(needsSoundServer ? { needsSoundServer } : {}),
+  };
 }
 
 export const CAPTURE_OPTIONS = {
@@ -117,18 +152,28 @@ export const CAPTURE_OPTIONS = {
 /** Explains a failure of the capture (recorder or server) for the user; rethrows anything unexpected. */
 export function describeFailure(err: unknown): string {
   if (err instanceof RecorderError) return err.message;
-  if (err instanceof RealtimeError) return err.code in ERROR_CODES ? `the server ended the session: [${err.code}] ${err.message}` : err.message;
+  if (err instanceof RealtimeError)
+    return err.code in ERROR_CODES ? `the server ended the session: [${err.code}] ${err.message}` : err.message;
   throw err;
 }
 
 export async function runMic(args: string[], overrides: Partial<MicIo> = {}): Promise<number> {
-  const io: MicIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process, ...overrides };
+  const io: MicIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signals: process,
+    ...overrides,
+  };
   const fail = (message: string, status = 1) => (io.stderr.write(`earshot mic: ${message}\n`), status);
   let values;
   try {
     ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, json: { type: 'boolean' } } }));
   } catch (err) {
-    return fail(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'json']) ?? `${(err as Error).message}\n\n${HELP}`, 2);
+    return fail(
+      unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'json']) ?? `${(err as Error).message}\n\n${HELP}`,
+      2,
+    );
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);

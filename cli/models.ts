@@ -28,7 +28,12 @@ const USAGE = `usage: earshot models <pull NAME [--dtype D] | list | rm NAME> [-
 `;
 
 export async function runModels(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...CONFIG_FLAGS, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONFIG_FLAGS, help: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
   const [action, name] = positionals;
   if (values.help || !action) {
     process.stdout.write(USAGE);
@@ -59,21 +64,26 @@ export async function runModels(args: string[]): Promise<number> {
 }
 
 function requireName(name: string | undefined): string {
-  if (!name || !MODEL_NAME.test(name)) throw new ConfigError(`expected a model name like onnx-community/whisper-small, got ${JSON.stringify(name ?? '')}`);
+  if (!name || !MODEL_NAME.test(name))
+    throw new ConfigError(`expected a model name like onnx-community/whisper-small, got ${JSON.stringify(name ?? '')}`);
   return name;
 }
 
 async function pull(name: string, config: ReturnType<typeof loadConfig>, dtype: string): Promise<number> {
-  if (!config.modelHub && !config.modelS3) throw new ConfigError('nothing to pull from: EARSHOT_MODEL_HUB is empty (offline) and EARSHOT_MODEL_S3 is not set');
+  if (!config.modelHub && !config.modelS3)
+    throw new ConfigError('nothing to pull from: EARSHOT_MODEL_HUB is empty (offline) and EARSHOT_MODEL_S3 is not set');
   const logger = createLogger('warn');
   const store = modelStoreFromConfig(config, logger);
   const configDir = await store.resolve(name, { required: ['config.json'] });
   const type = (JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { model_type?: string }).model_type;
   const layout =
-    type === 'whisper' ? { files: WHISPER_FILES, graphs: WHISPER_GRAPHS, optional: [] }
-    : type === 'moonshine' ? { files: MOONSHINE_FILES, graphs: MOONSHINE_GRAPHS, optional: [] }
-    : type === 'm2m_100' || type === 'nllb' ? { files: NLLB_FILES, graphs: NLLB_GRAPHS, optional: NLLB_MANIFEST.optional ?? [] }
-    : undefined;
+    type === 'whisper'
+      ? { files: WHISPER_FILES, graphs: WHISPER_GRAPHS, optional: [] }
+      : type === 'moonshine'
+        ? { files: MOONSHINE_FILES, graphs: MOONSHINE_GRAPHS, optional: [] }
+        : type === 'm2m_100' || type === 'nllb'
+          ? { files: NLLB_FILES, graphs: NLLB_GRAPHS, optional: NLLB_MANIFEST.optional ?? [] }
+          : undefined;
   if (!layout) throw new ConfigError(`${name}: model_type "${type}" is neither Whisper, Moonshine nor NLLB / M2M100`);
   const device = config.device.startsWith('cuda') ? 'cuda' : 'cpu';
   const resolved = await resolveGraphs(store, { model: name, ...layout, dtype: parseDtypeSetting(dtype), device });
@@ -95,16 +105,31 @@ export function listModels(modelDir: string): string {
         if (graph) dtypes.add(suffixes.find(([, suffix]) => suffix === graph[1])?.[0] ?? `?${graph[1]}`);
       }
       const partial = files.filter((e) => e.name.endsWith('.incomplete'));
-      const note = partial.length ? `${partial.length} unfinished download(s): earshot models pull ${name} resumes` : '';
-      rows.push([name, formatBytes(size), [...dtypes].sort((a, b) => DTYPES.indexOf(a as never) - DTYPES.indexOf(b as never)).join(' ') || '-', note]);
+      const note = partial.length
+        ? `${partial.length} unfinished download(s): earshot models pull ${name} resumes`
+        : '';
+      rows.push([
+        name,
+        formatBytes(size),
+        [...dtypes].sort((a, b) => DTYPES.indexOf(a as never) - DTYPES.indexOf(b as never)).join(' ') || '-',
+        note,
+      ]);
       return;
     }
     if (name.includes('/')) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) visit(join(dir, entry.name), name ? `${name}/${entry.name}` : entry.name);
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) visit(join(dir, entry.name), name ? `${name}/${entry.name}` : entry.name);
   };
   if (existsSync(modelDir)) visit(modelDir, '');
   if (rows.length === 0) return `no models in ${modelDir}\n`;
   const table = [['NAME', 'SIZE', 'DTYPES', ''], ...rows];
   const widths = [0, 1, 2].map((c) => Math.max(...table.map((r) => r[c]!.length)));
-  return `${modelDir}\n${table.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${modelDir}\n${table
+    .map((r) =>
+      r
+        .map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

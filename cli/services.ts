@@ -16,7 +16,11 @@ import { startRunner } from './compose/runners.ts';
 export const RUNNER_PORTS = { stt: 8081, mt: 8082, tts: 8083 } as const;
 
 /** The environment a service's configuration is read from: a runner's own default port filled in when PORT is unset. */
-export function serviceEnv(service: 'all' | 'edge' | 'runner', role: string | undefined, env: Record<string, string | undefined>): Record<string, string | undefined> {
+export function serviceEnv(
+  service: 'all' | 'edge' | 'runner',
+  role: string | undefined,
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
   if (service !== 'runner' || (role !== 'stt' && role !== 'mt' && role !== 'tts') || env.PORT) return env;
   return { ...env, PORT: String(RUNNER_PORTS[role]) };
 }
@@ -26,7 +30,12 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(service: 'all' | 'edge' | 'runner', role: 'stt' | 'mt' | 'tts' | undefined, config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(
+  service: 'all' | 'edge' | 'runner',
+  role: 'stt' | 'mt' | 'tts' | undefined,
+  config: Config,
+  logger: Logger,
+): Promise<RunningService> {
   if (service === 'all') {
     const embedded = await startEmbedded(config, logger);
     return { url: embedded.server.url, close: () => embedded.close() };

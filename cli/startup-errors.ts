@@ -14,7 +14,8 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;
@@ -46,9 +47,12 @@ export function unknownOptionMessage(err: unknown, known: readonly string[]): st
 export function startupFailureMessage(err: unknown): string | undefined {
   if (err instanceof ListenError) {
     const where = `${err.host}:${err.port}`;
-    if (err.code === 'EADDRINUSE') return `cannot listen on ${where}: the port is already in use (another earshot?); choose a free one with --port / PORT (0 picks one)`;
-    if (err.code === 'EACCES') return `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another with --port / PORT`;
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return `cannot listen on ${where}: this machine has no such address; set --host / HOST to one of its addresses (0.0.0.0 for all)`;
+    if (err.code === 'EADDRINUSE')
+      return `cannot listen on ${where}: the port is already in use (another earshot?); choose a free one with --port / PORT (0 picks one)`;
+    if (err.code === 'EACCES')
+      return `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another with --port / PORT`;
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+      return `cannot listen on ${where}: this machine has no such address; set --host / HOST to one of its addresses (0.0.0.0 for all)`;
     return `cannot listen on ${where}: ${err.message}`;
   }
   if (err instanceof ConfigError || err instanceof EarshotError || err instanceof RecorderError) return err.message;

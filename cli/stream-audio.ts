@@ -48,7 +48,11 @@ export async function openStreamAudio(input: string, options: AudioInputOptions)
     try {
       const wav = decodeWav(await readFile(input));
       const pcm = floatToPcm16(resample(downmix(wav.samples), wav.sampleRate, STREAM_RATE));
-      return { chunks: [pcm], close: () => undefined, ...(wav.truncated ? { warning: `${input} is truncated; streaming the audio it holds` } : {}) };
+      return {
+        chunks: [pcm],
+        close: () => undefined,
+        ...(wav.truncated ? { warning: `${input} is truncated; streaming the audio it holds` } : {}),
+      };
     } catch (err) {
       // A WAV codec the native reader does not know (µ-law, ADPCM, …) is ffmpeg's job.
       if (!(err instanceof WavFormatError)) throw err;
@@ -67,7 +71,11 @@ async function isWav(path: string): Promise<boolean> {
   try {
     const head = Buffer.alloc(12);
     const { bytesRead } = await file.read(head, 0, 12, 0);
-    return bytesRead === 12 && /^(RIFF|RIFX|RF64)$/.test(head.toString('latin1', 0, 4)) && head.toString('latin1', 8, 12) === 'WAVE';
+    return (
+      bytesRead === 12 &&
+      /^(RIFF|RIFX|RF64)$/.test(head.toString('latin1', 0, 4)) &&
+      head.toString('latin1', 8, 12) === 'WAVE'
+    );
   } finally {
     await file.close();
   }
@@ -99,10 +107,29 @@ function rawPcm(stdin: Readable, rate: number): StreamAudio {
 
 /** ffmpeg decoding `source` (a path, or pipe:0 fed from `stdin`) to 16 kHz mono PCM16 on its stdout. */
 function ffmpegDecode(binary: string, source: string, label: string, stdin?: Readable): StreamAudio {
-  const args = ['-hide_banner', '-loglevel', 'error', ...(stdin ? [] : ['-nostdin']), '-i', source, '-vn', '-ac', '1', '-ar', String(STREAM_RATE), '-f', 's16le', 'pipe:1'];
-  let child: ChildProcessByStdio<null, Readable, Readable> | ChildProcessByStdio<import('node:stream').Writable, Readable, Readable>;
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    ...(stdin ? [] : ['-nostdin']),
+    '-i',
+    source,
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    String(STREAM_RATE),
+    '-f',
+    's16le',
+    'pipe:1',
+  ];
+  let child:
+    | ChildProcessByStdio<null, Readable, Readable>
+    | ChildProcessByStdio<import('node:stream').Writable, Readable, Readable>;
   try {
-    child = stdin ? spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = stdin
+      ? spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     throw new AudioInputError(`cannot run ffmpeg (${binary}): ${(err as Error).message}`);
   }
@@ -112,7 +139,9 @@ function ffmpegDecode(binary: string, source: string, label: string, stdin?: Rea
     child.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'ENOENT' || e.code === 'EACCES'
-          ? new AudioInputError(`${label} is not WAV, and decoding it needs ffmpeg, which is not installed (${binary}: ${e.code}); install ffmpeg, set EARSHOT_FFMPEG, or convert it to WAV`)
+          ? new AudioInputError(
+              `${label} is not WAV, and decoding it needs ffmpeg, which is not installed (${binary}: ${e.code}); install ffmpeg, set EARSHOT_FFMPEG, or convert it to WAV`,
+            )
           : e,
       ),
     );

@@ -75,7 +75,10 @@ export async function paceFrames<T>(
 }
 
 /** Cuts chunks of any size into frames of `size` samples (the last one may be shorter). */
-export async function* framesOf(chunks: Iterable<Int16Array> | AsyncIterable<Int16Array>, size: number): AsyncGenerator<Int16Array> {
+export async function* framesOf(
+  chunks: Iterable<Int16Array> | AsyncIterable<Int16Array>,
+  size: number,
+): AsyncGenerator<Int16Array> {
   let pending = new Int16Array(0);
   for await (const chunk of chunks) {
     let data = pending.length ? concat(pending, chunk) : chunk;
@@ -117,7 +120,10 @@ export class EventPrinter {
     }
     switch (ev.type) {
       case 'ready':
-        return this.#line(this.err, `connected (session ${ev.session}${ev.targets.length ? `; translating to ${ev.targets.join(', ')}` : ''})`);
+        return this.#line(
+          this.err,
+          `connected (session ${ev.session}${ev.targets.length ? `; translating to ${ev.targets.join(', ')}` : ''})`,
+        );
       case 'partial':
         if (!this.out.isTTY) return void this.out.write(`~ ${ev.text}\n`);
         this.#partial = ev.text;
@@ -173,7 +179,13 @@ export function watchLink(url: string, session: string, watchToken?: string): st
  * replaces the process's streams, environment or WebSocket implementation (for tests and embedding).
  */
 export async function runStream(args: string[], overrides: Partial<StreamIo> = {}): Promise<number> {
-  const io: StreamIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, ...overrides };
+  const io: StreamIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stdin: process.stdin,
+    ...overrides,
+  };
   const fail = (message: string, status = 1) => (io.stderr.write(`earshot stream: ${message}\n`), status);
   let parsed;
   try {
@@ -196,18 +208,24 @@ export async function runStream(args: string[], overrides: Partial<StreamIo> = {
   }
   const { values, positionals } = parsed;
   if (values.help) return (io.stdout.write(HELP), 0);
-  if (positionals.length !== 1) return fail(`expected one file (or - for stdin), got ${positionals.length}\n\n${HELP}`, 2);
+  if (positionals.length !== 1)
+    return fail(`expected one file (or - for stdin), got ${positionals.length}\n\n${HELP}`, 2);
   const input = positionals[0]!;
   const speed = values.speed === undefined ? 1 : Number(values.speed);
   if (!Number.isFinite(speed) || speed < 0) return fail(`--speed must be a number ≥ 0, got "${values.speed}"`, 2);
   const rate = values.rate === undefined ? undefined : Number(values.rate);
-  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1000 && rate <= 384000)) return fail(`--rate must be a sample rate in Hz (1000–384000), got "${values.rate}"`, 2);
-  if (rate !== undefined && input !== '-') return fail('--rate is for raw PCM on stdin (-); files say their own rate', 2);
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1000 && rate <= 384000))
+    return fail(`--rate must be a sample rate in Hz (1000–384000), got "${values.rate}"`, 2);
+  if (rate !== undefined && input !== '-')
+    return fail('--rate is for raw PCM on stdin (-); files say their own rate', 2);
   const url = values.url ?? io.env.EARSHOT_URL ?? DEFAULT_URL;
   const token = values.token ?? io.env.EARSHOT_TOKEN ?? '';
   const start = {
     language: values.language,
-    targets: (values.targets ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+    targets: (values.targets ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     sample_rate: STREAM_RATE,
   };
   const check = StartMessage.safeParse({ ...start, type: 'start', encoding: 'pcm16' });
@@ -218,7 +236,11 @@ export async function runStream(args: string[], overrides: Partial<StreamIo> = {
 
   let audio;
   try {
-    audio = await openStreamAudio(input, { ffmpeg: io.env.EARSHOT_FFMPEG || 'ffmpeg', stdin: io.stdin, ...(rate ? { rate } : {}) });
+    audio = await openStreamAudio(input, {
+      ffmpeg: io.env.EARSHOT_FFMPEG || 'ffmpeg',
+      stdin: io.stdin,
+      ...(rate ? { rate } : {}),
+    });
   } catch (err) {
     return fail(err instanceof AudioInputError ? err.message : `cannot read ${input}: ${(err as Error).message}`);
   }
@@ -246,7 +268,8 @@ export async function runStream(args: string[], overrides: Partial<StreamIo> = {
   } catch (err) {
     audio.close();
     if (!(err instanceof RealtimeError)) throw err;
-    if (err.code === 'unauthorized' && !token) return fail(`the server has auth on: pass --token KEY (or set EARSHOT_TOKEN) [${err.code}] ${err.message}`);
+    if (err.code === 'unauthorized' && !token)
+      return fail(`the server has auth on: pass --token KEY (or set EARSHOT_TOKEN) [${err.code}] ${err.message}`);
     return fail(err.code in ERROR_CODES ? `server refused the session: [${err.code}] ${err.message}` : err.message);
   }
   let ended = false;

@@ -44,13 +44,41 @@ export interface TypeIo extends MicIo {
 }
 
 export async function runType(args: string[], overrides: Partial<TypeIo> = {}): Promise<number> {
-  const io: TypeIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process, ...overrides };
+  const io: TypeIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signals: process,
+    ...overrides,
+  };
   const say = (message: string) => io.stderr.write(`earshot type: ${message}\n`);
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { ...CAPTURE_OPTIONS, delay: { type: 'string' }, injector: { type: 'string' }, literal: { type: 'boolean' }, wake: { type: 'string' }, 'wake-listen': { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        ...CAPTURE_OPTIONS,
+        delay: { type: 'string' },
+        injector: { type: 'string' },
+        literal: { type: 'boolean' },
+        wake: { type: 'string' },
+        'wake-listen': { type: 'string' },
+      },
+    }));
   } catch (err) {
-    return (say(unknownOptionMessage(err, [...Object.keys(CAPTURE_OPTIONS), 'delay', 'injector', 'literal', 'wake', 'wake-listen']) ?? `${(err as Error).message}\n\n${HELP}`), 2);
+    return (
+      say(
+        unknownOptionMessage(err, [
+          ...Object.keys(CAPTURE_OPTIONS),
+          'delay',
+          'injector',
+          'literal',
+          'wake',
+          'wake-listen',
+        ]) ?? `${(err as Error).message}\n\n${HELP}`,
+      ),
+      2
+    );
   }
   if (values.help) return (io.stdout.write(HELP), 0);
   const parsed = captureArgs(values, io.env);
@@ -59,11 +87,20 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   if (problem) return (say(problem), 1);
   const delay = values.delay === undefined ? 3 : Number(values.delay);
   if (!(delay >= 0)) return (say(`--delay must be a number ≥ 0, got "${values.delay}"`), 2);
-  const wakeWord = WakeWord.safeParse({ phrase: values.wake ?? '', ...(values['wake-listen'] ? { listen: values['wake-listen'] } : {}) });
-  if ((values.wake !== undefined || values['wake-listen'] !== undefined) && !wakeWord.success) return (say(`--wake needs a phrase of 1 to 64 characters and --wake-listen "session" or "utterance"`), 2);
+  const wakeWord = WakeWord.safeParse({
+    phrase: values.wake ?? '',
+    ...(values['wake-listen'] ? { listen: values['wake-listen'] } : {}),
+  });
+  if ((values.wake !== undefined || values['wake-listen'] !== undefined) && !wakeWord.success)
+    return (say(`--wake needs a phrase of 1 to 64 characters and --wake-listen "session" or "utterance"`), 2);
   let injector;
   try {
-    injector = createInjector(chooseInjector({ platform: io.platform ?? process.platform, env: io.env, has: (p) => onPath(p, io.env) }, values.injector));
+    injector = createInjector(
+      chooseInjector(
+        { platform: io.platform ?? process.platform, env: io.env, has: (p) => onPath(p, io.env) },
+        values.injector,
+      ),
+    );
   } catch (err) {
     return (say((err as Error).message), values.injector ? 2 : 1);
   }
@@ -75,15 +112,32 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
   const typing = new VoiceTyping({
     mode: 'toggle',
     injector,
-    join: { language: parsed.language ?? 'en', ...(values.literal ? { spokenPunctuation: false, capitalize: false } : {}) },
-    start: micDictations({ serverUrl: parsed.url, token: parsed.token, ...(parsed.language ? { language: parsed.language } : {}), recorder: parsed.recorder, ...(values.wake !== undefined && wakeWord.success ? { wakeWord: wakeWord.data } : {}) }),
+    join: {
+      language: parsed.language ?? 'en',
+      ...(values.literal ? { spokenPunctuation: false, capitalize: false } : {}),
+    },
+    start: micDictations({
+      serverUrl: parsed.url,
+      token: parsed.token,
+      ...(parsed.language ? { language: parsed.language } : {}),
+      recorder: parsed.recorder,
+      ...(values.wake !== undefined && wakeWord.success ? { wakeWord: wakeWord.data } : {}),
+    }),
     onTyped: (text) => say(`typed ${JSON.stringify(text)}`),
     onError: (err) => {
       failed = true;
       say(safeDescribe(err));
     },
     onState: (state) => {
-      say(state === 'listening' ? 'listening…' : state === 'finishing' ? 'finishing the last words…' : paused ? 'paused (SIGUSR1 resumes)' : 'stopped');
+      say(
+        state === 'listening'
+          ? 'listening…'
+          : state === 'finishing'
+            ? 'finishing the last words…'
+            : paused
+              ? 'paused (SIGUSR1 resumes)'
+              : 'stopped',
+      );
       // Dictation over, and not because the user paused it: nothing is left to do.
       if (state === 'idle' && !paused) finish();
     },
@@ -100,12 +154,15 @@ export async function runType(args: string[], overrides: Partial<TypeIo> = {}): 
     paused = typing.state === 'listening';
     typing.toggle();
   };
-  const onUndo = () => void typing.undo().then((undone) => say(undone ? 'undid the last insertion' : 'nothing to undo'));
+  const onUndo = () =>
+    void typing.undo().then((undone) => say(undone ? 'undid the last insertion' : 'nothing to undo'));
   io.signals?.on('SIGINT', onSigint);
   io.signals?.on('SIGUSR1', onPause);
   io.signals?.on('SIGUSR2', onUndo);
   try {
-    say(`typing with ${injector.name} into the focused window${delay ? ` in ${delay} s` : ''} (pid ${process.pid}; Ctrl+C stops)`);
+    say(
+      `typing with ${injector.name} into the focused window${delay ? ` in ${delay} s` : ''} (pid ${process.pid}; Ctrl+C stops)`,
+    );
     await sleep(delay * 1000);
     if (interrupts > 0) return 130;
     typing.toggle();

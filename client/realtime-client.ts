@@ -96,7 +96,11 @@ async function defaultWebSocket(): Promise<WebSocketConstructor> {
  * itself is invalid (nothing is sent then). After `ready`, `error` events are only reported (through the iterator
  * and `onEvent`); the session ends when the server closes it or sends `done`.
  */
-export async function connect(url: string, start: StartOptions, options: ConnectOptions = {}): Promise<RealtimeSession> {
+export async function connect(
+  url: string,
+  start: StartOptions,
+  options: ConnectOptions = {},
+): Promise<RealtimeSession> {
   const startMessage = StartMessage.parse({ ...start, type: 'start', encoding: 'pcm16' });
   const WS = options.WebSocket ?? (await defaultWebSocket());
   let ws: WebSocketLike;
@@ -149,7 +153,13 @@ export async function connect(url: string, start: StartOptions, options: Connect
     if (lastEvent?.type === 'error') {
       finish(new RealtimeError(lastEvent.code, lastEvent.message, ev.code));
     } else if (lastEvent === undefined) {
-      finish(new RealtimeError('connect_failed', `cannot connect to ${url}${socketError ? `: ${socketError}` : ''}`, ev.code));
+      finish(
+        new RealtimeError(
+          'connect_failed',
+          `cannot connect to ${url}${socketError ? `: ${socketError}` : ''}`,
+          ev.code,
+        ),
+      );
     } else {
       const why = ev.reason || socketError || `close code ${ev.code}`;
       finish(new RealtimeError('connection_closed', `connection closed before "done" (${why})`, ev.code));
@@ -168,7 +178,8 @@ export async function connect(url: string, start: StartOptions, options: Connect
     if (!parsed.success) {
       const type = (json as { type?: unknown } | null)?.type;
       // Unknown event types are skipped so that newer servers can add events without breaking old clients.
-      if (typeof type === 'string' && !KNOWN_EVENTS.includes(type)) return options.onWarning?.(`ignoring unknown event "${type}"`);
+      if (typeof type === 'string' && !KNOWN_EVENTS.includes(type))
+        return options.onWarning?.(`ignoring unknown event "${type}"`);
       return protocolError(`server sent an invalid "${String(type)}" event: ${parsed.error.issues[0]?.message}`);
     }
     const event = parsed.data;

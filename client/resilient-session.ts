@@ -7,7 +7,14 @@
  */
 import type { ServerEvent } from '../shared/protocol.ts';
 import { CLOSE } from '../shared/close-codes.ts';
-import { connect, RealtimeError, type ConnectOptions, type RealtimeSession, type StartOptions, type WebSocketConstructor } from './realtime-client.ts';
+import {
+  connect,
+  RealtimeError,
+  type ConnectOptions,
+  type RealtimeSession,
+  type StartOptions,
+  type WebSocketConstructor,
+} from './realtime-client.ts';
 
 export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
   /** Edge endpoints, tried in turn; reconnects move on to the next one. */
@@ -37,7 +44,15 @@ export interface ResilientOptions extends Omit<ConnectOptions, 'onEvent'> {
  * whose previous speaker connection has not handed over yet (`session_busy`). Not `session_replaced`: another
  * connection of the same key took the session over, and taking it back would make the two fight over it.
  */
-const RETRYABLE: ReadonlySet<string> = new Set(['connection_closed', 'connect_failed', 'timeout', 'overloaded', 'shutting_down', 'too_many_sessions', 'session_busy']);
+const RETRYABLE: ReadonlySet<string> = new Set([
+  'connection_closed',
+  'connect_failed',
+  'timeout',
+  'overloaded',
+  'shutting_down',
+  'too_many_sessions',
+  'session_busy',
+]);
 
 interface Chunk {
   offset: number;
@@ -84,7 +99,7 @@ export class ResilientSession {
    * ends without one. One iterator at a time.
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<ServerEvent> {
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       while (i < this.events.length) {
         const event = this.events[i++]!;
         yield event;
@@ -136,19 +151,23 @@ export class ResilientSession {
     for (const event of this.events) {
       if (event.type === 'final') {
         const line = lines.get(event.seq);
-        if (!line || (event.rev ?? 1) > line.rev) lines.set(event.seq, { seq: event.seq, text: event.text, rev: event.rev ?? 1, translations: {} });
+        if (!line || (event.rev ?? 1) > line.rev)
+          lines.set(event.seq, { seq: event.seq, text: event.text, rev: event.rev ?? 1, translations: {} });
       } else if (event.type === 'translation') {
         const line = lines.get(event.seq);
         if (line && (event.rev ?? 1) === line.rev) line.translations[event.lang] = event.text;
       }
     }
-    return [...lines.values()].sort((a, b) => a.seq - b.seq).map(({ seq, text, translations }) => ({ seq, text, translations }));
+    return [...lines.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ seq, text, translations }) => ({ seq, text, translations }));
   }
 
   /** The server secured audio up to `seconds`: it will never ask for it again. */
   #forget(seconds: number): void {
     const upTo = Math.round(seconds * this.#rate);
-    while (this.#chunks.length > 0 && this.#chunks[0]!.offset + this.#chunks[0]!.pcm.length <= upTo) this.#chunks.shift();
+    while (this.#chunks.length > 0 && this.#chunks[0]!.offset + this.#chunks[0]!.pcm.length <= upTo)
+      this.#chunks.shift();
   }
 
   stop(): void {
@@ -172,12 +191,16 @@ export class ResilientSession {
   get lastCompleteSeq(): number {
     let complete = 0;
     const latestRev = new Map<number, number>();
-    for (const event of this.events) if (event.type === 'final') latestRev.set(event.seq, Math.max(latestRev.get(event.seq) ?? 1, event.rev ?? 1));
+    for (const event of this.events)
+      if (event.type === 'final') latestRev.set(event.seq, Math.max(latestRev.get(event.seq) ?? 1, event.rev ?? 1));
     for (const event of this.events) {
       if (event.type === 'final') {
         if (event.seq <= complete) continue; // a correction of a seq already judged
         const rev = latestRev.get(event.seq) ?? 1;
-        const translated = this.#targets.every((lang) => this.#seen.has(`translation:${event.seq}:${lang}:${rev}`) || this.#seen.has(`error:${event.seq}:${lang}`));
+        const translated = this.#targets.every(
+          (lang) =>
+            this.#seen.has(`translation:${event.seq}:${lang}:${rev}`) || this.#seen.has(`error:${event.seq}:${lang}`),
+        );
         if (!translated) break;
         complete = event.seq;
       } else if (event.type === 'error' && event.seq !== undefined && event.lang === undefined) {
@@ -193,7 +216,9 @@ export class ResilientSession {
     const base: StartOptions = { protocol: 1.1, ...this.#o.start };
     const start: StartOptions = resuming ? { ...base, session: this.session, last_seq: this.lastCompleteSeq } : base;
     // The session in the URL too: a Workers edge routes the socket to the relay holding it (docs/protocol.md).
-    const target = resuming ? `${url}${url.includes('?') ? '&' : '?'}session=${encodeURIComponent(this.session!)}` : url;
+    const target = resuming
+      ? `${url}${url.includes('?') ? '&' : '?'}session=${encodeURIComponent(this.session!)}`
+      : url;
     const WebSocket = this.#o.prepareSocket ? await this.#o.prepareSocket() : this.#o.WebSocket;
     const current = await connect(target, start, { ...this.#o, WebSocket, onEvent: (event) => this.#accept(event) });
     this.#current = current;
@@ -225,7 +250,8 @@ export class ResilientSession {
       this.#current = undefined;
       for (;;) {
         if (this.#closed) throw new RealtimeError('connection_closed', 'the session was closed by the client');
-        if (this.reconnects >= (this.#o.maxReconnects ?? 30)) throw new RealtimeError('connection_closed', `gave up after ${this.reconnects} reconnects`);
+        if (this.reconnects >= (this.#o.maxReconnects ?? 30))
+          throw new RealtimeError('connection_closed', `gave up after ${this.reconnects} reconnects`);
         this.reconnects += 1;
         this.#urlIndex += 1;
         this.#o.onReconnecting?.(this.reconnects, cause);
@@ -246,11 +272,15 @@ export class ResilientSession {
     if (event.type === 'ready') return this.#o.onEvent?.(event);
     if (event.type === 'ack') return this.#forget(event.audio_end);
     const key =
-      event.type === 'final' ? `final:${event.seq}:${event.rev ?? 1}`
-      : event.type === 'translation' ? `translation:${event.seq}:${event.lang}:${event.rev ?? 1}`
-      : event.type === 'error' && event.seq !== undefined ? `error:${event.seq}:${event.lang ?? ''}`
-      : event.type === 'done' ? 'done'
-      : undefined;
+      event.type === 'final'
+        ? `final:${event.seq}:${event.rev ?? 1}`
+        : event.type === 'translation'
+          ? `translation:${event.seq}:${event.lang}:${event.rev ?? 1}`
+          : event.type === 'error' && event.seq !== undefined
+            ? `error:${event.seq}:${event.lang ?? ''}`
+            : event.type === 'done'
+              ? 'done'
+              : undefined;
     if (key) {
       if (this.#seen.has(key)) return;
       this.#seen.add(key);

@@ -16,10 +16,28 @@ export async function buildDesktop(outdir = join(here, 'dist'), options = {}) {
   await mkdir(outdir, { recursive: true });
   const common = { bundle: true, logLevel: 'warning', sourcemap: 'linked', alias: options.alias ?? {} };
   // Native and optional modules stay outside the bundle; `electron` is provided by Electron itself.
-  const external = options.alias?.electron ? ['koffi', 'bufferutil', 'utf-8-validate'] : ['electron', 'koffi', 'bufferutil', 'utf-8-validate'];
+  const external = options.alias?.electron
+    ? ['koffi', 'bufferutil', 'utf-8-validate']
+    : ['electron', 'koffi', 'bufferutil', 'utf-8-validate'];
   await Promise.all([
-    build({ ...common, entryPoints: [join(here, 'electron/main.ts')], outfile: join(outdir, 'main.cjs'), platform: 'node', format: 'cjs', target: 'node20', external }),
-    build({ ...common, entryPoints: [join(here, 'electron/preload.ts')], outfile: join(outdir, 'preload.cjs'), platform: 'node', format: 'cjs', target: 'node20', external }),
+    build({
+      ...common,
+      entryPoints: [join(here, 'electron/main.ts')],
+      outfile: join(outdir, 'main.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external,
+    }),
+    build({
+      ...common,
+      entryPoints: [join(here, 'electron/preload.ts')],
+      outfile: join(outdir, 'preload.cjs'),
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external,
+    }),
     build({
       ...common,
       entryPoints: { overlay: join(here, 'renderer/overlay.ts'), settings: join(here, 'renderer/settings.ts') },
@@ -29,7 +47,9 @@ export async function buildDesktop(outdir = join(here, 'dist'), options = {}) {
       format: 'iife',
       target: 'chrome120',
     }),
-    ...['overlay.html', 'overlay.css', 'settings.html', 'settings.css'].map((f) => copyFile(join(here, 'renderer', f), join(outdir, f))),
+    ...['overlay.html', 'overlay.css', 'settings.html', 'settings.css'].map((f) =>
+      copyFile(join(here, 'renderer', f), join(outdir, f)),
+    ),
   ]);
   return outdir;
 }

@@ -58,7 +58,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const maxJsonBytes = deps.maxJsonBytes ?? 64 * 1024;
   const jsonLimit = bodyLimit({
     maxSize: maxJsonBytes,
-    onError: (c) => errorResponse(c, 'body_too_large', `the request body exceeds ${maxJsonBytes} bytes (EARSHOT_MAX_JSON_BYTES)`),
+    onError: (c) =>
+      errorResponse(c, 'body_too_large', `the request body exceeds ${maxJsonBytes} bytes (EARSHOT_MAX_JSON_BYTES)`),
   });
   app.use('*', (c, next) => (c.req.path.startsWith(BATCH_UPLOADS) ? next() : jsonLimit(c, next)));
   mountHealth(app, deps.health);
@@ -71,11 +72,23 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   }
   const auth = deps.auth ?? authOff();
   mountTokens(app, auth, deps.sessionDeps.store);
-  mountRealtime(app, { ...deps, tokens: auth.tokens, upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['realtime'], slot: 'session', ...(deps.deploymentSlot ? { deploymentSlot: deps.deploymentSlot } : {}) }) });
+  mountRealtime(app, {
+    ...deps,
+    tokens: auth.tokens,
+    upgradeWebSocket: guardUpgrade(auth, deps.upgradeWebSocket, {
+      scopes: ['realtime'],
+      slot: 'session',
+      ...(deps.deploymentSlot ? { deploymentSlot: deps.deploymentSlot } : {}),
+    }),
+  });
   // Viewers read the same store and result log as the speaker's session, so any edge can serve them.
   const { store, logger } = deps.sessionDeps;
   const results = deps.watchResults ?? deps.sessionDeps.results;
-  const watchUpgrade = guardUpgrade(auth, deps.upgradeWebSocket, { scopes: ['watch', 'realtime'], slot: 'viewer', session: (c) => c.req.param('session') });
+  const watchUpgrade = guardUpgrade(auth, deps.upgradeWebSocket, {
+    scopes: ['watch', 'realtime'],
+    slot: 'viewer',
+    session: (c) => c.req.param('session'),
+  });
   mountWatch(app, {
     upgradeWebSocket: watchUpgrade,
     store,
@@ -90,7 +103,9 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   if (deps.loadedEngines) mountModels(app, { auth, loaded: deps.loadedEngines });
   if (deps.webAssets) mountWeb(app, deps.webAssets, originPolicy.allowedOrigins);
   if (deps.origin) mountOrigin(app, { upgradeWebSocket: deps.upgradeWebSocket, ...deps.origin });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
   // Unexpected errors reach the client as a generic message with a ref; the log has the details under that ref.
   app.onError((err, c) => {
     const error = clientError(err, logger.child({ method: c.req.method, path: c.req.path }));

@@ -3,6 +3,11 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ERROR_CODES, type ErrorCode } from '../shared/errors.ts';
 
-export function errorResponse(c: Context, code: ErrorCode, message: string = ERROR_CODES[code].message, headers?: Record<string, string>): Response {
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string = ERROR_CODES[code].message,
+  headers?: Record<string, string>,
+): Response {
   return c.json({ error: { code, message } }, ERROR_CODES[code].http as ContentfulStatusCode, headers);
 }

@@ -20,7 +20,8 @@ export class JobTimings {
     for (const job of batch) {
       if (this.#byJob.has(job)) continue;
       // `enqueuedAt` is the edge's clock: across machines the wait includes their skew (NTP keeps it small).
-      const late = job.kind === 'final' && this.#queueBudgetMs !== undefined && now - job.enqueuedAt > this.#queueBudgetMs;
+      const late =
+        job.kind === 'final' && this.#queueBudgetMs !== undefined && now - job.enqueuedAt > this.#queueBudgetMs;
       if (late) metrics.catchUp.inc({ action: 'fast_effort' });
       this.#byJob.set(job, { takenAt: now, late });
     }

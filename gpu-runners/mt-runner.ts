@@ -42,11 +42,25 @@ export class MtRunner extends RunnerLoop<MtJob> {
 
   protected override async publish(job: MtJob, text: string, { traceparent }: JobContext): Promise<void> {
     if (job.kind === 'partial') {
-      await this.#o.results.append(job.session, { type: 'partial_translation', segment: job.seq, lang: job.target, text, start: job.start ?? 0 });
+      await this.#o.results.append(job.session, {
+        type: 'partial_translation',
+        segment: job.seq,
+        lang: job.target,
+        text,
+        start: job.start ?? 0,
+      });
       return;
     }
     const speak = Boolean(job.speak && text && this.#o.ttsQueue);
-    await this.#o.results.append(job.session, { type: 'translation', seq: job.seq, lang: job.target, text, traceparent, ...(job.rev ? { rev: job.rev } : {}), ...(speak ? { speak } : {}) });
+    await this.#o.results.append(job.session, {
+      type: 'translation',
+      seq: job.seq,
+      lang: job.target,
+      text,
+      traceparent,
+      ...(job.rev ? { rev: job.rev } : {}),
+      ...(speak ? { speak } : {}),
+    });
     // After the translation is in the log, so its audio always follows it there; a redelivered job adds the same id.
     if (speak) await this.#speak(job, text, traceparent);
   }
@@ -56,15 +70,39 @@ export class MtRunner extends RunnerLoop<MtJob> {
     const rev = job.rev ? { rev: job.rev } : {};
     if ((await queue.stats()).waiting >= (this.#o.maxTtsWaiting ?? 64)) {
       metrics.ttsSkipped.inc();
-      await this.#o.results.append(job.session, { type: 'error', code: 'tts_failed', message: `segment ${job.seq} in ${job.target} is not spoken: the voices are behind`, seq: job.seq, lang: job.target, audio: true, ...rev });
+      await this.#o.results.append(job.session, {
+        type: 'error',
+        code: 'tts_failed',
+        message: `segment ${job.seq} in ${job.target} is not spoken: the voices are behind`,
+        seq: job.seq,
+        lang: job.target,
+        audio: true,
+        ...rev,
+      });
       return;
     }
-    await queue.add({ id: ttsJobId(job.session, job.seq, job.target, job.rev), session: job.session, seq: job.seq, lang: job.target, text, enqueuedAt: Date.now(), traceparent, ...rev });
+    await queue.add({
+      id: ttsJobId(job.session, job.seq, job.target, job.rev),
+      session: job.session,
+      seq: job.seq,
+      lang: job.target,
+      text,
+      enqueuedAt: Date.now(),
+      traceparent,
+      ...rev,
+    });
   }
 
   protected override async onDead(job: MtJob, error: EarshotError): Promise<void> {
     if (job.kind === 'partial') return; // best effort
     const code = error.code === 'unsupported_target' ? error.code : 'mt_failed';
-    await this.#o.results.append(job.session, { type: 'error', code, message: `translation of segment ${job.seq} to ${job.target} failed: ${error.message}`, seq: job.seq, lang: job.target, ...(job.rev ? { rev: job.rev } : {}) });
+    await this.#o.results.append(job.session, {
+      type: 'error',
+      code,
+      message: `translation of segment ${job.seq} to ${job.target} failed: ${error.message}`,
+      seq: job.seq,
+      lang: job.target,
+      ...(job.rev ? { rev: job.rev } : {}),
+    });
   }
 }

@@ -6,7 +6,15 @@
 import { toEarshotError, type EarshotError, type ErrorCode } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { JobQueue } from '../shared/queue/ports.ts';
-import { SpanKind, contextFrom, endSpan, linkTo, traceparentOf, tracer, type Span } from '../shared/telemetry/tracing.ts';
+import {
+  SpanKind,
+  contextFrom,
+  endSpan,
+  linkTo,
+  traceparentOf,
+  tracer,
+  type Span,
+} from '../shared/telemetry/tracing.ts';
 
 export type RunnerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
@@ -90,7 +98,8 @@ export abstract class RunnerLoop<J extends { id: string; session: string; tracep
     const onStop = () => deadline.abort();
     signal.addEventListener('abort', onStop, { once: true });
     try {
-      while (batch.length < batchSize && !deadline.signal.aborted) batch.push(...(await queue.take(batchSize - batch.length, deadline.signal)));
+      while (batch.length < batchSize && !deadline.signal.aborted)
+        batch.push(...(await queue.take(batchSize - batch.length, deadline.signal)));
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onStop);
@@ -110,11 +119,21 @@ export abstract class RunnerLoop<J extends { id: string; session: string; tracep
       if (healthy.length === 1) outputs = [toEarshotError(err, failureCode)];
       else {
         outputs = [];
-        for (const job of healthy) outputs.push(await this.runEngine([job]).then((o) => o[0] ?? '', (e: unknown) => toEarshotError(e, failureCode)));
+        for (const job of healthy)
+          outputs.push(
+            await this.runEngine([job]).then(
+              (o) => o[0] ?? '',
+              (e: unknown) => toEarshotError(e, failureCode),
+            ),
+          );
       }
     }
-    const byJob = new Map(healthy.map((job, i) => [job, outputs[i] ?? toEarshotError(new Error('engine returned no result'), failureCode)]));
-    return batch.map((job) => byJob.get(job) ?? toEarshotError(new Error(`injected failure for ${job.id}`), failureCode));
+    const byJob = new Map(
+      healthy.map((job, i) => [job, outputs[i] ?? toEarshotError(new Error('engine returned no result'), failureCode)]),
+    );
+    return batch.map(
+      (job) => byJob.get(job) ?? toEarshotError(new Error(`injected failure for ${job.id}`), failureCode),
+    );
   }
 
   /**
@@ -131,10 +150,20 @@ export abstract class RunnerLoop<J extends { id: string; session: string; tracep
     const traced = batch.map((job) => {
       const span = tracer.startSpan(
         `${this.role}.job`,
-        { kind: SpanKind.CONSUMER, attributes: { 'earshot.session': job.session, 'earshot.job': job.id }, links: [{ context: batchSpan.spanContext() }] },
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: { 'earshot.session': job.session, 'earshot.job': job.id },
+          links: [{ context: batchSpan.spanContext() }],
+        },
         contextFrom(job.traceparent),
       );
-      return { span, context: { log: this.logger.child({ session: job.session, job: job.id }), traceparent: traceparentOf(span) ?? job.traceparent } };
+      return {
+        span,
+        context: {
+          log: this.logger.child({ session: job.session, job: job.id }),
+          traceparent: traceparentOf(span) ?? job.traceparent,
+        },
+      };
     });
     return { batchSpan, traced };
   }
@@ -173,7 +202,14 @@ export abstract class RunnerLoop<J extends { id: string; session: string; tracep
           this.failed += 1;
           endSpan(span, output);
           // An unexpected error reaches the session as a generic message with a ref; its details are logged here.
-          context.log.warn({ code: output.code, err: output.ref ? output.cause : output.message, ...(output.ref ? { ref: output.ref } : {}) }, 'job failed');
+          context.log.warn(
+            {
+              code: output.code,
+              err: output.ref ? output.cause : output.message,
+              ...(output.ref ? { ref: output.ref } : {}),
+            },
+            'job failed',
+          );
           if (await queue.fail(job, output)) {
             this.dead += 1;
             await this.onDead(job, output, context);

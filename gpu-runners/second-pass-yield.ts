@@ -31,7 +31,11 @@ export interface SecondPassWatch {
  * Watches the queue while second passes run. `queuedSecondPasses()` is how many of the waiting jobs are second
  * passes this runner queued itself (they do not count as first-pass work).
  */
-export function watchForFirstPassWork(queue: SttQueue, queuedSecondPasses: () => number, pollMs = YIELD_POLL_MS): SecondPassWatch {
+export function watchForFirstPassWork(
+  queue: SttQueue,
+  queuedSecondPasses: () => number,
+  pollMs = YIELD_POLL_MS,
+): SecondPassWatch {
   const controller = new AbortController();
   let yielded = false;
   let checking = false;

@@ -97,12 +97,18 @@ export class SttRunner extends RunnerLoop<SttJob> {
     // Otherwise a long overloaded session would end with a backlog of second passes that `done` waits for.
     const now = Date.now();
     for (const job of batch) this.#refinesWaiting.delete(job.id);
-    const stale = new Set(batch.filter((job) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity)));
+    const stale = new Set(
+      batch.filter((job) => job.kind === 'refine' && now - job.enqueuedAt > (this.#o.refineMaxAgeMs ?? Infinity)),
+    );
     if (stale.size > 0) metrics.sttRevisions.inc({ changed: 'skipped' }, stale.size);
     const fresh = batch.filter((job) => !stale.has(job));
     // Second passes run when capacity allows (`auto`'s window ones, catch-up's) and yield; with `two-pass always`
     // every final's correction was asked for, and it runs as before.
-    const yields = this.#o.yieldSecondPasses !== false && this.#o.twoPass !== 'always' && fresh.length > 0 && fresh.every((job) => job.kind === 'refine');
+    const yields =
+      this.#o.yieldSecondPasses !== false &&
+      this.#o.twoPass !== 'always' &&
+      fresh.length > 0 &&
+      fresh.every((job) => job.kind === 'refine');
     const texts = fresh.length === 0 ? [] : yields ? await this.#secondPasses(fresh) : await this.#transcribe(fresh);
     return batch.map((job) => (stale.has(job) ? (job.draft ?? '') : texts.shift()!));
   }
@@ -125,7 +131,16 @@ export class SttRunner extends RunnerLoop<SttJob> {
 
   async #transcribe(batch: SttJob[], signal?: AbortSignal): Promise<string[]> {
     this.#timings.taken(batch);
-    const requests = batch.map((job) => ({ id: job.id, pcm: job.pcm, language: job.language, partial: job.kind === 'partial', prompt: this.#previous.get(job.session), effort: this.effortFor(job), window: this.windowFor(job), glossary: job.glossary }));
+    const requests = batch.map((job) => ({
+      id: job.id,
+      pcm: job.pcm,
+      language: job.language,
+      partial: job.kind === 'partial',
+      prompt: this.#previous.get(job.session),
+      effort: this.effortFor(job),
+      window: this.windowFor(job),
+      glossary: job.glossary,
+    }));
     const kinds = new Set(batch.map((job) => job.kind));
     const timer = metrics.sttDuration.startTimer({ kind: kinds.size > 1 ? 'mixed' : batch[0]!.kind });
     try {
@@ -150,12 +165,22 @@ export class SttRunner extends RunnerLoop<SttJob> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       // Bounded: a stuck embedder must not hold the batch's captions.
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no voiceprints within ${VOICEPRINT_TIMEOUT_MS} ms`)), VOICEPRINT_TIMEOUT_MS)));
+      const late = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`no voiceprints within ${VOICEPRINT_TIMEOUT_MS} ms`)),
+            VOICEPRINT_TIMEOUT_MS,
+          )),
+      );
       const voices = await Promise.race([embedder.embed(finals.map((job) => job.pcm)), late]);
       finals.forEach((job, i) => {
         const voice = voices[i];
         // Three decimals: the clustering needs no more, and the log keeps each final small.
-        if (voice && voice.length > 0) this.#voices.set(job, Array.from(voice, (x) => Math.round(x * 1000) / 1000));
+        if (voice && voice.length > 0)
+          this.#voices.set(
+            job,
+            Array.from(voice, (x) => Math.round(x * 1000) / 1000),
+          );
       });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'speaker voiceprints failed; finals go out without speakers');
@@ -189,7 +214,8 @@ export class SttRunner extends RunnerLoop<SttJob> {
     if (effort === 'fast') return true;
     if (this.#o.window !== 'auto' || this.#o.engine.fitsWindows !== true || job.window === 'full') return false;
     const now = Date.now();
-    for (const [id, at] of this.#windowRefines) if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#windowRefines.delete(id);
+    for (const [id, at] of this.#windowRefines)
+      if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#windowRefines.delete(id);
     if (this.#windowRefines.size >= (this.#o.maxWindowRefines ?? 1)) return false;
     this.#windowRefines.set(sttJobId(job.session, job.segment, 'refine'), now);
     return true;
@@ -205,10 +231,28 @@ export class SttRunner extends RunnerLoop<SttJob> {
     if (job.kind === 'refine') return this.#publishRevision(job, text, context, tokens);
     if (job.kind === 'partial') {
       if (!text) return;
-      await this.#o.results.append(session, { type: 'partial', segment: job.segment, text, start: job.start, ...(job.rev ? { rev: job.rev } : {}) });
+      await this.#o.results.append(session, {
+        type: 'partial',
+        segment: job.segment,
+        text,
+        start: job.start,
+        ...(job.rev ? { rev: job.rev } : {}),
+      });
       if (this.#o.translatePartials && this.#o.mtQueue) {
         for (const target of job.targets) {
-          const partial = { id: mtJobId(session, job.segment, target, 'partial'), kind: 'partial' as const, session, seq: job.segment, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), start: job.start, traceparent, ...mtGlossary(job, target) };
+          const partial = {
+            id: mtJobId(session, job.segment, target, 'partial'),
+            kind: 'partial' as const,
+            session,
+            seq: job.segment,
+            text,
+            source: job.language ?? this.#o.defaultLanguage,
+            target,
+            enqueuedAt: Date.now(),
+            start: job.start,
+            traceparent,
+            ...mtGlossary(job, target),
+          };
           await this.#o.mtQueue.add(partial);
         }
       }
@@ -241,22 +285,68 @@ export class SttRunner extends RunnerLoop<SttJob> {
     }
     const voice = text ? this.#voices.get(job) : undefined;
     const threshold = this.#o.embedder?.threshold;
-    const voiced = voice ? { voice, ...(threshold !== undefined && threshold !== DEFAULT_SPEAKER_CLUSTERS.threshold ? { voiceThreshold: threshold } : {}) } : {};
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, text, start: job.start, end: job.end, targets, traceparent, ...tokens, ...this.#timings.of(job, effort), ...(refine ? { revision: true } : {}), ...voiced });
+    const voiced = voice
+      ? {
+          voice,
+          ...(threshold !== undefined && threshold !== DEFAULT_SPEAKER_CLUSTERS.threshold
+            ? { voiceThreshold: threshold }
+            : {}),
+        }
+      : {};
+    await this.#o.results.append(session, {
+      type: 'final',
+      seq: job.segment,
+      text,
+      start: job.start,
+      end: job.end,
+      targets,
+      traceparent,
+      ...tokens,
+      ...this.#timings.of(job, effort),
+      ...(refine ? { revision: true } : {}),
+      ...voiced,
+    });
     this.#remember(session, text);
   }
 
   /** The second pass's text becomes rev 2 of the final; its translations follow only if the text changed. */
-  async #publishRevision(job: SttJob, text: string, { traceparent }: JobContext, tokens: { tokens?: number[] }): Promise<void> {
+  async #publishRevision(
+    job: SttJob,
+    text: string,
+    { traceparent }: JobContext,
+    tokens: { tokens?: number[] },
+  ): Promise<void> {
     const { session } = job;
     this.#windowRefines.delete(job.id);
     const changed = text !== (job.draft ?? '');
     metrics.sttRevisions.inc({ changed: String(changed) });
     const targets = changed && text && this.#o.mtQueue ? job.targets : [];
     for (const target of targets) {
-      await this.#o.mtQueue!.add({ id: mtJobId(session, job.segment, target, 'final', 2), session, seq: job.segment, rev: 2, text, source: job.language ?? this.#o.defaultLanguage, target, enqueuedAt: Date.now(), traceparent, ...mtGlossary(job, target), ...(job.speak?.includes(target) ? { speak: true } : {}) });
+      await this.#o.mtQueue!.add({
+        id: mtJobId(session, job.segment, target, 'final', 2),
+        session,
+        seq: job.segment,
+        rev: 2,
+        text,
+        source: job.language ?? this.#o.defaultLanguage,
+        target,
+        enqueuedAt: Date.now(),
+        traceparent,
+        ...mtGlossary(job, target),
+        ...(job.speak?.includes(target) ? { speak: true } : {}),
+      });
     }
-    await this.#o.results.append(session, { type: 'final', seq: job.segment, rev: 2, text, start: job.start, end: job.end, targets, traceparent, ...tokens });
+    await this.#o.results.append(session, {
+      type: 'final',
+      seq: job.segment,
+      rev: 2,
+      text,
+      start: job.start,
+      end: job.end,
+      targets,
+      traceparent,
+      ...tokens,
+    });
     if (changed) this.#remember(session, text);
   }
 
@@ -269,17 +359,28 @@ export class SttRunner extends RunnerLoop<SttJob> {
     this.#heard.delete(job);
     const guard = this.#o.guard;
     if (!guard) return rawText.trim();
-    const verdict = guard.judge({ text: rawText, language: heard?.language ?? job.language ?? this.#o.defaultLanguage, pcm: job.pcm, noSpeechProb: heard?.noSpeechProb, avgLogprob: heard?.avgLogprob, withheld: heard?.withheld });
+    const verdict = guard.judge({
+      text: rawText,
+      language: heard?.language ?? job.language ?? this.#o.defaultLanguage,
+      pcm: job.pcm,
+      noSpeechProb: heard?.noSpeechProb,
+      avgLogprob: heard?.avgLogprob,
+      withheld: heard?.withheld,
+    });
     if (!verdict.reason) return verdict.text;
     metrics.sttSuppressed.inc({ reason: verdict.reason, kind: job.kind });
-    log.debug({ reason: verdict.reason, kind: job.kind, segment: job.segment, text: verdict.suppressed }, 'stt output suppressed');
+    log.debug(
+      { reason: verdict.reason, kind: job.kind, segment: job.segment, text: verdict.suppressed },
+      'stt output suppressed',
+    );
     return '';
   }
 
   /** Entries older than `refineMaxAgeMs` are forgotten (another runner of a fleet took them, or they went stale). */
   #noteRefineWaiting(id: string): void {
     const now = Date.now();
-    for (const [known, at] of this.#refinesWaiting) if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#refinesWaiting.delete(known);
+    for (const [known, at] of this.#refinesWaiting)
+      if (now - at > (this.#o.refineMaxAgeMs ?? 30_000)) this.#refinesWaiting.delete(known);
     this.#refinesWaiting.set(id, now);
   }
 
@@ -294,11 +395,24 @@ export class SttRunner extends RunnerLoop<SttJob> {
     // A second pass that cannot run keeps the first: rev 2 repeats it, which settles the final's promise.
     if (job.kind === 'refine') {
       this.#windowRefines.delete(job.id);
-      await this.#o.results.append(job.session, { type: 'final', seq: job.segment, rev: 2, text: job.draft ?? '', start: job.start, end: job.end, targets: [] });
+      await this.#o.results.append(job.session, {
+        type: 'final',
+        seq: job.segment,
+        rev: 2,
+        text: job.draft ?? '',
+        start: job.start,
+        end: job.end,
+        targets: [],
+      });
       return;
     }
     // Partials are best effort; a final that cannot be transcribed is reported in its place.
     if (job.kind !== 'final') return;
-    await this.#o.results.append(job.session, { type: 'error', code: 'stt_failed', message: `segment ${job.segment} could not be transcribed: ${error.message}`, seq: job.segment });
+    await this.#o.results.append(job.session, {
+      type: 'error',
+      code: 'stt_failed',
+      message: `segment ${job.segment} could not be transcribed: ${error.message}`,
+      seq: job.segment,
+    });
   }
 }

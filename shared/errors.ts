@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   shutting_down: { http: 503, message: 'server is shutting down' },
   unauthorized: { http: 401, message: 'missing or invalid API key or token' },
   forbidden: { http: 403, message: 'the credential does not grant this' },
-  rate_limited: { http: 429, message: "too many requests for this key; retry after the time in Retry-After" },
+  rate_limited: { http: 429, message: 'too many requests for this key; retry after the time in Retry-After' },
   session_limit: { http: 429, message: "this key's concurrent session limit is reached" },
   session_busy: { http: 409, message: 'another connection is speaking into this session' },
   session_replaced: { http: 409, message: "a newer connection of the session's owner took over" },
@@ -68,7 +68,11 @@ export class EarshotError extends Error {
 }
 
 /** Errors that a retry cannot fix: the job goes straight to the dead-letter set. */
-export const PERMANENT_ERRORS: ReadonlySet<ErrorCode> = new Set(['unsupported_target', 'unsupported_language', 'bad_frame']);
+export const PERMANENT_ERRORS: ReadonlySet<ErrorCode> = new Set([
+  'unsupported_target',
+  'unsupported_language',
+  'bad_frame',
+]);
 
 /**
  * Library errors are translated at the boundary; anything unknown becomes `fallback` (`internal` by default) with
@@ -89,7 +93,11 @@ export function toEarshotError(err: unknown, fallback: ErrorCode = 'internal'): 
  * {@link toEarshotError}) and `internal` ones, whose messages are written for operators (they may name files,
  * hosts or stores), become a generic message with a ref. Coded errors about the request pass unchanged.
  */
-export function clientError(err: unknown, log: { error(details: object, message: string): void }, fallback: ErrorCode = 'internal'): EarshotError {
+export function clientError(
+  err: unknown,
+  log: { error(details: object, message: string): void },
+  fallback: ErrorCode = 'internal',
+): EarshotError {
   const error = toEarshotError(err, fallback);
   if (error.ref) {
     log.error({ err: error.cause, ref: error.ref, code: error.code }, 'unexpected error');

@@ -22,7 +22,15 @@ const TermObject = z.strictObject({
   sounds_like: z.array(z.string().trim().min(1).max(128)).max(4).optional(),
 });
 /** A term, or the shorthand `"Zorbax"` for `{ "term": "Zorbax" }`. */
-export const GlossaryTerm = z.union([z.string().trim().min(1).max(64).transform((term) => ({ term })), TermObject]);
+export const GlossaryTerm = z.union([
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .transform((term) => ({ term })),
+  TermObject,
+]);
 export type GlossaryTerm = z.infer<typeof TermObject>;
 
 export const Glossary = z.array(GlossaryTerm).max(GLOSSARY_HARD_MAX_TERMS);
@@ -50,11 +58,17 @@ export function mergeGlossaries(base: readonly GlossaryTerm[] = [], own: readonl
 /** Throws `glossary_too_large` past the limits (the merged glossary counts: it is what every job carries). */
 export function checkGlossary(glossary: readonly GlossaryTerm[], limits: GlossaryLimits): void {
   if (glossary.length > limits.maxTerms) {
-    throw new EarshotError('glossary_too_large', `glossary of ${glossary.length} terms (including the API key's default ones) exceeds the limit of ${limits.maxTerms}`);
+    throw new EarshotError(
+      'glossary_too_large',
+      `glossary of ${glossary.length} terms (including the API key's default ones) exceeds the limit of ${limits.maxTerms}`,
+    );
   }
   const bytes = new TextEncoder().encode(JSON.stringify(glossary)).byteLength;
   if (bytes > limits.maxBytes) {
-    throw new EarshotError('glossary_too_large', `glossary of ${bytes} bytes (as JSON, including the API key's default terms) exceeds the limit of ${limits.maxBytes}`);
+    throw new EarshotError(
+      'glossary_too_large',
+      `glossary of ${bytes} bytes (as JSON, including the API key's default terms) exceeds the limit of ${limits.maxBytes}`,
+    );
   }
 }
 
@@ -77,4 +91,8 @@ export function glossaryForTarget(glossary: readonly GlossaryTerm[], target: str
  * its prompt with the terms, pocketsphinx adds them to its dictionary; Moonshine was trained without a text prompt,
  * so it cannot be steered and ignores them. An engine not listed: `none`.
  */
-export const STT_GLOSSARY_USE: Readonly<Record<string, 'prompt' | 'dictionary' | 'none'>> = { 'whisper-onnx': 'prompt', sphinx: 'dictionary', 'moonshine-onnx': 'none' };
+export const STT_GLOSSARY_USE: Readonly<Record<string, 'prompt' | 'dictionary' | 'none'>> = {
+  'whisper-onnx': 'prompt',
+  sphinx: 'dictionary',
+  'moonshine-onnx': 'none',
+};

@@ -61,7 +61,10 @@ export function formatLogLine(line: string, colors: boolean): string {
 }
 
 /** A pino destination writing formatted lines to `out` (synchronously, like pino.destination(2)). */
-export function prettyDestination(out: { write(text: string): unknown }, colors: boolean): { write(line: string): void } {
+export function prettyDestination(
+  out: { write(text: string): unknown },
+  colors: boolean,
+): { write(line: string): void } {
   return {
     write(chunk: string) {
       for (const line of chunk.split('\n')) if (line) out.write(formatLogLine(line, colors));

@@ -17,7 +17,9 @@ export function prettyLogs(format: LogFormat, stderr: { isTTY?: boolean } = proc
 export function createLogger(level: string = 'info', name = 'earshot', format: LogFormat = 'json'): Logger {
   const pretty = prettyLogs(format);
   // The pretty destination writes synchronously to fd 2 as pino.destination(2) does, so a crash loses no line.
-  const destination = pretty ? prettyDestination({ write: (s: string) => process.stderr.write(s) }, !process.env.NO_COLOR) : pino.destination({ dest: 2, sync: true });
+  const destination = pretty
+    ? prettyDestination({ write: (s: string) => process.stderr.write(s) }, !process.env.NO_COLOR)
+    : pino.destination({ dest: 2, sync: true });
   return pino({ name, level, base: { pid: process.pid } }, destination);
 }
 

@@ -50,7 +50,16 @@ export const SessionHooks = z.object({
   /** With `wake_word`: the utterance after the phrase is a command for the LLM, answered by a `reply` event. */
   command: z.boolean().optional(),
   /** Signed webhooks of this session's `final`, `translation` and `done` events (docs/llm-hooks.md). */
-  webhook: z.object({ url: z.string().max(2048), secret: z.string().min(16).max(256), events: z.array(z.enum(['final', 'translation', 'done', 'edited', 'reply', 'summary'])).min(1).optional() }).optional(),
+  webhook: z
+    .object({
+      url: z.string().max(2048),
+      secret: z.string().min(16).max(256),
+      events: z
+        .array(z.enum(['final', 'translation', 'done', 'edited', 'reply', 'summary']))
+        .min(1)
+        .optional(),
+    })
+    .optional(),
 });
 export type SessionHooks = z.infer<typeof SessionHooks>;
 
@@ -117,7 +126,13 @@ const seq = z.number().int().positive();
  */
 const rev = z.number().int().positive();
 /** Partials name the segment (`seq`) their final will have, so a client updates one line in place. */
-export const PartialEvent = z.object({ type: z.literal('partial'), text: z.string(), start: seconds, seq: seq.optional(), rev: rev.optional() });
+export const PartialEvent = z.object({
+  type: z.literal('partial'),
+  text: z.string(),
+  start: seconds,
+  seq: seq.optional(),
+  rev: rev.optional(),
+});
 export const FinalEvent = z.object({
   type: z.literal('final'),
   seq,
@@ -152,7 +167,13 @@ export const TranslationAudioEvent = z.object({
   audio: z.string(),
 });
 /** Provisional translation of the current partial (only when the server translates partials). */
-export const PartialTranslationEvent = z.object({ type: z.literal('partial_translation'), lang: z.string(), text: z.string(), start: seconds, seq: seq.optional() });
+export const PartialTranslationEvent = z.object({
+  type: z.literal('partial_translation'),
+  lang: z.string(),
+  text: z.string(),
+  start: seconds,
+  seq: seq.optional(),
+});
 /**
  * v1.1: the server has secured the session's audio up to `audio_end` seconds (queued as whole utterances); a client
  * may forget audio before it. A resume asks for audio again from at most here (`ready.resume_from`).
@@ -207,8 +228,19 @@ export type ReplyEvent = z.infer<typeof ReplyEvent>;
  * viewer may choose to read); after it they receive the same partial/final/translation/error/done events as the
  * speaker, from the start of the session.
  */
-export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true, watch_token: true }).extend({ language: z.string() });
-export const WatchEvent = z.discriminatedUnion('type', [WatchReadyEvent, PartialEvent, FinalEvent, TranslationEvent, TranslationAudioEvent, PartialTranslationEvent, ErrorEvent, DoneEvent]);
+export const WatchReadyEvent = ReadyEvent.omit({ resume_from: true, watch_token: true }).extend({
+  language: z.string(),
+});
+export const WatchEvent = z.discriminatedUnion('type', [
+  WatchReadyEvent,
+  PartialEvent,
+  FinalEvent,
+  TranslationEvent,
+  TranslationAudioEvent,
+  PartialTranslationEvent,
+  ErrorEvent,
+  DoneEvent,
+]);
 export type WatchReadyEvent = z.infer<typeof WatchReadyEvent>;
 export type WatchEvent = z.infer<typeof WatchEvent>;
 // Close codes of both sockets live with every other close code.

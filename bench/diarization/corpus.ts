@@ -22,7 +22,13 @@ export interface Utterance {
   pcm: Int16Array;
 }
 
-export const SCENARIOS = ['espeak-male-female', 'librivox-espeak', 'librivox-cmu', 'librivox-alone', 'espeak-male-alone'] as const;
+export const SCENARIOS = [
+  'espeak-male-female',
+  'librivox-espeak',
+  'librivox-cmu',
+  'librivox-alone',
+  'espeak-male-alone',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const SENTENCES = [
@@ -46,12 +52,20 @@ function librivox(): Utterance[] {
   const lines = readFileSync(`${DATA}/librivox/transcription`, 'utf8').trim().split('\n');
   return lines.map((line) => {
     const [, text, id] = /^<s>\s*(.*?)\s*<\/s>\s*\((\S+)\)$/.exec(line.trim()) as unknown as [string, string, string];
-    return { speaker: 'librivox', text, pcm: floatToPcm16(decodeWav(readFileSync(`${DATA}/librivox/${id}.wav`)).samples[0]!) };
+    return {
+      speaker: 'librivox',
+      text,
+      pcm: floatToPcm16(decodeWav(readFileSync(`${DATA}/librivox/${id}.wav`)).samples[0]!),
+    };
   });
 }
 
 function cmu(): Utterance[] {
-  const texts: Record<string, string> = { goforward: 'go forward ten meters', numbers: 'numbers', something: 'something' };
+  const texts: Record<string, string> = {
+    goforward: 'go forward ten meters',
+    numbers: 'numbers',
+    something: 'something',
+  };
   return Object.entries(texts).map(([file, text]) => {
     const raw = readFileSync(`${DATA}/${file}.raw`);
     return { speaker: 'cmu', text, pcm: new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)) };
@@ -65,10 +79,17 @@ export function scenario(name: Scenario): Utterance[] {
     case 'espeak-male-female':
       return alternate(
         SENTENCES.filter((_, i) => i % 2 === 0).map((text) => ({ speaker: 'male', text, pcm: espeak('en+m3', text) })),
-        SENTENCES.filter((_, i) => i % 2 === 1).map((text) => ({ speaker: 'female', text, pcm: espeak('en+f3', text) })),
+        SENTENCES.filter((_, i) => i % 2 === 1).map((text) => ({
+          speaker: 'female',
+          text,
+          pcm: espeak('en+f3', text),
+        })),
       );
     case 'librivox-espeak':
-      return alternate(librivox(), SENTENCES.slice(0, 5).map((text) => ({ speaker: 'espeak-female', text, pcm: espeak('en+f3', text) })));
+      return alternate(
+        librivox(),
+        SENTENCES.slice(0, 5).map((text) => ({ speaker: 'espeak-female', text, pcm: espeak('en+f3', text) })),
+      );
     case 'librivox-cmu':
       return alternate(librivox(), cmu());
     case 'librivox-alone':

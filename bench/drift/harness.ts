@@ -53,7 +53,13 @@ export interface DriftResult {
   /** `earshot_catchup_total` by action, during this run. */
   catchUpActions: Record<string, number>;
   /** The session's own per-stage summary and catch-up counts (its `session done` log line). */
-  session: { stages?: Record<string, { count: number; p50Ms: number; p90Ms: number; maxMs: number; budgetMs: number; overBudget: number }>; catchUp?: Record<string, number> };
+  session: {
+    stages?: Record<
+      string,
+      { count: number; p50Ms: number; p90Ms: number; maxMs: number; budgetMs: number; overBudget: number }
+    >;
+    catchUp?: Record<string, number>;
+  };
 }
 
 export const percentile = (values: number[], q: number): number => {
@@ -65,7 +71,13 @@ export const percentile = (values: number[], q: number): number => {
 /** Finals whose end lies in [fromMinute, toMinute) of audio. */
 export function windowOf(finals: DriftFinal[], fromMinute: number, toMinute: number): DriftWindow {
   const latencies = finals.filter((f) => f.end >= fromMinute * 60 && f.end < toMinute * 60).map((f) => f.latencyMs);
-  return { fromMinute, toMinute, finals: latencies.length, p50Ms: Math.round(percentile(latencies, 0.5)), p90Ms: Math.round(percentile(latencies, 0.9)) };
+  return {
+    fromMinute,
+    toMinute,
+    finals: latencies.length,
+    p50Ms: Math.round(percentile(latencies, 0.5)),
+    p90Ms: Math.round(percentile(latencies, 0.9)),
+  };
 }
 
 async function catchUpCounts(): Promise<Record<string, number>> {
@@ -92,7 +104,9 @@ export async function sphinxCapacity(decoders = 2): Promise<number> {
       at += n + Math.round(1.2 * RATE);
     }
     const started = performance.now();
-    await engine.transcribe(utterances.map((u, i) => ({ id: String(i), pcm: u, partial: false, effort: 'full' as const })));
+    await engine.transcribe(
+      utterances.map((u, i) => ({ id: String(i), pcm: u, partial: false, effort: 'full' as const })),
+    );
     const audio = utterances.reduce((n, u) => n + u.length, 0) / RATE;
     return audio / ((performance.now() - started) / 1000);
   } finally {
@@ -104,7 +118,8 @@ export async function runDrift(o: DriftOptions): Promise<DriftResult> {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line.includes('"session done"')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line.includes('"session done"')) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -124,15 +139,21 @@ export async function runDrift(o: DriftOptions): Promise<DriftResult> {
   const before = await catchUpCounts();
   const finals: DriftFinal[] = [];
   const sentAt: number[] = [];
-  const wallAt = (t: number) => sentAt[Math.max(0, Math.min(sentAt.length - 1, Math.ceil((t * RATE) / FRAME) - 1))] ?? performance.now();
+  const wallAt = (t: number) =>
+    sentAt[Math.max(0, Math.min(sentAt.length - 1, Math.ceil((t * RATE) / FRAME) - 1))] ?? performance.now();
   const started = performance.now();
   try {
-    const session = await connect(`${server.server.url.replace('http', 'ws')}/v1/realtime`, { sample_rate: RATE, language: 'en', targets: [] }, {
-      readyTimeoutMs: 30_000,
-      onEvent: (ev) => {
-        if (ev.type === 'final' && (ev.rev ?? 1) === 1) finals.push({ end: ev.end, latencyMs: performance.now() - wallAt(ev.end) });
+    const session = await connect(
+      `${server.server.url.replace('http', 'ws')}/v1/realtime`,
+      { sample_rate: RATE, language: 'en', targets: [] },
+      {
+        readyTimeoutMs: 30_000,
+        onEvent: (ev) => {
+          if (ev.type === 'final' && (ev.rev ?? 1) === 1)
+            finals.push({ end: ev.end, latencyMs: performance.now() - wallAt(ev.end) });
+        },
       },
-    });
+    );
     const seconds = o.minutes * 60;
     const pcm = loopSlice(0, seconds);
     for (let i = 0; i < pcm.length; i += FRAME) {
@@ -159,6 +180,9 @@ export async function runDrift(o: DriftOptions): Promise<DriftResult> {
     finals,
     windows,
     catchUpActions: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)])),
-    session: { stages: done.stages as DriftResult['session']['stages'], catchUp: done.catchUp as Record<string, number> },
+    session: {
+      stages: done.stages as DriftResult['session']['stages'],
+      catchUp: done.catchUp as Record<string, number>,
+    },
   };
 }

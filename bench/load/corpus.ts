@@ -34,7 +34,8 @@ function espeak(text: string, index: number): Int16Array | null {
   mkdirSync(CACHE, { recursive: true });
   const file = join(CACHE, `espeak-${index}.wav`);
   try {
-    if (!existsSync(file)) execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', file, text], { stdio: 'ignore' });
+    if (!existsSync(file))
+      execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', file, text], { stdio: 'ignore' });
     const wav = decodeWav(readFileSync(file));
     return floatToPcm16(wav.sampleRate === RATE ? wav.samples[0]! : resample(wav.samples[0]!, wav.sampleRate, RATE));
   } catch {

@@ -80,7 +80,15 @@ export interface ServerStats {
 
 /** Counts what the runner hands the engine: batch sizes, kinds, engine time. */
 class CountingEngine implements SttEngine {
-  readonly counters: EngineCounters = { batches: 0, jobs: 0, finals: 0, partials: 0, busySeconds: 0, secondPassBusySeconds: 0, maxBatch: 0 };
+  readonly counters: EngineCounters = {
+    batches: 0,
+    jobs: 0,
+    finals: 0,
+    partials: 0,
+    busySeconds: 0,
+    secondPassBusySeconds: 0,
+    maxBatch: 0,
+  };
   heardNothing = 0;
   constructor(private readonly inner: SttEngine) {}
   get name() {
@@ -110,7 +118,9 @@ class CountingEngine implements SttEngine {
     try {
       const results = await this.inner.transcribe(batch, signal);
       // A first-pass final (job ids of second passes end in `:refine`) with no words at all, not even withheld ones.
-      this.heardNothing += results.filter((r, i) => !batch[i]!.partial && !batch[i]!.id.endsWith(':refine') && !r.text.trim() && !r.withheld).length;
+      this.heardNothing += results.filter(
+        (r, i) => !batch[i]!.partial && !batch[i]!.id.endsWith(':refine') && !r.text.trim() && !r.withheld,
+      ).length;
       return results;
     } finally {
       c.busySeconds += (performance.now() - started) / 1000;
@@ -175,7 +185,9 @@ function countingStreams(inner: SttStreaming, engine: CountingEngine): SttStream
   };
 }
 
-export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Promise<ServerStats>; close(): Promise<void> }> {
+export async function serve(
+  o: ServeOptions,
+): Promise<{ url: string; stats(): Promise<ServerStats>; close(): Promise<void> }> {
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -197,9 +209,18 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
   const logger = silentLogger;
   let inner: SttEngine;
   if (o.stt === 'sphinx') inner = createSttEngine(config, logger);
-  else if (o.engine === 'baseline') inner = new TransformersJsEngine(o.stt.dir, o.maxNewTokens, o.device.startsWith('cuda') ? 'cuda' : 'cpu');
+  else if (o.engine === 'baseline')
+    inner = new TransformersJsEngine(o.stt.dir, o.maxNewTokens, o.device.startsWith('cuda') ? 'cuda' : 'cpu');
   else if (o.stt.engine === 'moonshine-onnx')
-    inner = new MoonshineOnnxEngine({ model: o.stt.dir, store: new LayeredModelStore(), device: o.device, threads: config.sttThreads || availableParallelism(), interOpThreads: 1, moonshine: { maxNewTokens: o.maxNewTokens }, logger });
+    inner = new MoonshineOnnxEngine({
+      model: o.stt.dir,
+      store: new LayeredModelStore(),
+      device: o.device,
+      threads: config.sttThreads || availableParallelism(),
+      interOpThreads: 1,
+      moonshine: { maxNewTokens: o.maxNewTokens },
+      logger,
+    });
   else
     inner = new WhisperOnnxEngine({
       model: o.stt.dir,
@@ -208,7 +229,13 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
       threads: config.sttThreads || availableParallelism(),
       interOpThreads: 1,
       // The same work as the baseline's pipeline call: greedy at temperature 0 only, no timestamps, no prompt.
-      whisper: { language: 'en', timestamps: false, temperatures: [0], maxNewTokens: o.maxNewTokens, conditionOnPreviousText: false },
+      whisper: {
+        language: 'en',
+        timestamps: false,
+        temperatures: [0],
+        maxNewTokens: o.maxNewTokens,
+        conditionOnPreviousText: false,
+      },
       logger,
     });
   const engine = new CountingEngine(inner);
@@ -231,7 +258,8 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
   };
   const revisions = async () => {
     const values = (await metrics.sttRevisions.get()).values;
-    const count = (changed: string) => values.filter((v) => v.labels.changed === changed).reduce((n, v) => n + v.value, 0);
+    const count = (changed: string) =>
+      values.filter((v) => v.labels.changed === changed).reduce((n, v) => n + v.value, 0);
     return { queued: secondPassesQueued, changed: count('true'), unchanged: count('false'), skipped: count('skipped') };
   };
   // The streaming lane's finals go to the runner's own queue: count them there too.
@@ -259,13 +287,24 @@ export async function serve(o: ServeOptions): Promise<{ url: string; stats(): Pr
     config,
     logger,
     drivers,
-    capabilities: { sttLanguages: engine.languages, defaultLanguage: engine.languages[0] ?? 'en', translates: (s, t) => mtEngine?.supports(s, t) ?? false },
+    capabilities: {
+      sttLanguages: engine.languages,
+      defaultLanguage: engine.languages[0] ?? 'en',
+      translates: (s, t) => mtEngine?.supports(s, t) ?? false,
+    },
   });
   return {
     url: `${edge.server.url.replace('http', 'ws')}/v1/realtime`,
     stats: async () => {
       const m = process.memoryUsage();
-      return { counters: { utterances: utterances.size, heardNothing: engine.heardNothing, secondPasses: await revisions() }, cpu: process.cpuUsage(), rssBytes: m.rss, heapUsedBytes: m.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, engine: { ...engine.counters } };
+      return {
+        counters: { utterances: utterances.size, heardNothing: engine.heardNothing, secondPasses: await revisions() },
+        cpu: process.cpuUsage(),
+        rssBytes: m.rss,
+        heapUsedBytes: m.heapUsed,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        engine: { ...engine.counters },
+      };
     },
     async close() {
       await edge.close(0);

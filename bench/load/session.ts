@@ -40,7 +40,18 @@ export interface SessionOptions {
 }
 
 export async function runSession(o: SessionOptions): Promise<SessionRecord> {
-  const record: SessionRecord = { index: o.index, audioSeconds: o.seconds, finalLatencies: [], firstPartial: [], partialIntervals: [], finals: 0, corrections: 0, partials: 0, errors: {}, completed: false };
+  const record: SessionRecord = {
+    index: o.index,
+    audioSeconds: o.seconds,
+    finalLatencies: [],
+    firstPartial: [],
+    partialIntervals: [],
+    finals: 0,
+    corrections: 0,
+    partials: 0,
+    errors: {},
+    completed: false,
+  };
   const fail = (code: string) => (record.errors[code] = (record.errors[code] ?? 0) + 1);
   const sentAt: number[] = [];
   /** Wall time (performance.now) the sample at audio time `t` left the client. */
@@ -90,7 +101,13 @@ export async function runSession(o: SessionOptions): Promise<SessionRecord> {
   }
   session.stop();
   const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), o.drainMs).unref());
-  const outcome = await Promise.race([session.done.then(() => 'done' as const, (err: unknown) => (err instanceof RealtimeError ? err.code : 'connection_closed')), timeout]);
+  const outcome = await Promise.race([
+    session.done.then(
+      () => 'done' as const,
+      (err: unknown) => (err instanceof RealtimeError ? err.code : 'connection_closed'),
+    ),
+    timeout,
+  ]);
   if (outcome === 'done') record.completed = true;
   else {
     fail(outcome === 'timeout' ? 'drain_timeout' : outcome);

@@ -23,7 +23,11 @@ export class TransformersJsEngine implements SttEngine {
   async load(): Promise<void> {
     env.allowRemoteModels = false;
     env.localModelPath = '/';
-    this.#asr = (await pipeline('automatic-speech-recognition', this.dir, { dtype: 'fp32', device: this.device, local_files_only: true })) as unknown as Asr;
+    this.#asr = (await pipeline('automatic-speech-recognition', this.dir, {
+      dtype: 'fp32',
+      device: this.device,
+      local_files_only: true,
+    })) as unknown as Asr;
   }
 
   async transcribe(batch: readonly SttRequest[]): Promise<SttResult[]> {
@@ -32,7 +36,12 @@ export class TransformersJsEngine implements SttEngine {
     const out: SttResult[] = [];
     // One call per utterance, one after another: the naive design.
     for (const request of batch) {
-      const r = await asr(pcm16ToFloat(request.pcm), { language: 'en', task: 'transcribe', return_timestamps: false, max_new_tokens: this.maxNewTokens });
+      const r = await asr(pcm16ToFloat(request.pcm), {
+        language: 'en',
+        task: 'transcribe',
+        return_timestamps: false,
+        max_new_tokens: this.maxNewTokens,
+      });
       out.push({ id: request.id, text: (Array.isArray(r) ? r[0]?.text : r.text) ?? '' });
     }
     return out;

@@ -32,7 +32,8 @@ function speakerEmbedder(config: Config): SpeakerEmbedder | null {
     case 'off':
       return null;
     case 'wavlm-onnx':
-      if (!config.diarizationModel) throw new Error('EARSHOT_DIARIZATION=wavlm-onnx needs EARSHOT_DIARIZATION_MODEL (a model directory)');
+      if (!config.diarizationModel)
+        throw new Error('EARSHOT_DIARIZATION=wavlm-onnx needs EARSHOT_DIARIZATION_MODEL (a model directory)');
       return new WavlmOnnxEmbedder({ dir: config.diarizationModel, threshold, device: parseDevice(config.device) });
     case 'mfcc':
       return new MfccSpeakerEmbedder(threshold);
@@ -54,7 +55,13 @@ export interface RunnerEngines {
   tts?: TtsEngine | null;
 }
 
-export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, logger: Logger, drivers: Drivers, engines: RunnerEngines = {}): Promise<StartedRunner> {
+export async function startRunner(
+  role: 'stt' | 'mt' | 'tts',
+  config: Config,
+  logger: Logger,
+  drivers: Drivers,
+  engines: RunnerEngines = {},
+): Promise<StartedRunner> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ runnerId: id });
   let runner: SttRunner | MtRunner | TtsRunner;
@@ -87,11 +94,21 @@ export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, lo
       embedder,
     };
     // The streaming lane when asked for and the engine streams; otherwise (and for everything else) the stateless lane.
-    lane = config.sttLane !== 'stateless' ? await startStreamingLane({ id, engine, drivers, options, logger: log }) : null;
-    if (config.sttLane === 'streaming' && !lane) log.warn({ engine: engine.name }, 'the engine does not stream: this runner serves the stateless lane only');
+    lane =
+      config.sttLane !== 'stateless' ? await startStreamingLane({ id, engine, drivers, options, logger: log }) : null;
+    if (config.sttLane === 'streaming' && !lane)
+      log.warn({ engine: engine.name }, 'the engine does not stream: this runner serves the stateless lane only');
     runner = lane?.shared ?? new SttRunner(options);
     // The default language first: distributed edges take the first as the default of sessions naming none.
-    describe = () => ({ engine: engine.name, languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])], ...(engine.name === 'whisper-onnx' ? { model: config.sttModel } : engine.name === 'moonshine-onnx' ? { model: moonshineModel(config.sttModel) } : {}) });
+    describe = () => ({
+      engine: engine.name,
+      languages: [...new Set([...(engine.defaultLanguage ? [engine.defaultLanguage] : []), ...engine.languages])],
+      ...(engine.name === 'whisper-onnx'
+        ? { model: config.sttModel }
+        : engine.name === 'moonshine-onnx'
+          ? { model: moonshineModel(config.sttModel) }
+          : {}),
+    });
     closeEngine = async () => {
       await embedder?.close();
       if (!engines.stt) await engine.close();
@@ -100,7 +117,14 @@ export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, lo
     const engine = engines.tts ?? createTtsEngine(config);
     if (!engine) throw new Error('a TTS runner needs a voice (EARSHOT_TTS is "none", or espeak-ng is not installed)');
     if (!engines.tts) await engine.load();
-    runner = new TtsRunner({ queue: drivers.ttsQueue, results: drivers.results, engine, logger: log, batchSize: 4, maxWaitMs: 0 });
+    runner = new TtsRunner({
+      queue: drivers.ttsQueue,
+      results: drivers.results,
+      engine,
+      logger: log,
+      batchSize: 4,
+      maxWaitMs: 0,
+    });
     describe = () => ({ engine: engine.name, languages: [...engine.languages] });
     closeEngine = () => (engines.tts ? Promise.resolve() : engine.close());
   } else {
@@ -109,14 +133,40 @@ export async function startRunner(role: 'stt' | 'mt' | 'tts', config: Config, lo
     if (!engines.mt) await engine.load();
     // Spoken translations are queued only where a voice is configured (`earshot all` with one, or `--role tts` runners).
     const ttsQueue = config.tts === 'none' ? null : drivers.ttsQueue;
-    runner = new MtRunner({ queue: drivers.mtQueue, results: drivers.results, engine, logger: log, batchSize: 16, maxWaitMs: 0, ttsQueue, maxTtsWaiting: config.ttsMaxQueue });
-    const pairs = KNOWN_LANGUAGES.flatMap((s) => KNOWN_LANGUAGES.filter((t) => t !== s && engine.supports(s, t)).map((t) => `${s}-${t}`));
-    describe = () => ({ engine: engine.name, pairs, ...(engine.name === 'nllb-onnx' ? { model: config.mtModel } : {}) });
+    runner = new MtRunner({
+      queue: drivers.mtQueue,
+      results: drivers.results,
+      engine,
+      logger: log,
+      batchSize: 16,
+      maxWaitMs: 0,
+      ttsQueue,
+      maxTtsWaiting: config.ttsMaxQueue,
+    });
+    const pairs = KNOWN_LANGUAGES.flatMap((s) =>
+      KNOWN_LANGUAGES.filter((t) => t !== s && engine.supports(s, t)).map((t) => `${s}-${t}`),
+    );
+    describe = () => ({
+      engine: engine.name,
+      pairs,
+      ...(engine.name === 'nllb-onnx' ? { model: config.mtModel } : {}),
+    });
     closeEngine = () => (engines.mt ? Promise.resolve() : engine.close());
   }
 
   const startedAt = Date.now();
-  const info = (): RunnerInfo => ({ id, role, engine: '', ...describe(), ...(lane?.streams() ? { streams: lane.streams() } : {}), startedAt, processed: runner.processed + (lane?.own.processed ?? 0), failed: runner.failed + (lane?.own.failed ?? 0), state: runner.state, at: Date.now() });
+  const info = (): RunnerInfo => ({
+    id,
+    role,
+    engine: '',
+    ...describe(),
+    ...(lane?.streams() ? { streams: lane.streams() } : {}),
+    startedAt,
+    processed: runner.processed + (lane?.own.processed ?? 0),
+    failed: runner.failed + (lane?.own.failed ?? 0),
+    state: runner.state,
+    at: Date.now(),
+  });
   const beat = () =>
     drivers.runners
       .beat(info(), HEARTBEAT_MS * 3)

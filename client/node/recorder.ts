@@ -54,14 +54,33 @@ const RAW = ['-t', 'raw', '-r', String(RECORDER_RATE), '-e', 'signed', '-b', '16
  * The recorder to run: the override when given, else the first of arecord (Linux), sox, ffmpeg that exists.
  * `device` names the input (ALSA device, sox/ffmpeg input name); empty means the system default.
  */
-export function recorderCommand(options: { override?: string; device?: string; platform?: NodeJS.Platform; has: (program: string) => boolean }): RecorderCommand {
+export function recorderCommand(options: {
+  override?: string;
+  device?: string;
+  platform?: NodeJS.Platform;
+  has: (program: string) => boolean;
+}): RecorderCommand {
   const { device = '', platform = process.platform, has } = options;
   if (options.override?.trim()) {
     const [command, ...args] = splitCommand(options.override);
     return { command: command!, args };
   }
   if (platform === 'linux' && has('arecord')) {
-    return { command: 'arecord', args: ['-q', '-t', 'raw', '-f', 'S16_LE', '-r', String(RECORDER_RATE), '-c', '1', ...(device ? ['-D', device] : [])] };
+    return {
+      command: 'arecord',
+      args: [
+        '-q',
+        '-t',
+        'raw',
+        '-f',
+        'S16_LE',
+        '-r',
+        String(RECORDER_RATE),
+        '-c',
+        '1',
+        ...(device ? ['-D', device] : []),
+      ],
+    };
   }
   if (has('sox')) {
     // `-d` is sox's default device; a named one goes through the platform's driver.
@@ -70,10 +89,19 @@ export function recorderCommand(options: { override?: string; device?: string; p
   }
   if (has('ffmpeg')) {
     const input =
-      platform === 'win32' ? ['-f', 'dshow', '-i', `audio=${device || 'default'}`] : platform === 'darwin' ? ['-f', 'avfoundation', '-i', `:${device || 'default'}`] : ['-f', 'pulse', '-i', device || 'default'];
-    return { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', ...input, '-ac', '1', '-ar', String(RECORDER_RATE), '-f', 's16le', '-'] };
+      platform === 'win32'
+        ? ['-f', 'dshow', '-i', `audio=${device || 'default'}`]
+        : platform === 'darwin'
+          ? ['-f', 'avfoundation', '-i', `:${device || 'default'}`]
+          : ['-f', 'pulse', '-i', device || 'default'];
+    return {
+      command: 'ffmpeg',
+      args: ['-loglevel', 'error', '-nostdin', ...input, '-ac', '1', '-ar', String(RECORDER_RATE), '-f', 's16le', '-'],
+    };
   }
-  throw new RecorderError('no audio recorder found: install alsa-utils (arecord), sox or ffmpeg, or set EARSHOT_RECORDER to a command that writes 16 kHz mono PCM16 to stdout');
+  throw new RecorderError(
+    'no audio recorder found: install alsa-utils (arecord), sox or ffmpeg, or set EARSHOT_RECORDER to a command that writes 16 kHz mono PCM16 to stdout',
+  );
 }
 
 /**
@@ -105,11 +133,21 @@ export class Recorder {
     });
     this.ended = new Promise((resolve, reject) => {
       this.#child.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new RecorderError(err.code === 'ENOENT' ? `recorder "${spec.command}" not found; install it or set EARSHOT_RECORDER` : `recorder "${spec.command}" failed: ${err.message}`)),
+        reject(
+          new RecorderError(
+            err.code === 'ENOENT'
+              ? `recorder "${spec.command}" not found; install it or set EARSHOT_RECORDER`
+              : `recorder "${spec.command}" failed: ${err.message}`,
+          ),
+        ),
       );
       this.#child.once('close', (code, signal) => {
         if (this.#stopping || code === 0 || this.#samples > 0) return resolve();
-        reject(new RecorderError(`recorder "${spec.command}" exited ${code ?? signal} without audio${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+        reject(
+          new RecorderError(
+            `recorder "${spec.command}" exited ${code ?? signal} without audio${stderr.trim() ? `: ${stderr.trim()}` : ''}`,
+          ),
+        );
       });
     });
     this.ended.catch(() => undefined); // callers that only stop() must not see an unhandled rejection

@@ -105,7 +105,14 @@ export class CaptionBook {
         // A final ends the utterance the partial (and its provisional translations) showed.
         this.partial = null;
         this.partialTranslations = {};
-        const line: Line = { seq, rev, text: String(event.text ?? ''), translations: {}, translatedRev: {}, failed: new Set() };
+        const line: Line = {
+          seq,
+          rev,
+          text: String(event.text ?? ''),
+          translations: {},
+          translatedRev: {},
+          failed: new Set(),
+        };
         // In seq order even if a correction or a replay brings an older one back.
         let at = this.lines.length;
         while (at > 0 && this.lines[at - 1]!.seq > seq) at--;

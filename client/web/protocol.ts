@@ -20,11 +20,30 @@ export function parseEvent(data: unknown): ProtocolEvent | null {
   if (typeof data !== 'string') return null;
   try {
     const event: unknown = JSON.parse(data);
-    return event && typeof event === 'object' && typeof (event as { type?: unknown }).type === 'string' ? (event as ProtocolEvent) : null;
+    return event && typeof event === 'object' && typeof (event as { type?: unknown }).type === 'string'
+      ? (event as ProtocolEvent)
+      : null;
   } catch {
     return null;
   }
 }
 
 /** Languages offered on the speaker page; the server answers `unsupported_target` for any it cannot produce. */
-export const COMMON_LANGUAGES = ['en', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ca', 'pl', 'ru', 'uk', 'ar', 'hi', 'ja', 'ko', 'zh'];
+export const COMMON_LANGUAGES = [
+  'en',
+  'es',
+  'fr',
+  'de',
+  'it',
+  'pt',
+  'nl',
+  'ca',
+  'pl',
+  'ru',
+  'uk',
+  'ar',
+  'hi',
+  'ja',
+  'ko',
+  'zh',
+];

@@ -63,7 +63,10 @@ let samplesSent = 0;
  * What the server can do (GET /v1/capabilities): the languages it transcribes and, per spoken language, the ones it
  * translates into. Without it (an older server) the page offers a common list and the server drops what it cannot do.
  */
-let capabilities: { stt: { languages: string[] }; mt: { targets: Record<string, { language: string; via?: string }[]> } } | null = null;
+let capabilities: {
+  stt: { languages: string[] };
+  mt: { targets: Record<string, { language: string; via?: string }[]> };
+} | null = null;
 
 async function fillPickers() {
   capabilities = await fetch(new URL('v1/capabilities', location.href.replace(/[^/]*$/, '')))
@@ -77,13 +80,19 @@ async function fillPickers() {
 
 /** One chip per language the spoken one can be translated into (a pivot is named in the chip's tooltip). */
 function renderTargets(chosen: Set<string> = new Set(chosenTargets())): void {
-  const offered: { language: string; via?: string }[] = capabilities ? (capabilities.mt.targets[els.language.value] ?? []) : COMMON_LANGUAGES.map((language) => ({ language }));
+  const offered: { language: string; via?: string }[] = capabilities
+    ? (capabilities.mt.targets[els.language.value] ?? [])
+    : COMMON_LANGUAGES.map((language) => ({ language }));
   els.targets.replaceChildren();
   for (const { language: code, via } of offered) {
     const label = document.createElement('label');
     label.className = 'chip';
     if (via) label.title = `translated through ${languageName(via)}`;
-    const box = Object.assign(document.createElement('input'), { type: 'checkbox', value: code, checked: chosen.has(code) });
+    const box = Object.assign(document.createElement('input'), {
+      type: 'checkbox',
+      value: code,
+      checked: chosen.has(code),
+    });
     const text = document.createElement('span');
     text.textContent = languageName(code);
     label.append(box, text);
@@ -140,7 +149,13 @@ function setState(next: State, label: string, dataState: string = next): void {
   const live = next === 'live';
   els.toggle.setAttribute('aria-pressed', String(live));
   els.toggle.disabled = next === 'starting' || next === 'finishing';
-  els.toggleLabel.textContent = live ? 'Stop' : next === 'finishing' ? 'Finishing…' : next === 'starting' ? 'Starting…' : 'Start';
+  els.toggleLabel.textContent = live
+    ? 'Stop'
+    : next === 'finishing'
+      ? 'Finishing…'
+      : next === 'starting'
+        ? 'Starting…'
+        : 'Start';
   syncTargets();
 }
 
@@ -254,7 +269,8 @@ function refused(err: unknown) {
     askForKey();
     return notify(`This server needs an API key: enter it above, then press Start. (${message})`, 'error');
   }
-  if (err instanceof RealtimeError && (err.code === 'connect_failed' || err.code === 'timeout')) return notify(`Cannot reach the server: ${message}`, 'error');
+  if (err instanceof RealtimeError && (err.code === 'connect_failed' || err.code === 'timeout'))
+    return notify(`Cannot reach the server: ${message}`, 'error');
   notify(message, 'error');
 }
 
@@ -266,7 +282,8 @@ function send(pcm: Int16Array) {
     else early.push(frame);
   }
   samplesSent += frame.length;
-  if ((session?.bufferedAmount ?? 0) > SLOW_NETWORK_BYTES) notify('The network is not keeping up; captions will lag.', 'error');
+  if ((session?.bufferedAmount ?? 0) > SLOW_NETWORK_BYTES)
+    notify('The network is not keeping up; captions will lag.', 'error');
   if (samplesSent >= maxSamples) stop();
 }
 

@@ -53,7 +53,10 @@ function fillLanguages(source: string, targets: string[]): void {
   const available = [source, ...targets];
   if (!lang || !available.includes(lang)) lang = source;
   els.lang.replaceChildren(
-    ...available.map((code, i) => new Option(i === 0 ? `${languageName(code)} (original)` : languageName(code), code, false, code === lang)),
+    ...available.map(
+      (code, i) =>
+        new Option(i === 0 ? `${languageName(code)} (original)` : languageName(code), code, false, code === lang),
+    ),
   );
   document.documentElement.lang = lang;
 }

@@ -59,7 +59,7 @@ const NAMED_KEYS: Record<string, string> = {
   printscreen: 'PrintScreen',
   plus: 'Plus',
 };
-const PUNCTUATION = new Set([...',./;\'[]\\-=`']);
+const PUNCTUATION = new Set([...",./;'[]\\-=`"]);
 
 /** The key part, canonical, or null when it is not a key Electron can register. */
 function canonicalKey(raw: string): string | null {
@@ -87,7 +87,8 @@ export function parseHotkey(text: string): Hotkey {
       modifiers.add(modifier);
       continue;
     }
-    if (key !== null) throw new HotkeyError(`"${text}" has two keys (${key} and ${part}); a hotkey is modifiers and one key`);
+    if (key !== null)
+      throw new HotkeyError(`"${text}" has two keys (${key} and ${part}); a hotkey is modifiers and one key`);
     key = canonicalKey(part);
     if (key === null) throw new HotkeyError(`"${text}": unknown key "${part}"`);
   }
@@ -112,5 +113,9 @@ export function normalizeHotkey(text: string): string {
 
 /** What the modifiers mean on this platform, for key-state polling (CommandOrControl is Command on macOS only). */
 export function resolveModifiers(hotkey: Hotkey, platform: NodeJS.Platform): Exclude<Modifier, 'CommandOrControl'>[] {
-  return [...new Set(hotkey.modifiers.map((m) => (m === 'CommandOrControl' ? (platform === 'darwin' ? 'Command' : 'Control') : m)))];
+  return [
+    ...new Set(
+      hotkey.modifiers.map((m) => (m === 'CommandOrControl' ? (platform === 'darwin' ? 'Command' : 'Control') : m)),
+    ),
+  ];
 }

@@ -20,9 +20,26 @@ function x11Keysym(key: string): number | undefined {
   const f = /^F(\d+)$/.exec(key);
   if (f) return 0xffbe + Number(f[1]) - 1;
   const named: Record<string, number> = {
-    Space: 0x20, Tab: 0xff09, Enter: 0xff0d, Escape: 0xff1b, Backspace: 0xff08, Delete: 0xffff, Insert: 0xff63,
-    Home: 0xff50, End: 0xff57, PageUp: 0xff55, PageDown: 0xff56, Left: 0xff51, Up: 0xff52, Right: 0xff53, Down: 0xff54,
-    Pause: 0xff13, Scrolllock: 0xff14, Capslock: 0xffe5, PrintScreen: 0xff61, Plus: 0x3d, // "+" is shifted "=" on most layouts
+    Space: 0x20,
+    Tab: 0xff09,
+    Enter: 0xff0d,
+    Escape: 0xff1b,
+    Backspace: 0xff08,
+    Delete: 0xffff,
+    Insert: 0xff63,
+    Home: 0xff50,
+    End: 0xff57,
+    PageUp: 0xff55,
+    PageDown: 0xff56,
+    Left: 0xff51,
+    Up: 0xff52,
+    Right: 0xff53,
+    Down: 0xff54,
+    Pause: 0xff13,
+    Scrolllock: 0xff14,
+    Capslock: 0xffe5,
+    PrintScreen: 0xff61,
+    Plus: 0x3d, // "+" is shifted "=" on most layouts
   };
   return named[key] ?? (key.length === 1 ? key.charCodeAt(0) : undefined);
 }
@@ -33,24 +50,70 @@ function windowsVk(key: string): number | undefined {
   const f = /^F(\d+)$/.exec(key);
   if (f) return 0x70 + Number(f[1]) - 1;
   const named: Record<string, number> = {
-    Space: 0x20, Tab: 0x09, Enter: 0x0d, Escape: 0x1b, Backspace: 0x08, Delete: 0x2e, Insert: 0x2d, Home: 0x24, End: 0x23,
-    PageUp: 0x21, PageDown: 0x22, Left: 0x25, Up: 0x26, Right: 0x27, Down: 0x28, Pause: 0x13, Scrolllock: 0x91, Capslock: 0x14,
-    PrintScreen: 0x2c, Plus: 0xbb, ';': 0xba, '=': 0xbb, ',': 0xbc, '-': 0xbd, '.': 0xbe, '/': 0xbf, '`': 0xc0, '[': 0xdb, '\\': 0xdc, ']': 0xdd, "'": 0xde,
+    Space: 0x20,
+    Tab: 0x09,
+    Enter: 0x0d,
+    Escape: 0x1b,
+    Backspace: 0x08,
+    Delete: 0x2e,
+    Insert: 0x2d,
+    Home: 0x24,
+    End: 0x23,
+    PageUp: 0x21,
+    PageDown: 0x22,
+    Left: 0x25,
+    Up: 0x26,
+    Right: 0x27,
+    Down: 0x28,
+    Pause: 0x13,
+    Scrolllock: 0x91,
+    Capslock: 0x14,
+    PrintScreen: 0x2c,
+    Plus: 0xbb,
+    ';': 0xba,
+    '=': 0xbb,
+    ',': 0xbc,
+    '-': 0xbd,
+    '.': 0xbe,
+    '/': 0xbf,
+    '`': 0xc0,
+    '[': 0xdb,
+    '\\': 0xdc,
+    ']': 0xdd,
+    "'": 0xde,
   };
   return named[key];
 }
 
 /** macOS virtual key codes (ANSI layout positions). */
 function macKeycode(key: string): number | undefined {
-  const letters = 'ASDFHGZXCV BQWERYT123465=97-80]OU[IP LJ\'K;\\,/NM.';
+  const letters = "ASDFHGZXCV BQWERYT123465=97-80]OU[IP LJ'K;\\,/NM.";
   const index = letters.indexOf(key);
   if (key.length === 1 && key !== ' ' && index >= 0) return index;
-  const fkeys = [0x7a, 0x78, 0x63, 0x76, 0x60, 0x61, 0x62, 0x64, 0x65, 0x6d, 0x67, 0x6f, 0x69, 0x6b, 0x71, 0x6a, 0x40, 0x4f, 0x50, 0x5a];
+  const fkeys = [
+    0x7a, 0x78, 0x63, 0x76, 0x60, 0x61, 0x62, 0x64, 0x65, 0x6d, 0x67, 0x6f, 0x69, 0x6b, 0x71, 0x6a, 0x40, 0x4f, 0x50,
+    0x5a,
+  ];
   const f = /^F(\d+)$/.exec(key);
   if (f) return fkeys[Number(f[1]) - 1];
   const named: Record<string, number> = {
-    Enter: 0x24, Tab: 0x30, Space: 0x31, '`': 0x32, Backspace: 0x33, Escape: 0x35, Home: 0x73, PageUp: 0x74, Delete: 0x75,
-    End: 0x77, PageDown: 0x79, Left: 0x7b, Right: 0x7c, Down: 0x7d, Up: 0x7e, Plus: 0x18, Capslock: 0x39,
+    Enter: 0x24,
+    Tab: 0x30,
+    Space: 0x31,
+    '`': 0x32,
+    Backspace: 0x33,
+    Escape: 0x35,
+    Home: 0x73,
+    PageUp: 0x74,
+    Delete: 0x75,
+    End: 0x77,
+    PageDown: 0x79,
+    Left: 0x7b,
+    Right: 0x7c,
+    Down: 0x7d,
+    Up: 0x7e,
+    Plus: 0x18,
+    Capslock: 0x39,
   };
   return named[key];
 }
@@ -111,7 +174,11 @@ export function openKeyState(platform: NodeJS.Platform, env: Record<string, stri
 }
 
 /** Resolves once `hotkey`'s key is up (checked every `intervalMs`), or when the signal aborts. */
-export async function waitForRelease(state: KeyState, hotkey: Hotkey, options: { intervalMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+export async function waitForRelease(
+  state: KeyState,
+  hotkey: Hotkey,
+  options: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
   const interval = options.intervalMs ?? 25;
   while (!options.signal?.aborted && state.isDown(hotkey.key)) await new Promise((r) => setTimeout(r, interval));
 }

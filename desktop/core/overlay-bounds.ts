@@ -25,7 +25,12 @@ function overlap(a: Rect, b: Rect): number {
 export function defaultOverlayBounds(area: Rect): Rect {
   const width = Math.round(Math.min(1100, area.width * 0.8));
   const height = Math.round(Math.min(180, area.height * 0.25));
-  return { x: Math.round(area.x + (area.width - width) / 2), y: Math.round(area.y + area.height - height - area.height * 0.06), width, height };
+  return {
+    x: Math.round(area.x + (area.width - width) / 2),
+    y: Math.round(area.y + area.height - height - area.height * 0.06),
+    width,
+    height,
+  };
 }
 
 /**

@@ -71,7 +71,8 @@ export const Settings = z.object({
       const seen = new Map<string, string>();
       for (const [action, accelerator] of Object.entries(keys)) {
         const other = seen.get(accelerator);
-        if (other) ctx.addIssue({ code: 'custom', path: [action], message: `${accelerator} is already the ${other} hotkey` });
+        if (other)
+          ctx.addIssue({ code: 'custom', path: [action], message: `${accelerator} is already the ${other} hotkey` });
         seen.set(accelerator, action);
       }
     }),
@@ -90,7 +91,13 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 /** What a user (or the settings window) may send: any subset, at any depth. */
-export type SettingsPatch = { [K in keyof Settings]?: Settings[K] extends unknown[] | null ? Settings[K] : Settings[K] extends object ? Partial<Settings[K]> : Settings[K] };
+export type SettingsPatch = {
+  [K in keyof Settings]?: Settings[K] extends unknown[] | null
+    ? Settings[K]
+    : Settings[K] extends object
+      ? Partial<Settings[K]>
+      : Settings[K];
+};
 
 export const DEFAULT_SETTINGS: Settings = Settings.parse({});
 
@@ -169,7 +176,10 @@ export class SettingsStore {
     const merged: Record<string, unknown> = { ...this.#current };
     for (const [key, value] of Object.entries(patch)) {
       const before = merged[key];
-      merged[key] = before && value && typeof before === 'object' && typeof value === 'object' && !Array.isArray(value) ? { ...before, ...value } : value;
+      merged[key] =
+        before && value && typeof before === 'object' && typeof value === 'object' && !Array.isArray(value)
+          ? { ...before, ...value }
+          : value;
     }
     const parsed = Settings.safeParse(merged);
     if (!parsed.success) throw new SettingsError(parsed.error.issues.map(describe).join('; '));

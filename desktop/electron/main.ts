@@ -29,7 +29,12 @@ function notify(body: string): void {
   else console.warn(`earshot: ${body}`);
 }
 
-const overlayConfig = (s: Settings): OverlayConfig => ({ fontSize: s.overlay.fontSize, lines: s.overlay.lines, lang: s.overlay.lang, showPartials: s.overlay.showPartials });
+const overlayConfig = (s: Settings): OverlayConfig => ({
+  fontSize: s.overlay.fontSize,
+  lines: s.overlay.lines,
+  lang: s.overlay.lang,
+  showPartials: s.overlay.showPartials,
+});
 
 async function start(): Promise<void> {
   const store = new SettingsStore(join(app.getPath('userData'), 'settings.json'));
@@ -80,9 +85,17 @@ async function start(): Promise<void> {
   const effectiveMode = () => (shortcuts.canHold ? settings().typing.mode : 'toggle');
   const typing = new VoiceTyping({
     mode: effectiveMode(),
-    injector: injector ?? { name: 'none', type: async () => notify('voice typing is unavailable on this desktop'), backspace: async () => undefined },
+    injector: injector ?? {
+      name: 'none',
+      type: async () => notify('voice typing is unavailable on this desktop'),
+      backspace: async () => undefined,
+    },
     start: dictations,
-    join: { language: settings().language, spokenPunctuation: settings().typing.spokenPunctuation, capitalize: settings().typing.capitalize },
+    join: {
+      language: settings().language,
+      spokenPunctuation: settings().typing.spokenPunctuation,
+      capitalize: settings().typing.capitalize,
+    },
     onState: () => refreshTray(),
     onError: (err) => notify(err.message),
   });
@@ -129,13 +142,25 @@ async function start(): Promise<void> {
   });
   function refreshTray(): void {
     const s = settings();
-    tray.update({ typing: typing.state, mode: effectiveMode(), canHold: shortcuts.canHold, dictateHotkey: s.hotkeys.dictate, overlayVisible: overlay.visible, subtitles: subtitles !== null, shareUrl });
+    tray.update({
+      typing: typing.state,
+      mode: effectiveMode(),
+      canHold: shortcuts.canHold,
+      dictateHotkey: s.hotkeys.dictate,
+      overlayVisible: overlay.visible,
+      subtitles: subtitles !== null,
+      shareUrl,
+    });
   }
 
   let registered = '';
   const applySettings = (s: Settings) => {
     typing.mode = effectiveMode();
-    typing.setJoinOptions({ language: s.language, spokenPunctuation: s.typing.spokenPunctuation, capitalize: s.typing.capitalize });
+    typing.setJoinOptions({
+      language: s.language,
+      spokenPunctuation: s.typing.spokenPunctuation,
+      capitalize: s.typing.capitalize,
+    });
     overlay.configure(overlayConfig(s));
     refreshTray();
     // Settings also change when the overlay is moved; hotkeys are re-registered only when they changed.
@@ -152,7 +177,10 @@ async function start(): Promise<void> {
   };
   store.onChange(applySettings);
   applySettings(settings());
-  if (!shortcuts.canHold && settings().typing.mode === 'push-to-talk') notify('push-to-talk needs key release events, which Wayland does not give apps: the hotkey toggles dictation instead');
+  if (!shortcuts.canHold && settings().typing.mode === 'push-to-talk')
+    notify(
+      'push-to-talk needs key release events, which Wayland does not give apps: the hotkey toggles dictation instead',
+    );
   if (settings().overlay.visible) overlay.show();
 
   ipcMain.handle(IPC.getSettings, () => settings());

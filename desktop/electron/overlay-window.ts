@@ -17,7 +17,12 @@ export class OverlayWindow {
   readonly #saver: BoundsSaver;
   #savedBounds: Rect | null;
 
-  constructor(options: { dist: string; config: OverlayConfig; bounds: Rect | null; saveBounds: (bounds: Rect) => void }) {
+  constructor(options: {
+    dist: string;
+    config: OverlayConfig;
+    bounds: Rect | null;
+    saveBounds: (bounds: Rect) => void;
+  }) {
     this.#dist = options.dist;
     this.#config = options.config;
     this.#savedBounds = options.bounds;

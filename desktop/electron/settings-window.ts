@@ -13,7 +13,10 @@ export class SettingsWindow {
 
   open(): void {
     if (this.#win) return this.#win.focus();
-    const win = createSecureWindow({ width: 560, height: 720, title: 'earshot settings', autoHideMenuBar: true, show: false }, this.#dist);
+    const win = createSecureWindow(
+      { width: 560, height: 720, title: 'earshot settings', autoHideMenuBar: true, show: false },
+      this.#dist,
+    );
     win.once('ready-to-show', () => win.show());
     win.on('closed', () => (this.#win = null));
     void win.loadFile(join(this.#dist, 'settings.html'));

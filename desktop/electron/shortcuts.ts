@@ -33,7 +33,8 @@ export class Shortcuts {
     globalShortcut.unregisterAll();
     const failed: string[] = [];
     const register = (name: string, accelerator: string, action: () => void) => {
-      if (!globalShortcut.register(accelerator, action)) failed.push(`the ${name} hotkey ${accelerator} is taken by another application`);
+      if (!globalShortcut.register(accelerator, action))
+        failed.push(`the ${name} hotkey ${accelerator} is taken by another application`);
     };
     const dictate = parseHotkey(hotkeys.dictate);
     register('dictate', hotkeys.dictate, () => {

@@ -48,13 +48,28 @@ export class AppTray {
     this.#tray.setContextMenu(
       Menu.buildFromTemplate([
         { label: `Voice typing: ${LABELS[state.typing]}`, enabled: false },
-        { label: state.typing === 'listening' ? 'Stop dictation' : 'Start dictation', accelerator: state.dictateHotkey, click: a.toggleDictation },
+        {
+          label: state.typing === 'listening' ? 'Stop dictation' : 'Start dictation',
+          accelerator: state.dictateHotkey,
+          click: a.toggleDictation,
+        },
         { label: 'Undo last insertion', click: a.undo },
         {
           label: 'Hotkey mode',
           submenu: [
-            { label: 'Push to talk (hold)', type: 'radio', checked: state.mode === 'push-to-talk', enabled: state.canHold, click: () => a.setMode('push-to-talk') },
-            { label: 'Toggle (press to start and stop)', type: 'radio', checked: state.mode === 'toggle', click: () => a.setMode('toggle') },
+            {
+              label: 'Push to talk (hold)',
+              type: 'radio',
+              checked: state.mode === 'push-to-talk',
+              enabled: state.canHold,
+              click: () => a.setMode('push-to-talk'),
+            },
+            {
+              label: 'Toggle (press to start and stop)',
+              type: 'radio',
+              checked: state.mode === 'toggle',
+              click: () => a.setMode('toggle'),
+            },
           ],
         },
         { type: 'separator' },

@@ -33,7 +33,8 @@ window.earshot.onCaption((event) => {
 let onHandle = false;
 document.addEventListener('mousemove', (event) => {
   const r = handle.getBoundingClientRect();
-  const over = event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
+  const over =
+    event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
   if (over === onHandle) return;
   onHandle = over;
   handle.classList.toggle('active', over);

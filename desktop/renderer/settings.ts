@@ -4,7 +4,11 @@ import type { Settings, SettingsPatch } from '../core/settings.ts';
 const form = document.getElementById('form') as HTMLFormElement;
 const result = document.getElementById('result') as HTMLElement;
 const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
-const list = (text: string) => text.split(',').map((t) => t.trim()).filter(Boolean);
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 function fill(s: Settings): void {
   field('serverUrl').value = s.serverUrl;
@@ -15,7 +19,8 @@ function fill(s: Settings): void {
   (form.elements.namedItem('audioSource') as HTMLSelectElement).value = s.audioSource;
   field('systemDevice').value = s.systemDevice;
   field('recorder').value = s.recorder;
-  for (const radio of form.querySelectorAll<HTMLInputElement>('input[name="mode"]')) radio.checked = radio.value === s.typing.mode;
+  for (const radio of form.querySelectorAll<HTMLInputElement>('input[name="mode"]'))
+    radio.checked = radio.value === s.typing.mode;
   field('spokenPunctuation').checked = s.typing.spokenPunctuation;
   field('capitalize').checked = s.typing.capitalize;
   field('dictate').value = s.hotkeys.dictate;
@@ -28,7 +33,8 @@ function fill(s: Settings): void {
 }
 
 function read(): SettingsPatch {
-  const mode = form.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value === 'toggle' ? 'toggle' : 'push-to-talk';
+  const mode =
+    form.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value === 'toggle' ? 'toggle' : 'push-to-talk';
   return {
     serverUrl: field('serverUrl').value.trim(),
     token: field('token').value.trim(),
@@ -40,7 +46,12 @@ function read(): SettingsPatch {
     recorder: field('recorder').value.trim(),
     typing: { mode, spokenPunctuation: field('spokenPunctuation').checked, capitalize: field('capitalize').checked },
     hotkeys: { dictate: field('dictate').value, undo: field('undo').value, overlay: field('overlay').value },
-    overlay: { lang: field('overlayLang').value.trim() || null, fontSize: Number(field('fontSize').value), lines: Number(field('lines').value), showPartials: field('showPartials').checked },
+    overlay: {
+      lang: field('overlayLang').value.trim() || null,
+      fontSize: Number(field('fontSize').value),
+      lines: Number(field('lines').value),
+      showPartials: field('showPartials').checked,
+    },
   };
 }
 

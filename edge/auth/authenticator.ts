@@ -64,7 +64,12 @@ export function answeredSubprotocol(offered: Iterable<string>): string | false {
   return plain.includes(WS_PROTOCOL) ? WS_PROTOCOL : (plain[0] ?? false);
 }
 
-const ANONYMOUS: Principal = { id: 'anonymous', via: 'anonymous', scopes: SCOPES, limits: { maxSessions: Infinity, requestsPerMinute: Infinity, maxViewers: Infinity } };
+const ANONYMOUS: Principal = {
+  id: 'anonymous',
+  via: 'anonymous',
+  scopes: SCOPES,
+  limits: { maxSessions: Infinity, requestsPerMinute: Infinity, maxViewers: Infinity },
+};
 
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
@@ -107,20 +112,33 @@ export class Authenticator {
     if (!this.#o.enabled) return ANONYMOUS;
     const credential = this.credential(req);
     if (!credential) {
-      return { code: 'unauthorized', message: 'send an API key or token as "Authorization: Bearer …" (WebSockets: ?token=… or the earshot.bearer.… subprotocol)' };
+      return {
+        code: 'unauthorized',
+        message:
+          'send an API key or token as "Authorization: Bearer …" (WebSockets: ?token=… or the earshot.bearer.… subprotocol)',
+      };
     }
     if (looksLikeApiKey(credential)) {
       const record = this.#o.keys.verify(credential);
       if (!record) return { code: 'unauthorized', message: 'unknown API key' };
-      return { id: record.id, via: 'key', scopes: record.scopes, limits: this.#limitsOf(record.id), ...(record.glossary ? { glossary: record.glossary } : {}), ...(record.hooks ? { hooks: record.hooks } : {}) };
+      return {
+        id: record.id,
+        via: 'key',
+        scopes: record.scopes,
+        limits: this.#limitsOf(record.id),
+        ...(record.glossary ? { glossary: record.glossary } : {}),
+        ...(record.hooks ? { hooks: record.hooks } : {}),
+      };
     }
     const checked = await this.#o.tokens.verify(credential);
     if (!checked.ok) return { code: 'unauthorized', message: checked.reason };
     const { subject, scopes, session, id: tokenId } = checked.claims;
-    if (tokenId && (await this.#o.revocations.isRevoked(tokenId))) return { code: 'unauthorized', message: 'this token has been revoked' };
+    if (tokenId && (await this.#o.revocations.isRevoked(tokenId)))
+      return { code: 'unauthorized', message: 'this token has been revoked' };
     // A token is only as good as its key: removing the key revokes the tokens issued for it.
     const record = this.#o.keys.byId(subject);
-    if (!record) return { code: 'unauthorized', message: `the API key this token was issued for (${subject}) no longer exists` };
+    if (!record)
+      return { code: 'unauthorized', message: `the API key this token was issued for (${subject}) no longer exists` };
     return {
       id: record.id,
       via: 'token',
@@ -140,10 +158,19 @@ export class Authenticator {
     if (who.via === 'anonymous') return { ok: true, principal: who };
     const rate = await this.#o.limiter.hit(who.id, who.limits.requestsPerMinute);
     if (!rate.ok) {
-      return { ok: false, code: 'rate_limited', message: `key ${who.id} is over its limit of ${who.limits.requestsPerMinute} requests per minute`, retryAfterSeconds: rate.retryAfterSeconds };
+      return {
+        ok: false,
+        code: 'rate_limited',
+        message: `key ${who.id} is over its limit of ${who.limits.requestsPerMinute} requests per minute`,
+        retryAfterSeconds: rate.retryAfterSeconds,
+      };
     }
     if (!anyOf.some((scope) => who.scopes.includes(scope))) {
-      return { ok: false, code: 'forbidden', message: `this ${who.via === 'key' ? 'key' : 'token'} lacks the ${anyOf.map((s) => `"${s}"`).join(' or ')} scope` };
+      return {
+        ok: false,
+        code: 'forbidden',
+        message: `this ${who.via === 'key' ? 'key' : 'token'} lacks the ${anyOf.map((s) => `"${s}"`).join(' or ')} scope`,
+      };
     }
     return { ok: true, principal: who };
   }

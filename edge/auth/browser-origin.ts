@@ -48,12 +48,20 @@ export function browserOriginGuard(policy: OriginPolicy): MiddlewareHandler {
   return async (c, next) => {
     const host = c.req.header('host') ?? '';
     if (policy.loopback && !isLoopback(hostName(host))) {
-      return errorResponse(c, 'forbidden', `this edge listens on loopback and answers only to localhost, 127.0.0.1 or [::1], not to Host "${host.slice(0, 100)}"`);
+      return errorResponse(
+        c,
+        'forbidden',
+        `this edge listens on loopback and answers only to localhost, 127.0.0.1 or [::1], not to Host "${host.slice(0, 100)}"`,
+      );
     }
     const origin = c.req.header('origin');
     const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
     if (origin !== undefined && (upgrade || !SAFE_METHODS.has(c.req.method)) && !admits(policy, origin, host)) {
-      return errorResponse(c, 'forbidden', `pages from ${origin.slice(0, 100)} may not use this edge (EARSHOT_ALLOWED_ORIGINS)`);
+      return errorResponse(
+        c,
+        'forbidden',
+        `pages from ${origin.slice(0, 100)} may not use this edge (EARSHOT_ALLOWED_ORIGINS)`,
+      );
     }
     await next();
   };

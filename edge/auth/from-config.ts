@@ -34,7 +34,9 @@ export function authenticatorFromConfig(config: Config, logger: Logger, parts: A
   const enabled = authEnabled(config, parts.exposure);
   const keys = new KeyRing([...(parts.extraKeys ?? []), ...parseKeyRecords(config.apiKeys, 'EARSHOT_API_KEYS')]);
   if (enabled && keys.size === 0) {
-    logger.error('auth is on but no API keys are configured (EARSHOT_API_KEYS_FILE, EARSHOT_API_KEYS): every API request will be refused (401)');
+    logger.error(
+      'auth is on but no API keys are configured (EARSHOT_API_KEYS_FILE, EARSHOT_API_KEYS): every API request will be refused (401)',
+    );
   }
   logger.info({ auth: enabled ? 'on' : 'off', keys: keys.size, limits: parts.limitsIn }, 'auth');
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : parts.fallbackSecret();
@@ -44,6 +46,10 @@ export function authenticatorFromConfig(config: Config, logger: Logger, parts: A
     tokens: new TokenService(secret, config.tokenMaxTtlSeconds),
     limiter: parts.limiter,
     revocations: parts.revocations,
-    defaults: { maxSessions: config.keyMaxSessions, requestsPerMinute: config.keyRpm, maxViewers: config.keyMaxViewers },
+    defaults: {
+      maxSessions: config.keyMaxSessions,
+      requestsPerMinute: config.keyRpm,
+      maxViewers: config.keyMaxViewers,
+    },
   });
 }

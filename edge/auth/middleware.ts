@@ -8,7 +8,8 @@ import type { Authenticator, Principal, Refusal } from './authenticator.ts';
 export type AuthEnv = { Variables: { principal: Principal } };
 
 export function refuse(c: Context, refusal: Refusal): Response {
-  const retry = refusal.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(refusal.retryAfterSeconds) };
+  const retry =
+    refusal.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(refusal.retryAfterSeconds) };
   return errorResponse(c, refusal.code, refusal.message, retry);
 }
 

@@ -35,7 +35,11 @@ export class RedisLimiter implements Limiter {
     const now = Date.now();
     const window = Math.floor(now / WINDOW_MS);
     const counter = this.#keys.keyRequests(key, window);
-    const replies = await this.#redis.multi().incr(counter).pexpire(counter, WINDOW_MS * 2).exec();
+    const replies = await this.#redis
+      .multi()
+      .incr(counter)
+      .pexpire(counter, WINDOW_MS * 2)
+      .exec();
     const count = Number(replies?.[0]?.[1] ?? 0);
     if (count <= perMinute) return { ok: true };
     return { ok: false, retryAfterSeconds: Math.ceil(((window + 1) * WINDOW_MS - now) / 1000) };

@@ -34,7 +34,10 @@ export class TokenService {
   async issue(claims: TokenClaims, ttlSeconds: number): Promise<{ token: string; id: string; expiresAt: number }> {
     const id = crypto.randomUUID();
     const expiresAt = Math.floor(Date.now() / 1000) + Math.min(ttlSeconds, this.maxTtlSeconds);
-    const token = await new SignJWT({ scope: claims.scopes.join(' '), ...(claims.session ? { sid: claims.session } : {}) })
+    const token = await new SignJWT({
+      scope: claims.scopes.join(' '),
+      ...(claims.session ? { sid: claims.session } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.subject)
       .setIssuer(ISSUER)
@@ -48,10 +51,27 @@ export class TokenService {
 
   async verify(token: string): Promise<TokenCheck> {
     try {
-      const { payload } = await jwtVerify(token, this.#secret, { issuer: ISSUER, audience: ISSUER, algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)) : [];
+      const { payload } = await jwtVerify(token, this.#secret, {
+        issuer: ISSUER,
+        audience: ISSUER,
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp'],
+      });
+      const scopes =
+        typeof payload.scope === 'string'
+          ? payload.scope.split(' ').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s))
+          : [];
       const session = typeof payload.sid === 'string' ? payload.sid : undefined;
-      return { ok: true, claims: { subject: payload.sub!, scopes, ...(session ? { session } : {}), ...(payload.jti ? { id: payload.jti } : {}), expiresAt: payload.exp! } };
+      return {
+        ok: true,
+        claims: {
+          subject: payload.sub!,
+          scopes,
+          ...(session ? { session } : {}),
+          ...(payload.jti ? { id: payload.jti } : {}),
+          expiresAt: payload.exp!,
+        },
+      };
     } catch (err) {
       if (err instanceof errors.JWTExpired) return { ok: false, reason: 'the token has expired; request a new one' };
       return { ok: false, reason: 'the token is not valid (bad signature, issuer or format)' };

@@ -30,7 +30,13 @@ function refusing(refusal: Refusal): WSEvents {
 function full(): WSEvents {
   return {
     onOpen(_event, ws) {
-      ws.send(JSON.stringify({ type: 'error', code: 'too_many_sessions', message: 'this deployment serves its maximum of sessions (EARSHOT_MAX_SESSIONS); try again later' }));
+      ws.send(
+        JSON.stringify({
+          type: 'error',
+          code: 'too_many_sessions',
+          message: 'this deployment serves its maximum of sessions (EARSHOT_MAX_SESSIONS); try again later',
+        }),
+      );
       ws.close(CLOSE.tryAgainLater, 'too_many_sessions');
     },
   };
@@ -75,13 +81,24 @@ export function guardUpgrade(auth: Authenticator, upgrade: UpgradeWebSocket, opt
       const { principal } = admission;
       const named = options.session?.(c);
       if (named !== undefined && !Authenticator.canAccessSession(principal, named)) {
-        return refusing({ code: 'forbidden', message: `this token is bound to session ${principal.session}, not ${named}` });
+        return refusing({
+          code: 'forbidden',
+          message: `this token is bound to session ${principal.session}, not ${named}`,
+        });
       }
-      const release = options.slot === 'session' ? await auth.acquireSession(principal) : await auth.acquireViewer(principal);
+      const release =
+        options.slot === 'session' ? await auth.acquireSession(principal) : await auth.acquireViewer(principal);
       if (!release && options.slot === 'session') {
-        return refusing({ code: 'session_limit', message: `key ${principal.id} already has its ${principal.limits.maxSessions} concurrent sessions open` });
+        return refusing({
+          code: 'session_limit',
+          message: `key ${principal.id} already has its ${principal.limits.maxSessions} concurrent sessions open`,
+        });
       }
-      if (!release) return refusing({ code: 'viewer_limit', message: `key ${principal.id} already has its ${principal.limits.maxViewers} viewers connected` });
+      if (!release)
+        return refusing({
+          code: 'viewer_limit',
+          message: `key ${principal.id} already has its ${principal.limits.maxViewers} viewers connected`,
+        });
       const deployment = options.deploymentSlot ? await options.deploymentSlot() : () => undefined;
       if (!deployment) {
         release();

@@ -20,15 +20,24 @@ export interface DeclaredAudio {
 /** Throws `bad_sample_rate`, `too_many_channels` or `audio_too_long`. */
 export function checkDeclaredAudio(audio: DeclaredAudio, maxSeconds: number): void {
   if (!(audio.sampleRate >= MIN_SAMPLE_RATE && audio.sampleRate <= MAX_SAMPLE_RATE)) {
-    throw new EarshotError('bad_sample_rate', `the file declares a sample rate of ${audio.sampleRate} Hz; ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz is accepted`);
+    throw new EarshotError(
+      'bad_sample_rate',
+      `the file declares a sample rate of ${audio.sampleRate} Hz; ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz is accepted`,
+    );
   }
   if (audio.channels !== undefined && audio.channels > MAX_CHANNELS) {
-    throw new EarshotError('too_many_channels', `the file declares ${audio.channels} channels; at most ${MAX_CHANNELS} are accepted`);
+    throw new EarshotError(
+      'too_many_channels',
+      `the file declares ${audio.channels} channels; at most ${MAX_CHANNELS} are accepted`,
+    );
   }
   if (audio.seconds !== undefined && audio.seconds > maxSeconds) throw audioTooLong(maxSeconds, audio.seconds);
 }
 
 export function audioTooLong(maxSeconds: number, seconds?: number): EarshotError {
   const what = seconds === undefined ? 'the audio is longer' : `the audio is ${Math.round(seconds)} s, longer`;
-  return new EarshotError('audio_too_long', `${what} than the limit of ${maxSeconds} s (EARSHOT_MAX_AUDIO_SECONDS); send it in parts`);
+  return new EarshotError(
+    'audio_too_long',
+    `${what} than the limit of ${maxSeconds} s (EARSHOT_MAX_AUDIO_SECONDS); send it in parts`,
+  );
 }

@@ -56,10 +56,17 @@ export interface DecodeOptions {
 }
 
 /** Decodes an upload. `bytes` may be moved to a worker thread: do not use them afterwards. */
-export async function decodeUpload(bytes: Uint8Array, options: DecodeOptions, signal?: AbortSignal): Promise<Int16Array> {
+export async function decodeUpload(
+  bytes: Uint8Array,
+  options: DecodeOptions,
+  signal?: AbortSignal,
+): Promise<Int16Array> {
   const format = sniffFormat(bytes);
   if (format === 'unknown') {
-    throw new EarshotError('unsupported_media_type', `this file is not audio in a format decoded here (${ACCEPTED}); manifests and playlists (DASH, HLS, concat) are refused`);
+    throw new EarshotError(
+      'unsupported_media_type',
+      `this file is not audio in a format decoded here (${ACCEPTED}); manifests and playlists (DASH, HLS, concat) are refused`,
+    );
   }
   let nativeFailure: string | undefined;
   if (format === 'wav') {
@@ -71,7 +78,10 @@ export async function decodeUpload(bytes: Uint8Array, options: DecodeOptions, si
       nativeFailure = err.message; // ffmpeg may still read it, within the same limits
     }
     if (header) {
-      checkDeclaredAudio({ sampleRate: header.sampleRate, channels: header.channels, seconds: header.frames / header.sampleRate }, options.maxAudioSeconds);
+      checkDeclaredAudio(
+        { sampleRate: header.sampleRate, channels: header.channels, seconds: header.frames / header.sampleRate },
+        options.maxAudioSeconds,
+      );
       nativeFailure = wavEncodingProblem(header);
       if (!nativeFailure) return decodeWavOffLoop(options.pool, bytes);
     }
@@ -89,12 +99,19 @@ export async function decodeUpload(bytes: Uint8Array, options: DecodeOptions, si
   } catch (err) {
     if (err instanceof FfmpegMissingError) {
       const what = nativeFailure ? `this WAV file (${nativeFailure})` : `${format} audio`;
-      throw new EarshotError('unsupported_media_type', `${what} needs ffmpeg, which is not installed here (EARSHOT_FFMPEG=${options.ffmpeg}); send a PCM or float WAV file, or install ffmpeg`);
+      throw new EarshotError(
+        'unsupported_media_type',
+        `${what} needs ffmpeg, which is not installed here (EARSHOT_FFMPEG=${options.ffmpeg}); send a PCM or float WAV file, or install ffmpeg`,
+      );
     }
-    if (err instanceof FfmpegDecodeError) throw new EarshotError('bad_audio', `could not decode the ${format} file: ${err.message}`);
+    if (err instanceof FfmpegDecodeError)
+      throw new EarshotError('bad_audio', `could not decode the ${format} file: ${err.message}`);
     if (err instanceof FfmpegLimitError && err.limit === 'output') throw audioTooLong(options.maxAudioSeconds);
     if (err instanceof FfmpegLimitError) {
-      throw new EarshotError('decode_timeout', `decoding took longer than ${Math.round(options.timeoutMs / 1000)} s (EARSHOT_DECODE_TIMEOUT_SECONDS); the file may be damaged`);
+      throw new EarshotError(
+        'decode_timeout',
+        `decoding took longer than ${Math.round(options.timeoutMs / 1000)} s (EARSHOT_DECODE_TIMEOUT_SECONDS); the file may be damaged`,
+      );
     }
     throw err;
   }
@@ -104,7 +121,8 @@ async function decodeWavOffLoop(pool: DecodePool, bytes: Uint8Array): Promise<In
   try {
     return await pool.wavToPcm16(bytes);
   } catch (err) {
-    if (err instanceof WavFormatError) throw new EarshotError('bad_audio', `could not decode the WAV file: ${err.message}`);
+    if (err instanceof WavFormatError)
+      throw new EarshotError('bad_audio', `could not decode the WAV file: ${err.message}`);
     throw err;
   }
 }

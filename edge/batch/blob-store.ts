@@ -19,7 +19,8 @@ export interface BlobStore {
 
 /** Keys are made by earshot (`uploads/<job>`), but are checked anyway: a key must never leave the store's root. */
 export function checkKey(key: string): string {
-  if (!/^[\w-]+(\/[\w.-]+)*$/.test(key) || key.split('/').some((part) => part.startsWith('.'))) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
+  if (!/^[\w-]+(\/[\w.-]+)*$/.test(key) || key.split('/').some((part) => part.startsWith('.')))
+    throw new Error(`invalid blob key ${JSON.stringify(key)}`);
   return key;
 }
 

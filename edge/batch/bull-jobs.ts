@@ -38,7 +38,10 @@ export class BullBatchJobs implements BatchJobs {
       this.#o.name,
       async (job: Job) => {
         try {
-          await processor(job.data as BatchJobSpec, (done, total) => void job.updateProgress({ done, total }).catch(() => undefined));
+          await processor(
+            job.data as BatchJobSpec,
+            (done, total) => void job.updateProgress({ done, total }).catch(() => undefined),
+          );
         } catch (err) {
           // Failures are the file's or the request's (bad language, undecodable audio): running it again would not help.
           const error = toEarshotError(err);
@@ -52,14 +55,22 @@ export class BullBatchJobs implements BatchJobs {
 
   async submit(spec: BatchJobSpec): Promise<void> {
     const age = Math.ceil(this.#o.retentionMs / 1000);
-    await this.#queue.add(this.#o.name, spec, { jobId: spec.id, attempts: 1, removeOnComplete: { age }, removeOnFail: { age } });
+    await this.#queue.add(this.#o.name, spec, {
+      jobId: spec.id,
+      attempts: 1,
+      removeOnComplete: { age },
+      removeOnFail: { age },
+    });
   }
 
   async get(id: string): Promise<BatchJobState | undefined> {
     const job = await this.#queue.getJob(id);
     if (!job) return undefined;
     const status = STATUS[await job.getState()] ?? 'queued';
-    const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as { done: number; total: number }) : { done: 0, total: 0 };
+    const progress =
+      typeof job.progress === 'object' && job.progress !== null
+        ? (job.progress as { done: number; total: number })
+        : { done: 0, total: 0 };
     return {
       spec: job.data as BatchJobSpec,
       status,

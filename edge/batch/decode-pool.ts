@@ -38,7 +38,10 @@ export class DecodePool {
   wavToPcm16(wav: Uint8Array): Promise<Int16Array> {
     if (this.#closed) return Promise.reject(new EarshotError('shutting_down', 'the decoder pool is closed'));
     // Only a whole ArrayBuffer can be moved; a view into a larger one is copied first.
-    const owned = wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && wav.buffer instanceof ArrayBuffer ? wav : wav.slice();
+    const owned =
+      wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength && wav.buffer instanceof ArrayBuffer
+        ? wav
+        : wav.slice();
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id: this.#nextId++, wav: owned, resolve, reject });
       this.#dispatch();
@@ -47,18 +50,22 @@ export class DecodePool {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const task of this.#waiting.splice(0)) task.reject(new EarshotError('shutting_down', 'the decoder pool closed'));
+    for (const task of this.#waiting.splice(0))
+      task.reject(new EarshotError('shutting_down', 'the decoder pool closed'));
     await Promise.all(this.#threads.splice(0).map((t) => t.worker.terminate()));
   }
 
   #dispatch(): void {
     while (this.#waiting.length > 0) {
-      const thread = this.#threads.find((t) => !t.task) ?? (this.#threads.length < this.#size ? this.#spawn() : undefined);
+      const thread =
+        this.#threads.find((t) => !t.task) ?? (this.#threads.length < this.#size ? this.#spawn() : undefined);
       if (!thread) return;
       const task = this.#waiting.shift()!;
       thread.task = task;
       thread.worker.ref(); // a file in progress keeps the process up until it is answered
-      thread.worker.postMessage({ id: task.id, wav: task.wav } satisfies DecodeRequest, [task.wav.buffer as ArrayBuffer]);
+      thread.worker.postMessage({ id: task.id, wav: task.wav } satisfies DecodeRequest, [
+        task.wav.buffer as ArrayBuffer,
+      ]);
     }
   }
 
@@ -70,7 +77,12 @@ export class DecodePool {
       if (!task || task.id !== reply.id) return;
       this.#finish(thread);
       if ('pcm' in reply) task.resolve(reply.pcm);
-      else task.reject(reply.error.name === 'WavFormatError' ? new WavFormatError(reply.error.message) : new Error(reply.error.message));
+      else
+        task.reject(
+          reply.error.name === 'WavFormatError'
+            ? new WavFormatError(reply.error.message)
+            : new Error(reply.error.message),
+        );
     });
     // A thread that died (out of memory, a bug) fails its file only; the next file gets a fresh thread.
     const died = (err: Error) => {

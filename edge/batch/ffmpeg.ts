@@ -109,7 +109,8 @@ export function ffmpegToPcm16(job: FfmpegDecode): Promise<Int16Array> {
         const stream = inInput ? STREAM_LINE.exec(line) : null;
         if (!stream) continue;
         const layout = stream[2]!.trim();
-        const channels = LAYOUT_CHANNELS[layout] ?? (/^(\d+) channels/.exec(layout) ? Number(/^(\d+)/.exec(layout)![1]) : undefined);
+        const channels =
+          LAYOUT_CHANNELS[layout] ?? (/^(\d+) channels/.exec(layout) ? Number(/^(\d+)/.exec(layout)![1]) : undefined);
         try {
           job.onStream?.({ sampleRate: Number(stream[1]), ...(channels !== undefined ? { channels } : {}) });
         } catch (err) {
@@ -122,13 +123,18 @@ export function ffmpegToPcm16(job: FfmpegDecode): Promise<Int16Array> {
     child.stdin.end(job.input);
 
     child.once('error', (e: NodeJS.ErrnoException) => {
-      stop(e.code === 'ENOENT' || e.code === 'EACCES' ? new FfmpegMissingError(`ffmpeg is not available (${job.binary}: ${e.code})`) : e);
+      stop(
+        e.code === 'ENOENT' || e.code === 'EACCES'
+          ? new FfmpegMissingError(`ffmpeg is not available (${job.binary}: ${e.code})`)
+          : e,
+      );
     });
     child.once('close', (code) => {
       if (settled) return;
       settled = true;
       cleanup();
-      if (code !== 0) return reject(new FfmpegDecodeError(lastError(stderr, input) ?? `ffmpeg exited with code ${code}`));
+      if (code !== 0)
+        return reject(new FfmpegDecodeError(lastError(stderr, input) ?? `ffmpeg exited with code ${code}`));
       // One aligned copy, releasing each chunk as it is copied (Buffer.concat would hold both at once).
       const pcm = new Int16Array(Math.floor(outputBytes / 2));
       const bytes = new Uint8Array(pcm.buffer);
@@ -147,6 +153,14 @@ export function ffmpegToPcm16(job: FfmpegDecode): Promise<Int16Array> {
 /** ffmpeg's last complaint, with its name for the input replaced: nothing about the server's side reaches a client. */
 function lastError(stderr: string, input: string): string | undefined {
   // Indented lines describe the input (metadata, streams); the rest of the report is ffmpeg's progress.
-  const complaints = stderr.split('\n').filter((l) => l.trim() && !/^\s/.test(l) && !/^(size=|video:|Stream mapping|Input #|Output #|Press \[q\])/.test(l));
-  return complaints.at(-1)?.trim().replaceAll(input, 'the upload').replace(/ @ 0x[0-9a-f]+\]/g, ']');
+  const complaints = stderr
+    .split('\n')
+    .filter(
+      (l) => l.trim() && !/^\s/.test(l) && !/^(size=|video:|Stream mapping|Input #|Output #|Press \[q\])/.test(l),
+    );
+  return complaints
+    .at(-1)
+    ?.trim()
+    .replaceAll(input, 'the upload')
+    .replace(/ @ 0x[0-9a-f]+\]/g, ']');
 }

@@ -40,7 +40,10 @@ function add(form: FormBody, headerBlock: string, data: Uint8Array): void {
   if (name === undefined) throw new EarshotError('invalid_request', 'a multipart part has no name');
   const filename = param(disposition, 'filename');
   const type = /^content-type:\s*(.+)$/im.exec(headers.join('\n'))?.[1]?.trim() ?? '';
-  const value = filename === undefined ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8') : { filename, type, bytes: data };
+  const value =
+    filename === undefined
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+      : { filename, type, bytes: data };
   if (name.endsWith('[]')) {
     const list = form[name];
     form[name] = Array.isArray(list) ? [...list, value] : [value];
@@ -48,6 +51,8 @@ function add(form: FormBody, headerBlock: string, data: Uint8Array): void {
 }
 
 function param(header: string, key: string): string | undefined {
-  const m = new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(header) ?? new RegExp(`;\\s*${key}=([^;\\s]+)`, 'i').exec(header);
+  const m =
+    new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(header) ??
+    new RegExp(`;\\s*${key}=([^;\\s]+)`, 'i').exec(header);
   return m?.[1]?.replace(/\\(.)/g, '$1');
 }

@@ -42,13 +42,21 @@ export interface UploadedFile {
 
 export type FormBody = Record<string, string | UploadedFile | (string | UploadedFile)[]>;
 
-const isUpload = (value: unknown): value is UploadedFile => typeof value === 'object' && value !== null && 'bytes' in value;
+const isUpload = (value: unknown): value is UploadedFile =>
+  typeof value === 'object' && value !== null && 'bytes' in value;
 
 /** Validates the form; the audio comes back as bytes. Throws `invalid_request` naming the field. */
-export async function parseBatchForm(form: FormBody, task: Task): Promise<{ audio: Uint8Array; filename: string; params: BatchParams }> {
+export async function parseBatchForm(
+  form: FormBody,
+  task: Task,
+): Promise<{ audio: Uint8Array; filename: string; params: BatchParams }> {
   const file = form.file;
   if (!isUpload(file)) throw new EarshotError('invalid_request', 'the multipart field "file" (the audio) is missing');
-  const strings = Object.fromEntries(Object.entries(form).filter(([key, value]) => key !== 'file' && (typeof value === 'string' || Array.isArray(value))));
+  const strings = Object.fromEntries(
+    Object.entries(form).filter(
+      ([key, value]) => key !== 'file' && (typeof value === 'string' || Array.isArray(value)),
+    ),
+  );
   const parsed = Fields.safeParse(strings);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -60,7 +68,11 @@ export async function parseBatchForm(form: FormBody, task: Task): Promise<{ audi
     throw new EarshotError('invalid_request', 'timestamp_granularities[] needs response_format "verbose_json"');
   }
   // Segment times come from the VAD; per-word times would need an engine that aligns words, which none here does.
-  if (granularities.includes('word')) throw new EarshotError('invalid_request', 'word timestamps are not available; timestamp_granularities[] may only be "segment"');
+  if (granularities.includes('word'))
+    throw new EarshotError(
+      'invalid_request',
+      'word timestamps are not available; timestamp_granularities[] may only be "segment"',
+    );
   return {
     audio: file.bytes,
     filename: file.filename,

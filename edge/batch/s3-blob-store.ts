@@ -2,7 +2,15 @@
  * BlobStore on S3 or an S3-compatible store (MinIO, R2, Ceph), through @aws-sdk/client-s3. Credentials come from
  * the AWS default chain (AWS_ACCESS_KEY_ID…, profiles, instance roles) unless given.
  */
-import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { checkKey, type BlobStore } from './blob-store.ts';
 
 export interface S3BlobStoreOptions {
@@ -33,7 +41,9 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array, contentType: string): Promise<void> {
-    await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: checkKey(key), Body: data, ContentType: contentType }));
+    await this.#client.send(
+      new PutObjectCommand({ Bucket: this.#bucket, Key: checkKey(key), Body: data, ContentType: contentType }),
+    );
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -54,10 +64,17 @@ export class S3BlobStore implements BlobStore {
     let deleted = 0;
     let token: string | undefined;
     do {
-      const page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${checkKey(prefix)}/`, ContinuationToken: token }));
-      const old = (page.Contents ?? []).filter((o) => o.Key && (o.LastModified?.getTime() ?? Infinity) < before).map((o) => ({ Key: o.Key! }));
+      const page = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${checkKey(prefix)}/`, ContinuationToken: token }),
+      );
+      const old = (page.Contents ?? [])
+        .filter((o) => o.Key && (o.LastModified?.getTime() ?? Infinity) < before)
+        .map((o) => ({ Key: o.Key! }));
       // A listing page holds at most 1000 keys, which is also DeleteObjects' limit.
-      if (old.length > 0) await this.#client.send(new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: old, Quiet: true } }));
+      if (old.length > 0)
+        await this.#client.send(
+          new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: old, Quiet: true } }),
+        );
       deleted += old.length;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

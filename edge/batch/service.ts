@@ -49,7 +49,11 @@ export class BatchService {
 
   /** Transcribes now; the batch session id is random. */
   run(pcm: Int16Array, params: BatchParams, signal?: AbortSignal): Promise<Transcript> {
-    return transcribe(this.#o.transcriber, { id: randomUUID(), pcm, task: params.task, language: params.language, temperature: params.temperature }, { signal });
+    return transcribe(
+      this.#o.transcriber,
+      { id: randomUUID(), pcm, task: params.task, language: params.language, temperature: params.temperature },
+      { signal },
+    );
   }
 
   /** Stores the (decoded, 16 kHz mono) audio and queues a job for it. */
@@ -64,7 +68,14 @@ export class BatchService {
     const state = await this.#o.jobs.get(id);
     if (!state || state.status !== 'completed') return state && { state };
     const stored = await this.#o.blobs.get(resultKey(id));
-    if (!stored) return { state: { ...state, status: 'failed', error: { code: 'internal', message: `the result is gone from the blob store (${this.#o.blobs.description})` } } };
+    if (!stored)
+      return {
+        state: {
+          ...state,
+          status: 'failed',
+          error: { code: 'internal', message: `the result is gone from the blob store (${this.#o.blobs.description})` },
+        },
+      };
     return { state, transcript: JSON.parse(new TextDecoder().decode(stored)) as Transcript };
   }
 
@@ -87,12 +98,24 @@ export class BatchService {
 
   async #transcribeStored(spec: BatchJobSpec, progress: Progress, log: Logger): Promise<void> {
     const stored = await this.#o.blobs.get(uploadKey(spec.id));
-    if (!stored) throw new EarshotError('internal', `the uploaded audio is not in the blob store (${this.#o.blobs.description}); do all edges share it?`);
+    if (!stored)
+      throw new EarshotError(
+        'internal',
+        `the uploaded audio is not in the blob store (${this.#o.blobs.description}); do all edges share it?`,
+      );
     const pcm = await this.#pool.wavToPcm16(stored);
     log.info({ task: spec.params.task, seconds: pcm.length / PIPELINE_RATE }, 'batch job started');
     const { task, language, temperature } = spec.params;
-    const transcript = await transcribe(this.#o.transcriber, { id: spec.id, pcm, task, language, temperature }, { onProgress: progress });
-    await this.#o.blobs.put(resultKey(spec.id), new TextEncoder().encode(JSON.stringify(transcript)), 'application/json');
+    const transcript = await transcribe(
+      this.#o.transcriber,
+      { id: spec.id, pcm, task, language, temperature },
+      { onProgress: progress },
+    );
+    await this.#o.blobs.put(
+      resultKey(spec.id),
+      new TextEncoder().encode(JSON.stringify(transcript)),
+      'application/json',
+    );
     await this.#o.blobs.delete(uploadKey(spec.id));
     log.info({ segments: transcript.segments.length }, 'batch job done');
   }
@@ -100,7 +123,9 @@ export class BatchService {
   async #sweep(): Promise<void> {
     const before = Date.now() - this.#o.retentionMs;
     try {
-      const swept = (await this.#o.blobs.deleteOlderThan('results', before)) + (await this.#o.blobs.deleteOlderThan('uploads', before));
+      const swept =
+        (await this.#o.blobs.deleteOlderThan('results', before)) +
+        (await this.#o.blobs.deleteOlderThan('uploads', before));
       if (swept > 0) this.#o.logger.info({ swept }, 'old batch blobs deleted');
     } catch (err) {
       this.#o.logger.warn({ err }, 'batch blob sweep failed');

@@ -10,7 +10,12 @@
 import { EarshotError } from '../../shared/errors.ts';
 import { sttJobId, type SttJob } from '../../shared/queue/jobs.ts';
 import type { ResultLog, SttQueue } from '../../shared/queue/ports.ts';
-import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
+import {
+  UtteranceSegmenter,
+  type SegmenterEvent,
+  type SegmenterOptions,
+  type SpeechDetector,
+} from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from '../realtime/caption-sequencer.ts';
 import type { Capabilities } from '../realtime/session.ts';
 import type { Task } from './params.ts';
@@ -40,13 +45,21 @@ export interface TranscribeRequest {
 type Utterance = Extract<SegmenterEvent, { type: 'utterance' }>;
 
 /** The language to transcribe and the translation target (OpenAI's translations endpoint writes English). */
-export function plan(capabilities: Capabilities, task: Task, requested?: string): { language: string; targets: string[] } {
+export function plan(
+  capabilities: Capabilities,
+  task: Task,
+  requested?: string,
+): { language: string; targets: string[] } {
   const language = requested ?? capabilities.defaultLanguage;
   if (!capabilities.sttLanguages.includes(language)) {
-    throw new EarshotError('unsupported_language', `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`);
+    throw new EarshotError(
+      'unsupported_language',
+      `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`,
+    );
   }
   if (task === 'transcribe' || language === 'en') return { language, targets: [] };
-  if (!capabilities.translates(language, 'en')) throw new EarshotError('unsupported_target', `no translation from ${language} to English is available`);
+  if (!capabilities.translates(language, 'en'))
+    throw new EarshotError('unsupported_target', `no translation from ${language} to English is available`);
   return { language, targets: ['en'] };
 }
 
@@ -60,7 +73,12 @@ const SEGMENT_STEP = SAMPLE_RATE;
 async function segment(deps: TranscriberDeps, pcm: Int16Array): Promise<Utterance[]> {
   const vad = deps.createVad();
   try {
-    const segmenter = new UtteranceSegmenter(vad, { ...deps.segmenter, partialIntervalMs: 0, sampleRate: SAMPLE_RATE, frameMs: 30 });
+    const segmenter = new UtteranceSegmenter(vad, {
+      ...deps.segmenter,
+      partialIntervalMs: 0,
+      sampleRate: SAMPLE_RATE,
+      frameMs: 30,
+    });
     const events: SegmenterEvent[] = [];
     for (let at = 0; at < pcm.length; at += SEGMENT_STEP) {
       events.push(...segmenter.feed(pcm.subarray(at, at + SEGMENT_STEP)));
@@ -108,7 +126,12 @@ export async function transcribe(
       while (!settled && enqueued < utterances.length && enqueued - sequencer.released < WINDOW) {
         const u = utterances[enqueued++]!;
         deps.sttQueue.add(job(session, u, language, targets)).catch((err: unknown) => {
-          finish(new EarshotError('queue_unavailable', `audio from ${(u.startSample / SAMPLE_RATE).toFixed(2)} s could not be queued: ${(err as Error).message}`));
+          finish(
+            new EarshotError(
+              'queue_unavailable',
+              `audio from ${(u.startSample / SAMPLE_RATE).toFixed(2)} s could not be queued: ${(err as Error).message}`,
+            ),
+          );
         });
       }
     };
@@ -119,30 +142,47 @@ export async function transcribe(
     unsubscribe = deps.results.subscribe(session, '0', (entry) => {
       const before = sequencer.released;
       // The batch keeps each segment's first final (no revisions, as for v1 clients): its tokens go with its text.
-      if (entry.result.type === 'final' && (entry.result.rev ?? 1) === 1) tokens.set(entry.result.seq, entry.result.tokens ?? []);
+      if (entry.result.type === 'final' && (entry.result.rev ?? 1) === 1)
+        tokens.set(entry.result.seq, entry.result.tokens ?? []);
       for (const event of sequencer.accept(entry.result)) {
         if (event.type === 'final') finals.set(event.seq, event.text);
         else if (event.type === 'translation') translations.set(event.seq, event.text);
-        else if (event.type === 'error') failures.push({ code: event.code, message: `segment ${event.seq ?? '?'}: ${event.message}` });
+        else if (event.type === 'error')
+          failures.push({ code: event.code, message: `segment ${event.seq ?? '?'}: ${event.message}` });
       }
       if (sequencer.released !== before) options.onProgress?.(sequencer.released, utterances.length);
       if (sequencer.complete) finish();
       else feed();
     });
-    if (settled) unsubscribe(); // the log delivered everything during subscribe
-    else if (sequencer.complete) finish(); // nothing to transcribe: silence
+    if (settled)
+      unsubscribe(); // the log delivered everything during subscribe
+    else if (sequencer.complete)
+      finish(); // nothing to transcribe: silence
     else feed();
   });
 
   if (failures.length > 0) {
-    throw new EarshotError(failures[0]!.code, `${failures.length} of ${utterances.length} segments failed: ${failures.slice(0, 3).map((f) => f.message).join('; ')}`);
+    throw new EarshotError(
+      failures[0]!.code,
+      `${failures.length} of ${utterances.length} segments failed: ${failures
+        .slice(0, 3)
+        .map((f) => f.message)
+        .join('; ')}`,
+    );
   }
   const segments: TranscriptSegment[] = [];
   for (const u of utterances) {
     const text = (targets.length > 0 ? translations.get(u.segment) : finals.get(u.segment))?.trim();
     // Token ids are the transcription's; a translated segment's text has none.
     const ids = targets.length > 0 ? [] : (tokens.get(u.segment) ?? []);
-    if (text) segments.push({ id: segments.length, start: u.startSample / SAMPLE_RATE, end: u.endSample / SAMPLE_RATE, text, tokens: ids });
+    if (text)
+      segments.push({
+        id: segments.length,
+        start: u.startSample / SAMPLE_RATE,
+        end: u.endSample / SAMPLE_RATE,
+        text,
+        tokens: ids,
+      });
   }
   return {
     task: request.task,

@@ -30,7 +30,8 @@ export interface Transcript {
 }
 
 /** OpenAI names languages in English, lower case ("english"). */
-const languageName = (code: string): string => new Intl.DisplayNames(['en'], { type: 'language' }).of(code)?.toLowerCase() ?? code;
+const languageName = (code: string): string =>
+  new Intl.DisplayNames(['en'], { type: 'language' }).of(code)?.toLowerCase() ?? code;
 
 const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 

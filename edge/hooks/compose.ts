@@ -8,14 +8,39 @@ import { WebhookDispatcher } from './webhooks.ts';
 
 type HookConfig = Pick<
   Config,
-  'llmUrl' | 'llmModel' | 'llmApiKey' | 'llmTimeoutMs' | 'llmConcurrency' | 'llmMaxQueue' | 'llmMaxChars' | 'webhookTimeoutMs' | 'webhookAttempts' | 'webhookConcurrency' | 'webhookMaxQueue' | 'webhookAllowPrivate'
+  | 'llmUrl'
+  | 'llmModel'
+  | 'llmApiKey'
+  | 'llmTimeoutMs'
+  | 'llmConcurrency'
+  | 'llmMaxQueue'
+  | 'llmMaxChars'
+  | 'webhookTimeoutMs'
+  | 'webhookAttempts'
+  | 'webhookConcurrency'
+  | 'webhookMaxQueue'
+  | 'webhookAllowPrivate'
 >;
 
-export function createHookService(config: HookConfig, store: Pick<SessionStore, 'update'>, logger: Logger, count?: (hook: string, outcome: string) => void): HookService {
+export function createHookService(
+  config: HookConfig,
+  store: Pick<SessionStore, 'update'>,
+  logger: Logger,
+  count?: (hook: string, outcome: string) => void,
+): HookService {
   const log = logger.child({ component: 'hooks' });
   const policy = { allowPrivate: config.webhookAllowPrivate };
   return new HookService({
-    ...(config.llmUrl ? { llm: new LlmClient({ baseUrl: config.llmUrl, model: config.llmModel, ...(config.llmApiKey ? { apiKey: config.llmApiKey } : {}), timeoutMs: config.llmTimeoutMs }) } : {}),
+    ...(config.llmUrl
+      ? {
+          llm: new LlmClient({
+            baseUrl: config.llmUrl,
+            model: config.llmModel,
+            ...(config.llmApiKey ? { apiKey: config.llmApiKey } : {}),
+            timeoutMs: config.llmTimeoutMs,
+          }),
+        }
+      : {}),
     llmConcurrency: config.llmConcurrency,
     llmMaxQueue: config.llmMaxQueue,
     maxChars: config.llmMaxChars,

@@ -41,7 +41,10 @@ export class LlmClient {
     return this.#options.model;
   }
 
-  async complete(messages: readonly ChatMessage[], options: { maxTokens: number; signal?: AbortSignal }): Promise<string> {
+  async complete(
+    messages: readonly ChatMessage[],
+    options: { maxTokens: number; signal?: AbortSignal },
+  ): Promise<string> {
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     let res: Response;
@@ -49,8 +52,17 @@ export class LlmClient {
       res = await fetch(this.#url, {
         method: 'POST',
         signal,
-        headers: { 'content-type': 'application/json', ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}) },
-        body: JSON.stringify({ model: this.#options.model, messages, max_tokens: options.maxTokens, temperature: 0, stream: false }),
+        headers: {
+          'content-type': 'application/json',
+          ...(this.#options.apiKey ? { authorization: `Bearer ${this.#options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({
+          model: this.#options.model,
+          messages,
+          max_tokens: options.maxTokens,
+          temperature: 0,
+          stream: false,
+        }),
       });
     } catch (err) {
       if (timeout.aborted) throw new LlmError('timeout', `no answer within ${this.#options.timeoutMs} ms`);
@@ -66,7 +78,8 @@ export class LlmClient {
     if (!res.ok) throw new LlmError('http', `HTTP ${res.status}`);
     let content: unknown;
     try {
-      content = (JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content;
+      content = (JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message
+        ?.content;
     } catch {
       throw new LlmError('bad_response', 'the answer is not JSON');
     }

@@ -43,8 +43,10 @@ export const PROMPTS = {
     'You edit live speech-recognition captions. Add punctuation and capitalisation and fix obvious recognition errors; do not add, remove or reorder content.' +
     (glossary.length ? ` Spell these terms exactly so: ${glossary.join(', ')}.` : '') +
     ' Answer with the edited caption only.',
-  command: 'You are a voice assistant. The user spoke the request below after its wake word; it may contain recognition errors. Answer briefly, in plain text.',
-  summary: 'Summarise this transcript of a spoken session in a few sentences, in its language. Answer with the summary only.',
+  command:
+    'You are a voice assistant. The user spoke the request below after its wake word; it may contain recognition errors. Answer briefly, in plain text.',
+  summary:
+    'Summarise this transcript of a spoken session in a few sentences, in its language. Answer with the summary only.',
 };
 
 export class HookService {
@@ -60,19 +62,43 @@ export class HookService {
    * The hooks of one session connection, or undefined when it has none. Throws `invalid_request` for a webhook URL
    * the policy refuses (the session's `start` fails with it).
    */
-  forSession(args: { session: string; key?: KeyHooks; start?: SessionHooks; glossary?: Glossary; emit: (event: ServerEvent) => void; logger: Logger }): SessionHookRun | undefined {
+  forSession(args: {
+    session: string;
+    key?: KeyHooks;
+    start?: SessionHooks;
+    glossary?: Glossary;
+    emit: (event: ServerEvent) => void;
+    logger: Logger;
+  }): SessionHookRun | undefined {
     const { key = {}, start = {} } = args;
-    const flags = { post_edit: start.post_edit ?? key.post_edit ?? false, summary: start.summary ?? key.summary ?? false, command: start.command ?? key.command ?? false };
+    const flags = {
+      post_edit: start.post_edit ?? key.post_edit ?? false,
+      summary: start.summary ?? key.summary ?? false,
+      command: start.command ?? key.command ?? false,
+    };
     const targets: WebhookTarget[] = [];
     for (const setting of [key.webhook, start.webhook]) if (setting) targets.push(this.#target(setting));
     if (!flags.post_edit && !flags.summary && !flags.command && targets.length === 0) return undefined;
-    const run = new SessionHookRun(this, args.session, flags, targets, (args.glossary ?? []).map((t) => t.term), args.emit, args.logger);
-    if ((flags.post_edit || flags.summary || flags.command) && !this.#options.llm) run.notice = 'this server has no LLM endpoint (EARSHOT_LLM_URL); post-edit, summary and command are off';
+    const run = new SessionHookRun(
+      this,
+      args.session,
+      flags,
+      targets,
+      (args.glossary ?? []).map((t) => t.term),
+      args.emit,
+      args.logger,
+    );
+    if ((flags.post_edit || flags.summary || flags.command) && !this.#options.llm)
+      run.notice = 'this server has no LLM endpoint (EARSHOT_LLM_URL); post-edit, summary and command are off';
     return run;
   }
 
   #target(setting: WebhookSetting): WebhookTarget {
-    return { url: checkWebhookUrl(setting.url, this.#options.policy), secret: setting.secret, events: setting.events ?? DEFAULT_WEBHOOK_EVENTS };
+    return {
+      url: checkWebhookUrl(setting.url, this.#options.policy),
+      secret: setting.secret,
+      events: setting.events ?? DEFAULT_WEBHOOK_EVENTS,
+    };
   }
 
   get options(): HookServiceOptions {
@@ -80,7 +106,12 @@ export class HookService {
   }
 
   /** Queues an LLM call; `deliver` gets the answer. Never throws; failures are logged and counted. */
-  ask(hook: HookName, messages: ChatMessage[], logger: Logger, deliver: (answer: string) => void | Promise<void>): void {
+  ask(
+    hook: HookName,
+    messages: ChatMessage[],
+    logger: Logger,
+    deliver: (answer: string) => void | Promise<void>,
+  ): void {
     const { llm, observe } = this.#options;
     if (!llm) return;
     this.#llmQueue.push({
@@ -95,7 +126,10 @@ export class HookService {
           await deliver(answer.slice(0, MAX_ANSWER_CHARS));
           observe?.(hook, 'ok');
         } catch (err) {
-          logger.warn({ hook, err: { name: (err as Error).name, message: (err as Error).message } }, 'LLM hook failed; its output is skipped');
+          logger.warn(
+            { hook, err: { name: (err as Error).name, message: (err as Error).message } },
+            'LLM hook failed; its output is skipped',
+          );
           observe?.(hook, err instanceof HookDiscarded ? 'discarded' : 'failed');
         }
       },
@@ -132,7 +166,15 @@ export class SessionHookRun {
   /** Why a hook asked for is off, for the session to tell its client after `ready`. */
   notice: string | undefined;
 
-  constructor(service: HookService, session: string, flags: Record<HookName, boolean>, targets: WebhookTarget[], glossary: string[], emit: (event: ServerEvent) => void, log: Logger) {
+  constructor(
+    service: HookService,
+    session: string,
+    flags: Record<HookName, boolean>,
+    targets: WebhookTarget[],
+    glossary: string[],
+    emit: (event: ServerEvent) => void,
+    log: Logger,
+  ) {
     this.#service = service;
     this.#session = session;
     this.#flags = flags;
@@ -150,7 +192,13 @@ export class SessionHookRun {
     switch (event.type) {
       case 'final':
         this.#finals.set(event.seq, event.text);
-        this.#webhook('final', `${event.seq}.r${event.rev ?? 1}`, { seq: event.seq, rev: event.rev ?? 1, text: event.text, start: event.start, end: event.end });
+        this.#webhook('final', `${event.seq}.r${event.rev ?? 1}`, {
+          seq: event.seq,
+          rev: event.rev ?? 1,
+          text: event.text,
+          start: event.start,
+          end: event.end,
+        });
         if (!event.text.trim()) return;
         if (this.#commandFrom !== undefined && event.start >= this.#commandFrom - 0.5) {
           this.#commandFrom = undefined;
@@ -159,7 +207,12 @@ export class SessionHookRun {
         if (this.#flags.post_edit) this.#postEdit(event.seq, event.rev, event.text);
         return;
       case 'translation':
-        return this.#webhook('translation', `${event.seq}.${event.lang}.r${event.rev ?? 1}`, { seq: event.seq, lang: event.lang, rev: event.rev ?? 1, text: event.text });
+        return this.#webhook('translation', `${event.seq}.${event.lang}.r${event.rev ?? 1}`, {
+          seq: event.seq,
+          lang: event.lang,
+          rev: event.rev ?? 1,
+          text: event.text,
+        });
       case 'done':
         this.#webhook('done', '', {});
         if (this.#flags.summary) this.#summary();
@@ -169,18 +222,23 @@ export class SessionHookRun {
 
   #webhook(type: WebhookEventType, suffix: string, data: Record<string, unknown>): void {
     const id = `${this.#session}.${type}${suffix ? `.${suffix}` : ''}`;
-    for (const target of this.#targets) this.#service.options.webhooks.send(target, id, type, { session: this.#session, ...data });
+    for (const target of this.#targets)
+      this.#service.options.webhooks.send(target, id, type, { session: this.#session, ...data });
   }
 
   #postEdit(seq: number, rev: number | undefined, text: string): void {
     const previous = this.#finals.get(seq - 1);
     const messages: ChatMessage[] = [
       { role: 'system', content: PROMPTS.post_edit(this.#glossary) },
-      { role: 'user', content: this.#service.clip(previous ? `(previous caption, for context only: ${previous})\n${text}` : text) },
+      {
+        role: 'user',
+        content: this.#service.clip(previous ? `(previous caption, for context only: ${previous})\n${text}` : text),
+      },
     ];
     this.#service.ask('post_edit', messages, this.#log, (answer) => {
       // An edit is the same words, punctuated: an answer far longer than the caption is the model talking instead.
-      if (!answer || answer.length > text.length * 2 + 40) throw new HookDiscarded('the post-edit is not an edit of the caption');
+      if (!answer || answer.length > text.length * 2 + 40)
+        throw new HookDiscarded('the post-edit is not an edit of the caption');
       if (this.#finals.get(seq) !== text) return; // a newer revision of this final is being edited
       this.#emit({ type: 'edited', seq, text: answer, ...(rev !== undefined ? { rev } : {}) });
       this.#webhook('edited', `${seq}.r${rev ?? 1}`, { seq, rev: rev ?? 1, text: answer });
@@ -200,7 +258,11 @@ export class SessionHookRun {
   }
 
   #summary(): void {
-    const transcript = [...this.#finals.entries()].sort(([a], [b]) => a - b).map(([, t]) => t).filter(Boolean).join('\n');
+    const transcript = [...this.#finals.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, t]) => t)
+      .filter(Boolean)
+      .join('\n');
     if (!transcript) return;
     const messages: ChatMessage[] = [
       { role: 'system', content: PROMPTS.summary },

@@ -14,11 +14,32 @@ import { EarshotError } from '../../shared/errors.ts';
 /** Addresses that are not the public internet (IANA special-purpose registries). */
 const PRIVATE = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+  ['2001:db8::', 32],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
@@ -42,11 +63,19 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): URL {
   } catch {
     throw new EarshotError('invalid_request', 'webhook url is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EarshotError('invalid_request', 'webhook url must be http or https');
-  if (url.username || url.password) throw new EarshotError('invalid_request', 'webhook url must not carry credentials (sign with the secret instead)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new EarshotError('invalid_request', 'webhook url must be http or https');
+  if (url.username || url.password)
+    throw new EarshotError('invalid_request', 'webhook url must not carry credentials (sign with the secret instead)');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!policy.allowPrivate && (isIP(host) ? isPrivateAddress(host) : /^(localhost|.*\.localhost|.*\.local|.*\.internal)$/i.test(host))) {
-    throw new EarshotError('invalid_request', `webhook url points at a private or loopback address (${host}); the operator can allow it with EARSHOT_WEBHOOK_ALLOW_PRIVATE`);
+  if (
+    !policy.allowPrivate &&
+    (isIP(host) ? isPrivateAddress(host) : /^(localhost|.*\.localhost|.*\.local|.*\.internal)$/i.test(host))
+  ) {
+    throw new EarshotError(
+      'invalid_request',
+      `webhook url points at a private or loopback address (${host}); the operator can allow it with EARSHOT_WEBHOOK_ALLOW_PRIVATE`,
+    );
   }
   return url;
 }
@@ -64,7 +93,10 @@ export function guardedLookup(policy: UrlPolicy) {
       const list = addresses as LookupAddress[];
       const refused = policy.allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
       if (refused) {
-        const error = Object.assign(new Error(`webhook host ${hostname} resolves to a non-public address (${refused.address})`), { code: 'EWEBHOOKPRIVATE' });
+        const error = Object.assign(
+          new Error(`webhook host ${hostname} resolves to a non-public address (${refused.address})`),
+          { code: 'EWEBHOOKPRIVATE' },
+        );
         return callback(error, '');
       }
       if (options.all) return callback(null, list);

@@ -15,7 +15,6 @@ import type { WebhookEventType } from './settings.ts';
 import { guardedLookup, type UrlPolicy } from './url-policy.ts';
 import { WorkQueue } from './work-queue.ts';
 
-
 export interface WebhookTarget {
   url: URL;
   secret: string;
@@ -117,7 +116,13 @@ export class WebhookDispatcher {
         (res) => {
           res.resume(); // the answer's body is not read, only drained
           const status = res.statusCode ?? 0;
-          resolve(status >= 200 && status < 300 ? 'ok' : status === 408 || status === 429 || status >= 500 ? 'retry' : 'final');
+          resolve(
+            status >= 200 && status < 300
+              ? 'ok'
+              : status === 408 || status === 429 || status >= 500
+                ? 'retry'
+                : 'final',
+          );
         },
       );
       const deadline = setTimeout(() => req.destroy(new Error('webhook timeout')), this.#options.timeoutMs);
@@ -136,7 +141,8 @@ export class WebhookDispatcher {
   close(): void {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
-    if (this.#timers.size > 0) this.#options.logger.warn({ events: this.#timers.size }, 'webhook retries abandoned at shutdown');
+    if (this.#timers.size > 0)
+      this.#options.logger.warn({ events: this.#timers.size }, 'webhook retries abandoned at shutdown');
     this.#timers.clear();
   }
 }

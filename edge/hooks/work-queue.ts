@@ -34,7 +34,8 @@ export class WorkQueue {
   push(task: Task): void {
     if (this.#waiting.length >= this.#maxQueue) {
       let victim = -1;
-      for (let i = 0; i < this.#waiting.length; i++) if (victim < 0 || this.#waiting[i]!.priority < this.#waiting[victim]!.priority) victim = i;
+      for (let i = 0; i < this.#waiting.length; i++)
+        if (victim < 0 || this.#waiting[i]!.priority < this.#waiting[victim]!.priority) victim = i;
       if (victim < 0 || this.#waiting[victim]!.priority > task.priority) return task.dropped?.();
       this.#waiting.splice(victim, 1)[0]!.dropped?.();
     }

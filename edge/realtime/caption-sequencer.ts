@@ -78,7 +78,11 @@ export class CaptionSequencer {
         return [];
       case 'partial': {
         // A partial for an utterance that is already final is stale; an identical one is noise.
-        if (result.segment < this.#next || (result.segment === this.#lastPartialSegment && result.text === this.#lastPartialText)) return [];
+        if (
+          result.segment < this.#next ||
+          (result.segment === this.#lastPartialSegment && result.text === this.#lastPartialText)
+        )
+          return [];
         if (result.segment < this.#lastPartialSegment) return [];
         this.#lastPartialSegment = result.segment;
         this.#lastPartialText = result.text;
@@ -94,22 +98,51 @@ export class CaptionSequencer {
       case 'partial_translation':
         // Only while its utterance is still open: once the final is out, the final's translation is what counts.
         if (result.segment < this.#next || result.segment < this.#lastPartialSegment) return [];
-        return [{ type: 'partial_translation', lang: result.lang, text: result.text, start: result.start, ...(this.#revisions ? { seq: result.segment } : {}) }];
+        return [
+          {
+            type: 'partial_translation',
+            lang: result.lang,
+            text: result.text,
+            start: result.start,
+            ...(this.#revisions ? { seq: result.segment } : {}),
+          },
+        ];
       case 'translation': {
         const rev = result.rev ?? 1;
         if (rev > 1 && !this.#revisions) return [];
-        const event: ServerEvent = { type: 'translation', seq: result.seq, lang: result.lang, text: result.text, ...(this.#revisions ? { rev } : {}) };
+        const event: ServerEvent = {
+          type: 'translation',
+          seq: result.seq,
+          lang: result.lang,
+          text: result.text,
+          ...(this.#revisions ? { rev } : {}),
+        };
         if (result.speak && this.#speak.has(result.lang)) this.#spoken.add(`${result.seq}:${rev}:${result.lang}`);
         return this.#settleTranslation(result.seq, result.lang, rev, event);
       }
       case 'translation_audio': {
         const rev = result.rev ?? 1;
         if (!this.#speak.has(result.lang) || (rev > 1 && !this.#revisions)) return [];
-        const event: ServerEvent = { type: 'translation_audio', seq: result.seq, lang: result.lang, ...(this.#revisions ? { rev } : {}), format: 'wav', sample_rate: result.sampleRate, duration: result.duration, audio: result.audio };
+        const event: ServerEvent = {
+          type: 'translation_audio',
+          seq: result.seq,
+          lang: result.lang,
+          ...(this.#revisions ? { rev } : {}),
+          format: 'wav',
+          sample_rate: result.sampleRate,
+          duration: result.duration,
+          audio: result.audio,
+        };
         return this.#settleTranslation(result.seq, audioKey(result.lang), rev, event);
       }
       case 'error': {
-        const event: ServerEvent = { type: 'error', code: result.code, message: result.message, ...(result.seq ? { seq: result.seq } : {}), ...(result.lang ? { lang: result.lang } : {}) };
+        const event: ServerEvent = {
+          type: 'error',
+          code: result.code,
+          message: result.message,
+          ...(result.seq ? { seq: result.seq } : {}),
+          ...(result.lang ? { lang: result.lang } : {}),
+        };
         if (result.seq === undefined) return [event];
         if (result.lang !== undefined) {
           const rev = result.rev ?? 1;
@@ -172,7 +205,9 @@ export class CaptionSequencer {
     const seq = result.seq;
     this.#released.set(seq, { rev, text: result.text });
     this.#owed.delete(seq);
-    const out: ServerEvent[] = [{ type: 'final', seq, text: result.text, start: result.start, end: result.end, rev, ...this.#speakerOf(seq) }];
+    const out: ServerEvent[] = [
+      { type: 'final', seq, text: result.text, start: result.start, end: result.end, rev, ...this.#speakerOf(seq) },
+    ];
     if (result.text && result.targets.length > 0) this.#owed.set(seq, new Set(result.targets));
     const ahead = this.#ahead.get(seq) ?? [];
     this.#ahead.delete(seq);
@@ -207,7 +242,8 @@ export class CaptionSequencer {
     if (!owed?.delete(lang)) return []; // duplicate or unexpected
     if (owed.size === 0) this.#owed.delete(seq);
     // A spoken translation: its audio is owed from now on (`done` waits for it, or for its tts_failed error).
-    if (this.#spoken.delete(`${seq}:${rev}:${lang}`)) this.#owed.set(seq, (this.#owed.get(seq) ?? new Set()).add(audioKey(lang)));
+    if (this.#spoken.delete(`${seq}:${rev}:${lang}`))
+      this.#owed.set(seq, (this.#owed.get(seq) ?? new Set()).add(audioKey(lang)));
     return [event];
   }
 
@@ -223,7 +259,11 @@ export class CaptionSequencer {
 
   #release(): ServerEvent[] {
     const out: ServerEvent[] = [];
-    for (let segment = this.#pending.get(this.#next); segment && (segment.final || segment.failed) && this.#labelled(this.#next); segment = this.#pending.get(this.#next)) {
+    for (
+      let segment = this.#pending.get(this.#next);
+      segment && (segment.final || segment.failed) && this.#labelled(this.#next);
+      segment = this.#pending.get(this.#next)
+    ) {
       const seq = this.#next;
       this.#pending.delete(seq);
       this.#next += 1;
@@ -236,7 +276,16 @@ export class CaptionSequencer {
       this.#released.set(seq, { rev, text: final.text });
       if (final.revision && rev === 1) this.#revisionOwed.add(seq);
       // Empty finals (noise the VAD let through) advance the sequence but show nothing.
-      if (final.text) out.push({ type: 'final', seq, text: final.text, start: final.start, end: final.end, ...(this.#revisions ? { rev } : {}), ...this.#speakerOf(seq) });
+      if (final.text)
+        out.push({
+          type: 'final',
+          seq,
+          text: final.text,
+          start: final.start,
+          end: final.end,
+          ...(this.#revisions ? { rev } : {}),
+          ...this.#speakerOf(seq),
+        });
       if (final.text && final.targets.length > 0) this.#owed.set(seq, new Set(final.targets));
       for (const later of segment.later) out.push(...this.#settleTranslation(seq, later.lang, later.rev, later.event));
       if (this.#lastPartialSegment <= seq) this.#lastPartialText = '';

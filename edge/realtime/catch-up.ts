@@ -57,7 +57,8 @@ export class CatchUp {
 
   /** A result reached the edge: finals (and a final's error) answer their job and say how long it waited. */
   answered(result: SessionResult, now: number): void {
-    if (result.type === 'error' && result.seq !== undefined && result.lang === undefined) this.#pending.delete(result.seq);
+    if (result.type === 'error' && result.seq !== undefined && result.lang === undefined)
+      this.#pending.delete(result.seq);
     if (result.type !== 'final' || (result.rev ?? 1) > 1) return;
     const queuedAt = this.#pending.get(result.seq);
     this.#pending.delete(result.seq);

@@ -16,7 +16,12 @@ export interface ClientLimitOptions {
   maxSendBufferBytes: number;
 }
 
-export const DEFAULT_CLIENT_LIMITS: ClientLimitOptions = { maxAudioRate: 10, audioBurstSeconds: 120, maxFramesPerSecond: 500, maxSendBufferBytes: 4 * 1024 * 1024 };
+export const DEFAULT_CLIENT_LIMITS: ClientLimitOptions = {
+  maxAudioRate: 10,
+  audioBurstSeconds: 120,
+  maxFramesPerSecond: 500,
+  maxSendBufferBytes: 4 * 1024 * 1024,
+};
 
 export interface LimitBreach {
   code: ErrorCode;
@@ -58,10 +63,16 @@ export class ClientLimits {
   /** Checks one audio frame of `seconds` duration; a breach ends the session. */
   onFrame(seconds: number, now: number): LimitBreach | null {
     if (!this.#frames.take(1, now)) {
-      return { code: 'rate_limited', message: `more than ${this.#o.maxFramesPerSecond} audio frames per second; send larger frames (20–100 ms)` };
+      return {
+        code: 'rate_limited',
+        message: `more than ${this.#o.maxFramesPerSecond} audio frames per second; send larger frames (20–100 ms)`,
+      };
     }
     if (!this.#audio.take(seconds, now)) {
-      return { code: 'rate_limited', message: `audio arrives faster than ${this.#o.maxAudioRate}× real time; use the batch API for files` };
+      return {
+        code: 'rate_limited',
+        message: `audio arrives faster than ${this.#o.maxAudioRate}× real time; use the batch API for files`,
+      };
     }
     return null;
   }

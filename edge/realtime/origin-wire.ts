@@ -28,13 +28,24 @@ export type OriginMessage =
 
 /** The origin's capabilities as data: translation pairs enumerated over the languages earshot knows. */
 export function helloFrom(capabilities: Capabilities): Extract<OriginMessage, { type: 'hello' }> {
-  const pairs = KNOWN_LANGUAGES.flatMap((s) => KNOWN_LANGUAGES.filter((t) => t !== s && capabilities.translates(s, t)).map((t) => `${s}-${t}`));
-  return { type: 'hello', stt_languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage, pairs };
+  const pairs = KNOWN_LANGUAGES.flatMap((s) =>
+    KNOWN_LANGUAGES.filter((t) => t !== s && capabilities.translates(s, t)).map((t) => `${s}-${t}`),
+  );
+  return {
+    type: 'hello',
+    stt_languages: [...capabilities.sttLanguages],
+    default_language: capabilities.defaultLanguage,
+    pairs,
+  };
 }
 
 export function capabilitiesFrom(hello: Extract<OriginMessage, { type: 'hello' }>): Capabilities {
   const pairs = new Set(hello.pairs);
-  return { sttLanguages: hello.stt_languages, defaultLanguage: hello.default_language, translates: (s, t) => pairs.has(`${s}-${t}`) };
+  return {
+    sttLanguages: hello.stt_languages,
+    defaultLanguage: hello.default_language,
+    translates: (s, t) => pairs.has(`${s}-${t}`),
+  };
 }
 
 /** Parses a relay's frame; null for anything that is not one of its two messages. */
@@ -47,7 +58,13 @@ export function parseRelayMessage(text: string): RelayMessage | null {
   }
   const m = raw as Partial<Record<string, unknown>> | null;
   if (!m || typeof m !== 'object' || !Number.isInteger(m.n)) return null;
-  if (m.type === 'job' && m.job && typeof m.job === 'object' && typeof (m.job as { pcm?: unknown }).pcm === 'string') return m as RelayMessage;
-  if (m.type === 'append' && (m.result as { type?: unknown } | undefined)?.type === 'ended' && Number.isInteger((m.result as { segments?: unknown }).segments)) return m as RelayMessage;
+  if (m.type === 'job' && m.job && typeof m.job === 'object' && typeof (m.job as { pcm?: unknown }).pcm === 'string')
+    return m as RelayMessage;
+  if (
+    m.type === 'append' &&
+    (m.result as { type?: unknown } | undefined)?.type === 'ended' &&
+    Number.isInteger((m.result as { segments?: unknown }).segments)
+  )
+    return m as RelayMessage;
   return null;
 }

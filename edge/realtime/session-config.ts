@@ -8,7 +8,10 @@ import { WebRtcVad, type FvadModule, type VadAggressiveness } from '../../shared
 import type { SessionDeps } from './session.ts';
 
 /** The parts a runtime binds (wake-word engines and LLM hooks are Node-only today); everything else is read from the configuration. */
-export type SessionBindings = Pick<SessionDeps, 'sttQueue' | 'results' | 'store' | 'capabilities' | 'shedPartials' | 'logger'> &
+export type SessionBindings = Pick<
+  SessionDeps,
+  'sttQueue' | 'results' | 'store' | 'capabilities' | 'shedPartials' | 'logger'
+> &
   Partial<Pick<SessionDeps, 'leases' | 'observer' | 'now' | 'wake' | 'hooks'>> & { fvad: FvadModule };
 
 /** How audio is cut into utterances, for realtime sessions and batch files alike. */
@@ -24,12 +27,23 @@ export function segmenterFromConfig(config: Config): SessionDeps['segmenter'] {
 }
 
 export function vadFactory(config: Config, fvad: FvadModule): SessionDeps['createVad'] {
-  return () => WebRtcVad.fromModule(fvad, { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 });
+  return () =>
+    WebRtcVad.fromModule(fvad, {
+      aggressiveness: config.vadAggressiveness as VadAggressiveness,
+      sampleRate: 16000,
+      frameMs: 30,
+    });
 }
 
 export function sessionDepsFromConfig(config: Config, bindings: SessionBindings): SessionDeps {
   const { fvad, ...bound } = bindings;
-  const budgets = { vad: config.budgetVadMs, queue: config.budgetQueueMs, stt: config.budgetSttMs, mt: config.budgetMtMs, relay: config.budgetRelayMs };
+  const budgets = {
+    vad: config.budgetVadMs,
+    queue: config.budgetQueueMs,
+    stt: config.budgetSttMs,
+    mt: config.budgetMtMs,
+    relay: config.budgetRelayMs,
+  };
   return {
     ...bound,
     createVad: vadFactory(config, fvad),

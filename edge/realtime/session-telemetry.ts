@@ -12,9 +12,25 @@
  */
 import type { ServerEvent } from '../../shared/protocol.ts';
 import type { SessionResult, SttJob } from '../../shared/queue/jobs.ts';
-import { SpanKind, contextFrom, endSpan, traceparentOf, tracer, withSpan, type Context, type Span } from '../../shared/telemetry/tracing.ts';
+import {
+  SpanKind,
+  contextFrom,
+  endSpan,
+  traceparentOf,
+  tracer,
+  withSpan,
+  type Context,
+  type Span,
+} from '../../shared/telemetry/tracing.ts';
 import type { CatchUpAction } from './catch-up.ts';
-import { AudioArrivals, DEFAULT_STAGE_BUDGETS, StageLatency, type Stage, type StageBudgets, type StageSummary } from './stage-latency.ts';
+import {
+  AudioArrivals,
+  DEFAULT_STAGE_BUDGETS,
+  StageLatency,
+  type Stage,
+  type StageBudgets,
+  type StageSummary,
+} from './stage-latency.ts';
 
 export interface SessionObserver {
   /** Seconds from an utterance's final job being queued to its final reaching the client. */
@@ -69,7 +85,12 @@ export class SessionTelemetry {
   started(session: string, attributes: { language: string; targets: string[]; resumed: boolean }): void {
     this.#span = tracer.startSpan('session', {
       kind: SpanKind.SERVER,
-      attributes: { 'earshot.session': session, 'earshot.language': attributes.language, 'earshot.targets': attributes.targets, 'earshot.resumed': attributes.resumed },
+      attributes: {
+        'earshot.session': session,
+        'earshot.language': attributes.language,
+        'earshot.targets': attributes.targets,
+        'earshot.resumed': attributes.resumed,
+      },
     });
     this.#context = withSpan(this.#span);
   }
@@ -77,7 +98,15 @@ export class SessionTelemetry {
   enqueuing(job: Pick<SttJob, 'id' | 'session' | 'segment' | 'kind'> & { end?: number }): EnqueueTrace {
     const span = tracer.startSpan(
       'stt.enqueue',
-      { kind: SpanKind.PRODUCER, attributes: { 'earshot.session': job.session, 'earshot.job': job.id, 'earshot.segment': job.segment, 'earshot.kind': job.kind } },
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'earshot.session': job.session,
+          'earshot.job': job.id,
+          'earshot.segment': job.segment,
+          'earshot.kind': job.kind,
+        },
+      },
       this.#context,
     );
     if (job.kind === 'final') {
@@ -97,7 +126,13 @@ export class SessionTelemetry {
     if ((result.rev ?? 1) === 1) this.#stagesOf(result, now);
     const span = tracer.startSpan(
       `${result.type}.deliver`,
-      { kind: SpanKind.CONSUMER, attributes: { 'earshot.seq': result.seq, ...(result.type === 'translation' ? { 'earshot.lang': result.lang } : {}) } },
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'earshot.seq': result.seq,
+          ...(result.type === 'translation' ? { 'earshot.lang': result.lang } : {}),
+        },
+      },
       contextFrom(result.traceparent, this.#context),
     );
     this.#relaying.set(key, { seq: result.seq, span, at: now });

@@ -23,7 +23,11 @@ export interface SessionCaptions {
 }
 
 /** Reading stops at the log's length when reading began, or after `timeoutMs` with what arrived by then. */
-export async function readSessionCaptions(results: Pick<ResultLog, 'subscribe' | 'length'>, session: string, timeoutMs = 5000): Promise<SessionCaptions> {
+export async function readSessionCaptions(
+  results: Pick<ResultLog, 'subscribe' | 'length'>,
+  session: string,
+  timeoutMs = 5000,
+): Promise<SessionCaptions> {
   // With revisions: an export holds each caption's latest text, corrections included.
   const sequencer = new CaptionSequencer(0, { revisions: true, speakers: true });
   const finals: CaptionLine[] = [];
@@ -47,9 +51,16 @@ export async function readSessionCaptions(results: Pick<ResultLog, 'subscribe' |
       seen += 1;
       for (const event of sequencer.accept(entry.result)) {
         if (event.type === 'final') {
-          const line: CaptionLine = { seq: event.seq, start: event.start, end: event.end, text: event.text, ...(event.speaker ? { speaker: event.speaker } : {}) };
+          const line: CaptionLine = {
+            seq: event.seq,
+            start: event.start,
+            end: event.end,
+            text: event.text,
+            ...(event.speaker ? { speaker: event.speaker } : {}),
+          };
           const held = bySeq.get(event.seq);
-          if (held) Object.assign(held, line); // a correction replaces its caption in place
+          if (held)
+            Object.assign(held, line); // a correction replaces its caption in place
           else finals.push(line);
           bySeq.set(event.seq, held ?? line);
         } else if (event.type === 'translation') {

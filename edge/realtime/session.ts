@@ -9,13 +9,31 @@
 import { clientError, EarshotError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { CLOSE, REALTIME_CLOSE } from '../../shared/close-codes.ts';
-import { CLIENT_MESSAGE_TYPES, ClientMessage, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type ServerEvent, type StartMessage } from '../../shared/protocol.ts';
+import {
+  CLIENT_MESSAGE_TYPES,
+  ClientMessage,
+  MAX_SAMPLE_RATE,
+  MIN_SAMPLE_RATE,
+  type ServerEvent,
+  type StartMessage,
+} from '../../shared/protocol.ts';
 import { pcm16FromBytes, pcm16ToFloat, floatToPcm16 } from '../../shared/audio/pcm.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { sttJobId, type SessionResult } from '../../shared/queue/jobs.ts';
-import { checkGlossary, DEFAULT_GLOSSARY_LIMITS, mergeGlossaries, type Glossary, type GlossaryLimits } from '../../shared/glossary.ts';
+import {
+  checkGlossary,
+  DEFAULT_GLOSSARY_LIMITS,
+  mergeGlossaries,
+  type Glossary,
+  type GlossaryLimits,
+} from '../../shared/glossary.ts';
 import type { ResultLog, SessionMeta, SessionStore, SpeakerLeases, SttQueue } from '../../shared/queue/ports.ts';
-import { UtteranceSegmenter, type SegmenterEvent, type SegmenterOptions, type SpeechDetector } from '../../shared/vad/segmenter.ts';
+import {
+  UtteranceSegmenter,
+  type SegmenterEvent,
+  type SegmenterOptions,
+  type SpeechDetector,
+} from '../../shared/vad/segmenter.ts';
 import { CaptionSequencer } from './caption-sequencer.ts';
 import { ClientLimits, type ClientLimitOptions, type LimitBreach } from './client-limits.ts';
 import { SessionTelemetry, type SessionObserver } from './session-telemetry.ts';
@@ -87,7 +105,10 @@ export interface SessionDeps {
 }
 
 /** Errors after which the connection is closed (the client must not go on as if it had a session). */
-const CLOSING_ERRORS: Partial<Record<ErrorCode, number>> = { forbidden: REALTIME_CLOSE.forbidden, session_busy: REALTIME_CLOSE.conflict };
+const CLOSING_ERRORS: Partial<Record<ErrorCode, number>> = {
+  forbidden: REALTIME_CLOSE.forbidden,
+  session_busy: REALTIME_CLOSE.conflict,
+};
 
 /** Per connection: what the caller's API key brings. */
 export interface SessionOptions {
@@ -172,7 +193,10 @@ export class RealtimeSession {
     this.#transport = transport;
     this.#log = deps.logger.child({ session: id });
     this.#telemetry = new SessionTelemetry(deps.observer, deps.now ?? Date.now, deps.budgets);
-    this.#catchUp = new CatchUp(deps.catchUp ?? { enabled: false, queueBudgetMs: Infinity, sttBudgetMs: Infinity }, deps.observer?.catchUp?.bind(deps.observer));
+    this.#catchUp = new CatchUp(
+      deps.catchUp ?? { enabled: false, queueBudgetMs: Infinity, sttBudgetMs: Infinity },
+      deps.observer?.catchUp?.bind(deps.observer),
+    );
     this.#openedAt = this.#now();
     this.#lastAudioAt = this.#openedAt;
     this.#limits = new ClientLimits(deps.clientLimits, this.#openedAt);
@@ -184,7 +208,10 @@ export class RealtimeSession {
     if (this.#state === 'awaiting_start' && now - this.#openedAt > this.#deps.startTimeoutMs) {
       this.#breach({ code: 'start_timeout', message: `no "start" within ${this.#deps.startTimeoutMs} ms` });
     } else if (this.#state === 'streaming' && now - this.#lastAudioAt > this.#deps.idleTimeoutMs) {
-      this.#breach({ code: 'idle_timeout', message: `no audio for ${this.#deps.idleTimeoutMs} ms; resume the session to continue` });
+      this.#breach({
+        code: 'idle_timeout',
+        message: `no audio for ${this.#deps.idleTimeoutMs} ms; resume the session to continue`,
+      });
     }
   }
 
@@ -229,12 +256,18 @@ export class RealtimeSession {
     const type = (raw as { type?: unknown } | null)?.type;
     if (typeof type !== 'string' || !CLIENT_MESSAGE_TYPES.includes(type)) {
       // The echo is cut short: a reply must not grow with what a hostile client sends.
-      return this.#error('unknown_type', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`);
+      return this.#error(
+        'unknown_type',
+        `unknown message type ${JSON.stringify(type)?.slice(0, 40)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`,
+      );
     }
     const parsed = ClientMessage.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return this.#error('invalid_message', `${type}: ${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
+      return this.#error(
+        'invalid_message',
+        `${type}: ${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`,
+      );
     }
     const message = parsed.data;
     const handled = message.type === 'start' ? this.#onStart(message) : (async () => this.#onStop())();
@@ -253,9 +286,13 @@ export class RealtimeSession {
   onBinary(bytes: Uint8Array, counted = false): void {
     if (this.#state === 'awaiting_start') return this.#error('not_started', 'send "start" before audio');
     if (bytes.byteLength > this.#deps.limits.maxFrameBytes) {
-      return this.#error('frame_too_large', `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`);
+      return this.#error(
+        'frame_too_large',
+        `audio frame of ${bytes.byteLength} bytes exceeds the limit of ${this.#deps.limits.maxFrameBytes}`,
+      );
     }
-    if (bytes.byteLength % 2 !== 0) return this.#error('bad_frame', `audio frame of ${bytes.byteLength} bytes is not whole PCM16 samples`);
+    if (bytes.byteLength % 2 !== 0)
+      return this.#error('bad_frame', `audio frame of ${bytes.byteLength} bytes is not whole PCM16 samples`);
     if (this.#state === 'starting') {
       // Counted like any audio: a start that waits (for a speaker lease) must not buffer without bound.
       const breach = this.#limits.onFrame(bytes.byteLength / 2 / this.#sampleRate, this.#now());
@@ -307,10 +344,21 @@ export class RealtimeSession {
   async #onStart(start: StartMessage): Promise<void> {
     // First, before any other check can fail: a bound connection's binding holds for its whole life.
     const bound = this.#options.boundTo;
-    if (bound !== undefined && start.session !== bound) throw new EarshotError('forbidden', `this connection is bound to session ${bound} (by its token or its URL): "start" must resume it`);
-    if (this.#state !== 'awaiting_start') throw new EarshotError('already_started', 'this session has already started; open a new connection for a new session');
+    if (bound !== undefined && start.session !== bound)
+      throw new EarshotError(
+        'forbidden',
+        `this connection is bound to session ${bound} (by its token or its URL): "start" must resume it`,
+      );
+    if (this.#state !== 'awaiting_start')
+      throw new EarshotError(
+        'already_started',
+        'this session has already started; open a new connection for a new session',
+      );
     if (start.sample_rate < MIN_SAMPLE_RATE || start.sample_rate > MAX_SAMPLE_RATE) {
-      throw new EarshotError('bad_sample_rate', `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`);
+      throw new EarshotError(
+        'bad_sample_rate',
+        `sample_rate ${start.sample_rate} out of range ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz`,
+      );
     }
     this.#state = 'starting';
     this.#sampleRate = start.sample_rate;
@@ -327,15 +375,25 @@ export class RealtimeSession {
       this.#segments = meta.segments;
       this.#vad = this.#deps.createVad();
       const origin = { segments: meta.segments, sample: Math.round(meta.audioEnd * PIPELINE_SAMPLE_RATE) };
-      this.#segmenter = new UtteranceSegmenter(this.#vad, { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 }, origin);
+      this.#segmenter = new UtteranceSegmenter(
+        this.#vad,
+        { ...this.#deps.segmenter, sampleRate: PIPELINE_SAMPLE_RATE, frameMs: 30 },
+        origin,
+      );
       this.#sampleRate = start.sample_rate;
-      if (start.sample_rate !== PIPELINE_SAMPLE_RATE) this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
+      if (start.sample_rate !== PIPELINE_SAMPLE_RATE)
+        this.#resampler = new StreamingResampler(start.sample_rate, PIPELINE_SAMPLE_RATE);
       this.#protocol = start.protocol ?? 1;
       // A replay that starts before the point the session resumes from: the overlap is dropped as it arrives.
-      if (start.session && start.replay_from !== undefined) this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
+      if (start.session && start.replay_from !== undefined)
+        this.#skipSamples = Math.max(0, Math.round((meta.audioEnd - start.replay_from) * start.sample_rate));
       this.#acked = meta.audioEnd;
       this.#wakeOrigin = meta.audioEnd;
-      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2, speak: this.#speak });
+      this.#sequencer = new CaptionSequencer(start.session ? (start.last_seq ?? 0) : 0, {
+        revisions: this.#protocol >= 1.1,
+        speakers: this.#protocol >= 1.2,
+        speak: this.#speak,
+      });
       watchToken = await this.#options.watchToken?.(meta.id);
       this.#hooks = this.#sessionHooks(start, meta);
     } catch (err) {
@@ -351,7 +409,11 @@ export class RealtimeSession {
     // A session resumed after its speaker stopped is only owed its remaining captions.
     this.#state = meta.stopped ? 'stopping' : 'streaming';
     this.#resumedStopped = meta.stopped;
-    this.#telemetry.started(this.id, { language: this.#language, targets: this.#targets, resumed: Boolean(start.session) });
+    this.#telemetry.started(this.id, {
+      language: this.#language,
+      targets: this.#targets,
+      resumed: Boolean(start.session),
+    });
     this.#send({
       type: 'ready',
       session: this.id,
@@ -364,14 +426,25 @@ export class RealtimeSession {
     // After `ready`: logs that replay their history synchronously (in memory, a relay's storage) deliver it here.
     if (this.#hooks?.notice) this.#error('engine_unavailable', this.#hooks.notice);
     this.#unsubscribe = this.#deps.results.subscribe(this.id, '0', (entry) => this.#onResult(entry.result));
-    this.#log.info({ language: this.#language, targets: this.#targets, sampleRate: start.sample_rate, resumed: Boolean(start.session) }, 'session started');
+    this.#log.info(
+      {
+        language: this.#language,
+        targets: this.#targets,
+        sampleRate: start.sample_rate,
+        resumed: Boolean(start.session),
+      },
+      'session started',
+    );
     for (const frame of this.#early.splice(0)) this.onBinary(frame, true);
   }
 
   /** The gate of `start.wake_word`: audio before the phrase is heard reaches the segmenter as silence. */
   async #wakeGate(wake: NonNullable<StartMessage['wake_word']>): Promise<WakeGate> {
     if (!this.#deps.wake) throw new EarshotError('unsupported_wake_word', 'this server has no wake-word engine');
-    const detector = await this.#deps.wake({ phrase: wake.phrase, ...(wake.sensitivity !== undefined ? { sensitivity: wake.sensitivity } : {}) });
+    const detector = await this.#deps.wake({
+      phrase: wake.phrase,
+      ...(wake.sensitivity !== undefined ? { sensitivity: wake.sensitivity } : {}),
+    });
     this.#wakeListen = wake.listen ?? 'session';
     return new WakeGate(detector, {
       logger: this.#log,
@@ -393,38 +466,70 @@ export class RealtimeSession {
       return undefined;
     }
     // Events from the hooks (edits, replies) reach the speaker while it is connected; later ones only webhooks.
-    return this.#deps.hooks.forSession({ session: meta.id, key: this.#options.hooks, start: start.hooks, glossary: meta.glossary, emit: (event) => this.#send(event), logger: this.#log });
+    return this.#deps.hooks.forSession({
+      session: meta.id,
+      key: this.#options.hooks,
+      start: start.hooks,
+      glossary: meta.glossary,
+      emit: (event) => this.#send(event),
+      logger: this.#log,
+    });
   }
 
   async #create(start: StartMessage): Promise<SessionMeta> {
     const { capabilities } = this.#deps;
     const language = (start.language ?? capabilities.defaultLanguage).split('-')[0]!;
     if (!capabilities.sttLanguages.includes(language)) {
-      throw new EarshotError('unsupported_language', `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`);
+      throw new EarshotError(
+        'unsupported_language',
+        `language "${language}" is not supported; available: ${capabilities.sttLanguages.join(', ')}`,
+      );
     }
     const glossary = mergeGlossaries(this.#options.glossary, start.glossary);
     checkGlossary(glossary, this.#deps.glossaryLimits ?? DEFAULT_GLOSSARY_LIMITS);
     const targets: string[] = [];
     for (const target of new Set(start.targets)) {
       if (capabilities.translates(language, target)) targets.push(target);
-      else this.#error('unsupported_target', `no translation from ${language} to "${target}"; the session continues without it`);
+      else
+        this.#error(
+          'unsupported_target',
+          `no translation from ${language} to "${target}"; the session continues without it`,
+        );
     }
     const speak: string[] = [];
     for (const lang of new Set(start.speak ?? [])) {
       if (targets.includes(lang) && capabilities.speaks?.(lang)) speak.push(lang);
-      else this.#error('unsupported_voice', targets.includes(lang) ? `no voice speaks "${lang}"; its translations are not spoken` : `"${lang}" is not a target of this session; only translations are spoken`);
+      else
+        this.#error(
+          'unsupported_voice',
+          targets.includes(lang)
+            ? `no voice speaks "${lang}"; its translations are not spoken`
+            : `"${lang}" is not a target of this session; only translations are spoken`,
+        );
     }
     const owner = this.#options.owner;
-    const meta: SessionMeta = { id: this.id, language, targets, segments: 0, audioEnd: 0, stopped: false, ...(glossary.length ? { glossary } : {}), ...(owner ? { owner } : {}), ...(speak.length ? { speak } : {}) };
+    const meta: SessionMeta = {
+      id: this.id,
+      language,
+      targets,
+      segments: 0,
+      audioEnd: 0,
+      stopped: false,
+      ...(glossary.length ? { glossary } : {}),
+      ...(owner ? { owner } : {}),
+      ...(speak.length ? { speak } : {}),
+    };
     await this.#deps.store.create(meta);
     return meta;
   }
 
   async #resume(id: string): Promise<SessionMeta> {
     const meta = await this.#deps.store.get(id);
-    if (!meta) throw new EarshotError('unknown_session', `session ${id} does not exist or has expired; start a new one`);
+    if (!meta)
+      throw new EarshotError('unknown_session', `session ${id} does not exist or has expired; start a new one`);
     // Tenancy: only the key that created a session (or its tokens) may resume it.
-    if (meta.owner !== this.#options.owner) throw new EarshotError('forbidden', `session ${id} belongs to another API key`);
+    if (meta.owner !== this.#options.owner)
+      throw new EarshotError('forbidden', `session ${id} belongs to another API key`);
     this.id = id;
     this.#log = this.#deps.logger.child({ session: id });
     return meta;
@@ -438,12 +543,22 @@ export class RealtimeSession {
     const leases = this.#deps.leases;
     if (!leases) return meta;
     const ttlMs = this.#deps.leaseTtlMs ?? 5000;
-    const lease = await SpeakerLease.acquire(leases, meta.id, this.#connection, { ttlMs, waitMs: 2 * ttlMs + 1000, onYield: () => this.#replaced() }, () => this.#state !== 'starting');
+    const lease = await SpeakerLease.acquire(
+      leases,
+      meta.id,
+      this.#connection,
+      { ttlMs, waitMs: 2 * ttlMs + 1000, onYield: () => this.#replaced() },
+      () => this.#state !== 'starting',
+    );
     if (this.#state !== 'starting') {
       await lease?.release();
       return meta;
     }
-    if (!lease) throw new EarshotError('session_busy', `another connection is speaking into session ${meta.id} and did not hand over; try again`);
+    if (!lease)
+      throw new EarshotError(
+        'session_busy',
+        `another connection is speaking into session ${meta.id} and did not hand over; try again`,
+      );
     this.#lease = lease;
     if (!resuming) return meta;
     const fresh = await this.#deps.store.get(meta.id);
@@ -458,7 +573,8 @@ export class RealtimeSession {
   }
 
   #onStop(): void {
-    if (this.#state === 'awaiting_start' || this.#state === 'starting') throw new EarshotError('not_started', 'nothing to stop: send "start" first');
+    if (this.#state === 'awaiting_start' || this.#state === 'starting')
+      throw new EarshotError('not_started', 'nothing to stop: send "start" first');
     if (this.#state !== 'streaming') {
       if (this.#resumedStopped) return;
       throw new EarshotError('already_stopped', 'the session is already stopping');
@@ -511,7 +627,10 @@ export class RealtimeSession {
     this.#catchUp.steer(segmenter, this.#now());
     this.#enqueue(segmenter.feed(fed));
     if (room <= audio.length && this.#state === 'streaming') {
-      this.#error('session_too_long', `session length limit of ${this.#deps.limits.maxSessionSeconds} s reached; the session ends`);
+      this.#error(
+        'session_too_long',
+        `session length limit of ${this.#deps.limits.maxSessionSeconds} s reached; the session ends`,
+      );
       this.#finishAudio();
     }
   }
@@ -531,12 +650,28 @@ export class RealtimeSession {
       }
       const kind = event.type === 'snapshot' ? 'partial' : 'final';
       const start = event.startSample / PIPELINE_SAMPLE_RATE;
-      const end = (event.type === 'utterance' ? event.endSample : event.startSample + event.pcm.length) / PIPELINE_SAMPLE_RATE;
+      const end =
+        (event.type === 'utterance' ? event.endSample : event.startSample + event.pcm.length) / PIPELINE_SAMPLE_RATE;
       const id = sttJobId(this.id, event.segment, kind);
       const traced = this.#telemetry.enqueuing({ id, session: this.id, segment: event.segment, kind, end });
       if (kind === 'final') this.#catchUp.queued(event.segment, now);
       const added = this.#deps.sttQueue
-        .add({ id, session: this.id, segment: event.segment, kind, pcm: event.pcm, language: this.#language, start, end, targets: this.#targets, enqueuedAt: now, traceparent: traced.traceparent, ...(this.#glossary ? { glossary: this.#glossary } : {}), ...(this.#speak.length ? { speak: this.#speak } : {}), ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}) })
+        .add({
+          id,
+          session: this.id,
+          segment: event.segment,
+          kind,
+          pcm: event.pcm,
+          language: this.#language,
+          start,
+          end,
+          targets: this.#targets,
+          enqueuedAt: now,
+          traceparent: traced.traceparent,
+          ...(this.#glossary ? { glossary: this.#glossary } : {}),
+          ...(this.#speak.length ? { speak: this.#speak } : {}),
+          ...(event.type === 'snapshot' ? { rev: event.rev, stable: event.stableSamples } : {}),
+        })
         .then(
           () => traced.settled(),
           (err: unknown) => {
@@ -559,7 +694,12 @@ export class RealtimeSession {
           .catch((err: unknown) => {
             this.#log.error({ err, segment, job: id }, 'enqueue failed');
             // Never a silent gap: the client hears which stretch of audio was lost.
-            this.#onResult({ type: 'error', code: 'queue_unavailable', message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`, seq: segment });
+            this.#onResult({
+              type: 'error',
+              code: 'queue_unavailable',
+              message: `audio ${start.toFixed(2)}–${end.toFixed(2)} s was not transcribed: the queue is unreachable`,
+              seq: segment,
+            });
           }),
       );
     }
@@ -589,7 +729,15 @@ export class RealtimeSession {
     this.#state = 'done';
     this.#send({ type: 'done' });
     this.#hooks?.onEvent({ type: 'done' });
-    this.#log.info({ segments: this.#segments, partialsShed: this.#partialsShed, stages: this.#telemetry.stageSummary(), catchUp: this.#catchUp.summary() }, 'session done');
+    this.#log.info(
+      {
+        segments: this.#segments,
+        partialsShed: this.#partialsShed,
+        stages: this.#telemetry.stageSummary(),
+        catchUp: this.#catchUp.summary(),
+      },
+      'session done',
+    );
     this.#telemetry.ended('done');
     this.#release();
     this.#transport.close(CLOSE.normal, 'done');

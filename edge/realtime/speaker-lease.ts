@@ -33,7 +33,13 @@ export class SpeakerLease {
   }
 
   /** The lease, once the current holder has released it (or it expired); null if that took longer than `waitMs`. */
-  static async acquire(leases: SpeakerLeases, session: string, holder: string, options: SpeakerLeaseOptions, cancelled: () => boolean = () => false): Promise<SpeakerLease | null> {
+  static async acquire(
+    leases: SpeakerLeases,
+    session: string,
+    holder: string,
+    options: SpeakerLeaseOptions,
+    cancelled: () => boolean = () => false,
+  ): Promise<SpeakerLease | null> {
     const deadline = Date.now() + options.waitMs;
     while (!(await leases.acquire(session, holder, options.ttlMs))) {
       if (Date.now() >= deadline || cancelled()) return null;

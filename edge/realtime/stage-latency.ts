@@ -63,7 +63,14 @@ export class StageLatency {
       if (!s) continue;
       const sorted = [...s.recent].sort((a, b) => a - b);
       const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-      out[stage] = { count: s.count, p50Ms: at(0.5), p90Ms: at(0.9), maxMs: Math.round(s.max), budgetMs: this.#budgets[stage], overBudget: s.over };
+      out[stage] = {
+        count: s.count,
+        p50Ms: at(0.5),
+        p90Ms: at(0.9),
+        maxMs: Math.round(s.max),
+        budgetMs: this.#budgets[stage],
+        overBudget: s.over,
+      };
     }
     return out;
   }

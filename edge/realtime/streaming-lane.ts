@@ -55,7 +55,8 @@ export class StreamingLaneRouter implements Pick<SttQueue, 'add'> {
 
   async add(job: SttJob): Promise<void> {
     // Second passes, glossary sessions (their decoders learn words) and whole-window decodes stay stateless.
-    if (job.kind === 'refine' || job.glossary?.length || job.window === 'full' || job.withTokens) return this.#o.shared.add(job);
+    if (job.kind === 'refine' || job.glossary?.length || job.window === 'full' || job.withTokens)
+      return this.#o.shared.add(job);
     const now = (this.#o.now ?? Date.now)();
     this.#sweep(now);
     const streaming = this.#o.runners().filter((r) => r.role === 'stt' && r.streams && r.state === 'running');
@@ -63,7 +64,8 @@ export class StreamingLaneRouter implements Pick<SttQueue, 'add'> {
     // No runner streams (yet: a runner announces streams once its decoders are loaded): the shared queue, finals
     // marked all the same, so a runner that can decodes them as a stream would and a session's text never depends
     // on when a runner was ready.
-    if (!binding && streaming.length === 0) return this.#o.shared.add(job.kind === 'final' ? { ...job, stream: { offset: 0 } } : job);
+    if (!binding && streaming.length === 0)
+      return this.#o.shared.add(job.kind === 'final' ? { ...job, stream: { offset: 0 } } : job);
     if (!binding) {
       binding = { runner: null, segment: job.segment, start: job.start, sent: 0, usedAt: now };
       this.#bindings.set(job.session, binding);
@@ -100,7 +102,9 @@ export class StreamingLaneRouter implements Pick<SttQueue, 'add'> {
     if (offset < 0 || stable <= offset) return;
     binding.sent = stable;
     try {
-      await this.#o.routes.queue(binding.runner).add({ ...job, pcm: job.pcm.slice(offset, stable), stream: { offset } });
+      await this.#o.routes
+        .queue(binding.runner)
+        .add({ ...job, pcm: job.pcm.slice(offset, stable), stream: { offset } });
     } catch (err) {
       if (binding.segment === job.segment) binding.sent = -1;
       throw err;

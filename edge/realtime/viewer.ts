@@ -79,7 +79,11 @@ export class Viewer {
   tick(): void {
     const idleMs = this.#deps.idleMs;
     if (this.#state !== 'watching' || idleMs === undefined || this.#now() - this.#lastSentAt <= idleMs) return;
-    this.#transport.send({ type: 'error', code: 'idle_timeout', message: `nothing to show for ${Math.round(idleMs / 1000)} s; reconnect to watch again` });
+    this.#transport.send({
+      type: 'error',
+      code: 'idle_timeout',
+      message: `nothing to show for ${Math.round(idleMs / 1000)} s; reconnect to watch again`,
+    });
     this.#close(WATCH_CLOSE.idle, 'idle_timeout');
   }
   get state(): 'opening' | 'watching' | 'closed' {
@@ -94,21 +98,42 @@ export class Viewer {
     });
     if (this.#state === 'closed') return; // the viewer left while we looked
     if (!meta) {
-      this.#transport.send({ type: 'error', code: 'unknown_session', message: `session ${this.#session} does not exist or has expired` });
+      this.#transport.send({
+        type: 'error',
+        code: 'unknown_session',
+        message: `session ${this.#session} does not exist or has expired`,
+      });
       return this.#close(WATCH_CLOSE.unknownSession, 'unknown_session');
     }
     if (this.#deps.mayWatch && !this.#deps.mayWatch(meta)) {
-      this.#transport.send({ type: 'error', code: 'forbidden', message: `session ${this.#session} belongs to another API key` });
+      this.#transport.send({
+        type: 'error',
+        code: 'forbidden',
+        message: `session ${this.#session} belongs to another API key`,
+      });
       return this.#close(WATCH_CLOSE.forbidden, 'forbidden');
     }
     this.#lastSentAt = this.#now();
     this.#state = 'watching';
     const speak = (this.#deps.speak ?? []).filter((lang) => meta.speak?.includes(lang));
-    if (speak.length > 0) this.#sequencer = new CaptionSequencer(0, { revisions: this.#protocol >= 1.1, speakers: this.#protocol >= 1.2, speak });
-    this.#transport.send({ type: 'ready', session: meta.id, protocol: this.#protocol, targets: meta.targets, language: meta.language, ...(this.#deps.speak ? { speak } : {}) });
+    if (speak.length > 0)
+      this.#sequencer = new CaptionSequencer(0, {
+        revisions: this.#protocol >= 1.1,
+        speakers: this.#protocol >= 1.2,
+        speak,
+      });
+    this.#transport.send({
+      type: 'ready',
+      session: meta.id,
+      protocol: this.#protocol,
+      targets: meta.targets,
+      language: meta.language,
+      ...(this.#deps.speak ? { speak } : {}),
+    });
     const unsubscribe = this.#deps.results.subscribe(this.#session, '0', (entry) => {
       if (this.#state !== 'watching') return;
-      for (const event of this.#sequencer.accept(entry.result)) if (event.type !== 'ready' && event.type !== 'ack') this.#outbox.push(event);
+      for (const event of this.#sequencer.accept(entry.result))
+        if (event.type !== 'ready' && event.type !== 'ack') this.#outbox.push(event);
       this.#scheduleFlush();
     });
     // The in-memory log replays history synchronously, so the viewer may already be done (and closed) here.
@@ -154,7 +179,8 @@ export class Viewer {
     });
     batch.forEach((event, i) => {
       if (event.type === 'partial' && (shed || i < Math.max(lastFinal, lastPartial))) return;
-      if (event.type === 'partial_translation' && (shed || i < Math.max(lastFinal, lastPartialIn.get(event.lang)!))) return;
+      if (event.type === 'partial_translation' && (shed || i < Math.max(lastFinal, lastPartialIn.get(event.lang)!)))
+        return;
       this.#transport.send(event);
       this.#lastSentAt = this.#now();
     });

@@ -56,7 +56,12 @@ function jobView(state: BatchJobState, transcript?: Transcript) {
 export function mountAudio(app: Hono, deps: AudioRouteDeps): void {
   const limit = bodyLimit({
     maxSize: deps.maxUploadBytes,
-    onError: (c) => errorResponse(c, 'file_too_large', `the request body exceeds ${deps.maxUploadBytes} bytes (EARSHOT_MAX_UPLOAD_BYTES); send long recordings compressed, or in parts`),
+    onError: (c) =>
+      errorResponse(
+        c,
+        'file_too_large',
+        `the request body exceeds ${deps.maxUploadBytes} bytes (EARSHOT_MAX_UPLOAD_BYTES); send long recordings compressed, or in parts`,
+      ),
   });
   for (const [path, task] of ROUTES) {
     app.post(path, requireScope(deps.auth, 'batch'), limit, async (c) => {
@@ -79,7 +84,11 @@ export function mountAudio(app: Hono, deps: AudioRouteDeps): void {
     const found = JOB_ID.test(c.req.param('id')) ? await deps.batch.status(c.req.param('id')) : undefined;
     // Another key's job is reported as missing, not forbidden: its existence is not the caller's business.
     if (!found || (deps.auth.enabled && found.state.spec.owner !== c.var.principal.id)) {
-      return errorResponse(c, 'unknown_job', `no job ${c.req.param('id')} (jobs are kept for a while after they finish, then forgotten)`);
+      return errorResponse(
+        c,
+        'unknown_job',
+        `no job ${c.req.param('id')} (jobs are kept for a while after they finish, then forgotten)`,
+      );
     }
     return c.json(jobView(found.state, found.transcript));
   });

@@ -10,7 +10,12 @@ import type { Capabilities } from '../realtime/session.ts';
 
 export interface CapabilitiesBody {
   /** `glossary`: per engine, how it uses a session's glossary (`prompt`, `dictionary`, or `none`: it cannot). */
-  stt: { engines: string[]; languages: string[]; default_language: string; glossary: Record<string, 'prompt' | 'dictionary' | 'none'> };
+  stt: {
+    engines: string[];
+    languages: string[];
+    default_language: string;
+    glossary: Record<string, 'prompt' | 'dictionary' | 'none'>;
+  };
   mt: { engines: string[]; targets: Record<string, { language: string; via?: string }[]> };
   /** The languages whose translations can be spoken (`start.speak`). */
   tts: { languages: string[] };
@@ -27,7 +32,12 @@ export function describeCapabilities(capabilities: Capabilities): CapabilitiesBo
   }
   const engines = [...(capabilities.engines?.stt ?? [])];
   return {
-    stt: { engines, languages: [...capabilities.sttLanguages], default_language: capabilities.defaultLanguage, glossary: Object.fromEntries(engines.map((e) => [e, STT_GLOSSARY_USE[e] ?? 'none'])) },
+    stt: {
+      engines,
+      languages: [...capabilities.sttLanguages],
+      default_language: capabilities.defaultLanguage,
+      glossary: Object.fromEntries(engines.map((e) => [e, STT_GLOSSARY_USE[e] ?? 'none'])),
+    },
     mt: { engines: [...(capabilities.engines?.mt ?? [])], targets },
     tts: { languages: KNOWN_LANGUAGES.filter((l) => capabilities.speaks?.(l) ?? false) },
   };

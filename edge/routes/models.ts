@@ -37,7 +37,8 @@ export function listModels(loaded: readonly LoadedEngine[]): ModelObject[] {
     const id = r.model ?? r.engine;
     const created = Math.floor((r.startedAt ?? 0) / 1000);
     const known = byId.get(id);
-    if (!known) byId.set(id, { id, object: 'model', created, owned_by: 'earshot', earshot: { role: r.role, engine: r.engine } });
+    if (!known)
+      byId.set(id, { id, object: 'model', created, owned_by: 'earshot', earshot: { role: r.role, engine: r.engine } });
     else if (created < known.created) known.created = created;
   }
   const order = { stt: 0, mt: 1, tts: 2 };

@@ -28,7 +28,8 @@ export interface OriginRouteDeps {
 
 /** Compares digests, so neither the secret's content nor its length shows in the time taken. */
 export async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const digest = async (s: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
+  const digest = async (s: string) =>
+    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
   const [a, b] = await Promise.all([digest(given), digest(expected)]);
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
@@ -39,11 +40,16 @@ export function mountOrigin(app: Hono, deps: OriginRouteDeps): void {
   app.get(
     `${ORIGIN_ROUTE}/:session`,
     async (c, next) => {
-      if (!deps.secret) return errorResponse(c, 'forbidden', 'this edge has no EARSHOT_ORIGIN_SECRET: it serves no Workers relays');
+      if (!deps.secret)
+        return errorResponse(c, 'forbidden', 'this edge has no EARSHOT_ORIGIN_SECRET: it serves no Workers relays');
       const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-      if (!(await sameSecret(bearer, deps.secret))) return errorResponse(c, 'unauthorized', 'a relay must present the origin secret');
+      if (!(await sameSecret(bearer, deps.secret)))
+        return errorResponse(c, 'unauthorized', 'a relay must present the origin secret');
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-        return c.json({ error: { code: 'invalid_message', message: `GET ${ORIGIN_ROUTE}/:session expects a WebSocket upgrade` } }, 426);
+        return c.json(
+          { error: { code: 'invalid_message', message: `GET ${ORIGIN_ROUTE}/:session expects a WebSocket upgrade` } },
+          426,
+        );
       }
       await next();
     },
@@ -58,7 +64,9 @@ export function mountOrigin(app: Hono, deps: OriginRouteDeps): void {
             if (ws.readyState === 1) ws.send(JSON.stringify(message));
           };
           send(helloFrom(deps.capabilities));
-          unsubscribe = deps.results.subscribe(session, cursor, (entry) => send({ type: 'result', cursor: entry.cursor, result: entry.result }));
+          unsubscribe = deps.results.subscribe(session, cursor, (entry) =>
+            send({ type: 'result', cursor: entry.cursor, result: entry.result }),
+          );
           log.info({ cursor }, 'relay connected');
         },
         onMessage(event, ws) {
@@ -73,14 +81,18 @@ export function mountOrigin(app: Hono, deps: OriginRouteDeps): void {
           else {
             const job = sttJobCodec.decode(message.job);
             // A relay speaks for its own session only.
-            if (job.session !== session || !job.id.startsWith(`${session}:`)) return ws.close(CLOSE.policy, 'job of another session');
+            if (job.session !== session || !job.id.startsWith(`${session}:`))
+              return ws.close(CLOSE.policy, 'job of another session');
             queued = deps.sttQueue.add(job);
           }
           queued.then(
             () => ws.readyState === 1 && ws.send(JSON.stringify({ type: 'ack', n } satisfies OriginMessage)),
             (err: unknown) => {
               const error = clientError(err, log.child({ n }), 'queue_unavailable');
-              if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'nack', n, code: error.code, message: error.message } satisfies OriginMessage));
+              if (ws.readyState === 1)
+                ws.send(
+                  JSON.stringify({ type: 'nack', n, code: error.code, message: error.message } satisfies OriginMessage),
+                );
             },
           );
         },

@@ -24,10 +24,15 @@ export interface RealtimeRouteDeps {
 }
 
 /** Refusals of a whole edge: service restart (draining), try again later. */
-const REFUSAL_CLOSE: Partial<Record<ErrorCode, number>> = { shutting_down: CLOSE.restart, overloaded: CLOSE.tryAgainLater, too_many_sessions: CLOSE.tryAgainLater };
+const REFUSAL_CLOSE: Partial<Record<ErrorCode, number>> = {
+  shutting_down: CLOSE.restart,
+  overloaded: CLOSE.tryAgainLater,
+  too_many_sessions: CLOSE.tryAgainLater,
+};
 
 function refusal(deps: RealtimeRouteDeps): { code: ErrorCode; message: string } | null {
-  if (deps.registry.full) return { code: 'too_many_sessions', message: `this edge serves at most ${deps.registry.maxSessions} sessions` };
+  if (deps.registry.full)
+    return { code: 'too_many_sessions', message: `this edge serves at most ${deps.registry.maxSessions} sessions` };
   return deps.admission();
 }
 
@@ -38,10 +43,14 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
         const refused = refusal(deps);
         if (refused) return c.json({ error: refused }, 503);
-        return c.json({ error: { code: 'invalid_message', message: 'GET /v1/realtime expects a WebSocket upgrade' } }, 426);
+        return c.json(
+          { error: { code: 'invalid_message', message: 'GET /v1/realtime expects a WebSocket upgrade' } },
+          426,
+        );
       }
       const named = c.req.query('session');
-      if (named !== undefined && !isSessionId(named)) return c.json({ error: { code: 'invalid_message', message: 'session: not a session id' } }, 400);
+      if (named !== undefined && !isSessionId(named))
+        return c.json({ error: { code: 'invalid_message', message: 'session: not a session id' } }, 400);
       await next();
     },
     deps.upgradeWebSocket((c) => {
@@ -62,29 +71,42 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
             ws.close(REFUSAL_CLOSE[refused.code] ?? CLOSE.tryAgainLater, refused.code);
             return;
           }
-          session = new RealtimeSession(deps.newSessionId?.() ?? crypto.randomUUID(), deps.sessionDeps, {
-            send: (event) => {
-              if (ws.readyState === 1) ws.send(JSON.stringify(event));
+          session = new RealtimeSession(
+            deps.newSessionId?.() ?? crypto.randomUUID(),
+            deps.sessionDeps,
+            {
+              send: (event) => {
+                if (ws.readyState === 1) ws.send(JSON.stringify(event));
+              },
+              close: (code, reason) => {
+                ws.close(code, reason);
+                // A client cut off for breaking a limit (one that does not read, above all) gets a second to read the
+                // close; then its socket is dropped rather than held for the close handshake.
+                const raw = ws.raw as { terminate?: () => void } | undefined;
+                if (code === CLOSE.policy && raw?.terminate) unref(setTimeout(() => raw.terminate?.(), 1000));
+              },
+              bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
             },
-            close: (code, reason) => {
-              ws.close(code, reason);
-              // A client cut off for breaking a limit (one that does not read, above all) gets a second to read the
-              // close; then its socket is dropped rather than held for the close handshake.
-              const raw = ws.raw as { terminate?: () => void } | undefined;
-              if (code === CLOSE.policy && raw?.terminate) unref(setTimeout(() => raw.terminate?.(), 1000));
+            {
+              glossary: principal?.glossary,
+              ...(principal?.hooks ? { hooks: principal.hooks } : {}),
+              // Tenancy: a new session is the caller's key's; a resumed one must be (session-access.ts).
+              ...(ownerOf(principal) ? { owner: ownerOf(principal) } : {}),
+              ...(boundTo !== undefined ? { boundTo } : {}),
+              // A key's speaker gets a token for its share link; anonymous callers (auth off) need none.
+              ...(deps.tokens && principal && principal.via !== 'anonymous'
+                ? {
+                    watchToken: async (id: string) =>
+                      (
+                        await deps.tokens!.issue(
+                          { subject: principal.id, scopes: ['watch'], session: id },
+                          deps.tokens!.maxTtlSeconds,
+                        )
+                      ).token,
+                  }
+                : {}),
             },
-            bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
-          }, {
-            glossary: principal?.glossary,
-            ...(principal?.hooks ? { hooks: principal.hooks } : {}),
-            // Tenancy: a new session is the caller's key's; a resumed one must be (session-access.ts).
-            ...(ownerOf(principal) ? { owner: ownerOf(principal) } : {}),
-            ...(boundTo !== undefined ? { boundTo } : {}),
-            // A key's speaker gets a token for its share link; anonymous callers (auth off) need none.
-            ...(deps.tokens && principal && principal.via !== 'anonymous'
-              ? { watchToken: async (id: string) => (await deps.tokens!.issue({ subject: principal.id, scopes: ['watch'], session: id }, deps.tokens!.maxTtlSeconds)).token }
-              : {}),
-          });
+          );
           deps.registry.add(session);
           // Start and idle timeouts: the session checks its clocks; the runtime only has to keep calling.
           ticker = setInterval(() => session?.tick(), 1000);
@@ -94,7 +116,8 @@ export function mountRealtime(app: Hono, deps: RealtimeRouteDeps): void {
           const data: unknown = event.data;
           if (typeof data === 'string') session.onText(data);
           else if (data instanceof ArrayBuffer) session.onBinary(new Uint8Array(data));
-          else if (ArrayBuffer.isView(data)) session.onBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+          else if (ArrayBuffer.isView(data))
+            session.onBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         },
         onClose() {
           clearInterval(ticker);

@@ -28,7 +28,8 @@ export function mountTokens(app: Hono, auth: Authenticator, store: Pick<SessionS
     const admission = await auth.admit(c.req, SCOPES);
     if (!admission.ok) return refuse(c, admission);
     const { principal } = admission;
-    if (principal.via === 'token') return errorResponse(c, 'forbidden', 'tokens cannot be exchanged for tokens; use an API key');
+    if (principal.via === 'token')
+      return errorResponse(c, 'forbidden', 'tokens cannot be exchanged for tokens; use an API key');
     const raw = await c.req.text();
     let body: unknown = {};
     try {
@@ -43,17 +44,33 @@ export function mountTokens(app: Hono, auth: Authenticator, store: Pick<SessionS
     }
     const scopes = parsed.data.scopes ?? [...principal.scopes];
     const extra = scopes.filter((s) => !principal.scopes.includes(s));
-    if (extra.length > 0) return errorResponse(c, 'forbidden', `the key does not have the scope(s) ${extra.join(', ')}`);
+    if (extra.length > 0)
+      return errorResponse(c, 'forbidden', `the key does not have the scope(s) ${extra.join(', ')}`);
     const ttl = Math.min(parsed.data.ttl_seconds ?? DEFAULT_TTL_SECONDS, auth.tokens.maxTtlSeconds);
     const session = parsed.data.session;
     if (session !== undefined) {
       // A key mints tokens for its own sessions only: another tenant's share link must not become a key to it.
       const meta = await store.get(session);
       if (!meta) return errorResponse(c, 'unknown_session', `session ${session} does not exist or has expired`);
-      if (!mayUseSession(principal, meta)) return errorResponse(c, 'forbidden', `session ${session} belongs to another API key`);
+      if (!mayUseSession(principal, meta))
+        return errorResponse(c, 'forbidden', `session ${session} belongs to another API key`);
     }
-    const { token, id, expiresAt } = await auth.tokens.issue({ subject: principal.id, scopes, ...(session ? { session } : {}) }, ttl);
-    return c.json({ id, token, token_type: 'Bearer', expires_in: ttl, expires_at: expiresAt, scopes, ...(session ? { session } : {}) }, 201);
+    const { token, id, expiresAt } = await auth.tokens.issue(
+      { subject: principal.id, scopes, ...(session ? { session } : {}) },
+      ttl,
+    );
+    return c.json(
+      {
+        id,
+        token,
+        token_type: 'Bearer',
+        expires_in: ttl,
+        expires_at: expiresAt,
+        scopes,
+        ...(session ? { session } : {}),
+      },
+      201,
+    );
   });
 
   // Revokes a token before its expiry (a watch link shared too widely). Only with the key that issued it: the body
@@ -61,13 +78,18 @@ export function mountTokens(app: Hono, auth: Authenticator, store: Pick<SessionS
   app.post('/v1/tokens/revoke', async (c) => {
     const admission = await auth.admit(c.req, SCOPES);
     if (!admission.ok) return refuse(c, admission);
-    if (admission.principal.via === 'token') return errorResponse(c, 'forbidden', 'revoke tokens with the API key that issued them');
+    if (admission.principal.via === 'token')
+      return errorResponse(c, 'forbidden', 'revoke tokens with the API key that issued them');
     const body = (await c.req.json().catch(() => ({}))) as { token?: unknown };
     if (typeof body.token !== 'string') return errorResponse(c, 'invalid_request', 'body: {"token": "…"} expected');
     const checked = await auth.tokens.verify(body.token);
     if (!checked.ok) return errorResponse(c, 'invalid_request', checked.reason);
-    if (checked.claims.subject !== admission.principal.id || !checked.claims.id) return errorResponse(c, 'forbidden', 'this token was not issued for this key');
-    await auth.revocations.revoke(checked.claims.id, checked.claims.expiresAt ?? Math.floor(Date.now() / 1000) + auth.tokens.maxTtlSeconds);
+    if (checked.claims.subject !== admission.principal.id || !checked.claims.id)
+      return errorResponse(c, 'forbidden', 'this token was not issued for this key');
+    await auth.revocations.revoke(
+      checked.claims.id,
+      checked.claims.expiresAt ?? Math.floor(Date.now() / 1000) + auth.tokens.maxTtlSeconds,
+    );
     return c.json({ revoked: checked.claims.id });
   });
 }

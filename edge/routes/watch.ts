@@ -30,7 +30,6 @@ export interface WatchRouteDeps {
   viewerIdleMs?: number;
 }
 
-
 export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
   const results = new SharedLogReader(deps.results);
   const viewers = new Set<Viewer>();
@@ -43,10 +42,14 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
     '/v1/watch/:session',
     async (c, next) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-        return c.json({ error: { code: 'invalid_message', message: 'GET /v1/watch/:session expects a WebSocket upgrade' } }, 426);
+        return c.json(
+          { error: { code: 'invalid_message', message: 'GET /v1/watch/:session expects a WebSocket upgrade' } },
+          426,
+        );
       }
       // A session id is letters, digits, - and _: anything else could name another Redis key (#14.11).
-      if (!isSessionId(c.req.param('session') ?? '')) return c.json({ error: { code: 'unknown_session', message: 'no such session' } }, 404);
+      if (!isSessionId(c.req.param('session') ?? ''))
+        return c.json({ error: { code: 'unknown_session', message: 'no such session' } }, 404);
       await next();
     },
     deps.upgradeWebSocket((c) => {
@@ -58,29 +61,43 @@ export function mountWatch(app: Hono, deps: WatchRouteDeps): void {
         onOpen(_event, ws) {
           if (viewers.size >= (deps.maxViewers ?? Infinity)) {
             const code: ErrorCode = 'too_many_viewers';
-            ws.send(JSON.stringify({ type: 'error', code, message: `this edge serves at most ${deps.maxViewers} viewers; try again later or another edge` }));
+            ws.send(
+              JSON.stringify({
+                type: 'error',
+                code,
+                message: `this edge serves at most ${deps.maxViewers} viewers; try again later or another edge`,
+              }),
+            );
             return ws.close(CLOSE.tryAgainLater, code); // as for a full edge's speakers
           }
           const protocol = Number(c.req.query('protocol') ?? 1);
           // `?speak=es,fr`: spoken translations too (bounded: a few well-formed language codes).
-          const speak = c.req.query('speak')?.split(',').filter((l) => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l)).slice(0, 4);
-          viewer = new Viewer(session, {
-            store: deps.store,
-            results,
-            logger: deps.logger,
-            protocol,
-            ...(speak ? { speak } : {}),
-            mayWatch: (meta) => mayUseSession(principal, meta),
-            ...(deps.viewerLimits ? { limits: deps.viewerLimits } : {}),
-            ...(deps.viewerIdleMs ? { idleMs: deps.viewerIdleMs } : {}),
-          }, {
-            send: (event) => {
-              if (ws.readyState === 1) ws.send(JSON.stringify(event));
+          const speak = c.req
+            .query('speak')
+            ?.split(',')
+            .filter((l) => /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l))
+            .slice(0, 4);
+          viewer = new Viewer(
+            session,
+            {
+              store: deps.store,
+              results,
+              logger: deps.logger,
+              protocol,
+              ...(speak ? { speak } : {}),
+              mayWatch: (meta) => mayUseSession(principal, meta),
+              ...(deps.viewerLimits ? { limits: deps.viewerLimits } : {}),
+              ...(deps.viewerIdleMs ? { idleMs: deps.viewerIdleMs } : {}),
             },
-            close: (code, reason) => ws.close(code, reason),
-            // Node's ws exposes the unsent byte count; runtimes that do not (Workers) report 0 and are never shed.
-            bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
-          });
+            {
+              send: (event) => {
+                if (ws.readyState === 1) ws.send(JSON.stringify(event));
+              },
+              close: (code, reason) => ws.close(code, reason),
+              // Node's ws exposes the unsent byte count; runtimes that do not (Workers) report 0 and are never shed.
+              bufferedAmount: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
+            },
+          );
           viewers.add(viewer);
           viewer.open().catch((err: unknown) => {
             deps.logger.error({ err, session }, 'viewer failed');

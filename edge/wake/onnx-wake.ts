@@ -11,7 +11,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EarshotError } from '../../shared/errors.ts';
 import { floatData, floatTensor, OnnxSession } from '../../gpu-runners/backend/onnx.ts';
-import { DEFAULT_WAKE_SENSITIVITY, WAKE_SAMPLE_RATE, type WakeDetection, type WakeWordDetector, type WakeWordFactory, type WakeWordSpec } from './detector.ts';
+import {
+  DEFAULT_WAKE_SENSITIVITY,
+  WAKE_SAMPLE_RATE,
+  type WakeDetection,
+  type WakeWordDetector,
+  type WakeWordFactory,
+  type WakeWordSpec,
+} from './detector.ts';
 import { normalisePhrase } from './sphinx-kws.ts';
 
 /** 80 ms of audio per step, and the 3 frames of context the mel model needs before it (openWakeWord's values). */
@@ -39,9 +46,17 @@ export interface OnnxWakeOptions {
 }
 
 export function wakeModelFiles(dir: string, phrase: string): OnnxWakeModels {
-  const files = { melspectrogram: path.join(dir, 'melspectrogram.onnx'), embedding: path.join(dir, 'embedding_model.onnx'), classifier: path.join(dir, `${normalisePhrase(phrase).join('_')}.onnx`) };
+  const files = {
+    melspectrogram: path.join(dir, 'melspectrogram.onnx'),
+    embedding: path.join(dir, 'embedding_model.onnx'),
+    classifier: path.join(dir, `${normalisePhrase(phrase).join('_')}.onnx`),
+  };
   const missing = Object.values(files).filter((f) => !existsSync(f));
-  if (missing.length > 0) throw new EarshotError('unsupported_wake_word', `no wake-word model for "${phrase.slice(0, 64)}" (missing ${missing.map((f) => path.basename(f)).join(', ')})`);
+  if (missing.length > 0)
+    throw new EarshotError(
+      'unsupported_wake_word',
+      `no wake-word model for "${phrase.slice(0, 64)}" (missing ${missing.map((f) => path.basename(f)).join(', ')})`,
+    );
   return files;
 }
 
@@ -61,19 +76,34 @@ export class OnnxWakeDetector implements WakeWordDetector {
   #busy: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(sessions: [OnnxSession, OnnxSession, OnnxSession], phrase: string, threshold: number, onScore: OnnxWakeOptions['onScore']) {
+  private constructor(
+    sessions: [OnnxSession, OnnxSession, OnnxSession],
+    phrase: string,
+    threshold: number,
+    onScore: OnnxWakeOptions['onScore'],
+  ) {
     [this.#mel, this.#embedding, this.#classifier] = sessions;
     this.#phrase = phrase;
     this.#threshold = threshold;
     this.#onScore = onScore;
   }
 
-  static async create(spec: WakeWordSpec, models: OnnxWakeModels, options: OnnxWakeOptions = {}): Promise<OnnxWakeDetector> {
+  static async create(
+    spec: WakeWordSpec,
+    models: OnnxWakeModels,
+    options: OnnxWakeOptions = {},
+  ): Promise<OnnxWakeDetector> {
     const threads = options.threads ?? 1;
-    const load = (m: string | Uint8Array) => OnnxSession.create(m, { threads, interOpThreads: 1, failureCode: 'stt_failed' });
+    const load = (m: string | Uint8Array) =>
+      OnnxSession.create(m, { threads, interOpThreads: 1, failureCode: 'stt_failed' });
     const sessions = await Promise.all([load(models.melspectrogram), load(models.embedding), load(models.classifier)]);
     const threshold = options.threshold ?? 1 - (spec.sensitivity ?? DEFAULT_WAKE_SENSITIVITY);
-    return new OnnxWakeDetector(sessions as [OnnxSession, OnnxSession, OnnxSession], spec.phrase, threshold, options.onScore);
+    return new OnnxWakeDetector(
+      sessions as [OnnxSession, OnnxSession, OnnxSession],
+      spec.phrase,
+      threshold,
+      options.onScore,
+    );
   }
 
   process(pcm: Int16Array): Promise<WakeDetection[]> {
@@ -120,13 +150,17 @@ export class OnnxWakeDetector implements WakeWordDetector {
     if (this.#mels.length < MEL_WINDOW) return undefined;
     const melWindow = new Float32Array(MEL_WINDOW * MEL_BANDS);
     this.#mels.forEach((frame, i) => melWindow.set(frame, i * MEL_BANDS));
-    const embOut = await this.#embedding.run({ [this.#embedding.inputNames[0]!]: floatTensor(melWindow, [1, MEL_WINDOW, MEL_BANDS, 1]) });
+    const embOut = await this.#embedding.run({
+      [this.#embedding.inputNames[0]!]: floatTensor(melWindow, [1, MEL_WINDOW, MEL_BANDS, 1]),
+    });
     this.#embeddings.push(floatData(embOut[this.#embedding.outputNames[0]!]).slice(0, EMBEDDING_DIM));
     if (this.#embeddings.length > EMBEDDING_WINDOW) this.#embeddings.shift();
     if (this.#embeddings.length < EMBEDDING_WINDOW) return undefined;
     const features = new Float32Array(EMBEDDING_WINDOW * EMBEDDING_DIM);
     this.#embeddings.forEach((e, i) => features.set(e, i * EMBEDDING_DIM));
-    const out = await this.#classifier.run({ [this.#classifier.inputNames[0]!]: floatTensor(features, [1, EMBEDDING_WINDOW, EMBEDDING_DIM]) });
+    const out = await this.#classifier.run({
+      [this.#classifier.inputNames[0]!]: floatTensor(features, [1, EMBEDDING_WINDOW, EMBEDDING_DIM]),
+    });
     return floatData(out[this.#classifier.outputNames[0]!])[0]!;
   }
 

@@ -5,9 +5,23 @@
  */
 import path from 'node:path';
 import { EarshotError } from '../../shared/errors.ts';
-import { callAsync, createSphinxDecoder, freeSphinxDecoder, loadNative, type Decoder, type Native as SphinxNative } from '../../gpu-runners/engines/sphinx.ts';
+import {
+  callAsync,
+  createSphinxDecoder,
+  freeSphinxDecoder,
+  loadNative,
+  type Decoder,
+  type Native as SphinxNative,
+} from '../../gpu-runners/engines/sphinx.ts';
 import { Pronouncer } from '../../gpu-runners/engines/sphinx-pronounce.ts';
-import { DEFAULT_WAKE_SENSITIVITY, WAKE_SAMPLE_RATE, type WakeDetection, type WakeWordDetector, type WakeWordFactory, type WakeWordSpec } from './detector.ts';
+import {
+  DEFAULT_WAKE_SENSITIVITY,
+  WAKE_SAMPLE_RATE,
+  type WakeDetection,
+  type WakeWordDetector,
+  type WakeWordFactory,
+  type WakeWordSpec,
+} from './detector.ts';
 
 export interface SphinxKwsOptions {
   modelDir?: string;
@@ -50,7 +64,10 @@ export class SphinxKwsDetector implements WakeWordDetector {
   static async create(spec: WakeWordSpec, options: SphinxKwsOptions = {}): Promise<SphinxKwsDetector> {
     const words = normalisePhrase(spec.phrase);
     if (words.length === 0 || words.length > MAX_PHRASE_WORDS) {
-      throw new EarshotError('unsupported_wake_word', `a wake word is 1 to ${MAX_PHRASE_WORDS} words, got "${spec.phrase.slice(0, 80)}"`);
+      throw new EarshotError(
+        'unsupported_wake_word',
+        `a wake word is 1 to ${MAX_PHRASE_WORDS} words, got "${spec.phrase.slice(0, 80)}"`,
+      );
     }
     const modelDir = options.modelDir ?? '/usr/share/pocketsphinx/model/en-us';
     const hmm = path.join(modelDir, 'en-us');
@@ -59,19 +76,27 @@ export class SphinxKwsDetector implements WakeWordDetector {
     const missing = [...new Set(words.filter((w) => !pronouncer.lookup(w)))];
     const phones = await pronouncer.espeak(missing);
     const unpronounceable = missing.filter((_, i) => !phones[i]);
-    if (unpronounceable.length > 0) throw new EarshotError('unsupported_wake_word', `no pronunciation for ${unpronounceable.join(', ')} (is espeak-ng installed?)`);
+    if (unpronounceable.length > 0)
+      throw new EarshotError(
+        'unsupported_wake_word',
+        `no pronunciation for ${unpronounceable.join(', ')} (is espeak-ng installed?)`,
+      );
     const native = loadNative('libpocketsphinx.so.3', 'libsphinxbase.so.3');
     const threshold = options.threshold ?? kwsThreshold(spec.sensitivity ?? DEFAULT_WAKE_SENSITIVITY);
     // No language model: the decoder starts with no search; the keyphrase search is added once its words are known.
     const decoder = await createSphinxDecoder(native, { hmm, dict }, ['-kws_threshold', String(threshold)]);
     try {
       for (const [i, word] of missing.entries()) {
-        if ((await callAsync(native.ps_add_word, decoder.ps, word, phones[i], 1)) < 0) throw new EarshotError('unsupported_wake_word', `sphinx could not add "${word}"`);
+        if ((await callAsync(native.ps_add_word, decoder.ps, word, phones[i], 1)) < 0)
+          throw new EarshotError('unsupported_wake_word', `sphinx could not add "${word}"`);
       }
       const phrase = words.join(' ');
-      if ((await callAsync(native.ps_set_keyphrase, decoder.ps, SEARCH, phrase)) < 0) throw new EarshotError('unsupported_wake_word', `sphinx refused the keyphrase "${phrase}"`);
-      if ((await callAsync(native.ps_set_search, decoder.ps, SEARCH)) < 0) throw new EarshotError('unsupported_wake_word', 'sphinx could not switch to keyphrase search');
-      if ((await callAsync(native.ps_start_utt, decoder.ps)) < 0) throw new EarshotError('engine_unavailable', 'ps_start_utt failed');
+      if ((await callAsync(native.ps_set_keyphrase, decoder.ps, SEARCH, phrase)) < 0)
+        throw new EarshotError('unsupported_wake_word', `sphinx refused the keyphrase "${phrase}"`);
+      if ((await callAsync(native.ps_set_search, decoder.ps, SEARCH)) < 0)
+        throw new EarshotError('unsupported_wake_word', 'sphinx could not switch to keyphrase search');
+      if ((await callAsync(native.ps_start_utt, decoder.ps)) < 0)
+        throw new EarshotError('engine_unavailable', 'ps_start_utt failed');
       return new SphinxKwsDetector(native, decoder, spec.phrase);
     } catch (err) {
       freeSphinxDecoder(native, decoder);
@@ -92,7 +117,8 @@ export class SphinxKwsDetector implements WakeWordDetector {
     const ps = this.#decoder.ps;
     this.#decoder.inFlight = pcm;
     try {
-      if ((await callAsync(n.ps_process_raw, ps, pcm, pcm.length, 0, 0)) < 0) throw new EarshotError('stt_failed', 'ps_process_raw failed');
+      if ((await callAsync(n.ps_process_raw, ps, pcm, pcm.length, 0, 0)) < 0)
+        throw new EarshotError('stt_failed', 'ps_process_raw failed');
     } finally {
       this.#decoder.inFlight = null;
     }

@@ -88,7 +88,11 @@ export class WakeGate {
       this.#pass(new Int16Array(chunk.length));
       if (detections.length > 0) {
         this.#armed = false;
-        if (this.#skipped > 0) this.#options.logger.warn({ seconds: this.#skipped / WAKE_SAMPLE_RATE }, 'wake-word detector fell behind; audio passed unexamined');
+        if (this.#skipped > 0)
+          this.#options.logger.warn(
+            { seconds: this.#skipped / WAKE_SAMPLE_RATE },
+            'wake-word detector fell behind; audio passed unexamined',
+          );
         this.#skipped = 0;
         this.#options.onWake({ phrase: detections[0]!.phrase, at: this.#position / WAKE_SAMPLE_RATE });
       }
@@ -112,7 +116,8 @@ export class WakeGate {
 export function boundedWakeFactory(factory: WakeWordFactory, max: number): WakeWordFactory {
   let active = 0;
   return async (spec) => {
-    if (active >= max) throw new EarshotError('overloaded', `this edge is already listening for ${max} wake words; try again later`);
+    if (active >= max)
+      throw new EarshotError('overloaded', `this edge is already listening for ${max} wake words; try again later`);
     active += 1;
     let detector: WakeWordDetector;
     try {

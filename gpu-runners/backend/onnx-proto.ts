@@ -36,7 +36,14 @@ export function readFields(bytes: Uint8Array): RawField[] {
 
 /** A length-delimited field `no` holding `body`. */
 export function lengthField(no: number, body: Uint8Array): RawField {
-  return { no, raw: protobuf.Writer.create().uint32((no << 3) | 2).bytes(body).finish(), body };
+  return {
+    no,
+    raw: protobuf.Writer.create()
+      .uint32((no << 3) | 2)
+      .bytes(body)
+      .finish(),
+    body,
+  };
 }
 
 /** The message made of `fields`. */
@@ -58,7 +65,16 @@ const root = protobuf.Root.fromJSON({
     onnx: {
       nested: {
         StringStringEntryProto: { fields: { key: f('string', 1), value: f('string', 2) } },
-        AttributeProto: { fields: { name: f('string', 1), refAttrName: f('string', 21), type: f('int32', 20), i: f('int64', 3), ints: f('int64', 8, true), t: f('TensorProto', 5) } },
+        AttributeProto: {
+          fields: {
+            name: f('string', 1),
+            refAttrName: f('string', 21),
+            type: f('int32', 20),
+            i: f('int64', 3),
+            ints: f('int64', 8, true),
+            t: f('TensorProto', 5),
+          },
+        },
         NodeProto: {
           fields: {
             input: f('string', 1, true),
@@ -82,10 +98,22 @@ const root = protobuf.Root.fromJSON({
             dataLocation: f('int32', 14),
           },
         },
-        ValueInfoProto: { fields: { name: f('string', 1), type: f('TypeProto', 2), docString: f('string', 3), metadataProps: f('StringStringEntryProto', 4, true) } },
+        ValueInfoProto: {
+          fields: {
+            name: f('string', 1),
+            type: f('TypeProto', 2),
+            docString: f('string', 3),
+            metadataProps: f('StringStringEntryProto', 4, true),
+          },
+        },
         TensorShapeProto: {
           fields: { dim: f('Dimension', 1, true) },
-          nested: { Dimension: { oneofs: { value: { oneof: ['dimValue', 'dimParam'] } }, fields: { dimValue: f('int64', 1), dimParam: f('string', 2), denotation: f('string', 3) } } },
+          nested: {
+            Dimension: {
+              oneofs: { value: { oneof: ['dimValue', 'dimParam'] } },
+              fields: { dimValue: f('int64', 1), dimParam: f('string', 2), denotation: f('string', 3) },
+            },
+          },
         },
         TypeProto: {
           fields: { tensorType: f('Tensor', 1), denotation: f('string', 6) },
@@ -130,14 +158,19 @@ export function decodeNode(body: Uint8Array): NodeInfo {
 
 /** An initializer's name and dimensions (its data is not read). */
 export function decodeTensorInfo(body: Uint8Array): TensorInfo {
-  const t = TensorProto.toObject(TensorProto.decode(body), { defaults: true, longs: Number }) as { name: string; dims: unknown[] };
+  const t = TensorProto.toObject(TensorProto.decode(body), { defaults: true, longs: Number }) as {
+    name: string;
+    dims: unknown[];
+  };
   return { name: t.name, dims: t.dims.map(toNumber) };
 }
 
 /** A small int64 initializer. */
 export function int64Initializer(name: string, values: readonly number[]): Uint8Array {
   const data = BigInt64Array.from(values, (v) => BigInt(v));
-  return TensorProto.encode(TensorProto.fromObject({ name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) })).finish();
+  return TensorProto.encode(
+    TensorProto.fromObject({ name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) }),
+  ).finish();
 }
 
 /** A node in the default domain. */

@@ -23,7 +23,10 @@ export function parseDevice(name: string): DeviceSpec {
   if (name === 'cpu') return { kind: 'cpu', index: 0 };
   const cuda = /^cuda(?::(\d{1,3}))?$/.exec(name);
   if (cuda) return { kind: 'cuda', index: Number(cuda[1] ?? 0) };
-  throw new EarshotError('engine_unavailable', `unknown device "${name}": use "cpu" or "cuda:N" (N the GPU index, e.g. cuda:0)`);
+  throw new EarshotError(
+    'engine_unavailable',
+    `unknown device "${name}": use "cpu" or "cuda:N" (N the GPU index, e.g. cuda:0)`,
+  );
 }
 
 /** The execution providers for a device, most preferred first. CUDA never silently falls back to the CPU. */
@@ -106,18 +109,32 @@ export class OnnxSession {
       ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     };
     if (device.kind === 'cuda' && !availableProviders().some((b) => b.name === 'cuda')) {
-      throw new EarshotError('engine_unavailable', `device cuda:${device.index}: this onnxruntime-node build has no CUDA execution provider`);
+      throw new EarshotError(
+        'engine_unavailable',
+        `device cuda:${device.index}: this onnxruntime-node build has no CUDA execution provider`,
+      );
     }
     let session: ort.InferenceSession;
     try {
-      session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+      session =
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, sessionOptions)
+          : await ort.InferenceSession.create(model, sessionOptions);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      const where = device.kind === 'cuda' ? ` on cuda:${device.index} (is the CUDA provider library and a matching CUDA/cuDNN installed?)` : '';
-      throw new EarshotError('engine_unavailable', `cannot load ONNX model ${label}${where}: ${reason}`, { cause: err });
+      const where =
+        device.kind === 'cuda'
+          ? ` on cuda:${device.index} (is the CUDA provider library and a matching CUDA/cuDNN installed?)`
+          : '';
+      throw new EarshotError('engine_unavailable', `cannot load ONNX model ${label}${where}: ${reason}`, {
+        cause: err,
+      });
     }
     const provider = device.kind === 'cuda' ? `CUDAExecutionProvider:${device.index}` : 'CPUExecutionProvider';
-    logger.info({ model: label, device: device.kind === 'cuda' ? `cuda:${device.index}` : 'cpu', executionProvider: provider }, 'onnx session ready');
+    logger.info(
+      { model: label, device: device.kind === 'cuda' ? `cuda:${device.index}` : 'cpu', executionProvider: provider },
+      'onnx session ready',
+    );
     return new OnnxSession(session, label, options.failureCode ?? 'internal');
   }
 
@@ -135,7 +152,10 @@ export class OnnxSession {
    * they are (a cache fed back costs no conversion) and `floatData` reads them as float32.
    */
   async run(feeds: Feeds, outputs?: readonly string[]): Promise<Record<string, ort.Tensor>> {
-    if (this.#halfInputs.size > 0) feeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, this.#halfInputs.has(name) ? toFloat16(t) : t]));
+    if (this.#halfInputs.size > 0)
+      feeds = Object.fromEntries(
+        Object.entries(feeds).map(([name, t]) => [name, this.#halfInputs.has(name) ? toFloat16(t) : t]),
+      );
     try {
       const result = outputs ? await this.#session.run(feeds, [...outputs]) : await this.#session.run(feeds);
       return result as Record<string, ort.Tensor>;
@@ -163,7 +183,11 @@ export function int64Tensor(values: ArrayLike<number> | readonly number[], dims:
 
 /** A boolean tensor (e.g. the merged decoder's `use_cache_branch`). */
 export function boolTensor(values: readonly boolean[], dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('bool', Uint8Array.from(values, (v) => (v ? 1 : 0)), [...dims]);
+  return new ort.Tensor(
+    'bool',
+    Uint8Array.from(values, (v) => (v ? 1 : 0)),
+    [...dims],
+  );
 }
 
 /** An all-zero float32 tensor; a dimension of 0 makes an empty tensor (the first step's past key/values). */
@@ -192,7 +216,8 @@ export function gatherRows(tensor: ort.Tensor, rows: readonly number[]): ort.Ten
   const dims = dimsOf(tensor);
   const n = dims[0] ?? 0;
   if (rows.length === n && rows.every((r, i) => r === i)) return tensor;
-  if (tensor.type !== 'float32' && tensor.type !== 'float16') throw new EarshotError('internal', `cannot select rows of a ${tensor.type} tensor`);
+  if (tensor.type !== 'float32' && tensor.type !== 'float16')
+    throw new EarshotError('internal', `cannot select rows of a ${tensor.type} tensor`);
   const data = tensor.data as Float32Array | Uint16Array;
   const size = n === 0 ? 0 : data.length / n;
   const out = tensor.type === 'float32' ? new Float32Array(rows.length * size) : new Uint16Array(rows.length * size);
@@ -205,7 +230,11 @@ export function stackRows(tensors: readonly ort.Tensor[]): ort.Tensor {
   if (tensors.length === 1) return tensors[0]!;
   const dims = dimsOf(tensors[0]!);
   const type = tensors[0]!.type;
-  if ((type !== 'float32' && type !== 'float16') || tensors.some((t) => t.type !== type || t.dims.slice(1).join() !== tensors[0]!.dims.slice(1).join())) throw new EarshotError('internal', 'stackRows needs float tensors of one type and shape');
+  if (
+    (type !== 'float32' && type !== 'float16') ||
+    tensors.some((t) => t.type !== type || t.dims.slice(1).join() !== tensors[0]!.dims.slice(1).join())
+  )
+    throw new EarshotError('internal', 'stackRows needs float tensors of one type and shape');
   const total = tensors.reduce((n, t) => n + t.data.length, 0);
   const out = type === 'float32' ? new Float32Array(total) : new Uint16Array(total);
   let at = 0;
@@ -220,7 +249,8 @@ export function stackRows(tensors: readonly ort.Tensor[]): ort.Tensor {
 export function keepPositions(tensor: ort.Tensor, count: number): ort.Tensor {
   const [b = 0, h = 0, t = 0, d = 0] = dimsOf(tensor);
   if (count === t) return tensor;
-  if ((tensor.type !== 'float32' && tensor.type !== 'float16') || count > t) throw new EarshotError('internal', `cannot keep ${count} of ${t} positions of a ${tensor.type} tensor`);
+  if ((tensor.type !== 'float32' && tensor.type !== 'float16') || count > t)
+    throw new EarshotError('internal', `cannot keep ${count} of ${t} positions of a ${tensor.type} tensor`);
   const data = tensor.data as Float32Array | Uint16Array;
   const out = tensor.type === 'float32' ? new Float32Array(b * h * count * d) : new Uint16Array(b * h * count * d);
   for (let i = 0; i < b * h; i++) out.set(data.subarray(i * t * d, i * t * d + count * d), i * count * d);

@@ -50,7 +50,10 @@ export class MfccSpeakerEmbedder implements SpeakerEmbedder {
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, pcm } satisfies VoiceprintRequest, pcm.map((p) => p.buffer as ArrayBuffer));
+      worker.postMessage(
+        { id, pcm } satisfies VoiceprintRequest,
+        pcm.map((p) => p.buffer as ArrayBuffer),
+      );
     });
   }
 

@@ -25,7 +25,9 @@ const hzOf = (mel: number) => 700 * (10 ** (mel / 2595) - 1);
 
 function melFilters(): Float64Array[] {
   const bins = WINDOW / 2 + 1;
-  const points = Array.from({ length: MEL_BANDS + 2 }, (_, i) => hzOf(melOf(LOW_HZ) + ((melOf(HIGH_HZ) - melOf(LOW_HZ)) * i) / (MEL_BANDS + 1)));
+  const points = Array.from({ length: MEL_BANDS + 2 }, (_, i) =>
+    hzOf(melOf(LOW_HZ) + ((melOf(HIGH_HZ) - melOf(LOW_HZ)) * i) / (MEL_BANDS + 1)),
+  );
   return Array.from({ length: MEL_BANDS }, (_, m) => {
     const filter = new Float64Array(bins);
     const [lo, mid, hi] = [points[m]!, points[m + 1]!, points[m + 2]!];
@@ -38,8 +40,13 @@ function melFilters(): Float64Array[] {
 }
 
 const FILTERS = melFilters();
-const HAMMING = Float64Array.from({ length: WINDOW }, (_, n) => 0.54 - 0.46 * Math.cos((2 * Math.PI * n) / (WINDOW - 1)));
-const DCT = Array.from({ length: CEPSTRA }, (_, c) => Float64Array.from({ length: MEL_BANDS }, (_, m) => Math.cos((Math.PI * c * (m + 0.5)) / MEL_BANDS)));
+const HAMMING = Float64Array.from(
+  { length: WINDOW },
+  (_, n) => 0.54 - 0.46 * Math.cos((2 * Math.PI * n) / (WINDOW - 1)),
+);
+const DCT = Array.from({ length: CEPSTRA }, (_, c) =>
+  Float64Array.from({ length: MEL_BANDS }, (_, m) => Math.cos((Math.PI * c * (m + 0.5)) / MEL_BANDS)),
+);
 
 /** MFCC frames (c0..c19) and each frame's log energy, of 16 kHz PCM16. */
 export function mfcc(pcm: Int16Array): { cepstra: Float64Array[]; energy: number[] } {

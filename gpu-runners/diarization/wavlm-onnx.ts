@@ -48,10 +48,19 @@ export class WavlmOnnxEmbedder implements SpeakerEmbedder {
   }
 
   async load(): Promise<void> {
-    const config = JSON.parse(await readFile(join(this.#o.dir, 'preprocessor_config.json'), 'utf8')) as { do_normalize?: boolean; sampling_rate?: number };
-    if (config.sampling_rate !== undefined && config.sampling_rate !== 16000) throw new Error(`speaker model expects ${config.sampling_rate} Hz; earshot feeds 16 kHz`);
+    const config = JSON.parse(await readFile(join(this.#o.dir, 'preprocessor_config.json'), 'utf8')) as {
+      do_normalize?: boolean;
+      sampling_rate?: number;
+    };
+    if (config.sampling_rate !== undefined && config.sampling_rate !== 16000)
+      throw new Error(`speaker model expects ${config.sampling_rate} Hz; earshot feeds 16 kHz`);
     this.#normalize = config.do_normalize ?? true;
-    this.#session = await OnnxSession.create(join(this.#o.dir, 'onnx/model.onnx'), { device: this.#o.device, threads: this.#o.threads, logger: this.#o.logger, failureCode: 'stt_failed' });
+    this.#session = await OnnxSession.create(join(this.#o.dir, 'onnx/model.onnx'), {
+      device: this.#o.device,
+      threads: this.#o.threads,
+      logger: this.#o.logger,
+      failureCode: 'stt_failed',
+    });
   }
 
   async embed(batch: readonly Int16Array[]): Promise<Float32Array[]> {
@@ -67,7 +76,8 @@ export class WavlmOnnxEmbedder implements SpeakerEmbedder {
       const values = this.#normalize ? zeroMeanUnitVariance(audio) : audio;
       const feeds: Record<string, ort.Tensor> = { input_values: floatTensor(values, [1, values.length]) };
       // Exports with a mask input get an all-ones one, as transformers.js's feature extractor makes.
-      if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(values.length).fill(1n), [1, values.length]);
+      if (session.inputNames.includes('attention_mask'))
+        feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(values.length).fill(1n), [1, values.length]);
       const result = await session.run(feeds, ['embeddings']);
       out.push(Float32Array.from(floatData(result.embeddings, 'embeddings')));
     }

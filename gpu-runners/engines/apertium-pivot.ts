@@ -30,7 +30,8 @@ export class PivotingApertium implements MtEngine {
   route(source: string, target: string): ApertiumRoute | undefined {
     if (this.#inner.supports(source, target)) return { kind: 'direct' };
     const p = this.#pivot;
-    if (source !== p && target !== p && this.#inner.supports(source, p) && this.#inner.supports(p, target)) return { kind: 'pivot', via: p };
+    if (source !== p && target !== p && this.#inner.supports(source, p) && this.#inner.supports(p, target))
+      return { kind: 'pivot', via: p };
     return undefined;
   }
 
@@ -43,10 +44,21 @@ export class PivotingApertium implements MtEngine {
     const pivoted = batch.flatMap((r, i) => (this.route(r.source, r.target)?.kind === 'pivot' ? [i] : []));
     if (pivoted.length === 0) return this.#inner.translate(batch, signal);
     const direct = batch.flatMap((_, i) => (pivoted.includes(i) ? [] : [i]));
-    const firstLeg = await this.#inner.translate(pivoted.map((i) => ({ ...batch[i]!, target: this.#pivot })), signal);
+    const firstLeg = await this.#inner.translate(
+      pivoted.map((i) => ({ ...batch[i]!, target: this.#pivot })),
+      signal,
+    );
     const [second, straight] = await Promise.all([
-      this.#inner.translate(pivoted.map((i, k) => ({ ...batch[i]!, source: this.#pivot, text: firstLeg[k]!.text })), signal),
-      direct.length ? this.#inner.translate(direct.map((i) => batch[i]!), signal) : Promise.resolve([]),
+      this.#inner.translate(
+        pivoted.map((i, k) => ({ ...batch[i]!, source: this.#pivot, text: firstLeg[k]!.text })),
+        signal,
+      ),
+      direct.length
+        ? this.#inner.translate(
+            direct.map((i) => batch[i]!),
+            signal,
+          )
+        : Promise.resolve([]),
     ]);
     const out: MtResult[] = new Array(batch.length);
     pivoted.forEach((i, k) => (out[i] = { id: batch[i]!.id, text: second[k]!.text }));

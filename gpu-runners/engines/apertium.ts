@@ -12,10 +12,47 @@ const INSTALL_HINT = 'install it with `apt-get install apertium apertium-eng-spa
 
 /** ISO 639-1 → the ISO 639-3 codes Apertium names its modes with. Unlisted 3-letter codes pass through. */
 const ISO3: Readonly<Record<string, string>> = {
-  af: 'afr', an: 'arg', ar: 'ara', be: 'bel', bg: 'bul', br: 'bre', bs: 'bos', ca: 'cat', cs: 'ces', cy: 'cym',
-  da: 'dan', de: 'deu', en: 'eng', eo: 'epo', es: 'spa', eu: 'eus', fr: 'fra', gl: 'glg', hr: 'hrv', id: 'ind',
-  is: 'isl', it: 'ita', kk: 'kaz', mk: 'mkd', ms: 'msa', mt: 'mlt', nb: 'nob', nl: 'nld', nn: 'nno', oc: 'oci',
-  pl: 'pol', pt: 'por', ro: 'ron', ru: 'rus', sk: 'slk', sl: 'slv', sr: 'srp', sv: 'swe', tt: 'tat', uk: 'ukr', ur: 'urd',
+  af: 'afr',
+  an: 'arg',
+  ar: 'ara',
+  be: 'bel',
+  bg: 'bul',
+  br: 'bre',
+  bs: 'bos',
+  ca: 'cat',
+  cs: 'ces',
+  cy: 'cym',
+  da: 'dan',
+  de: 'deu',
+  en: 'eng',
+  eo: 'epo',
+  es: 'spa',
+  eu: 'eus',
+  fr: 'fra',
+  gl: 'glg',
+  hr: 'hrv',
+  id: 'ind',
+  is: 'isl',
+  it: 'ita',
+  kk: 'kaz',
+  mk: 'mkd',
+  ms: 'msa',
+  mt: 'mlt',
+  nb: 'nob',
+  nl: 'nld',
+  nn: 'nno',
+  oc: 'oci',
+  pl: 'pol',
+  pt: 'por',
+  ro: 'ron',
+  ru: 'rus',
+  sk: 'slk',
+  sl: 'slv',
+  sr: 'srp',
+  sv: 'swe',
+  tt: 'tat',
+  uk: 'ukr',
+  ur: 'urd',
 };
 const ISO1 = Object.fromEntries(Object.entries(ISO3).map(([one, three]) => [three, one]));
 
@@ -88,7 +125,10 @@ class PairProcess {
     if (this.dead) return Promise.reject(new EarshotError('mt_failed', `apertium ${this.pair} is not running`));
     return new Promise((resolve, reject) => {
       // A stuck pipeline would hold every later request too, so a timeout restarts it rather than skipping one.
-      const timer = setTimeout(() => this.fail(`apertium ${this.pair} timed out after ${this.timeoutMs} ms`), this.timeoutMs);
+      const timer = setTimeout(
+        () => this.fail(`apertium ${this.pair} timed out after ${this.timeoutMs} ms`),
+        this.timeoutMs,
+      );
       this.pending.push({ resolve, reject, timer });
       // The trailing space works around lt-proc dropping a segment's last character (often its full stop).
       this.child.stdin.write(`${escapeApertium(text)} \0\0`);
@@ -155,7 +195,8 @@ export class ApertiumEngine implements MtEngine {
   async load(): Promise<void> {
     this.pairs = null;
     this.availablePairs();
-    if (!findProgram('lt-proc')) throw new EarshotError('engine_unavailable', `apertium binaries not found (lt-proc); ${INSTALL_HINT}`);
+    if (!findProgram('lt-proc'))
+      throw new EarshotError('engine_unavailable', `apertium binaries not found (lt-proc); ${INSTALL_HINT}`);
   }
 
   supports(source: string, target: string): boolean {
@@ -168,7 +209,14 @@ export class ApertiumEngine implements MtEngine {
 
   /** Installed pairs as ISO 639-1 `src-tgt` where a code is known, e.g. `en-es`. */
   listPairs(): string[] {
-    return [...this.availablePairs().keys()].map((p) => p.split('-').map((c) => ISO1[c] ?? c).join('-')).sort();
+    return [...this.availablePairs().keys()]
+      .map((p) =>
+        p
+          .split('-')
+          .map((c) => ISO1[c] ?? c)
+          .join('-'),
+      )
+      .sort();
   }
 
   /** Live pipelines, one per pair in use. */
@@ -188,13 +236,19 @@ export class ApertiumEngine implements MtEngine {
     for (const req of batch) {
       if (req.text.trim() && !this.supports(req.source, req.target)) {
         const available = this.listPairs().join(', ') || 'none';
-        throw new EarshotError('unsupported_target', `apertium cannot translate ${req.source}→${req.target}; installed pairs: ${available}`);
+        throw new EarshotError(
+          'unsupported_target',
+          `apertium cannot translate ${req.source}→${req.target}; installed pairs: ${available}`,
+        );
       }
     }
     const all = Promise.all(
       batch.map(async (req) => {
         if (!req.text.trim()) return { id: req.id, text: '' };
-        return { id: req.id, text: await this.process(`${toIso3(req.source)}-${toIso3(req.target)}`).request(req.text) };
+        return {
+          id: req.id,
+          text: await this.process(`${toIso3(req.source)}-${toIso3(req.target)}`).request(req.text),
+        };
       }),
     );
     if (!signal) return all;
@@ -232,13 +286,16 @@ export class ApertiumEngine implements MtEngine {
   private command(pair: string): string {
     const cached = this.commands.get(pair);
     if (cached) return cached;
-    const mode = fs.readFileSync(path.join(this.modesDir, `${this.availablePairs().get(pair) ?? pair}.mode`), 'utf8').trim();
+    const mode = fs
+      .readFileSync(path.join(this.modesDir, `${this.availablePairs().get(pair) ?? pair}.mode`), 'utf8')
+      .trim();
     const stages = mode.split('|').map((stage) => {
       const m = /^\s*(\S+)(.*)$/s.exec(stage);
       if (!m) throw new EarshotError('engine_unavailable', `unreadable apertium mode ${pair}`);
       const program = m[1]!;
       const rest = m[2]!;
-      if (!findProgram(program)) throw new EarshotError('engine_unavailable', `apertium program ${program} not found; ${INSTALL_HINT}`);
+      if (!findProgram(program))
+        throw new EarshotError('engine_unavailable', `apertium program ${program} not found; ${INSTALL_HINT}`);
       return `${program}${/(^|\s)-z(\s|$)/.test(rest) ? '' : ' -z'}${rest}`;
     });
     const command = stages.join(' | ').replace(/\$1/g, '-n').replace(/\$2/g, '');
@@ -252,7 +309,9 @@ export class ApertiumEngine implements MtEngine {
     try {
       files = fs.readdirSync(this.modesDir);
     } catch (err) {
-      throw new EarshotError('engine_unavailable', `no apertium modes in ${this.modesDir}; ${INSTALL_HINT}`, { cause: err });
+      throw new EarshotError('engine_unavailable', `no apertium modes in ${this.modesDir}; ${INSTALL_HINT}`, {
+        cause: err,
+      });
     }
     // Variant modes (spa-eng_US.mode) and debug modes (eng-spa-tagger.mode) are not plain language pairs. Older
     // packages name modes with 2-letter codes (en-gl, es-pt): keyed by ISO 639-3 like the rest.

@@ -20,7 +20,11 @@ export function createSttEngine(config: Config, logger: Logger = silentLogger): 
   switch (config.stt) {
     case 'auto':
     case 'sphinx':
-      return new EffortSphinxEngine({ decoders: config.sphinxDecoders, glossaryDecoders: config.sphinxGlossaryDecoders, maxStreams: config.sttLane === 'stateless' ? 0 : config.sttMaxStreams });
+      return new EffortSphinxEngine({
+        decoders: config.sphinxDecoders,
+        glossaryDecoders: config.sphinxGlossaryDecoders,
+        maxStreams: config.sttLane === 'stateless' ? 0 : config.sttMaxStreams,
+      });
     case 'whisper-onnx':
       return new WhisperOnnxEngine({
         model: config.sttModel,
@@ -63,7 +67,14 @@ export function createMtEngine(config: Config, logger: Logger = silentLogger): M
     case 'apertium':
       return new PivotingApertium(new ApertiumEngine({}));
     case 'nllb-onnx':
-      return new NllbOnnxEngine({ model: config.mtModel, store: modelStoreFromConfig(config, logger), device: parseDevice(config.mtDevice), dtype: parseDtypeSetting(config.mtDtype), beams: config.mtBeams, logger });
+      return new NllbOnnxEngine({
+        model: config.mtModel,
+        store: modelStoreFromConfig(config, logger),
+        device: parseDevice(config.mtDevice),
+        dtype: parseDtypeSetting(config.mtDtype),
+        beams: config.mtBeams,
+        logger,
+      });
     case 'none':
       return null;
   }

@@ -22,7 +22,11 @@ export class EffortSphinxEngine implements SttEngine {
 
   constructor(options: SphinxOptions = {}) {
     this.#full = new SphinxEngine(options);
-    this.#fast = new SphinxEngine({ ...options, maxStreams: 0, extraArgs: [...(options.extraArgs ?? []), ...SPHINX_FAST_ARGS] });
+    this.#fast = new SphinxEngine({
+      ...options,
+      maxStreams: 0,
+      extraArgs: [...(options.extraArgs ?? []), ...SPHINX_FAST_ARGS],
+    });
     this.languages = this.#full.languages;
     this.streaming = this.#full.streaming;
   }
@@ -46,8 +50,20 @@ export class EffortSphinxEngine implements SttEngine {
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
     const isFast = batch.map((r) => r.effort === 'fast');
     const [fastOut, fullOut] = await Promise.all([
-      isFast.some(Boolean) ? this.#fastEngine().then((e) => e.transcribe(batch.filter((_, i) => isFast[i]), signal)) : [],
-      isFast.some((f) => !f) ? this.#full.transcribe(batch.filter((_, i) => !isFast[i]), signal) : [],
+      isFast.some(Boolean)
+        ? this.#fastEngine().then((e) =>
+            e.transcribe(
+              batch.filter((_, i) => isFast[i]),
+              signal,
+            ),
+          )
+        : [],
+      isFast.some((f) => !f)
+        ? this.#full.transcribe(
+            batch.filter((_, i) => !isFast[i]),
+            signal,
+          )
+        : [],
     ]);
     // Each engine answers in its requests' order: interleave back into the batch's.
     return isFast.map((fast) => (fast ? fastOut.shift() : fullOut.shift())!);
@@ -56,6 +72,12 @@ export class EffortSphinxEngine implements SttEngine {
   async close(): Promise<void> {
     const fastLoading = this.#fastLoading;
     this.#fastLoading = undefined;
-    await Promise.all([this.#full.close(), fastLoading?.then(() => this.#fast.close(), () => undefined)]);
+    await Promise.all([
+      this.#full.close(),
+      fastLoading?.then(
+        () => this.#fast.close(),
+        () => undefined,
+      ),
+    ]);
   }
 }

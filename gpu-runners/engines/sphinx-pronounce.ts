@@ -12,22 +12,93 @@ import type { GlossaryTerm } from '../../shared/glossary.ts';
 const run = promisify(execFile);
 
 /** The 39 phones of CMU ARPAbet (stress marks dropped), which pocketsphinx's en-us model knows. */
-export const ARPABET = new Set('AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(' '));
+export const ARPABET = new Set(
+  'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(' '),
+);
 
 /** espeak-ng's English phoneme names → ARPAbet. Longest names are matched first. */
 const ESPEAK: Readonly<Record<string, string>> = {
   // vowels and diphthongs
-  'aI@': 'AY ER', 'aU@': 'AW ER', 'i@3': 'IH R', 'aI3': 'AY ER', 'aU3': 'AW ER',
-  '3:': 'ER', '3': 'ER', '@L': 'AH L', '@2': 'AH', '@5': 'AH', '@-': 'AH', '@': 'AH', 'a#': 'AH', 'V': 'AH',
-  'I#': 'IH', 'I2': 'IH', 'I': 'IH', 'i:': 'IY', 'i': 'IY', 'E': 'EH', 'e': 'EH', 'a': 'AE', 'aa': 'AE',
-  'A:': 'AA', 'A@': 'AA R', 'A': 'AA', '0': 'AA', 'O:': 'AO', 'O@': 'AO R', 'o@': 'AO R', 'O': 'AO',
-  'oU': 'OW', '@U': 'OW', 'o': 'OW', 'U@': 'UH R', 'U': 'UH', 'u:': 'UW', 'u': 'UW',
-  'aI': 'AY', 'aU': 'AW', 'eI': 'EY', 'e@': 'EH R', 'i@': 'IH R', 'I@': 'IH R', 'OI': 'OY',
+  'aI@': 'AY ER',
+  'aU@': 'AW ER',
+  'i@3': 'IH R',
+  aI3: 'AY ER',
+  aU3: 'AW ER',
+  '3:': 'ER',
+  '3': 'ER',
+  '@L': 'AH L',
+  '@2': 'AH',
+  '@5': 'AH',
+  '@-': 'AH',
+  '@': 'AH',
+  'a#': 'AH',
+  V: 'AH',
+  'I#': 'IH',
+  I2: 'IH',
+  I: 'IH',
+  'i:': 'IY',
+  i: 'IY',
+  E: 'EH',
+  e: 'EH',
+  a: 'AE',
+  aa: 'AE',
+  'A:': 'AA',
+  'A@': 'AA R',
+  A: 'AA',
+  '0': 'AA',
+  'O:': 'AO',
+  'O@': 'AO R',
+  'o@': 'AO R',
+  O: 'AO',
+  oU: 'OW',
+  '@U': 'OW',
+  o: 'OW',
+  'U@': 'UH R',
+  U: 'UH',
+  'u:': 'UW',
+  u: 'UW',
+  aI: 'AY',
+  aU: 'AW',
+  eI: 'EY',
+  'e@': 'EH R',
+  'i@': 'IH R',
+  'I@': 'IH R',
+  OI: 'OY',
   // consonants (t# is the flap, ? the glottal stop, n- l- m- syllabic consonants)
-  'tS': 'CH', 'dZ': 'JH', 't#': 'T', 'd#': 'D', '?': 'T', 'n-': 'AH N', 'l-': 'AH L', 'm-': 'AH M', 'r-': 'R',
-  'b': 'B', 'd': 'D', 'D': 'DH', 'f': 'F', 'g': 'G', 'h': 'HH', 'j': 'Y', 'k': 'K', 'l': 'L', 'm': 'M', 'n': 'N',
-  'N': 'NG', 'p': 'P', 'r': 'R', 's': 'S', 'S': 'SH', 't': 'T', 'T': 'TH', 'v': 'V', 'w': 'W', 'z': 'Z', 'Z': 'ZH',
-  'x': 'K', 'W': 'W', 'C': 'HH',
+  tS: 'CH',
+  dZ: 'JH',
+  't#': 'T',
+  'd#': 'D',
+  '?': 'T',
+  'n-': 'AH N',
+  'l-': 'AH L',
+  'm-': 'AH M',
+  'r-': 'R',
+  b: 'B',
+  d: 'D',
+  D: 'DH',
+  f: 'F',
+  g: 'G',
+  h: 'HH',
+  j: 'Y',
+  k: 'K',
+  l: 'L',
+  m: 'M',
+  n: 'N',
+  N: 'NG',
+  p: 'P',
+  r: 'R',
+  s: 'S',
+  S: 'SH',
+  t: 'T',
+  T: 'TH',
+  v: 'V',
+  w: 'W',
+  z: 'Z',
+  Z: 'ZH',
+  x: 'K',
+  W: 'W',
+  C: 'HH',
 };
 const ESPEAK_NAMES = Object.keys(ESPEAK).sort((a, b) => b.length - a.length);
 
@@ -50,8 +121,13 @@ export function espeakToArpabet(phonemes: string): string {
 
 /** `sounds_like` written as phones: every token an ARPAbet phone (stress digits allowed). */
 export function asArpabet(text: string): string | null {
-  const phones = text.trim().split(/\s+/).map((p) => p.replace(/[012]$/, ''));
-  return phones.length > 0 && phones.every((p) => ARPABET.has(p)) && /^[A-Z012\s]+$/.test(text.trim()) ? phones.join(' ') : null;
+  const phones = text
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.replace(/[012]$/, ''));
+  return phones.length > 0 && phones.every((p) => ARPABET.has(p)) && /^[A-Z012\s]+$/.test(text.trim())
+    ? phones.join(' ')
+    : null;
 }
 
 export interface TermWord {
@@ -66,7 +142,11 @@ export interface TermWord {
   term: string;
 }
 
-const splitWords = (text: string) => text.toLowerCase().split(/[\s-]+/).filter(Boolean);
+const splitWords = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[\s-]+/)
+    .filter(Boolean);
 
 export class Pronouncer {
   readonly #dictPath: string;
@@ -84,7 +164,8 @@ export class Pronouncer {
       this.#dict = new Map();
       for (const line of fs.readFileSync(this.#dictPath, 'utf8').split('\n')) {
         const space = line.indexOf(' ');
-        if (space > 0 && !this.#dict.has(line.slice(0, space))) this.#dict.set(line.slice(0, space), line.slice(space + 1).trim());
+        if (space > 0 && !this.#dict.has(line.slice(0, space)))
+          this.#dict.set(line.slice(0, space), line.slice(space + 1).trim());
       }
     }
     return this.#dict.get(word.toLowerCase());
@@ -94,8 +175,13 @@ export class Pronouncer {
   async espeak(words: readonly string[]): Promise<(string | null)[]> {
     if (words.length === 0) return [];
     try {
-      const { stdout } = await run(this.#espeak, ['-q', '-x', '-v', 'en-us', words.map((w) => `${w}.`).join('\n')], { timeout: 10_000 });
-      const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      const { stdout } = await run(this.#espeak, ['-q', '-x', '-v', 'en-us', words.map((w) => `${w}.`).join('\n')], {
+        timeout: 10_000,
+      });
+      const lines = stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       return lines.length === words.length ? lines.map((l) => espeakToArpabet(l) || null) : words.map(() => null);
     } catch {
       return words.map(() => null);
@@ -107,7 +193,9 @@ export class Pronouncer {
     const out: TermWord[] = [];
     const unknown: { term: string; word: string; parts: string[] }[] = [];
     for (const { term, sounds_like } of glossary) {
-      const parts = splitWords(term).map((w) => w.replace(/[^\p{L}\p{N}']/gu, '')).filter(Boolean);
+      const parts = splitWords(term)
+        .map((w) => w.replace(/[^\p{L}\p{N}']/gu, ''))
+        .filter(Boolean);
       if (parts.length === 0) continue;
       const word = `_${parts.join('_')}`;
       const hint = sounds_like?.[0];
@@ -121,7 +209,8 @@ export class Pronouncer {
     const phones = await this.espeak(missing);
     for (const u of unknown) {
       const parts = u.parts.map((p) => this.lookup(p) ?? phones[spoken.get(p)!] ?? null);
-      if (parts.every((p): p is string => p !== null)) out.push({ word: u.word, phones: parts.join(' ').replace(/[012]/g, ''), term: u.term });
+      if (parts.every((p): p is string => p !== null))
+        out.push({ word: u.word, phones: parts.join(' ').replace(/[012]/g, ''), term: u.term });
     }
     return out;
   }

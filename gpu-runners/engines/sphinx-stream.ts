@@ -14,7 +14,17 @@
  */
 import koffi from 'koffi';
 import { EarshotError } from '../../shared/errors.ts';
-import { callAsync, cleanHypothesis, createSphinxDecoder, freeSphinxDecoder, loadNative, type Decoder, type Native, type Ptr, type SphinxModel } from './sphinx.ts';
+import {
+  callAsync,
+  cleanHypothesis,
+  createSphinxDecoder,
+  freeSphinxDecoder,
+  loadNative,
+  type Decoder,
+  type Native,
+  type Ptr,
+  type SphinxModel,
+} from './sphinx.ts';
 import type { SttStream, SttStreaming } from './types.ts';
 
 /** Samples per pocketsphinx call (100 ms): the unit both streamed and whole decodes feed in. */
@@ -146,7 +156,10 @@ export class SphinxStreams implements SttStreaming {
     if (!cmn || !(mean[0]! > 1 && mean[0]! < 200)) {
       freeSphinxDecoder(native, decoder);
       this.#made -= 1;
-      throw new EarshotError('engine_unavailable', 'this pocketsphinx build does not expose its CMN state as expected; the streaming lane is unavailable');
+      throw new EarshotError(
+        'engine_unavailable',
+        'this pocketsphinx build does not expose its CMN state as expected; the streaming lane is unavailable',
+      );
     }
     this.#initialMean ??= mean;
     const made = { decoder, cmn };
@@ -189,7 +202,10 @@ export class SphinxStreams implements SttStreaming {
     // One decoder beyond maxStreams serves whole decodes, so a takeover never waits for open streams to end.
     let d = this.#idle.pop();
     try {
-      d ??= this.#made <= this.maxStreams ? await this.#make() : await new Promise<StreamDecoder>((r) => this.#waiters.push(r));
+      d ??=
+        this.#made <= this.maxStreams
+          ? await this.#make()
+          : await new Promise<StreamDecoder>((r) => this.#waiters.push(r));
     } catch (err) {
       this.#settle();
       throw err;
@@ -267,7 +283,8 @@ class SphinxStream implements SttStream {
     return this.#run(async () => {
       // Every utterance starts from the model's mean, not from what this decoder heard before.
       this.#native.cmn_live_set(this.#d.cmn, this.#initialMean);
-      if ((await callAsync(this.#native.ps_start_utt, this.#d.decoder.ps)) < 0) throw new EarshotError('stt_failed', 'ps_start_utt failed');
+      if ((await callAsync(this.#native.ps_start_utt, this.#d.decoder.ps)) < 0)
+        throw new EarshotError('stt_failed', 'ps_start_utt failed');
       this.#state = 'open';
     });
   }
@@ -280,7 +297,8 @@ class SphinxStream implements SttStream {
       if (!this.#audible && copy.some((x) => x > 16 || x < -16)) this.#audible = true;
       const data = concat(this.#pending, copy);
       let at = 0;
-      for (; at + STREAM_BLOCK <= data.length; at += STREAM_BLOCK) await this.#process(data.slice(at, at + STREAM_BLOCK));
+      for (; at + STREAM_BLOCK <= data.length; at += STREAM_BLOCK)
+        await this.#process(data.slice(at, at + STREAM_BLOCK));
       this.#pending = data.slice(at);
     });
   }
@@ -289,7 +307,8 @@ class SphinxStream implements SttStream {
     const d = this.#d.decoder;
     d.inFlight = block;
     try {
-      if ((await callAsync(this.#native.ps_process_raw, d.ps, block, block.length, 0, 0)) < 0) throw new EarshotError('stt_failed', 'ps_process_raw failed');
+      if ((await callAsync(this.#native.ps_process_raw, d.ps, block, block.length, 0, 0)) < 0)
+        throw new EarshotError('stt_failed', 'ps_process_raw failed');
     } finally {
       d.inFlight = null;
     }
@@ -308,7 +327,8 @@ class SphinxStream implements SttStream {
       if (this.#pending.length > 0) await this.#process(this.#pending);
       this.#pending = new Int16Array(0);
       this.#state = 'ended';
-      if ((await callAsync(this.#native.ps_end_utt, this.#d.decoder.ps)) < 0) throw new EarshotError('stt_failed', 'ps_end_utt failed');
+      if ((await callAsync(this.#native.ps_end_utt, this.#d.decoder.ps)) < 0)
+        throw new EarshotError('stt_failed', 'ps_end_utt failed');
       // Nothing audible: the recogniser would guess words for digital silence (as the stateless decode says).
       if (!this.#audible) return '';
       return cleanHypothesis(await callAsync<string | null>(this.#native.ps_get_hyp, this.#d.decoder.ps, [0]));

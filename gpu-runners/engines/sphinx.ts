@@ -100,7 +100,11 @@ export function loadNative(psLib: string, sbLib: string): Native {
     sb = koffi.load(sbLib);
     ps = koffi.load(psLib);
   } catch (err) {
-    throw new EarshotError('engine_unavailable', `pocketsphinx library not found (${(err as Error).message}); ${INSTALL_HINT}`, { cause: err });
+    throw new EarshotError(
+      'engine_unavailable',
+      `pocketsphinx library not found (${(err as Error).message}); ${INSTALL_HINT}`,
+      { cause: err },
+    );
   }
   const native: Native = {
     ps_args: ps.func('void *ps_args(void)'),
@@ -109,7 +113,9 @@ export function loadNative(psLib: string, sbLib: string): Native {
     ps_init: ps.func('void *ps_init(void *config)'),
     ps_free: ps.func('int ps_free(void *ps)'),
     ps_start_utt: ps.func('int ps_start_utt(void *ps)'),
-    ps_process_raw: ps.func('int ps_process_raw(void *ps, const int16_t *data, size_t n_samples, int no_search, int full_utt)'),
+    ps_process_raw: ps.func(
+      'int ps_process_raw(void *ps, const int16_t *data, size_t n_samples, int no_search, int full_utt)',
+    ),
     ps_end_utt: ps.func('int ps_end_utt(void *ps)'),
     ps_get_hyp: ps.func('const char *ps_get_hyp(void *ps, _Out_ int32_t *out_best_score)'),
     ps_add_word: ps.func('int ps_add_word(void *ps, const char *word, const char *phones, int update)'),
@@ -139,8 +145,23 @@ export interface SphinxModel {
 }
 
 /** A pocketsphinx decoder on `model` with `args` (CMN and search settings); built on a worker thread. */
-export async function createSphinxDecoder(native: Native, model: SphinxModel, args: readonly string[]): Promise<Decoder> {
-  const all = ['-hmm', model.hmm, ...(model.lm ? ['-lm', model.lm] : []), '-dict', model.dict, '-remove_noise', 'no', '-remove_silence', 'no', ...args];
+export async function createSphinxDecoder(
+  native: Native,
+  model: SphinxModel,
+  args: readonly string[],
+): Promise<Decoder> {
+  const all = [
+    '-hmm',
+    model.hmm,
+    ...(model.lm ? ['-lm', model.lm] : []),
+    '-dict',
+    model.dict,
+    '-remove_noise',
+    'no',
+    '-remove_silence',
+    'no',
+    ...args,
+  ];
   if (!logSilenced) all.push('-logfn', '/dev/null');
   const memory: Ptr[] = [];
   const argv = all.map((s) => {
@@ -161,7 +182,10 @@ export async function createSphinxDecoder(native: Native, model: SphinxModel, ar
   if (!ps) {
     native.cmd_ln_free_r(config);
     for (const mem of memory) koffi.free(mem);
-    throw new EarshotError('engine_unavailable', `pocketsphinx failed to load its model (${model.hmm}); ${INSTALL_HINT}`);
+    throw new EarshotError(
+      'engine_unavailable',
+      `pocketsphinx failed to load its model (${model.hmm}); ${INSTALL_HINT}`,
+    );
   }
   return { ps, config, inFlight: null, argv: memory };
 }
@@ -242,7 +266,10 @@ export class SphinxEngine implements SttEngine {
     // Sphinx E_FATALs (exits the process) on some missing model files, so check them before ps_init does.
     const missing = [path.join(this.opts.hmm, 'mdef'), this.opts.lm, this.opts.dict].filter((f) => !fs.existsSync(f));
     if (missing.length > 0) {
-      throw new EarshotError('engine_unavailable', `pocketsphinx model files missing: ${missing.join(', ')}; ${INSTALL_HINT}`);
+      throw new EarshotError(
+        'engine_unavailable',
+        `pocketsphinx model files missing: ${missing.join(', ')}; ${INSTALL_HINT}`,
+      );
     }
     const native = loadNative(this.opts.pocketsphinxLibrary, this.opts.sphinxbaseLibrary);
     this.closing = false;
@@ -287,7 +314,15 @@ export class SphinxEngine implements SttEngine {
         if (failed) throw new EarshotError('stt_failed', 'batch abandoned after an earlier failure');
         const text = await this.decode(decoder, req.pcm);
         // Added words are whole terms ("zorbax_pro"): write them as the glossary does.
-        return { id: req.id, text: held ? text.split(' ').map((w) => held.terms.get(w) ?? w).join(' ') : text };
+        return {
+          id: req.id,
+          text: held
+            ? text
+                .split(' ')
+                .map((w) => held.terms.get(w) ?? w)
+                .join(' ')
+            : text,
+        };
       } catch (err) {
         failed = true;
         throw err;
@@ -363,7 +398,10 @@ export class SphinxEngine implements SttEngine {
    */
   private async acquireGlossary(words: readonly TermWord[]): Promise<GlossaryDecoder> {
     this.busy += 1;
-    const key = words.map((w) => `${w.word} ${w.phones}`).sort().join('\n');
+    const key = words
+      .map((w) => `${w.word} ${w.phones}`)
+      .sort()
+      .join('\n');
     for (;;) {
       if (this.closing) {
         this.settle();
@@ -385,7 +423,14 @@ export class SphinxEngine implements SttEngine {
           this.glossaryPool.delete(victim.key);
           this.freeDecoderLater(victim.decoder!);
         }
-        g = { key, ready: this.buildGlossaryDecoder(words), decoder: null, busy: true, waiters: [], terms: new Map(words.map((w) => [w.word, w.term])) };
+        g = {
+          key,
+          ready: this.buildGlossaryDecoder(words),
+          decoder: null,
+          busy: true,
+          waiters: [],
+          terms: new Map(words.map((w) => [w.word, w.term])),
+        };
         this.glossaryPool.set(key, g);
       }
       try {
@@ -401,7 +446,8 @@ export class SphinxEngine implements SttEngine {
 
   private releaseGlossary(g: GlossaryDecoder): void {
     const next = g.waiters.shift();
-    if (next) next(); // handed over: stays busy
+    if (next)
+      next(); // handed over: stays busy
     else {
       g.busy = false;
       this.glossaryWaiters.shift()?.();

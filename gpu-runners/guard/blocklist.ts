@@ -25,13 +25,42 @@ export const DEFAULT_BLOCKLIST: Readonly<Record<string, readonly string[]>> = {
     'subtitles by steamteam',
     'see you in the next video',
   ],
-  es: ['gracias por ver', 'gracias por ver el video', 'suscríbete', 'suscríbete al canal', 'subtítulos realizados por la comunidad de amara.org', 'subtítulos por la comunidad de amara.org'],
-  fr: ["merci d'avoir regardé", "merci d'avoir regardé cette vidéo", 'abonnez-vous', "sous-titres réalisés par la communauté d'amara.org", 'sous-titrage st 501'],
-  de: ['danke fürs zuschauen', 'vielen dank fürs zuschauen', 'untertitel der amara.org-community', 'untertitel im auftrag des zdf für funk, 2017', 'untertitelung des zdf, 2020', 'abonniert den kanal'],
+  es: [
+    'gracias por ver',
+    'gracias por ver el video',
+    'suscríbete',
+    'suscríbete al canal',
+    'subtítulos realizados por la comunidad de amara.org',
+    'subtítulos por la comunidad de amara.org',
+  ],
+  fr: [
+    "merci d'avoir regardé",
+    "merci d'avoir regardé cette vidéo",
+    'abonnez-vous',
+    "sous-titres réalisés par la communauté d'amara.org",
+    'sous-titrage st 501',
+  ],
+  de: [
+    'danke fürs zuschauen',
+    'vielen dank fürs zuschauen',
+    'untertitel der amara.org-community',
+    'untertitel im auftrag des zdf für funk, 2017',
+    'untertitelung des zdf, 2020',
+    'abonniert den kanal',
+  ],
   it: ['grazie per la visione', 'sottotitoli creati dalla comunità amara.org', 'iscriviti al canale'],
   pt: ['obrigado por assistir', 'legendas pela comunidade amara.org', 'inscreva-se no canal'],
-  nl: ['bedankt voor het kijken', 'ondertiteld door de amara.org gemeenschap', 'ondertiteling door de amara.org gemeenschap'],
-  ru: ['спасибо за просмотр', 'субтитры сделал dimatorzok', 'субтитры создавались сообществом amara.org', 'подписывайтесь на канал'],
+  nl: [
+    'bedankt voor het kijken',
+    'ondertiteld door de amara.org gemeenschap',
+    'ondertiteling door de amara.org gemeenschap',
+  ],
+  ru: [
+    'спасибо за просмотр',
+    'субтитры сделал dimatorzok',
+    'субтитры создавались сообществом amara.org',
+    'подписывайтесь на канал',
+  ],
   zh: ['字幕由amara.org社区提供', '请不吝点赞 订阅 转发 打赏支持明镜与点点栏目', '谢谢观看'],
   ja: ['ご視聴ありがとうございました', 'チャンネル登録をお願いします'],
   ko: ['시청해주셔서 감사합니다', '구독과 좋아요 부탁드립니다'],
@@ -42,14 +71,26 @@ const DOMINANCE = 0.75;
 
 const fileSchema = z.record(
   z.string().regex(/^([a-z]{2,3}|\*)$/, 'keys are ISO 639 language codes or "*"'),
-  z.array(z.string().min(1).max(500).refine((p) => words(p).length > 0, 'a phrase needs at least one letter or digit')).max(10_000),
+  z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(500)
+        .refine((p) => words(p).length > 0, 'a phrase needs at least one letter or digit'),
+    )
+    .max(10_000),
 );
 
 export class Blocklist {
   readonly #phrases = new Map<string, string[][]>();
 
   constructor(lists: Readonly<Record<string, readonly string[]>> = DEFAULT_BLOCKLIST) {
-    for (const [language, phrases] of Object.entries(lists)) this.#phrases.set(language, phrases.map(words).filter((p) => p.length > 0));
+    for (const [language, phrases] of Object.entries(lists))
+      this.#phrases.set(
+        language,
+        phrases.map(words).filter((p) => p.length > 0),
+      );
   }
 
   /** The built-in lists with those of `overrides` replacing them language by language. */
@@ -71,7 +112,9 @@ export class Blocklist {
     const parsed = fileSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return fail(`${issue.path.join('.') || 'the file'}: ${issue.message} (expected {"en": ["thanks for watching", …], …})`);
+      return fail(
+        `${issue.path.join('.') || 'the file'}: ${issue.message} (expected {"en": ["thanks for watching", …], …})`,
+      );
     }
     return Blocklist.withOverrides(parsed.data);
   }

@@ -37,7 +37,8 @@ export interface GuardInput {
   withheld?: string;
 }
 
-export type Verdict = { text: string; reason?: undefined } | { text: ''; reason: SuppressionReason; suppressed: string };
+export type Verdict =
+  { text: string; reason?: undefined } | { text: ''; reason: SuppressionReason; suppressed: string };
 
 /** Voiced audio under this is too little to judge a word rate by. */
 const SPARSE_MIN_VOICED_MS = 1000;
@@ -53,14 +54,22 @@ export class HallucinationGuard {
 
   judge(input: GuardInput): Verdict {
     const text = input.text.trim();
-    if (!text) return input.withheld?.trim() ? { text: '', reason: 'no_speech', suppressed: input.withheld.trim() } : { text: '' };
+    if (!text)
+      return input.withheld?.trim()
+        ? { text: '', reason: 'no_speech', suppressed: input.withheld.trim() }
+        : { text: '' };
     const reason = this.#reason(text, input);
     return reason ? { text: '', reason, suppressed: text } : { text };
   }
 
   #reason(text: string, input: GuardInput): SuppressionReason | undefined {
     const o = this.options;
-    if (input.noSpeechProb !== undefined && input.noSpeechProb > o.noSpeechThreshold && !((input.avgLogprob ?? -Infinity) > o.logprobThreshold)) return 'no_speech';
+    if (
+      input.noSpeechProb !== undefined &&
+      input.noSpeechProb > o.noSpeechThreshold &&
+      !((input.avgLogprob ?? -Infinity) > o.logprobThreshold)
+    )
+      return 'no_speech';
     const tokens = words(text);
     if ((o.minSpeechMs > 0 || o.minWordsPerSecond > 0) && o.measureSpeech) {
       const speechMs = o.measureSpeech(input.pcm);
@@ -85,7 +94,8 @@ export function isLoop(tokens: readonly string[], maxRepeats: number): boolean {
   for (let size = 1; size <= MAX_PHRASE_WORDS && size * (maxRepeats + 1) <= tokens.length; size++) {
     for (let start = 0; start + size * (maxRepeats + 1) <= tokens.length; start++) {
       let runs = 1;
-      while (start + (runs + 1) * size <= tokens.length && samePhrase(tokens, start, start + runs * size, size)) runs += 1;
+      while (start + (runs + 1) * size <= tokens.length && samePhrase(tokens, start, start + runs * size, size))
+        runs += 1;
       if (runs > maxRepeats && runs * size * 2 >= tokens.length) return true;
     }
   }

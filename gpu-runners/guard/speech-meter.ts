@@ -13,7 +13,8 @@ export async function speechMeter(aggressiveness: VadAggressiveness): Promise<(p
   return (pcm) => {
     vad.reset(); // judged alone: what the last job adapted to must not colour this one
     let voiced = 0;
-    for (let i = 0; i + vad.frameSamples <= pcm.length; i += vad.frameSamples) if (vad.isSpeech(pcm.subarray(i, i + vad.frameSamples))) voiced += 1;
+    for (let i = 0; i + vad.frameSamples <= pcm.length; i += vad.frameSamples)
+      if (vad.isSpeech(pcm.subarray(i, i + vad.frameSamples))) voiced += 1;
     return voiced * FRAME_MS;
   };
 }

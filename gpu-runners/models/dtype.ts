@@ -57,25 +57,38 @@ export function parseDtypeSetting(text: string): DtypeSetting {
 }
 
 function dtypeError(what: string): EarshotError {
-  return new EarshotError('engine_unavailable', `${what}: use one of ${DTYPES.join(', ')}, auto, or per graph like encoder_model=fp32,decoder_model_merged=q4`);
+  return new EarshotError(
+    'engine_unavailable',
+    `${what}: use one of ${DTYPES.join(', ')}, auto, or per graph like encoder_model=fp32,decoder_model_merged=q4`,
+  );
 }
 
 /** The export's own dtype choice from config.json (`transformers.js_config.dtype`: a name or a per-graph object). */
 export function exportDtype(modelDir: string | undefined): DtypeSetting | undefined {
   if (!modelDir || !existsSync(join(modelDir, 'config.json'))) return undefined;
-  const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as { 'transformers.js_config'?: { dtype?: unknown } };
+  const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as {
+    'transformers.js_config'?: { dtype?: unknown };
+  };
   const dtype = config['transformers.js_config']?.dtype;
   if (typeof dtype === 'string' && isDtype(dtype)) return dtype;
   if (dtype && typeof dtype === 'object') {
-    const perGraph = Object.fromEntries(Object.entries(dtype).filter((e): e is [string, Dtype] => typeof e[1] === 'string' && isDtype(e[1])));
+    const perGraph = Object.fromEntries(
+      Object.entries(dtype).filter((e): e is [string, Dtype] => typeof e[1] === 'string' && isDtype(e[1])),
+    );
     return { perGraph, fallback: 'auto' };
   }
   return undefined;
 }
 
 /** The dtype of one graph (`encoder_model`) under a setting, the export's choice and the device default. */
-export function dtypeOf(graph: string, setting: DtypeSetting, device: 'cpu' | 'cuda', fromExport?: DtypeSetting): Dtype {
-  const pick = (s: DtypeSetting | undefined): Dtype | 'auto' => (s === undefined ? 'auto' : typeof s === 'string' ? s : (s.perGraph[graph] ?? s.fallback));
+export function dtypeOf(
+  graph: string,
+  setting: DtypeSetting,
+  device: 'cpu' | 'cuda',
+  fromExport?: DtypeSetting,
+): Dtype {
+  const pick = (s: DtypeSetting | undefined): Dtype | 'auto' =>
+    s === undefined ? 'auto' : typeof s === 'string' ? s : (s.perGraph[graph] ?? s.fallback);
   const chosen = pick(setting);
   if (chosen !== 'auto') return chosen;
   const exported = pick(fromExport);
@@ -90,5 +103,9 @@ export function graphFile(graph: string, dtype: Dtype): string {
 /** A short description for logs: `q8`, or `encoder_model:fp32 decoder_model_merged:q4`. */
 export function describeDtypes(dtypes: Readonly<Record<string, Dtype>>): string {
   const values = new Set(Object.values(dtypes));
-  return values.size === 1 ? [...values][0]! : Object.entries(dtypes).map(([g, d]) => `${g}:${d}`).join(' ');
+  return values.size === 1
+    ? [...values][0]!
+    : Object.entries(dtypes)
+        .map(([g, d]) => `${g}:${d}`)
+        .join(' ');
 }

@@ -70,11 +70,17 @@ export class HubSource implements RemoteSource {
 
   async #request(url: string, init: RequestInit): Promise<Response> {
     // identity: sizes and checksums are of the file's bytes, not of a compressed transfer.
-    const headers = { 'accept-encoding': 'identity', ...(init.headers as Record<string, string>), ...(this.#o.token ? { authorization: `Bearer ${this.#o.token}` } : {}) };
+    const headers = {
+      'accept-encoding': 'identity',
+      ...(init.headers as Record<string, string>),
+      ...(this.#o.token ? { authorization: `Bearer ${this.#o.token}` } : {}),
+    };
     try {
       return await fetch(url, { ...init, headers });
     } catch (err) {
-      throw new Error(`cannot reach ${url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+      throw new Error(
+        `cannot reach ${url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      );
     }
   }
 }

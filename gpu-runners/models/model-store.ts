@@ -61,7 +61,9 @@ export function defaultModelDir(env: Record<string, string | undefined> = proces
 
 /** The Hugging Face hub cache: `$HF_HUB_CACHE`, `$HF_HOME/hub`, or `~/.cache/huggingface/hub`. */
 export function defaultHfCacheDir(env: Record<string, string | undefined> = process.env): string {
-  return env.HF_HUB_CACHE || join(env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface'), 'hub');
+  return (
+    env.HF_HUB_CACHE || join(env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface'), 'hub')
+  );
 }
 
 export const MODEL_NAME = /^[\w.-]+(\/[\w.-]+)?$/;
@@ -114,7 +116,9 @@ export class LayeredModelStore implements ModelStore {
   findLocal(name: string, manifest: ModelManifest): string | undefined {
     if (isAbsolute(name) || name.startsWith('.') || existsSync(name)) {
       const dir = resolvePath(name);
-      return existsSync(dir) && statSync(dir).isDirectory() && missingFiles(dir, manifest).length === 0 ? dir : undefined;
+      return existsSync(dir) && statSync(dir).isDirectory() && missingFiles(dir, manifest).length === 0
+        ? dir
+        : undefined;
     }
     if (!MODEL_NAME.test(name)) return undefined;
     const own = join(this.modelDir, name);
@@ -126,8 +130,13 @@ export class LayeredModelStore implements ModelStore {
 
   async resolve(name: string, manifest: ModelManifest): Promise<string> {
     // A path wins over a name: `models/whisper-base` that exists here is that directory, not a hub repository.
-    if (isAbsolute(name) || name.startsWith('.') || existsSync(name)) return this.#directory(resolvePath(name), manifest);
-    if (!MODEL_NAME.test(name)) throw new EarshotError('engine_unavailable', `"${name}" is neither a directory nor a model name like onnx-community/whisper-base`);
+    if (isAbsolute(name) || name.startsWith('.') || existsSync(name))
+      return this.#directory(resolvePath(name), manifest);
+    if (!MODEL_NAME.test(name))
+      throw new EarshotError(
+        'engine_unavailable',
+        `"${name}" is neither a directory nor a model name like onnx-community/whisper-base`,
+      );
 
     const own = join(this.modelDir, name);
     if (existsSync(own) && missingFiles(own, manifest).length === 0) return this.#found(name, own, 'model dir');
@@ -146,11 +155,21 @@ export class LayeredModelStore implements ModelStore {
       }
     }
     removeIfEmpty(own);
-    throw notFound(name, manifest, [`${own} (model dir)`, `${join(this.#hfCacheDir, `models--${name.replace('/', '--')}`)} (Hugging Face cache)`], failures);
+    throw notFound(
+      name,
+      manifest,
+      [`${own} (model dir)`, `${join(this.#hfCacheDir, `models--${name.replace('/', '--')}`)} (Hugging Face cache)`],
+      failures,
+    );
   }
 
   /** Fetches what `own` lacks from `remote`: the required files, then the external data their graphs name. */
-  async #download(remote: RemoteSource, name: string, manifest: ModelManifest, own: string): Promise<string | undefined> {
+  async #download(
+    remote: RemoteSource,
+    name: string,
+    manifest: ModelManifest,
+    own: string,
+  ): Promise<string | undefined> {
     const fetch = (file: string) => remote.fetchFile(name, file, own, this.#progress);
     for (const file of manifest.required) if (!existsSync(join(own, file)) && !(await fetch(file))) return file;
     for (const file of manifest.optional ?? []) if (!existsSync(join(own, file))) await fetch(file);
@@ -159,9 +178,11 @@ export class LayeredModelStore implements ModelStore {
   }
 
   #directory(dir: string, manifest: ModelManifest): string {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EarshotError('engine_unavailable', `model directory ${dir} does not exist`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new EarshotError('engine_unavailable', `model directory ${dir} does not exist`);
     const missing = missingFiles(dir, manifest);
-    if (missing.length > 0) throw new EarshotError('engine_unavailable', `model directory ${dir} lacks ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new EarshotError('engine_unavailable', `model directory ${dir} lacks ${missing.join(', ')}`);
     return dir;
   }
 
@@ -174,7 +195,8 @@ export class LayeredModelStore implements ModelStore {
 /** Removes directories left empty by a source that had nothing (no clutter in the model dir). */
 function removeIfEmpty(dir: string): void {
   if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeIfEmpty(join(dir, entry.name));
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isDirectory()) removeIfEmpty(join(dir, entry.name));
   if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
 }
 

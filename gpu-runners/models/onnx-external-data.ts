@@ -95,7 +95,8 @@ class Walker {
     this.fields(start, end, (field, s, e) => {
       if (field === GRAPH_INITIALIZER) this.tensor(s, e);
       else if (field === GRAPH_NODE) this.fields(s, e, (f, as, ae) => f === NODE_ATTRIBUTE && this.attribute(as, ae));
-      else if (field === GRAPH_SPARSE_INITIALIZER) this.fields(s, e, (f, ts, te) => (f === SPARSE_VALUES || f === SPARSE_INDICES) && this.tensor(ts, te));
+      else if (field === GRAPH_SPARSE_INITIALIZER)
+        this.fields(s, e, (f, ts, te) => (f === SPARSE_VALUES || f === SPARSE_INDICES) && this.tensor(ts, te));
     });
   }
 

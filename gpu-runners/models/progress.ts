@@ -26,14 +26,20 @@ export function formatBytes(n: number): string {
 }
 
 /** One line per file, redrawn in place on a TTY (at most every `intervalMs`) and printed once when done otherwise. */
-export function stderrProgressBar(out: Writable & { isTTY?: boolean } = process.stderr, intervalMs = 100): ProgressReporter {
+export function stderrProgressBar(
+  out: Writable & { isTTY?: boolean } = process.stderr,
+  intervalMs = 100,
+): ProgressReporter {
   let last = 0;
   return ({ file, received, total, done }) => {
     const now = Date.now();
     if (!done && (!out.isTTY || now - last < intervalMs)) return;
     last = now;
     const fraction = total ? Math.min(1, received / total) : undefined;
-    const bar = fraction === undefined ? '' : `[${'#'.repeat(Math.round(fraction * WIDTH)).padEnd(WIDTH, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
+    const bar =
+      fraction === undefined
+        ? ''
+        : `[${'#'.repeat(Math.round(fraction * WIDTH)).padEnd(WIDTH, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
     const size = total ? `${formatBytes(received)} / ${formatBytes(total)}` : formatBytes(received);
     out.write(`${out.isTTY ? '\r\x1b[2K' : ''}${file} ${bar}${size}${done ? '\n' : ''}`);
   };

@@ -28,24 +28,39 @@ export interface ResolvedGraphs {
 }
 
 /** The manifest of `graphs` at `dtypes` plus the request's other files. */
-export function graphsManifest(request: Pick<GraphsRequest, 'files' | 'optional'>, dtypes: Readonly<Record<string, Dtype>>): ModelManifest {
-  return { required: [...request.files, ...Object.entries(dtypes).map(([g, d]) => graphFile(g, d))], optional: request.optional };
+export function graphsManifest(
+  request: Pick<GraphsRequest, 'files' | 'optional'>,
+  dtypes: Readonly<Record<string, Dtype>>,
+): ModelManifest {
+  return {
+    required: [...request.files, ...Object.entries(dtypes).map(([g, d]) => graphFile(g, d))],
+    optional: request.optional,
+  };
 }
 
 export async function resolveGraphs(store: ModelStore, request: GraphsRequest): Promise<ResolvedGraphs> {
   const configDir = await store.resolve(request.model, { required: ['config.json'] });
   const fromExport = exportDtype(configDir);
-  const chosen = Object.fromEntries(request.graphs.map((g) => [g, dtypeOf(g, request.dtype, request.device, fromExport)]));
+  const chosen = Object.fromEntries(
+    request.graphs.map((g) => [g, dtypeOf(g, request.dtype, request.device, fromExport)]),
+  );
   const attempts = [chosen];
   const automatic = request.graphs.some((g) => !isExplicit(request.dtype, g));
   if (automatic && Object.values(chosen).some((d) => d !== 'fp32')) {
-    attempts.push(Object.fromEntries(request.graphs.map((g) => [g, isExplicit(request.dtype, g) ? chosen[g]! : 'fp32'])));
+    attempts.push(
+      Object.fromEntries(request.graphs.map((g) => [g, isExplicit(request.dtype, g) ? chosen[g]! : 'fp32'])),
+    );
   }
   let first: unknown;
   for (const dtypes of attempts) {
     try {
       const dir = await store.resolve(request.model, graphsManifest(request, dtypes));
-      return { dir, dtypes, files: Object.fromEntries(Object.entries(dtypes).map(([g, d]) => [g, graphFile(g, d)])), description: describeDtypes(dtypes) };
+      return {
+        dir,
+        dtypes,
+        files: Object.fromEntries(Object.entries(dtypes).map(([g, d]) => [g, graphFile(g, d)])),
+        description: describeDtypes(dtypes),
+      };
     } catch (err) {
       first ??= err;
       if (!(err instanceof EarshotError) || err.code !== 'engine_unavailable') throw err;

@@ -5,7 +5,13 @@
  */
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  NoSuchKey,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import type { RemoteSource } from './model-store.ts';
 import type { ProgressReporter } from './progress.ts';
 import { downloadVerified } from './verified-download.ts';
@@ -65,8 +71,19 @@ export class S3Source implements RemoteSource {
       progress,
       open: async (offset) => {
         try {
-          const object = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: offset > 0 ? `bytes=${offset}-` : undefined, IfMatch: head.ETag }));
-          return { kind: offset > 0 && object.ContentRange ? 'rest' : 'whole', body: object.Body as Readable, size: head.ContentLength };
+          const object = await this.#client.send(
+            new GetObjectCommand({
+              Bucket: this.#bucket,
+              Key: key,
+              Range: offset > 0 ? `bytes=${offset}-` : undefined,
+              IfMatch: head.ETag,
+            }),
+          );
+          return {
+            kind: offset > 0 && object.ContentRange ? 'rest' : 'whole',
+            body: object.Body as Readable,
+            size: head.ContentLength,
+          };
         } catch (err) {
           if (isMissing(err)) return { kind: 'missing' };
           throw new Error(`${where}: ${(err as Error).message || (err as { name?: string }).name}`);
@@ -82,5 +99,10 @@ export class S3Source implements RemoteSource {
 
 function isMissing(err: unknown): boolean {
   const name = (err as { name?: string }).name;
-  return err instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NotFound' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+  return (
+    err instanceof NoSuchKey ||
+    name === 'NoSuchKey' ||
+    name === 'NotFound' ||
+    (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+  );
 }

@@ -16,7 +16,10 @@ export function modelStoreFromConfig(
   progress: ProgressReporter = stderrProgressBar(),
 ): ModelStore {
   const remotes: RemoteSource[] = [];
-  if (config.modelS3) remotes.push(new S3Source({ url: config.modelS3, endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined }));
+  if (config.modelS3)
+    remotes.push(
+      new S3Source({ url: config.modelS3, endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined }),
+    );
   if (config.modelHub) remotes.push(new HubSource({ baseUrl: config.modelHub, token: env.HF_TOKEN || undefined }));
   return new LayeredModelStore({ modelDir: config.modelDir || undefined, remotes, progress, logger });
 }

@@ -66,7 +66,10 @@ export async function downloadVerified(o: DownloadOptions): Promise<boolean> {
       }
     } catch (err) {
       const reason = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-      throw new Error(`${o.label}: download interrupted after ${received}${size ? ` of ${size}` : ''} bytes (${reason}); run again to resume`, { cause: err });
+      throw new Error(
+        `${o.label}: download interrupted after ${received}${size ? ` of ${size}` : ''} bytes (${reason}); run again to resume`,
+        { cause: err },
+      );
     } finally {
       await out.close();
     }

@@ -139,7 +139,10 @@ export class LaneSttRunner extends SttRunner {
     const streamed = batch.filter((job) => job.stream);
     if (streamed.length === 0) return super.runEngine(batch);
     const others = batch.filter((job) => !job.stream);
-    const [otherTexts, streamTexts] = await Promise.all([others.length > 0 ? super.runEngine(others) : [], this.#serve(streamed)]);
+    const [otherTexts, streamTexts] = await Promise.all([
+      others.length > 0 ? super.runEngine(others) : [],
+      this.#serve(streamed),
+    ]);
     return batch.map((job) => (job.stream ? streamTexts.get(job)! : otherTexts.shift()!));
   }
 
@@ -154,7 +157,8 @@ export class LaneSttRunner extends SttRunner {
         [...bySession.values()].map(async (list) => {
           // Behind (several partials of a session in one batch): feed them all, read back only the newest.
           const newest = list.findLast((job) => job.kind === 'partial');
-          for (const job of list) texts.set(job, await this.#states.serve(job, job.kind !== 'partial' || job === newest));
+          for (const job of list)
+            texts.set(job, await this.#states.serve(job, job.kind !== 'partial' || job === newest));
         }),
       );
     } finally {

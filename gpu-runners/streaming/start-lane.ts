@@ -23,18 +23,31 @@ export interface StreamingLane {
 }
 
 /** Null when the engine cannot stream. */
-export async function startStreamingLane(o: { id: string; engine: SttEngine; drivers: Drivers; options: SttRunnerOptions; logger: Logger }): Promise<StreamingLane | null> {
+export async function startStreamingLane(o: {
+  id: string;
+  engine: SttEngine;
+  drivers: Drivers;
+  options: SttRunnerOptions;
+  logger: Logger;
+}): Promise<StreamingLane | null> {
   const streaming = o.engine.streaming;
   if (!streaming) return null;
   // Not awaited: the runner serves (and reports healthy) at once; it announces streams, so edges bind sessions to
   // it, once they are loaded. Stream jobs that arrive earlier (reclaimed finals) wait for the load.
-  streaming.load().catch((err: unknown) => o.logger.error({ err }, 'streaming lane unavailable: its decoders did not load'));
+  streaming
+    .load()
+    .catch((err: unknown) => o.logger.error({ err }, 'streaming lane unavailable: its decoders did not load'));
   const { drivers, id } = o;
   const states = new StreamStates(streaming);
   const ownQueue = drivers.streams.queue(id);
   const shared = new LaneSttRunner({ ...o.options, states });
   // Every session bound here can have a job waiting: take them together, each session's in order.
-  const own = new LaneSttRunner({ ...o.options, queue: ownQueue, states, batchSize: Math.max(o.options.batchSize, streaming.maxStreams) });
+  const own = new LaneSttRunner({
+    ...o.options,
+    queue: ownQueue,
+    states,
+    batchSize: Math.max(o.options.batchSize, streaming.maxStreams),
+  });
   let reclaiming = false;
   return {
     shared,
@@ -47,7 +60,8 @@ export async function startStreamingLane(o: { id: string; engine: SttEngine; dri
         const queued = await drivers.streams.runners();
         if (queued.length <= 1) return;
         const live = new Set((await drivers.runners.live()).filter((r) => r.role === 'stt').map((r) => r.id));
-        for (const runner of queued) if (runner !== id && !live.has(runner)) await drivers.streams.reclaim(runner, drivers.sttQueue);
+        for (const runner of queued)
+          if (runner !== id && !live.has(runner)) await drivers.streams.reclaim(runner, drivers.sttQueue);
       } catch (err) {
         o.logger.debug({ err }, 'streaming lane: reclaim failed; retried on the next heartbeat');
       } finally {

@@ -40,7 +40,14 @@ export class EspeakEngine implements TtsEngine {
   #voices = new Map<string, string>();
 
   constructor(options: EspeakOptions = {}) {
-    this.#o = { binary: 'espeak-ng', concurrency: 2, timeoutMs: 10_000, wordsPerMinute: 140, variant: 'klatt3', ...options };
+    this.#o = {
+      binary: 'espeak-ng',
+      concurrency: 2,
+      timeoutMs: 10_000,
+      wordsPerMinute: 140,
+      variant: 'klatt3',
+      ...options,
+    };
   }
 
   get languages(): readonly string[] {
@@ -56,9 +63,16 @@ export class EspeakEngine implements TtsEngine {
     try {
       ({ stdout } = await promisify(execFile)(this.#o.binary, ['--voices'], { timeout: 10_000 }));
     } catch (err) {
-      throw new EarshotError('engine_unavailable', `espeak-ng is not available (${(err as Error).message}); install it with \`apt-get install espeak-ng\``);
+      throw new EarshotError(
+        'engine_unavailable',
+        `espeak-ng is not available (${(err as Error).message}); install it with \`apt-get install espeak-ng\``,
+      );
     }
-    const names = stdout.split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1]).filter((n): n is string => Boolean(n));
+    const names = stdout
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/)[1])
+      .filter((n): n is string => Boolean(n));
     const preferred: Record<string, string> = { en: 'en-us', fr: 'fr-fr', pt: 'pt' };
     for (const name of names) {
       this.#voices.set(name, name);
@@ -81,17 +95,34 @@ export class EspeakEngine implements TtsEngine {
   async close(): Promise<void> {}
 
   #voiceFor(language: string): string | undefined {
-    return this.#voices.get(language) ?? this.#voices.get(language.toLowerCase()) ?? this.#voices.get(language.split('-')[0]!.toLowerCase());
+    return (
+      this.#voices.get(language) ??
+      this.#voices.get(language.toLowerCase()) ??
+      this.#voices.get(language.split('-')[0]!.toLowerCase())
+    );
   }
 
   #speak(request: TtsRequest, signal?: AbortSignal): Promise<TtsResult> {
     const voice = this.#voiceFor(request.language);
-    if (!voice) return Promise.reject(new EarshotError('unsupported_voice', `espeak-ng has no voice for "${request.language}"`));
+    if (!voice)
+      return Promise.reject(new EarshotError('unsupported_voice', `espeak-ng has no voice for "${request.language}"`));
     const text = boundedText(request.text);
     if (!text.trim()) return Promise.resolve({ id: request.id, pcm: new Int16Array(0), sampleRate: TTS_SAMPLE_RATE });
     return new Promise((resolve, reject) => {
       // -b 1: the text is UTF-8. No text argument: espeak-ng reads stdin.
-      const child = spawn(this.#o.binary, ['-v', this.#o.variant ? `${voice}+${this.#o.variant}` : voice, '-s', String(this.#o.wordsPerMinute), '-b', '1', '--stdout'], { stdio: ['pipe', 'pipe', 'pipe'], signal, timeout: this.#o.timeoutMs, killSignal: 'SIGKILL' });
+      const child = spawn(
+        this.#o.binary,
+        [
+          '-v',
+          this.#o.variant ? `${voice}+${this.#o.variant}` : voice,
+          '-s',
+          String(this.#o.wordsPerMinute),
+          '-b',
+          '1',
+          '--stdout',
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe'], signal, timeout: this.#o.timeoutMs, killSignal: 'SIGKILL' },
+      );
       const chunks: Buffer[] = [];
       let bytes = 0;
       let stderr = '';
@@ -103,11 +134,25 @@ export class EspeakEngine implements TtsEngine {
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-300)));
       child.on('error', (err) => reject(new EarshotError('tts_failed', `espeak-ng failed: ${err.message}`)));
       child.on('close', (code, killed) => {
-        if (code !== 0) return reject(new EarshotError('tts_failed', killed ? `espeak-ng stopped (${killed}: over ${this.#o.timeoutMs} ms or ${MAX_WAV_BYTES} bytes)` : `espeak-ng exited with ${code}: ${stderr.trim()}`));
+        if (code !== 0)
+          return reject(
+            new EarshotError(
+              'tts_failed',
+              killed
+                ? `espeak-ng stopped (${killed}: over ${this.#o.timeoutMs} ms or ${MAX_WAV_BYTES} bytes)`
+                : `espeak-ng exited with ${code}: ${stderr.trim()}`,
+            ),
+          );
         try {
           const wav = decodeWav(Buffer.concat(chunks));
           const samples = wav.samples[0] ?? new Float32Array(0);
-          resolve({ id: request.id, pcm: floatToPcm16(wav.sampleRate === TTS_SAMPLE_RATE ? samples : resample(samples, wav.sampleRate, TTS_SAMPLE_RATE)), sampleRate: TTS_SAMPLE_RATE });
+          resolve({
+            id: request.id,
+            pcm: floatToPcm16(
+              wav.sampleRate === TTS_SAMPLE_RATE ? samples : resample(samples, wav.sampleRate, TTS_SAMPLE_RATE),
+            ),
+            sampleRate: TTS_SAMPLE_RATE,
+          });
         } catch (err) {
           reject(new EarshotError('tts_failed', `espeak-ng wrote no readable WAV: ${(err as Error).message}`));
         }

@@ -10,7 +10,8 @@ export function createTtsEngine(config: Pick<Config, 'tts' | 'ttsModel' | 'ttsLa
     case 'espeak':
       return new EspeakEngine();
     case 'vits-onnx':
-      if (!config.ttsModel || !config.ttsLanguage) throw new Error('EARSHOT_TTS=vits-onnx needs EARSHOT_TTS_MODEL (a model directory) and EARSHOT_TTS_LANGUAGE');
+      if (!config.ttsModel || !config.ttsLanguage)
+        throw new Error('EARSHOT_TTS=vits-onnx needs EARSHOT_TTS_MODEL (a model directory) and EARSHOT_TTS_LANGUAGE');
       return new VitsOnnxEngine({ dir: config.ttsModel, language: config.ttsLanguage });
     case 'auto':
       return onPath('espeak-ng') ? new EspeakEngine() : null;

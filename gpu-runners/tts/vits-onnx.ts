@@ -50,7 +50,12 @@ export class VitsOnnxEngine implements TtsEngine {
     const config = JSON.parse(await readFile(join(this.#o.dir, 'config.json'), 'utf8')) as { sampling_rate?: number };
     this.#sampleRate = config.sampling_rate ?? TTS_SAMPLE_RATE;
     this.#tokenizer = await VitsTokenizer.load(this.#o.dir);
-    this.#session = await OnnxSession.create(join(this.#o.dir, 'onnx/model.onnx'), { device: this.#o.device, threads: this.#o.threads, logger: this.#o.logger, failureCode: 'tts_failed' });
+    this.#session = await OnnxSession.create(join(this.#o.dir, 'onnx/model.onnx'), {
+      device: this.#o.device,
+      threads: this.#o.threads,
+      logger: this.#o.logger,
+      failureCode: 'tts_failed',
+    });
   }
 
   /** The model's waveform for `text` (float, at the model's rate): what the oracle compares. */
@@ -61,8 +66,11 @@ export class VitsOnnxEngine implements TtsEngine {
     const ids = tokenizer.encode(boundedText(text));
     if (ids.length === 0) return new Float32Array(0);
     const dims = [1, ids.length];
-    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims) };
-    if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), dims),
+    };
+    if (session.inputNames.includes('attention_mask'))
+      feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), dims);
     const result = await session.run(feeds, ['waveform']);
     return Float32Array.from(floatData(result.waveform, 'waveform'));
   }
@@ -70,7 +78,8 @@ export class VitsOnnxEngine implements TtsEngine {
   async synthesize(batch: readonly TtsRequest[]): Promise<TtsResult[]> {
     const out: TtsResult[] = [];
     for (const request of batch) {
-      if (!this.speaks(request.language)) throw new EarshotError('unsupported_voice', `this voice speaks ${this.#o.language}, not "${request.language}"`);
+      if (!this.speaks(request.language))
+        throw new EarshotError('unsupported_voice', `this voice speaks ${this.#o.language}, not "${request.language}"`);
       const wave = await this.waveform(request.text);
       const at16k = this.#sampleRate === TTS_SAMPLE_RATE ? wave : resample(wave, this.#sampleRate, TTS_SAMPLE_RATE);
       out.push({ id: request.id, pcm: floatToPcm16(at16k), sampleRate: TTS_SAMPLE_RATE });

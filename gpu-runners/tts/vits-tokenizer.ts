@@ -42,11 +42,17 @@ function normalizer(config: NormalizerConfig | null): Normalize {
         return s;
       };
     case 'Replace': {
-      const regex = 'Regex' in config.pattern ? new RegExp(config.pattern.Regex, 'gu') : new RegExp(escapeRegExp(config.pattern.String), 'gu');
+      const regex =
+        'Regex' in config.pattern
+          ? new RegExp(config.pattern.Regex, 'gu')
+          : new RegExp(escapeRegExp(config.pattern.String), 'gu');
       return (t) => t.replace(regex, config.content);
     }
     default:
-      throw new EarshotError('engine_unavailable', `VITS tokenizer: unsupported normalizer ${JSON.stringify((config as { type: string }).type)}`);
+      throw new EarshotError(
+        'engine_unavailable',
+        `VITS tokenizer: unsupported normalizer ${JSON.stringify((config as { type: string }).type)}`,
+      );
   }
 }
 
@@ -58,9 +64,13 @@ export class VitsTokenizer {
     const pre = json.pre_tokenizer;
     // Characters, one token each: how transformers.js's converted VITS tokenizers split.
     if (!pre || pre.type !== 'Split' || !pre.pattern || !('String' in pre.pattern) || pre.pattern.String !== '') {
-      throw new EarshotError('engine_unavailable', 'VITS tokenizer: expected a Split pre-tokenizer into single characters');
+      throw new EarshotError(
+        'engine_unavailable',
+        'VITS tokenizer: expected a Split pre-tokenizer into single characters',
+      );
     }
-    if (json.model.type !== undefined) throw new EarshotError('engine_unavailable', `VITS tokenizer: unexpected model type ${json.model.type}`);
+    if (json.model.type !== undefined)
+      throw new EarshotError('engine_unavailable', `VITS tokenizer: unexpected model type ${json.model.type}`);
     this.#normalize = normalizer(json.normalizer);
     this.#vocab = new Map(Object.entries(json.model.vocab));
   }

@@ -61,7 +61,10 @@ export class StreamingResampler {
   #outputCount = 0;
 
   constructor(fromRate: number, toRate: number) {
-    for (const [name, rate] of [['fromRate', fromRate], ['toRate', toRate]] as const) {
+    for (const [name, rate] of [
+      ['fromRate', fromRate],
+      ['toRate', toRate],
+    ] as const) {
       if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`${name} must be a positive integer, got ${rate}`);
     }
     this.fromRate = fromRate;

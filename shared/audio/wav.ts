@@ -75,7 +75,7 @@ function sampleReader(view: DataView, fmt: Pick<Fmt, 'format' | 'bits'>): (offse
       case 16:
         return (o) => view.getInt16(o, true) / 32768;
       case 24:
-        return (o) => ((view.getUint8(o) | (view.getUint8(o + 1) << 8) | (view.getInt8(o + 2) << 16)) / 8388608);
+        return (o) => (view.getUint8(o) | (view.getUint8(o + 1) << 8) | (view.getInt8(o + 2) << 16)) / 8388608;
       case 32:
         return (o) => view.getInt32(o, true) / 2147483648;
     }
@@ -158,7 +158,17 @@ export function readWavHeader(bytes: Uint8Array): WavHeader {
   }
   const frames = Math.floor(data.size / stride);
   if (data.size % stride !== 0) truncated = true;
-  return { format, channels, sampleRate, bits, stride, dataOffset: data.offset, dataBytes: data.size, frames, truncated };
+  return {
+    format,
+    channels,
+    sampleRate,
+    bits,
+    stride,
+    dataOffset: data.offset,
+    dataBytes: data.size,
+    frames,
+    truncated,
+  };
 }
 
 /**
@@ -180,7 +190,12 @@ export function wavEncodingProblem(header: Pick<WavHeader, 'format' | 'bits'>): 
  */
 export function decodeWav(bytes: Uint8Array): DecodedWav {
   const header = readWavHeader(bytes);
-  return { sampleRate: header.sampleRate, channels: header.channels, samples: decodeWavFrames(bytes, header, 0, header.frames), truncated: header.truncated };
+  return {
+    sampleRate: header.sampleRate,
+    channels: header.channels,
+    samples: decodeWavFrames(bytes, header, 0, header.frames),
+    truncated: header.truncated,
+  };
 }
 
 /**

@@ -25,6 +25,8 @@ export function toSpeakerText(cues: readonly SpokenCue[], named: boolean): strin
 export function withSpeakers(cues: readonly SpokenCue[], format: 'srt' | 'vtt'): Cue[] {
   return cues.map(({ start, end, text, speaker }) => {
     if (!speaker) return { start, end, text };
-    return format === 'srt' ? { start, end, text: `SPEAKER ${speaker}: ${text}` } : { start, end, text, voice: `Speaker ${speaker}` };
+    return format === 'srt'
+      ? { start, end, text: `SPEAKER ${speaker}: ${text}` }
+      : { start, end, text, voice: `Speaker ${speaker}` };
   });
 }

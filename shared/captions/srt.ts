@@ -6,6 +6,9 @@ const safe = (line: string) => line.replaceAll('-->', '->');
 
 export function toSrt(cues: readonly Cue[], options: LayoutOptions = DEFAULT_LAYOUT): string {
   return layOut(cues, options)
-    .map((cue, i) => `${i + 1}\n${formatTimestamp(cue.start, ',')} --> ${formatTimestamp(cue.end, ',')}\n${cue.lines.map(safe).join('\n')}\n\n`)
+    .map(
+      (cue, i) =>
+        `${i + 1}\n${formatTimestamp(cue.start, ',')} --> ${formatTimestamp(cue.end, ',')}\n${cue.lines.map(safe).join('\n')}\n\n`,
+    )
     .join('');
 }

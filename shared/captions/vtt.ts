@@ -9,7 +9,10 @@ const escape = (line: string): string => line.replaceAll('&', '&amp;').replaceAl
 
 export function toVtt(cues: readonly Cue[], options: LayoutOptions = DEFAULT_LAYOUT): string {
   const body = layOut(cues, options)
-    .map((cue) => `${formatTimestamp(cue.start, '.')} --> ${formatTimestamp(cue.end, '.')}\n${cue.voice ? `<v ${escape(cue.voice)}>` : ''}${cue.lines.map(escape).join('\n')}\n\n`)
+    .map(
+      (cue) =>
+        `${formatTimestamp(cue.start, '.')} --> ${formatTimestamp(cue.end, '.')}\n${cue.voice ? `<v ${escape(cue.voice)}>` : ''}${cue.lines.map(escape).join('\n')}\n\n`,
+    )
     .join('');
   return `WEBVTT\n\n${body}`;
 }

@@ -18,7 +18,11 @@ export interface SpeakerClusterOptions {
   maxSpeakers: number;
 }
 
-export const DEFAULT_SPEAKER_CLUSTERS: SpeakerClusterOptions = { threshold: 0.1, minNewSpeakerSeconds: 1, maxSpeakers: 8 };
+export const DEFAULT_SPEAKER_CLUSTERS: SpeakerClusterOptions = {
+  threshold: 0.1,
+  minNewSpeakerSeconds: 1,
+  maxSpeakers: 8,
+};
 
 interface Cluster {
   sum: Float64Array;
@@ -65,9 +69,13 @@ export class SpeakerClusters {
         best = i;
       }
     }
-    const mayOpen = this.#clusters.length < this.#o.maxSpeakers && (seconds >= this.#o.minNewSpeakerSeconds || best < 0);
+    const mayOpen =
+      this.#clusters.length < this.#o.maxSpeakers && (seconds >= this.#o.minNewSpeakerSeconds || best < 0);
     if (best < 0 || (bestDistance > threshold && mayOpen)) {
-      this.#clusters.push({ sum: Float64Array.from(voice, (x) => x * Math.max(seconds, 0.1)), weight: Math.max(seconds, 0.1) });
+      this.#clusters.push({
+        sum: Float64Array.from(voice, (x) => x * Math.max(seconds, 0.1)),
+        weight: Math.max(seconds, 0.1),
+      });
       return this.#clusters.length;
     }
     // The centroid follows its speaker, weighted by speech duration (longer utterances give steadier voiceprints).

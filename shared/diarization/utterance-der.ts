@@ -26,7 +26,8 @@ export interface DerScore {
 export function utteranceDer(utterances: readonly LabelledUtterance[]): DerScore {
   const refs = [...new Set(utterances.map((u) => u.reference))];
   const hyps = [...new Set(utterances.flatMap((u) => (u.hypothesis === undefined ? [] : [String(u.hypothesis)])))];
-  const overlap = (h: string, r: string) => utterances.filter((u) => String(u.hypothesis) === h && u.reference === r).reduce((s, u) => s + u.seconds, 0);
+  const overlap = (h: string, r: string) =>
+    utterances.filter((u) => String(u.hypothesis) === h && u.reference === r).reduce((s, u) => s + u.seconds, 0);
   // Best one-to-one mapping by exhaustive search: sessions have a handful of speakers, so this stays tiny (≤ 8!).
   let best = { matched: -1, mapping: {} as Record<string, string> };
   const search = (i: number, used: Set<string>, matched: number, mapping: Record<string, string>) => {
@@ -47,5 +48,12 @@ export function utteranceDer(utterances: readonly LabelledUtterance[]): DerScore
   search(0, new Set(), 0, {});
   const totalSeconds = utterances.reduce((s, u) => s + u.seconds, 0);
   const confusedSeconds = totalSeconds - Math.max(0, best.matched);
-  return { der: totalSeconds > 0 ? confusedSeconds / totalSeconds : 0, totalSeconds, confusedSeconds, referenceSpeakers: refs.length, hypothesisSpeakers: hyps.length, mapping: best.mapping };
+  return {
+    der: totalSeconds > 0 ? confusedSeconds / totalSeconds : 0,
+    totalSeconds,
+    confusedSeconds,
+    referenceSpeakers: refs.length,
+    hypothesisSpeakers: hyps.length,
+    mapping: best.mapping,
+  };
 }

@@ -11,7 +11,16 @@ import { MemoryResultLog } from './memory-result-log.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import { MemorySpeakerLeases } from './memory-speaker-leases.ts';
 import { MemoryStreamRoutes } from './memory-stream-routes.ts';
-import type { JobQueue, MtQueue, ResultLog, SessionStore, SpeakerLeases, StreamRoutes, SttQueue, TtsQueue } from './ports.ts';
+import type {
+  JobQueue,
+  MtQueue,
+  ResultLog,
+  SessionStore,
+  SpeakerLeases,
+  StreamRoutes,
+  SttQueue,
+  TtsQueue,
+} from './ports.ts';
 import { RedisStreamRoutes } from './redis/redis-stream-routes.ts';
 import { BullQueue, type BullQueueOptions } from './redis/bull-queue.ts';
 import { createRedis } from './redis/connection.ts';
@@ -76,7 +85,14 @@ export function createDrivers(o: DriverOptions): Drivers {
       streams,
       ping: async () => true,
       close: async () => {
-        await Promise.all([sttQueue.close(), mtQueue.close(), ttsQueue.close(), results.close(), store.close(), streams.close()]);
+        await Promise.all([
+          sttQueue.close(),
+          mtQueue.close(),
+          ttsQueue.close(),
+          results.close(),
+          store.close(),
+          streams.close(),
+        ]);
       },
     };
   }
@@ -87,7 +103,15 @@ export function createDrivers(o: DriverOptions): Drivers {
   const sttQueue = latestWinsQueue<SttJob>({
     redis,
     ttl,
-    queue: { name: keys.sttQueue, prefix: keys.bullPrefix, connection: redis, codec: sttJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger },
+    queue: {
+      name: keys.sttQueue,
+      prefix: keys.bullPrefix,
+      connection: redis,
+      codec: sttJobCodec,
+      attempts: o.attempts,
+      lockMs: o.lockMs,
+      logger: o.logger,
+    },
     isPartial: (job) => job.kind === 'partial',
     urgency: sttUrgency,
     partialId: (job) => `${job.session}.${job.segment}.partial.${job.enqueuedAt}`,
@@ -99,17 +123,37 @@ export function createDrivers(o: DriverOptions): Drivers {
   const mtQueue = latestWinsQueue<MtJob>({
     redis,
     ttl,
-    queue: { name: keys.mtQueue, prefix: keys.bullPrefix, connection: redis, codec: mtJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger },
+    queue: {
+      name: keys.mtQueue,
+      prefix: keys.bullPrefix,
+      connection: redis,
+      codec: mtJobCodec,
+      attempts: o.attempts,
+      lockMs: o.lockMs,
+      logger: o.logger,
+    },
     isPartial: (job) => job.kind === 'partial',
     partialId: (job) => `${job.session}.${job.seq}.partial.${job.target}.${job.enqueuedAt}`,
     // One newest partial translation per session and language.
     latestKey: (job) => `${keys.latestPartial(job.session)}:${job.target}`,
   });
-  const ttsQueue = new BullQueue<TtsJob>({ name: keys.ttsQueue, prefix: keys.bullPrefix, connection: redis, codec: ttsJobCodec, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger, bullId: (job) => job.id.replaceAll(':', '.') });
+  const ttsQueue = new BullQueue<TtsJob>({
+    name: keys.ttsQueue,
+    prefix: keys.bullPrefix,
+    connection: redis,
+    codec: ttsJobCodec,
+    attempts: o.attempts,
+    lockMs: o.lockMs,
+    logger: o.logger,
+    bullId: (job) => job.id.replaceAll(':', '.'),
+  });
   const results = new StreamResultLog(redis, keys, o.retentionMs, o.logger);
   const watchReader = new MultiplexedStreamReader(redis, keys, o.logger);
   const streams = new RedisStreamRoutes({ redis, keys, attempts: o.attempts, lockMs: o.lockMs, logger: o.logger });
-  const watchResults = { subscribe: watchReader.subscribe.bind(watchReader), length: (session: string) => results.length(session) };
+  const watchResults = {
+    subscribe: watchReader.subscribe.bind(watchReader),
+    length: (session: string) => results.length(session),
+  };
   return {
     kind: 'redis',
     sttQueue,
@@ -126,7 +170,14 @@ export function createDrivers(o: DriverOptions): Drivers {
       return (await Promise.race([redis.ping(), new Promise((r) => setTimeout(() => r('timeout'), 500))])) === 'PONG';
     },
     close: async () => {
-      await Promise.allSettled([sttQueue.close(), mtQueue.close(), ttsQueue.close(), results.close(), watchReader.close(), streams.close()]);
+      await Promise.allSettled([
+        sttQueue.close(),
+        mtQueue.close(),
+        ttsQueue.close(),
+        results.close(),
+        watchReader.close(),
+        streams.close(),
+      ]);
       redis.disconnect();
     },
   };

@@ -85,7 +85,8 @@ export interface TtsJob {
   traceparent?: string;
 }
 
-export const ttsJobId = (session: string, seq: number, lang: string, rev = 1): string => `${session}:${seq}:${lang}:tts${rev > 1 ? `:r${rev}` : ''}`;
+export const ttsJobId = (session: string, seq: number, lang: string, rev = 1): string =>
+  `${session}:${seq}:${lang}:tts${rev > 1 ? `:r${rev}` : ''}`;
 
 /**
  * When and how a runner decoded a final, for the edge's per-stage latency (queue wait = `takenAt` − the job's
@@ -108,11 +109,40 @@ export type SessionResult =
    * `voice`: the utterance's speaker voiceprint (diarization), from which every reader derives the same `speaker`;
    * `voiceThreshold`: its embedder's same-speaker cosine distance, when not the default (0.1, MFCC voiceprints).
    */
-  | ({ type: 'final'; seq: number; text: string; start: number; end: number; targets: string[]; traceparent?: string; rev?: number; revision?: boolean; tokens?: number[]; voice?: number[]; voiceThreshold?: number } & SttTimings)
+  | ({
+      type: 'final';
+      seq: number;
+      text: string;
+      start: number;
+      end: number;
+      targets: string[];
+      traceparent?: string;
+      rev?: number;
+      revision?: boolean;
+      tokens?: number[];
+      voice?: number[];
+      voiceThreshold?: number;
+    } & SttTimings)
   /** `speak`: a TTS job was queued for it, so its `translation_audio` (or a `tts_failed` error) follows. */
-  | { type: 'translation'; seq: number; lang: string; text: string; traceparent?: string; rev?: number; speak?: boolean }
+  | {
+      type: 'translation';
+      seq: number;
+      lang: string;
+      text: string;
+      traceparent?: string;
+      rev?: number;
+      speak?: boolean;
+    }
   /** The spoken translation: a base64 WAV (PCM16 mono). */
-  | { type: 'translation_audio'; seq: number; lang: string; rev?: number; audio: string; sampleRate: number; duration: number }
+  | {
+      type: 'translation_audio';
+      seq: number;
+      lang: string;
+      rev?: number;
+      audio: string;
+      sampleRate: number;
+      duration: number;
+    }
   | { type: 'partial_translation'; segment: number; lang: string; text: string; start: number }
   /** With `lang`: the translation of rev `rev` (absent: 1) failed. */
   | { type: 'error'; code: ErrorCode; message: string; seq?: number; lang?: string; rev?: number; audio?: boolean }
@@ -120,10 +150,17 @@ export type SessionResult =
   | { type: 'ended'; segments: number };
 
 /** Queue order of STT jobs (lower first): finals, then partials (they are on screen), then second passes. */
-export const sttUrgency = (job: Pick<SttJob, 'kind'>): number => (job.kind === 'final' ? 0 : job.kind === 'partial' ? 1 : 2);
+export const sttUrgency = (job: Pick<SttJob, 'kind'>): number =>
+  job.kind === 'final' ? 0 : job.kind === 'partial' ? 1 : 2;
 
 export const sttJobId = (session: string, segment: number, kind: SttJob['kind']): string =>
   kind === 'final' ? `${session}:${segment}` : `${session}:${segment}:${kind}`;
 
-export const mtJobId = (session: string, seq: number, target: string, kind: 'final' | 'partial' = 'final', rev = 1): string =>
+export const mtJobId = (
+  session: string,
+  seq: number,
+  target: string,
+  kind: 'final' | 'partial' = 'final',
+  rev = 1,
+): string =>
   kind === 'final' ? `${session}:${seq}:${target}${rev > 1 ? `:r${rev}` : ''}` : `${session}:${seq}:partial:${target}`;

@@ -38,7 +38,8 @@ export class MemoryResultLog implements ResultLog {
     for (const entry of log.entries.slice(Number(cursor))) listener(entry);
     log.listeners.add(listener);
     return () => {
-      if (log.listeners.delete(listener) && log.listeners.size === 0 && this.#logs.get(session) === log) this.#expireLater(session, log);
+      if (log.listeners.delete(listener) && log.listeners.size === 0 && this.#logs.get(session) === log)
+        this.#expireLater(session, log);
     };
   }
 

@@ -43,7 +43,8 @@ export class MemorySpeakerLeases implements SpeakerLeases {
   /** Expired entries of sessions nobody touches again (a dead holder's, a request never taken up) are dropped. */
   #sweep(now: number): void {
     if (this.#leases.size + this.#requests.size < 1024) return;
-    for (const map of [this.#leases, this.#requests]) for (const [session, entry] of map) if (entry.until <= now) map.delete(session);
+    for (const map of [this.#leases, this.#requests])
+      for (const [session, entry] of map) if (entry.until <= now) map.delete(session);
   }
 
   /** The entry if it has not expired; expired ones are dropped as they are met. */

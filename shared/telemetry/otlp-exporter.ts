@@ -11,10 +11,18 @@ type ExportCallback = Parameters<SpanExporter['export']>[1];
 const SUCCESS = 0;
 const FAILED = 1;
 
-type OtlpValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { doubleValue: number } | { arrayValue: { values: OtlpValue[] } };
+type OtlpValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { arrayValue: { values: OtlpValue[] } };
 
 function value(v: AttributeValue): OtlpValue {
-  if (Array.isArray(v)) return { arrayValue: { values: v.filter((x) => x !== null && x !== undefined).map((x) => value(x as AttributeValue)) } };
+  if (Array.isArray(v))
+    return {
+      arrayValue: { values: v.filter((x) => x !== null && x !== undefined).map((x) => value(x as AttributeValue)) },
+    };
   if (typeof v === 'boolean') return { boolValue: v };
   if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
   return { stringValue: String(v) };
@@ -44,8 +52,16 @@ export function toOtlpJson(spans: ReadableSpan[], serviceName: string): unknown 
               startTimeUnixNano: nanos(span.startTime),
               endTimeUnixNano: nanos(span.endTime),
               attributes: attributes(span.attributes),
-              events: span.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.time), attributes: attributes(e.attributes ?? {}) })),
-              links: span.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: attributes(l.attributes ?? {}) })),
+              events: span.events.map((e) => ({
+                name: e.name,
+                timeUnixNano: nanos(e.time),
+                attributes: attributes(e.attributes ?? {}),
+              })),
+              links: span.links.map((l) => ({
+                traceId: l.context.traceId,
+                spanId: l.context.spanId,
+                attributes: attributes(l.attributes ?? {}),
+              })),
               status: { code: span.status.code, ...(span.status.message ? { message: span.status.message } : {}) },
             })),
           },
@@ -69,7 +85,12 @@ export class OtlpJsonExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], done: ExportCallback): void {
-    const sent = fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(toOtlpJson(spans, this.#serviceName)), signal: AbortSignal.timeout(10_000) })
+    const sent = fetch(this.#url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toOtlpJson(spans, this.#serviceName)),
+      signal: AbortSignal.timeout(10_000),
+    })
       .then((res) => {
         if (!res.ok) throw new Error(`OTLP collector answered ${res.status}`);
         done({ code: SUCCESS });

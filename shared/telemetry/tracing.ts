@@ -6,7 +6,16 @@
  * Trace context travels inside the work itself — a W3C `traceparent` on jobs and results — not in transport
  * headers: a job may wait in Redis, be redelivered to another runner, or cross a Workers relay's origin socket.
  */
-import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Context, type Link, type Span } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  TraceFlags,
+  isSpanContextValid,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 
 export { SpanKind, type Context, type Span } from '@opentelemetry/api';
 

@@ -67,7 +67,13 @@ export class UtteranceSegmenter {
   #position = 0;
   /** Recent frames, kept for pre-roll while idle. */
   #history: { pcm: Int16Array; speech: boolean }[] = [];
-  #open: { startSample: number; frames: { pcm: Int16Array; speech: boolean }[]; lastSnapshotSample: number; snapshots: number; bridging?: boolean } | null = null;
+  #open: {
+    startSample: number;
+    frames: { pcm: Int16Array; speech: boolean }[];
+    lastSnapshotSample: number;
+    snapshots: number;
+    bridging?: boolean;
+  } | null = null;
   #segment = 0;
   #catchUp = false;
   #merged = 0;
@@ -76,7 +82,11 @@ export class UtteranceSegmenter {
    * `origin` continues a stream another segmenter started (a session resumed on another edge): numbering goes on
    * after `segments` and times count from `sample`.
    */
-  constructor(vad: SpeechDetector, options: Partial<SegmenterOptions> = {}, origin: { segments: number; sample: number } = { segments: 0, sample: 0 }) {
+  constructor(
+    vad: SpeechDetector,
+    options: Partial<SegmenterOptions> = {},
+    origin: { segments: number; sample: number } = { segments: 0, sample: 0 },
+  ) {
     this.#o = { ...DEFAULT_SEGMENTER_OPTIONS, ...options };
     this.#vad = vad;
     this.#segment = origin.segments;
@@ -184,7 +194,14 @@ export class UtteranceSegmenter {
       open.lastSnapshotSample = endSample;
       open.snapshots += 1;
       const stableSamples = this.#stableFrames(open.frames, silenceFrames) * this.#frameSamples;
-      events.push({ type: 'snapshot', segment: this.#segment + 1, rev: open.snapshots, startSample: open.startSample, pcm: joinFrames(open.frames), stableSamples });
+      events.push({
+        type: 'snapshot',
+        segment: this.#segment + 1,
+        rev: open.snapshots,
+        startSample: open.startSample,
+        pcm: joinFrames(open.frames),
+        stableSamples,
+      });
     }
   }
 
@@ -254,7 +271,9 @@ export class UtteranceSegmenter {
       for (const frame of rest) frame.speech = this.#vad.isSpeech(frame.pcm);
     }
     // After a forced split the speaker is still talking: the remainder opens the next utterance at once.
-    this.#open = rest.some((f) => f.speech) ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart, snapshots: 0 } : null;
+    this.#open = rest.some((f) => f.speech)
+      ? { startSample: restStart, frames: rest, lastSnapshotSample: restStart, snapshots: 0 }
+      : null;
     if (!this.#open) this.#history = rest.slice(-(Math.ceil(this.#o.preRollMs / this.#o.frameMs) + TRIGGER_WINDOW));
   }
 }

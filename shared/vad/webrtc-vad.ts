@@ -62,8 +62,10 @@ export class WebRtcVad {
     this.#sampleRate = sampleRate;
     this.#instance = module._fvad_new();
     if (!this.#instance) throw new Error('fvad_new failed: out of memory');
-    if (module._fvad_set_mode(this.#instance, aggressiveness) !== 0) throw new Error(`invalid VAD aggressiveness ${aggressiveness}`);
-    if (module._fvad_set_sample_rate(this.#instance, sampleRate) !== 0) throw new Error(`VAD sample rate must be one of ${VAD_SAMPLE_RATES.join(', ')}`);
+    if (module._fvad_set_mode(this.#instance, aggressiveness) !== 0)
+      throw new Error(`invalid VAD aggressiveness ${aggressiveness}`);
+    if (module._fvad_set_sample_rate(this.#instance, sampleRate) !== 0)
+      throw new Error(`VAD sample rate must be one of ${VAD_SAMPLE_RATES.join(', ')}`);
     this.#buffer = module._malloc(this.frameSamples * 2);
   }
 
@@ -78,7 +80,8 @@ export class WebRtcVad {
 
   /** True if the frame (exactly frameSamples long) contains speech. */
   isSpeech(frame: Int16Array): boolean {
-    if (frame.length !== this.frameSamples) throw new Error(`VAD frame must be ${this.frameSamples} samples, got ${frame.length}`);
+    if (frame.length !== this.frameSamples)
+      throw new Error(`VAD frame must be ${this.frameSamples} samples, got ${frame.length}`);
     // HEAP16 is re-read on every call: memory growth replaces the underlying buffer.
     this.#module.HEAP16.set(frame, this.#buffer >> 1);
     const result = this.#module._fvad_process(this.#instance, this.#buffer, frame.length);

@@ -19,19 +19,47 @@ describe('bench:load harness', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       // The guard off: an utterance whose text it withholds would count as a missing final and fail the run.
-      ['--import', 'tsx', 'bench/load.ts', '--model', 'sphinx', '--sessions', '2', '--duration', '9', '--out', out, '--name', 'harness', '--quiet', '--guard', 'off'],
+      [
+        '--import',
+        'tsx',
+        'bench/load.ts',
+        '--model',
+        'sphinx',
+        '--sessions',
+        '2',
+        '--duration',
+        '9',
+        '--out',
+        out,
+        '--name',
+        'harness',
+        '--quiet',
+        '--guard',
+        'off',
+      ],
       { timeout: 110_000 },
     );
     expect(stdout).toContain('| earshot N=2 | 2 |');
     expect(readdirSync(out).sort()).toEqual(['harness.json', 'harness.svg']);
     expect(readFileSync(join(out, 'harness.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
 
-    const report = JSON.parse(readFileSync(join(out, 'harness.json'), 'utf8')) as { machine: { cpus: number }; runs: RunResult[]; corpus: unknown[] };
+    const report = JSON.parse(readFileSync(join(out, 'harness.json'), 'utf8')) as {
+      machine: { cpus: number };
+      runs: RunResult[];
+      corpus: unknown[];
+    };
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.corpus.length).toBeGreaterThanOrEqual(5);
     const [run] = report.runs;
     expect(report.runs).toHaveLength(1);
-    expect(run).toMatchObject({ contender: 'earshot', model: 'sphinx', sessions: 2, audioSecondsPerSession: 9, sessionsCompleted: 2, errors: {} });
+    expect(run).toMatchObject({
+      contender: 'earshot',
+      model: 'sphinx',
+      sessions: 2,
+      audioSecondsPerSession: 9,
+      sessionsCompleted: 2,
+      errors: {},
+    });
     expect(run!.features).toEqual({ batching: true, priority: true, latestWins: true, batchSize: 8, maxWaitMs: 0 });
     // Both sessions spoke at least one whole utterance (the loop's first pieces end well inside 9 s).
     expect(run!.finals).toBeGreaterThanOrEqual(2);
@@ -61,13 +89,35 @@ describe('bench:load harness', () => {
   it('exits 1 and says why when a contender delivers fewer finals than utterances; with the guard off it passes', async () => {
     const dir = whisperFixture('tiny-random');
     const run = (guard: string) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/load.ts', '--model', dir, '--sessions', '1', '--duration', '8', '--out', out, '--name', `guard-${guard}`, '--guard', guard], { timeout: 110_000 });
+      promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bench/load.ts',
+          '--model',
+          dir,
+          '--sessions',
+          '1',
+          '--duration',
+          '8',
+          '--out',
+          out,
+          '--name',
+          `guard-${guard}`,
+          '--guard',
+          guard,
+        ],
+        { timeout: 110_000 },
+      );
     const withheld = await run('on').then(
       () => null,
       (err: { code: number; stderr: string }) => err,
     );
     expect(withheld?.code).toBe(1);
-    expect(withheld?.stderr).toMatch(/bench:load FAILED[\s\S]*earshot N=1: (no finals delivered|\d+ finals for \d+ utterances queued)/);
+    expect(withheld?.stderr).toMatch(
+      /bench:load FAILED[\s\S]*earshot N=1: (no finals delivered|\d+ finals for \d+ utterances queued)/,
+    );
     const { stderr } = await run('off');
     expect(stderr).toContain('hallucination guard off');
     const report = JSON.parse(readFileSync(join(out, 'guard-off.json'), 'utf8')) as { runs: RunResult[] };

@@ -20,9 +20,17 @@ afterAll(async () => {
   await server?.close(0);
 });
 
-function mic(args: string[], env: Record<string, string> = {}, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void, url = server.wsUrl) {
+function mic(
+  args: string[],
+  env: Record<string, string> = {},
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void,
+  url = server.wsUrl,
+) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/earshot.mjs', 'mic', '--url', url, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/earshot.mjs', 'mic', '--url', url, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -38,7 +46,10 @@ describe('earshot mic with sox as a fake recorder', () => {
   it('streams the recorder’s audio and prints finals and Spanish translations, exiting 0 after done', async () => {
     const { code, stdout, stderr } = await mic(['--targets', 'es', '--json', '--recorder', SOX_AS_MIC]);
     expect(code, stderr).toBe(0);
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; lang?: string });
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; text?: string; lang?: string });
     expect(events[0]!.type).toBe('ready');
     expect(events.at(-1)!.type).toBe('done');
     const finals = events.filter((e) => e.type === 'final');
@@ -77,7 +88,13 @@ describe('earshot mic with sox as a fake recorder', () => {
   it('rides out a dropped connection: resumes the session and replays unacknowledged audio, same captions', async () => {
     // ffmpeg -re paces the recording like a live microphone, so the cut lands mid-utterance.
     const paced = `ffmpeg -loglevel error -re -i ${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-0880.wav -f s16le -ar 16000 -ac 1 -`;
-    const finals = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; resume_from?: number }).filter((e) => e.type === 'final').map((e) => e.text);
+    const finals = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; text?: string; resume_from?: number })
+        .filter((e) => e.type === 'final')
+        .map((e) => e.text);
     const uncut = await mic(['--json', '--recorder', paced]);
     expect(uncut.code, uncut.stderr).toBe(0);
 

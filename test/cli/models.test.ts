@@ -18,7 +18,9 @@ const fixture = whisperFixture('tiny-random');
 
 function earshot(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/earshot.mjs', 'models', ...args, '--model-dir', tmp], { env: { ...process.env, HF_HUB_CACHE: join(tmp, 'hf') } });
+    const child = spawn(process.execPath, ['bin/earshot.mjs', 'models', ...args, '--model-dir', tmp], {
+      env: { ...process.env, HF_HUB_CACHE: join(tmp, 'hf') },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -38,7 +40,12 @@ describe('earshot models', () => {
     expect(cut.stderr).toMatch(/onnx\/decoder_model_merged\.onnx: download interrupted after \d+ of \d+ bytes/);
     expect(cut.stderr).toMatch(/^config\.json \[#{30}\] 100% /m);
     const listed = await earshot('list');
-    expect(listed.stdout).toMatch(new RegExp(`^${NAME}\\s+[\\d.]+ [KM]iB\\s+fp32\\s+1 unfinished download\\(s\\): earshot models pull ${NAME} resumes$`, 'm'));
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `^${NAME}\\s+[\\d.]+ [KM]iB\\s+fp32\\s+1 unfinished download\\(s\\): earshot models pull ${NAME} resumes$`,
+        'm',
+      ),
+    );
 
     const resumed = await earshot('pull', NAME, '--dtype', 'fp32', '--model-hub', hub.url);
     expect(resumed.code).toBe(0);
@@ -69,10 +76,14 @@ describe('earshot models', () => {
   });
 
   it('pull moonshine-tiny: the short name fetches onnx-community/moonshine-tiny-ONNX, a Moonshine export, at the dtype asked', async () => {
-    const hub = await startFakeHub({ 'onnx-community/moonshine-tiny-ONNX': moonshineFixture('tiny-random', { variants: ['q8'] }) });
+    const hub = await startFakeHub({
+      'onnx-community/moonshine-tiny-ONNX': moonshineFixture('tiny-random', { variants: ['q8'] }),
+    });
     const run = await earshot('pull', 'moonshine-tiny', '--dtype', 'q8', '--model-hub', hub.url);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`onnx-community/moonshine-tiny-ONNX (moonshine, q8) is in ${join(tmp, 'onnx-community/moonshine-tiny-ONNX')}`);
+    expect(run.stdout).toContain(
+      `onnx-community/moonshine-tiny-ONNX (moonshine, q8) is in ${join(tmp, 'onnx-community/moonshine-tiny-ONNX')}`,
+    );
     expect(run.stderr).toMatch(/^onnx\/decoder_model_merged_quantized\.onnx \[#{30}\] 100% /m);
     expect((await earshot('list')).stdout).toMatch(/^onnx-community\/moonshine-tiny-ONNX\s+[\d.]+ [KM]iB\s+q8$/m);
     await hub.close();

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.ts';
 import { RUNNER_PORTS, serviceEnv } from '../../cli/services.ts';
 
-const portOf = (service: 'all' | 'edge' | 'runner', role: string | undefined, env: Record<string, string> = {}) => loadConfig(serviceEnv(service, role, env)).port;
+const portOf = (service: 'all' | 'edge' | 'runner', role: string | undefined, env: Record<string, string> = {}) =>
+  loadConfig(serviceEnv(service, role, env)).port;
 
 describe('default ports', () => {
   it('an edge takes 8080; the STT and MT runners 8081 and 8082, all distinct', () => {

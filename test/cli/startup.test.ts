@@ -17,8 +17,11 @@ interface Exit {
 
 function earshot(args: string[], env: Record<string, string> = {}): Promise<Exit> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/earshot.mjs', ...args], { env: { ...process.env, ...env }, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['bin/earshot.mjs', ...args],
+      { env: { ...process.env, ...env }, timeout: 90_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -41,14 +44,26 @@ describe('startup failures', { timeout: 120_000 }, () => {
     try {
       const r = await earshot(['all', '--port', String(port), '--mt', 'none']);
       expect(r.code).toBe(1);
-      expect(ownLines(r.stderr)).toEqual([`earshot: cannot listen on 127.0.0.1:${port}: the port is already in use (another earshot?); choose a free one with --port / PORT (0 picks one)`]);
+      expect(ownLines(r.stderr)).toEqual([
+        `earshot: cannot listen on 127.0.0.1:${port}: the port is already in use (another earshot?); choose a free one with --port / PORT (0 picks one)`,
+      ]);
     } finally {
       taken.close();
     }
   });
 
   it('prints a missing model as its message, without a trace', async () => {
-    const r = await earshot(['all', '--port', '0', '--stt', 'whisper-onnx', '--model', '/nonexistent/whisper-base', '--mt', 'none']);
+    const r = await earshot([
+      'all',
+      '--port',
+      '0',
+      '--stt',
+      'whisper-onnx',
+      '--model',
+      '/nonexistent/whisper-base',
+      '--mt',
+      'none',
+    ]);
     expect(r.code).toBe(1);
     expect(ownLines(r.stderr)).toEqual(['earshot: model directory /nonexistent/whisper-base does not exist']);
   });
@@ -63,12 +78,23 @@ describe('logs', { timeout: 120_000 }, () => {
     try {
       const args = ['all', '--port', String(port), '--mt', 'none'];
       const tty = await new Promise<string>((resolve) => {
-        execFile('script', ['-qec', [process.execPath, 'bin/earshot.mjs', ...args].join(' '), '/dev/null'], { env: { ...process.env, NO_COLOR: '1' }, timeout: 90_000 }, (_e, stdout) => resolve(stdout));
+        execFile(
+          'script',
+          ['-qec', [process.execPath, 'bin/earshot.mjs', ...args].join(' '), '/dev/null'],
+          { env: { ...process.env, NO_COLOR: '1' }, timeout: 90_000 },
+          (_e, stdout) => resolve(stdout),
+        );
       });
-      expect(tty).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[all\] configuration \(other settings at their defaults\) changed=\{"port":\d+,"mt":"none"\}\r?$/m);
+      expect(tty).toMatch(
+        /^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[all\] configuration \(other settings at their defaults\) changed=\{"port":\d+,"mt":"none"\}\r?$/m,
+      );
       expect(tty).not.toContain('"level"');
       const piped = await earshot(args);
-      const first = JSON.parse(piped.stderr.split('\n')[0]!) as { level: number; msg: string; config: Record<string, unknown> };
+      const first = JSON.parse(piped.stderr.split('\n')[0]!) as {
+        level: number;
+        msg: string;
+        config: Record<string, unknown>;
+      };
       expect(first).toMatchObject({ level: 30, msg: 'configuration' });
       expect(first.config.stt).toBe('auto'); // the default engine choice, decided after this line
     } finally {
@@ -77,16 +103,30 @@ describe('logs', { timeout: 120_000 }, () => {
   });
 
   it('formats fields and errors readably', () => {
-    const line = JSON.stringify({ level: 50, time: Date.UTC(2026, 0, 1, 12, 0, 0, 5), pid: 1, name: 'earshot', service: 'edge', session: 'abc', text: 'two words', err: { message: 'boom', stack: 'Error: boom\n    at here' }, msg: 'job failed' });
+    const line = JSON.stringify({
+      level: 50,
+      time: Date.UTC(2026, 0, 1, 12, 0, 0, 5),
+      pid: 1,
+      name: 'earshot',
+      service: 'edge',
+      session: 'abc',
+      text: 'two words',
+      err: { message: 'boom', stack: 'Error: boom\n    at here' },
+      msg: 'job failed',
+    });
     const out = formatLogLine(line, false);
-    expect(out).toMatch(/^\d\d:\d\d:00\.005 ERROR \[edge\] job failed session=abc text="two words" err=boom\n {4}at here\n$/);
+    expect(out).toMatch(
+      /^\d\d:\d\d:00\.005 ERROR \[edge\] job failed session=abc text="two words" err=boom\n {4}at here\n$/,
+    );
     expect(formatLogLine('not json', false)).toBe('not json');
   });
 });
 
 describe('npm start', { timeout: 120_000 }, () => {
   it('forwards SIGTERM to the server and leaves no process', async () => {
-    const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--mt', 'none', '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--mt', 'none', '--log-format', 'json'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     const serverPid = await new Promise<number>((resolve, reject) => {
       npm.stderr.on('data', (d) => {

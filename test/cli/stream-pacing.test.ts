@@ -17,7 +17,11 @@ function fakeClock(oversleepMs = 0): PacerClock & { sleeps: number } {
 async function sendTimes(count: number, speed: number, clock: PacerClock & { sleeps: number }): Promise<number[]> {
   const times: number[] = [];
   const start = clock.now();
-  await paceFrames(Array.from({ length: count }, (_, i) => i), { frameMs: 100, speed, clock }, () => (times.push(clock.now() - start), true));
+  await paceFrames(
+    Array.from({ length: count }, (_, i) => i),
+    { frameMs: 100, speed, clock },
+    () => (times.push(clock.now() - start), true),
+  );
   return times;
 }
 
@@ -45,13 +49,21 @@ describe('stream pacing', () => {
   });
 
   it('stops when send returns false and reports how many frames went out', async () => {
-    const sent = await paceFrames(Array.from({ length: 10 }, (_, i) => i), { frameMs: 100, speed: 0 }, (i) => i < 3);
+    const sent = await paceFrames(
+      Array.from({ length: 10 }, (_, i) => i),
+      { frameMs: 100, speed: 0 },
+      (i) => i < 3,
+    );
     expect(sent).toBe(3);
   });
 
   it('paces in real time with the real clock', async () => {
     const started = performance.now();
-    await paceFrames(Array.from({ length: 5 }, (_, i) => i), { frameMs: 20, speed: 1 }, () => true);
+    await paceFrames(
+      Array.from({ length: 5 }, (_, i) => i),
+      { frameMs: 20, speed: 1 },
+      () => true,
+    );
     expect(performance.now() - started).toBeGreaterThanOrEqual(78);
   });
 });

@@ -27,10 +27,16 @@ let server: WebSocketServer | undefined;
 afterEach(() => server?.close());
 
 /** Starts a peer; `script` reacts to each client message (binary frames arrive as 'audio'). */
-async function scriptedPeer(script: (msg: ClientMessage | 'audio', send: (e: ServerEvent) => void, ws: WebSocket) => void): Promise<Peer> {
+async function scriptedPeer(
+  script: (msg: ClientMessage | 'audio', send: (e: ServerEvent) => void, ws: WebSocket) => void,
+): Promise<Peer> {
   server = new WebSocketServer({ port: 0 });
   await new Promise((resolve) => server!.once('listening', resolve));
-  const peer: Peer = { url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/v1/realtime`, audioBytes: 0, messages: [] };
+  const peer: Peer = {
+    url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/v1/realtime`,
+    audioBytes: 0,
+    messages: [],
+  };
   server.on('connection', (ws, req) => {
     peer.authorization = req.headers.authorization;
     const send = (e: ServerEvent) => ws.send(JSON.stringify(ServerEvent.parse(e)));
@@ -57,7 +63,12 @@ function capture() {
 async function run(args: string[], options: { env?: Record<string, string>; stdin?: Readable } = {}) {
   const stdout = capture();
   const stderr = capture();
-  const code = await runStream(args, { stdout, stderr, env: options.env ?? {}, ...(options.stdin ? { stdin: options.stdin } : {}) });
+  const code = await runStream(args, {
+    stdout,
+    stderr,
+    env: options.env ?? {},
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+  });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -80,7 +91,13 @@ describe('earshot stream against a scripted protocol peer', () => {
     const peer = await scriptedPeer(happyScript);
     const r = await run([LIBRIVOX, '--speed', '0', '--targets', 'es,xx', '--language', 'en', '--url', peer.url]);
     expect(r.code, r.stderr).toBe(0);
-    expect(peer.messages[0]).toEqual({ type: 'start', language: 'en', targets: ['es', 'xx'], sample_rate: 16000, encoding: 'pcm16' });
+    expect(peer.messages[0]).toEqual({
+      type: 'start',
+      language: 'en',
+      targets: ['es', 'xx'],
+      sample_rate: 16000,
+      encoding: 'pcm16',
+    });
     expect(peer.messages.at(-1)).toEqual({ type: 'stop' });
     expect(peer.audioBytes).toBe(47840 * 2);
     expect(r.stdout).toBe('~ i am\n[0.52–3.10] i am sure\n  es: estoy seguro\n');
@@ -92,7 +109,10 @@ describe('earshot stream against a scripted protocol peer', () => {
     const peer = await scriptedPeer(happyScript);
     const r = await run([LIBRIVOX, '--speed=0', '--json', '--url', peer.url]);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((line) => ServerEvent.parse(JSON.parse(line)));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => ServerEvent.parse(JSON.parse(line)));
     expect(events.map((e) => e.type)).toEqual(['error', 'ready', 'error', 'partial', 'final', 'translation', 'done']);
   });
 
@@ -131,7 +151,9 @@ describe('earshot stream against a scripted protocol peer', () => {
   it('says what to install when a non-WAV file needs a missing ffmpeg, and checks --rate', async () => {
     const mp3 = join(dir, 'needs-ffmpeg.mp3');
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', LIBRIVOX, mp3]);
-    const r = await run([mp3, '--url', 'ws://127.0.0.1:9/v1/realtime'], { env: { EARSHOT_FFMPEG: '/nonexistent/ffmpeg' } });
+    const r = await run([mp3, '--url', 'ws://127.0.0.1:9/v1/realtime'], {
+      env: { EARSHOT_FFMPEG: '/nonexistent/ffmpeg' },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/needs ffmpeg, which is not installed .*install ffmpeg, set EARSHOT_FFMPEG/);
     expect((await run(['-', '--rate', 'fast'])).code).toBe(2);
@@ -141,14 +163,17 @@ describe('earshot stream against a scripted protocol peer', () => {
   it('authenticates with --token or EARSHOT_TOKEN and prints the watch link with its watch token', async () => {
     const peer = await scriptedPeer((msg, send, ws) => {
       if (msg === 'audio') return;
-      if (msg.type === 'start') return send({ type: 'ready', session: 'sess-9', protocol: 1, targets: [], watch_token: 'wt.abc' });
+      if (msg.type === 'start')
+        return send({ type: 'ready', session: 'sess-9', protocol: 1, targets: [], watch_token: 'wt.abc' });
       send({ type: 'done' });
       ws.close(1000);
     });
     let r = await run([LIBRIVOX, '--speed', '0', '--token', 'esk_from-flag', '--url', peer.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(peer.authorization).toBe('Bearer esk_from-flag');
-    expect(r.stderr).toContain(`watch live at ${peer.url.replace('ws:', 'http:').replace('/v1/realtime', '')}/watch/sess-9?token=wt.abc\n`);
+    expect(r.stderr).toContain(
+      `watch live at ${peer.url.replace('ws:', 'http:').replace('/v1/realtime', '')}/watch/sess-9?token=wt.abc\n`,
+    );
     r = await run([LIBRIVOX, '--speed', '0', '--url', peer.url], { env: { EARSHOT_TOKEN: 'esk_from-env' } });
     expect(r.code, r.stderr).toBe(0);
     expect(peer.authorization).toBe('Bearer esk_from-env');
@@ -168,7 +193,8 @@ describe('earshot stream against a scripted protocol peer', () => {
 
   it('exits 1 when the server refuses the start', async () => {
     const peer = await scriptedPeer((msg, send) => {
-      if (msg !== 'audio' && msg.type === 'start') send({ type: 'error', code: 'unsupported_language', message: 'language "xx" is not supported' });
+      if (msg !== 'audio' && msg.type === 'start')
+        send({ type: 'error', code: 'unsupported_language', message: 'language "xx" is not supported' });
     });
     const r = await run([LIBRIVOX, '--language', 'xx', '--url', peer.url]);
     expect(r.code).toBe(1);
@@ -190,7 +216,9 @@ describe('earshot stream against a scripted protocol peer', () => {
     expect(bad.stderr).toMatch(/cannot decode .*notes\.wav: Invalid data found/);
     expect((await run([])).code).toBe(2);
     expect((await run([LIBRIVOX, '--speed', 'fast'])).code).toBe(2);
-    expect((await run([LIBRIVOX, '--tokn', 'x'])).stderr).toBe('earshot stream: unknown option --tokn; did you mean --token? (see --help)\n');
+    expect((await run([LIBRIVOX, '--tokn', 'x'])).stderr).toBe(
+      'earshot stream: unknown option --tokn; did you mean --token? (see --help)\n',
+    );
     expect((await run([LIBRIVOX, '--targets', 'Spanish'])).stderr).toMatch(/invalid targets\.0/);
     const help = await run(['--help']);
     expect(help.code).toBe(0);

@@ -31,9 +31,16 @@ interface Run {
 }
 
 /** Runs `earshot mic --json`; once it is ready, `whileRecording` plays audio, then Ctrl+C ends the capture. */
-function mic(args: string[], whileRecording: () => Promise<void>, env: Record<string, string> = pulse.env): Promise<Run> {
+function mic(
+  args: string[],
+  whileRecording: () => Promise<void>,
+  env: Record<string, string> = pulse.env,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/earshot.mjs', 'mic', '--url', server.wsUrl, '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/earshot.mjs', 'mic', '--url', server.wsUrl, '--json', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let started = false;
@@ -49,7 +56,11 @@ function mic(args: string[], whileRecording: () => Promise<void>, env: Record<st
     });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
-      const events = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; text?: string; seq?: number });
+      const events = stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; text?: string; seq?: number });
       // A second pass (protocol v1.1 rev 2, e.g. after a fast first pass on a busy machine) replaces its segment's text.
       const latest = new Map<number | string, string>();
       events.forEach((e, i) => e.type === 'final' && latest.set(e.seq ?? `#${i}`, e.text ?? ''));
@@ -88,9 +99,14 @@ describe('system audio through a private PulseAudio daemon', () => {
   });
 
   it('says what to start or install when no sound server answers, before opening a session', async () => {
-    const { code, stderr } = await mic(['--source', 'system'], async () => undefined, { ...pulse.env, PULSE_SERVER: 'unix:/nonexistent/pulse.sock' });
+    const { code, stderr } = await mic(['--source', 'system'], async () => undefined, {
+      ...pulse.env,
+      PULSE_SERVER: 'unix:/nonexistent/pulse.sock',
+    });
     expect(code).toBe(1);
-    expect(stderr).toMatch(/no sound server to record system audio from \(pactl info: .*Connection refused\)\. Start one: /);
+    expect(stderr).toMatch(
+      /no sound server to record system audio from \(pactl info: .*Connection refused\)\. Start one: /,
+    );
     expect(stderr).not.toContain('"type":"ready"');
   });
 

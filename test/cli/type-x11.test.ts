@@ -28,7 +28,10 @@ afterAll(async () => {
 
 function type(args: string[], env: Record<string, string | undefined>) {
   return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/earshot.mjs', 'type', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/earshot.mjs', 'type', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stderr }));
@@ -37,7 +40,11 @@ function type(args: string[], env: Record<string, string | undefined>) {
 
 describe.skipIf(!canRunXEditor)('earshot type', () => {
   it('types the dictated final into the focused X window with xdotool and exits 0', async () => {
-    const { code, stderr } = await type(['--delay', '0', '--url', server.wsUrl, '--recorder', SOX_AS_MIC], { DISPLAY: editor.display, XDG_SESSION_TYPE: 'x11', WAYLAND_DISPLAY: undefined });
+    const { code, stderr } = await type(['--delay', '0', '--url', server.wsUrl, '--recorder', SOX_AS_MIC], {
+      DISPLAY: editor.display,
+      XDG_SESSION_TYPE: 'x11',
+      WAYLAND_DISPLAY: undefined,
+    });
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('typing with xdotool');
     const text = await editor.text();
@@ -52,13 +59,21 @@ describe.skipIf(!canRunXEditor)('earshot type', () => {
     const raw = join(mkdtempSync(join(tmpdir(), 'earshot-wake-mic-')), 'mic.raw');
     writeFileSync(raw, new Uint8Array(pcm.buffer));
     await editor.page.fill('textarea', '');
-    const { code, stderr } = await type(['--delay', '0', '--url', server.wsUrl, '--recorder', `cat ${raw}`, '--wake', 'hey earshot'], { DISPLAY: editor.display, XDG_SESSION_TYPE: 'x11', WAYLAND_DISPLAY: undefined });
+    const { code, stderr } = await type(
+      ['--delay', '0', '--url', server.wsUrl, '--recorder', `cat ${raw}`, '--wake', 'hey earshot'],
+      { DISPLAY: editor.display, XDG_SESSION_TYPE: 'x11', WAYLAND_DISPLAY: undefined },
+    );
     expect(code, stderr).toBe(0);
     expect(await editor.text()).toMatch(/^He was not .*young man$/);
   }, 90_000);
 
   it('explains what is missing when there is no graphical session, and rejects an unknown injector', async () => {
-    const headless = await type(['--delay', '0', '--recorder', SOX_AS_MIC], { DISPLAY: undefined, WAYLAND_DISPLAY: undefined, XDG_SESSION_TYPE: undefined, EARSHOT_INJECTOR: undefined });
+    const headless = await type(['--delay', '0', '--recorder', SOX_AS_MIC], {
+      DISPLAY: undefined,
+      WAYLAND_DISPLAY: undefined,
+      XDG_SESSION_TYPE: undefined,
+      EARSHOT_INJECTOR: undefined,
+    });
     expect(headless.code).toBe(1);
     expect(headless.stderr).toContain('no graphical session');
     const unknown = await type(['--injector', 'keyboard', '--recorder', SOX_AS_MIC], {});

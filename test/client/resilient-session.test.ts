@@ -23,7 +23,11 @@ const recordings = librivoxRecordings();
 const audio = withPauses([recordings[0]!.pcm, recordings[2]!.pcm, recordings[4]!.pcm]);
 
 /** Streams at `speed`× real time in 100 ms frames, calling `at(seconds)` as audio time passes. */
-async function stream(session: ResilientSession, speed: number, at: (seconds: number) => void = () => {}): Promise<void> {
+async function stream(
+  session: ResilientSession,
+  speed: number,
+  at: (seconds: number) => void = () => {},
+): Promise<void> {
   for (let i = 0; i < audio.length; i += 1600) {
     session.sendAudio(audio.slice(i, i + 1600));
     at(i / 16000);
@@ -82,13 +86,21 @@ describe('ResilientSession', { timeout: 90_000 }, () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     };
-    const first = await connect(server.wsUrl, { sample_rate: 16000, targets: ['es'], protocol: 1.1 }, { onEvent: (e) => events.push(e) });
+    const first = await connect(
+      server.wsUrl,
+      { sample_rate: 16000, targets: ['es'], protocol: 1.1 },
+      { onEvent: (e) => events.push(e) },
+    );
     const id = first.ready.session;
     await send(first, 0, 16000 * 11); // into the second recording
     first.close(4000, 'cut');
     const lastSeq = Math.max(0, ...events.flatMap((e) => (e.type === 'translation' ? [e.seq] : [])));
     // This client kept everything and simply sends it all again; the server skips what it already has.
-    const second = await connect(`${server.wsUrl}?session=${id}`, { sample_rate: 16000, targets: ['es'], protocol: 1.1, session: id, last_seq: lastSeq, replay_from: 0 }, { onEvent: (e) => events.push(e) });
+    const second = await connect(
+      `${server.wsUrl}?session=${id}`,
+      { sample_rate: 16000, targets: ['es'], protocol: 1.1, session: id, last_seq: lastSeq, replay_from: 0 },
+      { onEvent: (e) => events.push(e) },
+    );
     expect(second.ready.resume_from).toBeGreaterThan(0);
     await send(second, 0, audio.length);
     second.stop();
@@ -96,7 +108,14 @@ describe('ResilientSession', { timeout: 90_000 }, () => {
 
     const seen = new Set<string>();
     const distinct = events.filter((e) => {
-      const key = e.type === 'final' ? `f${e.seq}` : e.type === 'translation' ? `t${e.seq}${e.lang}` : e.type === 'done' ? 'done' : '';
+      const key =
+        e.type === 'final'
+          ? `f${e.seq}`
+          : e.type === 'translation'
+            ? `t${e.seq}${e.lang}`
+            : e.type === 'done'
+              ? 'done'
+              : '';
       if (!key || seen.has(key)) return false;
       seen.add(key);
       return true;
@@ -105,6 +124,8 @@ describe('ResilientSession', { timeout: 90_000 }, () => {
   });
 
   it('an unknown session id is an error, not a retry loop', async () => {
-    await expect(ResilientSession.open({ urls: [server.wsUrl], start: { sample_rate: 16000, session: 'no-such-session' } })).rejects.toMatchObject({ code: 'unknown_session' });
+    await expect(
+      ResilientSession.open({ urls: [server.wsUrl], start: { sample_rate: 16000, session: 'no-such-session' } }),
+    ).rejects.toMatchObject({ code: 'unknown_session' });
   });
 });

@@ -17,30 +17,52 @@ const KEY = process.env.EARSHOT_TEST_KEY ?? '';
 const PROJECT = process.env.EARSHOT_TEST_PROJECT ?? 'earshot-deploy-test';
 const SESSIONS = Number(process.env.EARSHOT_DEPLOY_SESSIONS ?? 4);
 
-const docker = (...args: string[]) => execFileSync(process.env.EARSHOT_TEST_DOCKER ?? 'docker', args, { encoding: 'utf8' }).trim();
-const containers = (service: string) => docker('ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', `label=com.docker.compose.service=${service}`).split('\n').filter(Boolean);
+const docker = (...args: string[]) =>
+  execFileSync(process.env.EARSHOT_TEST_DOCKER ?? 'docker', args, { encoding: 'utf8' }).trim();
+const containers = (service: string) =>
+  docker(
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${PROJECT}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+  )
+    .split('\n')
+    .filter(Boolean);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForRunners(stt: number, mt: number): Promise<void> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {
-      const health = (await (await fetch(`${EDGE}/health/full`, { signal: AbortSignal.timeout(3000) })).json()) as { components: { runners?: { stt: unknown[]; mt: unknown[] } } };
+      const health = (await (await fetch(`${EDGE}/health/full`, { signal: AbortSignal.timeout(3000) })).json()) as {
+        components: { runners?: { stt: unknown[]; mt: unknown[] } };
+      };
       const runners = health.components.runners;
       if (runners && runners.stt.length >= stt && runners.mt.length >= mt) return;
     } catch {
       // the edge is still starting
     }
-    if (Date.now() > deadline) throw new Error(`the deployment did not show ${stt} STT and ${mt} MT runners within 180 s`);
+    if (Date.now() > deadline)
+      throw new Error(`the deployment did not show ${stt} STT and ${mt} MT runners within 180 s`);
     await sleep(1000);
   }
 }
 
 const recordings = librivoxRecordings();
-const audioFor = (i: number) => withPauses([recordings[i % 5]!.pcm, recordings[(i + 1) % 5]!.pcm, recordings[(i + 3) % 5]!.pcm]);
-const captions = (s: ResilientSession) => s.transcript.map((line) => `${line.seq}: ${line.text} | ${JSON.stringify(line.translations)}`);
+const audioFor = (i: number) =>
+  withPauses([recordings[i % 5]!.pcm, recordings[(i + 1) % 5]!.pcm, recordings[(i + 3) % 5]!.pcm]);
+const captions = (s: ResilientSession) =>
+  s.transcript.map((line) => `${line.seq}: ${line.text} | ${JSON.stringify(line.translations)}`);
 const duplicates = (events: ServerEvent[]) => {
-  const keys = events.flatMap((e) => (e.type === 'final' ? [`${e.seq}:${e.rev ?? 1}`] : e.type === 'translation' ? [`${e.seq}:${e.lang}:${e.rev ?? 1}`] : []));
+  const keys = events.flatMap((e) =>
+    e.type === 'final'
+      ? [`${e.seq}:${e.rev ?? 1}`]
+      : e.type === 'translation'
+        ? [`${e.seq}:${e.lang}:${e.rev ?? 1}`]
+        : [],
+  );
   return keys.length - new Set(keys).size;
 };
 
@@ -48,7 +70,12 @@ async function runAll(speed: number): Promise<ResilientSession[]> {
   const url = `${EDGE.replace(/^http/, 'ws')}/v1/realtime`;
   return Promise.all(
     Array.from({ length: SESSIONS }, async (_, i) => {
-      const session = await ResilientSession.open({ urls: [url], start: { sample_rate: 16000, targets: ['es'] }, readyTimeoutMs: 30_000, WebSocket: authenticatedWebSocket(KEY) });
+      const session = await ResilientSession.open({
+        urls: [url],
+        start: { sample_rate: 16000, targets: ['es'] },
+        readyTimeoutMs: 30_000,
+        WebSocket: authenticatedWebSocket(KEY),
+      });
       const audio = audioFor(i);
       for (let o = 0; o < audio.length; o += 1600) {
         session.sendAudio(audio.slice(o, o + 1600));
@@ -97,11 +124,21 @@ for (const [i, session] of chaotic.entries()) {
   const same = JSON.stringify(captions(session)) === JSON.stringify(captions(reference[i]!));
   if (!same) {
     mismatches += 1;
-    console.error(`session ${i} differs:\n  faults:    ${JSON.stringify(captions(session))}\n  reference: ${JSON.stringify(captions(reference[i]!))}`);
+    console.error(
+      `session ${i} differs:\n  faults:    ${JSON.stringify(captions(session))}\n  reference: ${JSON.stringify(captions(reference[i]!))}`,
+    );
   }
   dupes += duplicates(session.events);
   finals += session.transcript.length;
 }
-const summary = { sessions: chaotic.length, finals, faults, mismatches, duplicates: dupes, clientReconnects: chaotic.reduce((n, s) => n + s.reconnects, 0), runnersReadyMs: readyMs };
+const summary = {
+  sessions: chaotic.length,
+  finals,
+  faults,
+  mismatches,
+  duplicates: dupes,
+  clientReconnects: chaotic.reduce((n, s) => n + s.reconnects, 0),
+  runnersReadyMs: readyMs,
+};
 console.log(`deploy summary ${JSON.stringify(summary)}`);
 process.exit(mismatches === 0 && dupes === 0 && finals > 0 ? 0 : 1);

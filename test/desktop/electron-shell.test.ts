@@ -15,7 +15,11 @@ interface FakeWindow {
   options: Record<string, any>;
   calls: unknown[][];
   file: string;
-  webContents: { openHandler: (d: { url: string }) => { action: string }; sent: [string, unknown][]; emit(e: string, ...a: unknown[]): void };
+  webContents: {
+    openHandler: (d: { url: string }) => { action: string };
+    sent: [string, unknown][];
+    emit(e: string, ...a: unknown[]): void;
+  };
   emit(event: string): void;
   setBounds(b: object): void;
   shown: boolean;
@@ -53,7 +57,11 @@ afterAll(() => {
 
 describe('Electron shell (main process on a fake electron)', () => {
   it('registers the default global hotkeys and builds the tray menu', () => {
-    expect([...fake.shortcuts.keys()]).toEqual(['CommandOrControl+Shift+Space', 'CommandOrControl+Shift+Backspace', 'CommandOrControl+Shift+O']);
+    expect([...fake.shortcuts.keys()]).toEqual([
+      'CommandOrControl+Shift+Space',
+      'CommandOrControl+Shift+Backspace',
+      'CommandOrControl+Shift+O',
+    ]);
     expect(fake.tray.menu.map((m) => m.label).filter(Boolean)).toContain('Show subtitle overlay');
     expect(fake.tray.tooltip).toBe('earshot: Ready');
     expect(fake.notifications.join('\n')).toMatch(/voice typing is unavailable: no graphical session/);
@@ -62,8 +70,22 @@ describe('Electron shell (main process on a fake electron)', () => {
   it('opens a transparent, click-through, always-on-top overlay with locked-down web preferences', () => {
     fake.shortcuts.get('CommandOrControl+Shift+O')!();
     const overlay = fake.windows.at(-1)!;
-    expect(overlay.options).toMatchObject({ transparent: true, frame: false, alwaysOnTop: true, focusable: false, skipTaskbar: true, x: 410, y: 798, width: 1100, height: 180 });
-    expect(overlay.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true });
+    expect(overlay.options).toMatchObject({
+      transparent: true,
+      frame: false,
+      alwaysOnTop: true,
+      focusable: false,
+      skipTaskbar: true,
+      x: 410,
+      y: 798,
+      width: 1100,
+      height: 180,
+    });
+    expect(overlay.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+    });
     expect(overlay.options.webPreferences.preload).toMatch(/preload\.cjs$/);
     expect(overlay.calls).toContainEqual(['setIgnoreMouseEvents', true, { forward: true }]);
     expect(overlay.calls).toContainEqual(['setAlwaysOnTop', true, 'screen-saver']);
@@ -89,11 +111,17 @@ describe('Electron shell (main process on a fake electron)', () => {
 
   it('validates settings saved from the settings page and applies new hotkeys', async () => {
     const save = fake.handlers.get('earshot:save-settings')!;
-    expect(await save({}, { hotkeys: { dictate: 'ctrl+banana' } })).toEqual({ ok: false, error: expect.stringMatching(/hotkeys\.dictate: .*unknown key "banana"/) });
+    expect(await save({}, { hotkeys: { dictate: 'ctrl+banana' } })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/hotkeys\.dictate: .*unknown key "banana"/),
+    });
     const saved = (await save({}, { hotkeys: { dictate: 'F9' }, typing: { mode: 'toggle' } })) as { ok: boolean };
     expect(saved.ok).toBe(true);
     expect([...fake.shortcuts.keys()]).toContain('F9');
-    expect(await fake.handlers.get('earshot:get-settings')!({})).toMatchObject({ hotkeys: { dictate: 'F9' }, typing: { mode: 'toggle' } });
+    expect(await fake.handlers.get('earshot:get-settings')!({})).toMatchObject({
+      hotkeys: { dictate: 'F9' },
+      typing: { mode: 'toggle' },
+    });
     const overlay = fake.windows.at(-1)!;
     expect(overlay.webContents.sent.filter(([c]) => c === 'earshot:overlay-config').length).toBeGreaterThan(0);
   });

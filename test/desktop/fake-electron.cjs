@@ -5,7 +5,15 @@
 const { EventEmitter } = require('node:events');
 
 // The bundle carries its own copy of this module: the state the test reads is global.
-const state = { windows: [], shortcuts: new Map(), handlers: new Map(), listeners: new Map(), notifications: [], tray: null, clipboard: '' };
+const state = {
+  windows: [],
+  shortcuts: new Map(),
+  handlers: new Map(),
+  listeners: new Map(),
+  notifications: [],
+  tray: null,
+  clipboard: '',
+};
 globalThis.__fakeElectron = state;
 
 class WebContents extends EventEmitter {
@@ -32,25 +40,55 @@ class BrowserWindow extends EventEmitter {
     this.shown = false;
     state.windows.push(this);
   }
-  setAlwaysOnTop(...args) { this.calls.push(['setAlwaysOnTop', ...args]); }
-  setVisibleOnAllWorkspaces(...args) { this.calls.push(['setVisibleOnAllWorkspaces', ...args]); }
-  setIgnoreMouseEvents(...args) { this.calls.push(['setIgnoreMouseEvents', ...args]); }
-  loadFile(file) { this.file = file; return Promise.resolve(); }
-  showInactive() { this.shown = true; }
-  show() { this.shown = true; }
-  hide() { this.shown = false; }
-  isVisible() { return this.shown; }
+  setAlwaysOnTop(...args) {
+    this.calls.push(['setAlwaysOnTop', ...args]);
+  }
+  setVisibleOnAllWorkspaces(...args) {
+    this.calls.push(['setVisibleOnAllWorkspaces', ...args]);
+  }
+  setIgnoreMouseEvents(...args) {
+    this.calls.push(['setIgnoreMouseEvents', ...args]);
+  }
+  loadFile(file) {
+    this.file = file;
+    return Promise.resolve();
+  }
+  showInactive() {
+    this.shown = true;
+  }
+  show() {
+    this.shown = true;
+  }
+  hide() {
+    this.shown = false;
+  }
+  isVisible() {
+    return this.shown;
+  }
   focus() {}
-  destroy() { this.shown = false; }
-  getBounds() { return { ...this.bounds }; }
-  setBounds(b) { this.bounds = { ...b }; }
+  destroy() {
+    this.shown = false;
+  }
+  getBounds() {
+    return { ...this.bounds };
+  }
+  setBounds(b) {
+    this.bounds = { ...b };
+  }
 }
 
 class Tray {
-  constructor() { state.tray = this; this.menu = []; }
+  constructor() {
+    state.tray = this;
+    this.menu = [];
+  }
   setImage() {}
-  setToolTip(t) { this.tooltip = t; }
-  setContextMenu(menu) { this.menu = menu; }
+  setToolTip(t) {
+    this.tooltip = t;
+  }
+  setContextMenu(menu) {
+    this.menu = menu;
+  }
   destroy() {}
 }
 
@@ -70,7 +108,12 @@ module.exports = {
   Tray,
   Menu: { buildFromTemplate: (template) => template },
   nativeImage: { createFromPath: (p) => ({ path: p }) },
-  Notification: Object.assign(function Notification(options) { this.show = () => state.notifications.push(options.body); }, { isSupported: () => true }),
+  Notification: Object.assign(
+    function Notification(options) {
+      this.show = () => state.notifications.push(options.body);
+    },
+    { isSupported: () => true },
+  ),
   globalShortcut: {
     register: (accelerator, fn) => (state.shortcuts.set(accelerator, fn), true),
     unregisterAll: () => state.shortcuts.clear(),

@@ -13,12 +13,24 @@ describe('overlay bounds', () => {
   });
 
   it('keeps a saved position on a display, pulled fully onto it', () => {
-    expect(restoreOverlayBounds({ x: 2000, y: 700, width: 900, height: 160 }, [primary, right], primary)).toEqual({ x: 2000, y: 700, width: 900, height: 160 });
-    expect(restoreOverlayBounds({ x: 2400, y: 900, width: 900, height: 160 }, [primary, right], primary)).toEqual({ x: 2300, y: 864, width: 900, height: 160 });
+    expect(restoreOverlayBounds({ x: 2000, y: 700, width: 900, height: 160 }, [primary, right], primary)).toEqual({
+      x: 2000,
+      y: 700,
+      width: 900,
+      height: 160,
+    });
+    expect(restoreOverlayBounds({ x: 2400, y: 900, width: 900, height: 160 }, [primary, right], primary)).toEqual({
+      x: 2300,
+      y: 864,
+      width: 900,
+      height: 160,
+    });
   });
 
   it('falls back to the default when the saved display is gone', () => {
-    expect(restoreOverlayBounds({ x: 2000, y: 700, width: 900, height: 160 }, [primary], primary)).toEqual(defaultOverlayBounds(primary));
+    expect(restoreOverlayBounds({ x: 2000, y: 700, width: 900, height: 160 }, [primary], primary)).toEqual(
+      defaultOverlayBounds(primary),
+    );
   });
 
   it('saves once a drag settles, and flushes a pending save on quit', () => {

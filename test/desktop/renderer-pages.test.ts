@@ -54,10 +54,18 @@ describe.skipIf(!hasChromium)('desktop pages', () => {
       w.__emit('caption', { type: 'ready', session: 's', protocol: 1, targets: ['es'] });
       w.__emit('caption', { type: 'final', seq: 1, text: 'he was not an ill disposed young man', start: 0, end: 3 });
       w.__emit('caption', { type: 'translation', seq: 1, lang: 'es', text: 'No era un joven mal dispuesto' });
-      w.__emit('caption', { type: 'final', seq: 2, text: 'he might even have been made amiable himself', start: 4, end: 6 });
+      w.__emit('caption', {
+        type: 'final',
+        seq: 2,
+        text: 'he might even have been made amiable himself',
+        start: 4,
+        end: 6,
+      });
     });
     await page.waitForSelector('.caption-text:has-text("No era un joven mal dispuesto")');
-    expect(await page.textContent('.caption:last-child .caption-text')).toBe('he might even have been made amiable himself');
+    expect(await page.textContent('.caption:last-child .caption-text')).toBe(
+      'he might even have been made amiable himself',
+    );
     expect(await page.$eval('.caption:last-child', (el) => el.classList.contains('pending'))).toBe(true);
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
     await page.screenshot({ path: 'test-artifacts/desktop/overlay.png', omitBackground: true });
@@ -81,8 +89,19 @@ describe.skipIf(!hasChromium)('desktop pages', () => {
     await page.selectOption('select[name="audioSource"]', 'both');
     await page.click('button[type="submit"]');
     await expect.poll(() => page.textContent('#result')).toBe('Saved.');
-    const saved = await page.evaluate(() => (window as unknown as { __saved: { hotkeys: { dictate: string }; typing: { mode: string }; targets: string[] }[] }).__saved.at(-1));
-    expect(saved).toMatchObject({ hotkeys: { dictate: 'F9' }, typing: { mode: 'toggle' }, targets: ['es', 'fr'], audioSource: 'both' });
+    const saved = await page.evaluate(() =>
+      (
+        window as unknown as {
+          __saved: { hotkeys: { dictate: string }; typing: { mode: string }; targets: string[] }[];
+        }
+      ).__saved.at(-1),
+    );
+    expect(saved).toMatchObject({
+      hotkeys: { dictate: 'F9' },
+      typing: { mode: 'toggle' },
+      targets: ['es', 'fr'],
+      audioSource: 'both',
+    });
     await page.close();
   });
 });

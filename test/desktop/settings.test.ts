@@ -14,7 +14,11 @@ describe('settings', () => {
       language: 'en',
       targets: [],
       typing: { mode: 'push-to-talk', spokenPunctuation: true },
-      hotkeys: { dictate: 'CommandOrControl+Shift+Space', undo: 'CommandOrControl+Shift+Backspace', overlay: 'CommandOrControl+Shift+O' },
+      hotkeys: {
+        dictate: 'CommandOrControl+Shift+Space',
+        undo: 'CommandOrControl+Shift+Backspace',
+        overlay: 'CommandOrControl+Shift+O',
+      },
       overlay: { visible: false, lines: 2, bounds: null },
     });
   });
@@ -48,7 +52,12 @@ describe('settings', () => {
 
     const seen: string[] = [];
     store.onChange((s) => seen.push(s.language));
-    await store.update({ language: 'es', targets: ['en'], typing: { mode: 'toggle' }, overlay: { bounds: { x: 10, y: 20, width: 800, height: 150 } } });
+    await store.update({
+      language: 'es',
+      targets: ['en'],
+      typing: { mode: 'toggle' },
+      overlay: { bounds: { x: 10, y: 20, width: 800, height: 150 } },
+    });
     expect(store.current.typing).toEqual({ mode: 'toggle', spokenPunctuation: true, capitalize: true });
     expect(seen).toEqual(['es']);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ language: 'es', overlay: { bounds: { x: 10 } } });
@@ -59,7 +68,9 @@ describe('settings', () => {
     expect(again.current).toEqual(store.current);
 
     await expect(store.update({ hotkeys: { dictate: 'ctrl+banana' } })).rejects.toThrow(SettingsError);
-    await expect(store.update({ hotkeys: { dictate: 'ctrl+banana' } })).rejects.toThrow(/hotkeys\.dictate: "ctrl\+banana": unknown key/);
+    await expect(store.update({ hotkeys: { dictate: 'ctrl+banana' } })).rejects.toThrow(
+      /hotkeys\.dictate: "ctrl\+banana": unknown key/,
+    );
     expect(store.current.language).toBe('es');
 
     writeFileSync(file, '{ not json');

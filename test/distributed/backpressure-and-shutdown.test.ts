@@ -26,11 +26,17 @@ async function refusalOf(wsUrl: string): Promise<{ code?: string; close?: { code
   return { code: error?.type === 'error' ? error.code : undefined, close: socket.closed };
 }
 const wsOf = (url: string) => `${url.replace('http', 'ws')}/v1/realtime`;
-const health = async (url: string) => ((await (await fetch(`${url}/health/full`)).json()) as { components: Record<string, any> }).components;
+const health = async (url: string) =>
+  ((await (await fetch(`${url}/health/full`)).json()) as { components: Record<string, any> }).components;
 
 describe('backpressure and graceful shutdown', { timeout: 60_000 }, () => {
   it('sheds partials, then refuses new sessions, while every final is still delivered', async () => {
-    const server = await startTestServer({ EARSHOT_MAX_QUEUE_DEPTH: '3', EARSHOT_SPHINX_DECODERS: '1', EARSHOT_STT_BATCH: '1', EARSHOT_PARTIAL_INTERVAL_MS: '300' });
+    const server = await startTestServer({
+      EARSHOT_MAX_QUEUE_DEPTH: '3',
+      EARSHOT_SPHINX_DECODERS: '1',
+      EARSHOT_STT_BATCH: '1',
+      EARSHOT_PARTIAL_INTERVAL_MS: '300',
+    });
     cleanups.push(() => server.close(0));
     const audio = withPauses([recordings[0]!.pcm, recordings[3]!.pcm, recordings[1]!.pcm], 0.9);
     const sessions = Array.from({ length: 6 }, () => runSession(server.wsUrl, audio, 4));
@@ -74,7 +80,10 @@ describe('backpressure and graceful shutdown', { timeout: 60_000 }, () => {
     await new Promise((r) => setTimeout(r, 500));
     const exited = edge.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
-    expect(await refusalOf(wsOf(edge.url))).toEqual({ code: 'shutting_down', close: { code: 1012, reason: 'shutting_down' } });
+    expect(await refusalOf(wsOf(edge.url))).toEqual({
+      code: 'shutting_down',
+      close: { code: 1012, reason: 'shutting_down' },
+    });
     const plain = await fetch(`${edge.url}/v1/realtime`);
     expect(plain.status).toBe(503);
     expect(((await plain.json()) as { error: { code: string } }).error.code).toBe('shutting_down');
@@ -98,7 +107,9 @@ describe('backpressure and graceful shutdown', { timeout: 60_000 }, () => {
     await cluster.runner('mt');
     await waitForRunners(edge.url, { stt: 1, mt: 1 });
 
-    const sessions = Array.from({ length: 3 }, (_, i) => runSession(wsOf(edge.url), withPauses([recordings[i]!.pcm, recordings[i + 2]!.pcm]), 0));
+    const sessions = Array.from({ length: 3 }, (_, i) =>
+      runSession(wsOf(edge.url), withPauses([recordings[i]!.pcm, recordings[i + 2]!.pcm]), 0),
+    );
     while ((await health(edge.url)).queue.stt.active === 0) await new Promise((r) => setTimeout(r, 25));
     const exited = first.stop('SIGTERM');
     // With a 60 s lock, a job the stopping runner abandoned would stall these sessions past the test timeout.

@@ -62,7 +62,13 @@ describe('batch API on Redis and S3', { timeout: 120_000 }, () => {
     const [a, b] = edges.map((e) => e.server.url) as [string, string];
     const accepted = (await (await upload(a, '?async=true')).json()) as { id: string; status: string };
     expect(accepted.status).toBe('queued');
-    const store = new S3BlobStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS });
+    const store = new S3BlobStore({
+      bucket: s3.bucket,
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: S3_CREDENTIALS,
+    });
     let job: { status: string; progress: { segments_done: number; segments_total: number }; result?: { text: string } };
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -84,7 +90,11 @@ describe('batch API on Redis and S3', { timeout: 120_000 }, () => {
     const events = await runSession(edges[0]!.wsUrl, recordings[0]!.pcm, 0);
     const ready = events.find((e) => e.type === 'ready')!;
     const finals = events.filter((e) => e.type === 'final');
-    const exported = await (await fetch(`${edges[1]!.server.url}/v1/sessions/${ready.type === 'ready' ? ready.session : ''}/transcript?format=txt`)).text();
+    const exported = await (
+      await fetch(
+        `${edges[1]!.server.url}/v1/sessions/${ready.type === 'ready' ? ready.session : ''}/transcript?format=txt`,
+      )
+    ).text();
     expect(exported).toBe(finals.map((f) => `${f.type === 'final' ? f.text : ''}\n`).join(''));
   });
 });

@@ -34,7 +34,8 @@ async function setup(env: Record<string, string> = {}, redisOptions: { dataDir?:
 }
 
 const wsOf = (url: string) => `${url.replace('http', 'ws')}/v1/realtime`;
-const health = async (url: string) => ((await (await fetch(`${url}/health/full`)).json()) as { components: Record<string, any> }).components;
+const health = async (url: string) =>
+  ((await (await fetch(`${url}/health/full`)).json()) as { components: Record<string, any> }).components;
 
 describe('failures', { timeout: 120_000 }, () => {
   it('(a) kill -9 of an STT runner mid-batch: its jobs are redelivered, every final arrives exactly once', async () => {
@@ -44,7 +45,9 @@ describe('failures', { timeout: 120_000 }, () => {
     const doomed = await cluster.runner('stt');
     await waitForRunners(edge.url, { stt: 1, mt: 1 });
 
-    const sessions = Array.from({ length: 4 }, (_, i) => runSession(wsOf(edge.url), withPauses([recordings[i]!.pcm, recordings[i + 1]!.pcm]), 0));
+    const sessions = Array.from({ length: 4 }, (_, i) =>
+      runSession(wsOf(edge.url), withPauses([recordings[i]!.pcm, recordings[i + 1]!.pcm]), 0),
+    );
     // Kill the runner while it holds jobs.
     for (let i = 0; (await health(edge.url)).queue.stt.active === 0; i++) {
       if (i > 400) throw new Error('runner never took a job');
@@ -59,7 +62,11 @@ describe('failures', { timeout: 120_000 }, () => {
     for (const [i, events] of results.entries()) {
       expect(events.filter((e) => e.type === 'error')).toEqual([]);
       expect(expectDeliveryRules(events)).toHaveLength(2);
-      expect(corpusWer([{ reference: `${recordings[i]!.reference} ${recordings[i + 1]!.reference}`, hypothesis: transcript(events) }])).toBeLessThan(0.5);
+      expect(
+        corpusWer([
+          { reference: `${recordings[i]!.reference} ${recordings[i + 1]!.reference}`, hypothesis: transcript(events) },
+        ]),
+      ).toBeLessThan(0.5);
     }
   });
 
@@ -109,7 +116,9 @@ describe('failures', { timeout: 120_000 }, () => {
 
     // What the client has: every final up to last_seq with its translation.
     const have = first.events;
-    const complete = have.filter((e) => e.type === 'final' && have.some((t) => t.type === 'translation' && t.seq === e.seq));
+    const complete = have.filter(
+      (e) => e.type === 'final' && have.some((t) => t.type === 'translation' && t.seq === e.seq),
+    );
     const lastSeq = Math.max(0, ...complete.map((e) => (e.type === 'final' ? e.seq : 0)));
 
     const second = await TestSocket.open(wsOf(edgeB!.url));
@@ -139,7 +148,12 @@ describe('failures', { timeout: 120_000 }, () => {
 
   it('(d) a job that fails every attempt is dead-lettered, shown in /health/full, and reported to the client', async () => {
     const redis = await TestRedis.start();
-    const server = await startTestServer({ REDIS_URL: redis.url, EARSHOT_REDIS_PREFIX: `d-${Date.now()}`, EARSHOT_FAULT_STT_FAIL: ':2$', EARSHOT_STT_ATTEMPTS: '2' });
+    const server = await startTestServer({
+      REDIS_URL: redis.url,
+      EARSHOT_REDIS_PREFIX: `d-${Date.now()}`,
+      EARSHOT_FAULT_STT_FAIL: ':2$',
+      EARSHOT_STT_ATTEMPTS: '2',
+    });
     cleanups.push(async () => {
       await server.close(0);
       await redis.stop();

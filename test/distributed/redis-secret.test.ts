@@ -24,9 +24,13 @@ describe('the runner↔edge link needs the Redis secret', { timeout: 90_000 }, (
     clusters.push(intruder);
     const stranger = await intruder.runner('stt');
     await new Promise((r) => setTimeout(r, 5000));
-    const seen = (await (await fetch(`${edge.url}/health/full`)).json()) as { components: { runners: { stt: unknown[] } } };
+    const seen = (await (await fetch(`${edge.url}/health/full`)).json()) as {
+      components: { runners: { stt: unknown[] } };
+    };
     expect(seen.components.runners.stt).toHaveLength(0);
-    const strangerHealth = (await (await fetch(`${stranger.url}/health/full`)).json()) as { components: { queue: { status: string } } };
+    const strangerHealth = (await (await fetch(`${stranger.url}/health/full`)).json()) as {
+      components: { queue: { status: string } };
+    };
     expect(strangerHealth.components.queue.status).toBe('down');
 
     await deployment.runner('stt');

@@ -31,8 +31,12 @@ describe('distributed: 2 edges, 2 STT runners, 1 MT runner', { timeout: 120_000 
   it('8 concurrent sessions over both edges each get every final once, in order, translated', async () => {
     const recordings = librivoxRecordings();
     // Each session speaks two recordings; sessions differ in which.
-    const audio = Array.from({ length: 8 }, (_, i) => withPauses([recordings[i % 5]!.pcm, recordings[(i + 2) % 5]!.pcm]));
-    const results = await Promise.all(audio.map((pcm, i) => runSession(`${edges[i % 2]!.url.replace('http', 'ws')}/v1/realtime`, pcm, 3)));
+    const audio = Array.from({ length: 8 }, (_, i) =>
+      withPauses([recordings[i % 5]!.pcm, recordings[(i + 2) % 5]!.pcm]),
+    );
+    const results = await Promise.all(
+      audio.map((pcm, i) => runSession(`${edges[i % 2]!.url.replace('http', 'ws')}/v1/realtime`, pcm, 3)),
+    );
 
     for (const [i, events] of results.entries()) {
       expect(events.filter((e) => e.type === 'error')).toEqual([]);

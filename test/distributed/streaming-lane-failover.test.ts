@@ -13,7 +13,12 @@ import { TestSocket } from '../support/socket.ts';
 import { withPauses } from '../support/sessions.ts';
 import { expectedStreaming, waitForStreams } from '../support/streaming-lane.ts';
 
-const LANE = { EARSHOT_STT_LANE: 'streaming', EARSHOT_MT: 'none', EARSHOT_CATCH_UP: 'off', EARSHOT_PARTIAL_INTERVAL_MS: '350' };
+const LANE = {
+  EARSHOT_STT_LANE: 'streaming',
+  EARSHOT_MT: 'none',
+  EARSHOT_CATCH_UP: 'off',
+  EARSHOT_PARTIAL_INTERVAL_MS: '350',
+};
 const recordings = librivoxRecordings();
 const audio = withPauses([recordings[0]!.pcm, recordings[3]!.pcm, recordings[2]!.pcm]);
 const cleanups: (() => Promise<void>)[] = [];
@@ -64,7 +69,9 @@ describe('streaming lane failover', { timeout: 300_000 }, () => {
       await waitForStreams(edge.url, 2);
       const events = await session(edge.url, async () => {
         // The runner holding the session (the only one): the one that has fed partials.
-        const fed = await Promise.all(runners.map((r) => counter(r.url, 'earshot_stt_stream_jobs_total', 'outcome="fed"')));
+        const fed = await Promise.all(
+          runners.map((r) => counter(r.url, 'earshot_stt_stream_jobs_total', 'outcome="fed"')),
+        );
         const doomed: ProcessHandle = runners[fed.findIndex((n) => n > 0)]!;
         if (how === 'killed') await doomed.kill9();
         else await doomed.stop('SIGTERM');

@@ -36,7 +36,8 @@ function watch(edge: ProcessHandle, session: string) {
   return { events, closed };
 }
 
-const captions = (events: (ServerEvent | WatchEvent)[]) => events.filter((e) => e.type === 'final' || e.type === 'translation' || e.type === 'done');
+const captions = (events: (ServerEvent | WatchEvent)[]) =>
+  events.filter((e) => e.type === 'final' || e.type === 'translation' || e.type === 'done');
 
 describe('distributed: watching a session from another edge', { timeout: 120_000 }, () => {
   it('live and late viewers on edge B get the captions of a speaker on edge A', async () => {

@@ -10,5 +10,9 @@ import { describe, it } from 'vitest';
 import { expectNoDrift } from '../support/drift.ts';
 
 describe('no drift (12 minutes of speech)', () => {
-  it('keeps end-of-speech → final latency flat when the pace exceeds full-effort capacity', () => expectNoDrift(12), 600_000);
+  it(
+    'keeps end-of-speech → final latency flat when the pace exceeds full-effort capacity',
+    () => expectNoDrift(12),
+    600_000,
+  );
 });

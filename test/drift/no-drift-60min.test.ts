@@ -7,5 +7,9 @@ import { describe, it } from 'vitest';
 import { expectNoDrift } from '../support/drift.ts';
 
 describe('no drift (60 minutes of speech)', () => {
-  it('keeps end-of-speech → final latency flat for an hour when the pace exceeds full-effort capacity', () => expectNoDrift(60), 1_800_000);
+  it(
+    'keeps end-of-speech → final latency flat for an hour when the pace exceeds full-effort capacity',
+    () => expectNoDrift(60),
+    1_800_000,
+  );
 });

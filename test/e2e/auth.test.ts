@@ -48,12 +48,19 @@ interface Opened {
 }
 
 /** A raw socket that records events and its close (the shared TestSocket cannot send headers or subprotocols). */
-function connect(path: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<Opened> {
+function connect(
+  path: string,
+  options: { headers?: Record<string, string>; protocols?: string[] } = {},
+): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`, options.protocols ?? [], { headers: options.headers });
+    const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`, options.protocols ?? [], {
+      headers: options.headers,
+    });
     const events: Opened['events'] = [];
     ws.on('message', (data) => events.push(JSON.parse(String(data)) as Opened['events'][number]));
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: String(reason) })),
+    );
     ws.once('open', () => resolve({ ws, protocol: ws.protocol, events, closed }));
     ws.once('error', reject);
   });
@@ -86,25 +93,51 @@ describe('HTTP', { timeout: 60_000 }, () => {
   });
 
   it('exchanges a key for a token with a subset of its scopes, and nothing else for one', async () => {
-    const res = await fetch(`${base}/v1/tokens`, { method: 'POST', headers: { ...bearer(full.key), 'content-type': 'application/json' }, body: JSON.stringify({ scopes: ['watch'], ttl_seconds: 60 }) });
+    const res = await fetch(`${base}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...bearer(full.key), 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['watch'], ttl_seconds: 60 }),
+    });
     expect(res.status).toBe(201);
     const token = (await res.json()) as { token: string; token_type: string; expires_in: number; scopes: string[] };
     expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 60, scopes: ['watch'] });
     // The token carries only "watch": the batch API refuses it.
     await expectError(await fetch(`${base}/v1/jobs/x`, { headers: bearer(token.token) }), 403, 'forbidden');
-    await expectError(await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(listener.key), body: JSON.stringify({ scopes: ['batch'] }) }), 403, 'forbidden');
-    await expectError(await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(token.token), body: '{}' }), 403, 'forbidden');
-    await expectError(await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(full.key), body: '{"ttl_seconds":"soon"}' }), 400, 'invalid_request');
+    await expectError(
+      await fetch(`${base}/v1/tokens`, {
+        method: 'POST',
+        headers: bearer(listener.key),
+        body: JSON.stringify({ scopes: ['batch'] }),
+      }),
+      403,
+      'forbidden',
+    );
+    await expectError(
+      await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(token.token), body: '{}' }),
+      403,
+      'forbidden',
+    );
+    await expectError(
+      await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(full.key), body: '{"ttl_seconds":"soon"}' }),
+      400,
+      'invalid_request',
+    );
     await expectError(await fetch(`${base}/v1/tokens`, { method: 'POST' }), 401, 'unauthorized');
   });
 
   it('lets the official OpenAI client in with its API key as the bearer', async () => {
     const client = new OpenAI({ apiKey: full.key, baseURL: `${base}/v1` });
     const wav = readFileSync(`${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-0870.wav`);
-    const text = await client.audio.transcriptions.create({ file: new File([wav], 'a.wav'), model: 'whisper-1', response_format: 'text' });
+    const text = await client.audio.transcriptions.create({
+      file: new File([wav], 'a.wav'),
+      model: 'whisper-1',
+      response_format: 'text',
+    });
     expect(text).toMatch(/john/);
     const denied = new OpenAI({ apiKey: listener.key, baseURL: `${base}/v1`, maxRetries: 0 });
-    await expect(denied.audio.transcriptions.create({ file: new File([wav], 'a.wav'), model: 'whisper-1' })).rejects.toMatchObject({ status: 403 });
+    await expect(
+      denied.audio.transcriptions.create({ file: new File([wav], 'a.wav'), model: 'whisper-1' }),
+    ).rejects.toMatchObject({ status: 403 });
   });
 });
 
@@ -119,7 +152,13 @@ describe('WebSockets', () => {
   });
 
   it('accepts a token in ?token= and in the earshot.bearer subprotocol (browsers cannot set headers)', async () => {
-    const { token } = (await (await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(full.key), body: JSON.stringify({ scopes: ['realtime'] }) })).json()) as { token: string };
+    const { token } = (await (
+      await fetch(`${base}/v1/tokens`, {
+        method: 'POST',
+        headers: bearer(full.key),
+        body: JSON.stringify({ scopes: ['realtime'] }),
+      })
+    ).json()) as { token: string };
     const byQuery = await connect(`/v1/realtime?token=${token}`);
     byQuery.ws.send(START);
     await waitForEvent(byQuery, 'ready');
@@ -133,7 +172,7 @@ describe('WebSockets', () => {
     await byProtocol.closed;
   });
 
-  it("holds a key to its concurrent sessions (4429 session_limit) and frees the slot when a socket closes", async () => {
+  it('holds a key to its concurrent sessions (4429 session_limit) and frees the slot when a socket closes', async () => {
     const first = await connect('/v1/realtime', { headers: bearer(full.key) });
     first.ws.send(START);
     await waitForEvent(first, 'ready');
@@ -152,7 +191,15 @@ describe('WebSockets', () => {
 
   it('holds a session-bound token to its session: new sessions, other viewers and other transcripts are refused', async () => {
     // A token is bound to a session of the key's own (a session that does not exist gets none).
-    await expectError(await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(full.key), body: JSON.stringify({ session: 'session-a' }) }), 404, 'unknown_session');
+    await expectError(
+      await fetch(`${base}/v1/tokens`, {
+        method: 'POST',
+        headers: bearer(full.key),
+        body: JSON.stringify({ session: 'session-a' }),
+      }),
+      404,
+      'unknown_session',
+    );
     const owner = await connect('/v1/realtime', { headers: bearer(full.key) });
     owner.ws.send(START);
     await waitForEvent(owner, 'ready');
@@ -160,7 +207,11 @@ describe('WebSockets', () => {
     owner.ws.close();
     await owner.closed;
     await new Promise((r) => setTimeout(r, 50)); // the key's one session slot frees
-    const res = await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(full.key), body: JSON.stringify({ session: sessionA }) });
+    const res = await fetch(`${base}/v1/tokens`, {
+      method: 'POST',
+      headers: bearer(full.key),
+      body: JSON.stringify({ session: sessionA }),
+    });
     const { token } = (await res.json()) as { token: string };
     const speaker = await connect(`/v1/realtime?token=${token}`);
     speaker.ws.send(START);
@@ -182,16 +233,40 @@ describe('WebSockets', () => {
     await waitForEvent(speaker, 'ready');
     const session = (speaker.events.find((e) => e.type === 'ready') as unknown as { session: string }).session;
     // Another tenant's key cannot mint a link to this session at all.
-    await expectError(await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(listener.key), body: JSON.stringify({ scopes: ['watch'], session }) }), 403, 'forbidden');
-    const issued = await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer(full.key), body: JSON.stringify({ scopes: ['watch'], session }) });
+    await expectError(
+      await fetch(`${base}/v1/tokens`, {
+        method: 'POST',
+        headers: bearer(listener.key),
+        body: JSON.stringify({ scopes: ['watch'], session }),
+      }),
+      403,
+      'forbidden',
+    );
+    const issued = await fetch(`${base}/v1/tokens`, {
+      method: 'POST',
+      headers: bearer(full.key),
+      body: JSON.stringify({ scopes: ['watch'], session }),
+    });
     const { token } = (await issued.json()) as { token: string };
 
     const before = await connect(`/v1/watch/${session}?token=${token}`);
     await waitForEvent(before, 'ready');
     before.ws.close();
 
-    await expectError(await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer(listener.key), body: JSON.stringify({ token }) }), 403, 'forbidden');
-    const revoked = await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer(full.key), body: JSON.stringify({ token }) });
+    await expectError(
+      await fetch(`${base}/v1/tokens/revoke`, {
+        method: 'POST',
+        headers: bearer(listener.key),
+        body: JSON.stringify({ token }),
+      }),
+      403,
+      'forbidden',
+    );
+    const revoked = await fetch(`${base}/v1/tokens/revoke`, {
+      method: 'POST',
+      headers: bearer(full.key),
+      body: JSON.stringify({ token }),
+    });
     expect(revoked.status).toBe(200);
 
     const after = await connect(`/v1/watch/${session}?token=${token}`);
@@ -205,7 +280,10 @@ describe('WebSockets', () => {
     const speaker = await connect('/v1/realtime', { headers: bearer(sharer.key) });
     speaker.ws.send(START);
     await waitForEvent(speaker, 'ready');
-    const ready = speaker.events.find((e) => e.type === 'ready') as unknown as { session: string; watch_token?: string };
+    const ready = speaker.events.find((e) => e.type === 'ready') as unknown as {
+      session: string;
+      watch_token?: string;
+    };
     expect(ready.watch_token).toBeDefined();
     const token = ready.watch_token!;
 
@@ -218,7 +296,11 @@ describe('WebSockets', () => {
     const speaking = await connect(`/v1/realtime?token=${token}`);
     expect((await speaking.closed).code).toBe(4403);
 
-    const revoked = await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer(sharer.key), body: JSON.stringify({ token }) });
+    const revoked = await fetch(`${base}/v1/tokens/revoke`, {
+      method: 'POST',
+      headers: bearer(sharer.key),
+      body: JSON.stringify({ token }),
+    });
     expect(revoked.status).toBe(200);
     const after = await connect(`/v1/watch/${ready.session}?token=${token}`);
     expect((await after.closed).code).toBe(4401);

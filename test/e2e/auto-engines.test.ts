@@ -21,7 +21,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'earshot-auto-e2e-'));
 let child: ChildProcess | undefined;
 
 async function start(args: string[]): Promise<{ url: string; stderr: () => string }> {
-  child = spawn(process.execPath, ['bin/earshot.mjs', 'all', '--port', '0', '--log-level', 'info', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HF_HUB_CACHE: join(tmp, 'hf') } });
+  child = spawn(process.execPath, ['bin/earshot.mjs', 'all', '--port', '0', '--log-level', 'info', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HF_HUB_CACHE: join(tmp, 'hf') },
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -38,7 +41,11 @@ async function start(args: string[]): Promise<{ url: string; stderr: () => strin
   return { url, stderr: () => stderr };
 }
 
-const autoLine = (stderr: string) => stderr.split('\n').filter((l) => l.includes('"msg":"auto engines')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+const autoLine = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.includes('"msg":"auto engines'))
+    .map((l) => (JSON.parse(l) as { msg: string }).msg);
 
 describe('earshot all with auto engines', () => {
   afterEach(async () => {
@@ -55,12 +62,29 @@ describe('earshot all with auto engines', () => {
     const { url, stderr } = await start(['--model-hub', '', '--model-dir', join(tmp, 'empty')]);
     const [line, ...more] = autoLine(stderr());
     expect(more).toEqual([]);
-    expect(line).toMatch(/stt: sphinx, the model is not on disk and EARSHOT_MODEL_HUB is empty \(offline\); for Whisper, run `earshot models pull/);
+    expect(line).toMatch(
+      /stt: sphinx, the model is not on disk and EARSHOT_MODEL_HUB is empty \(offline\); for Whisper, run `earshot models pull/,
+    );
     const caps = (await (await fetch(`${url}/v1/capabilities`)).json()) as CapabilitiesBody;
-    expect(caps.stt).toEqual({ engines: ['sphinx'], languages: ['en'], default_language: 'en', glossary: { sphinx: 'dictionary' } });
+    expect(caps.stt).toEqual({
+      engines: ['sphinx'],
+      languages: ['en'],
+      default_language: 'en',
+      glossary: { sphinx: 'dictionary' },
+    });
     expect(caps.mt.engines).toEqual(['apertium']);
     const targets = caps.mt.targets.en!;
-    expect(targets).toEqual(expect.arrayContaining([{ language: 'es' }, { language: 'ca' }, { language: 'gl' }, { language: 'eo' }, { language: 'fr', via: 'es' }, { language: 'pt', via: 'es' }, { language: 'it', via: 'es' }]));
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        { language: 'es' },
+        { language: 'ca' },
+        { language: 'gl' },
+        { language: 'eo' },
+        { language: 'fr', via: 'es' },
+        { language: 'pt', via: 'es' },
+        { language: 'it', via: 'es' },
+      ]),
+    );
     expect(targets.map((t) => t.language)).not.toContain('de');
 
     if (!hasChromium) return;
@@ -71,17 +95,33 @@ describe('earshot all with auto engines', () => {
       await page.waitForSelector('#targets input');
       const offered = await page.$$eval('#targets input', (boxes) => boxes.map((b) => (b as HTMLInputElement).value));
       expect(offered.sort()).toEqual(targets.map((t) => t.language).sort());
-      expect(await page.getAttribute('#targets label:has(input[value="fr"])', 'title')).toBe('translated through Spanish');
+      expect(await page.getAttribute('#targets label:has(input[value="fr"])', 'title')).toBe(
+        'translated through Spanish',
+      );
     } finally {
       await browser.close();
     }
   });
 
   it('online: the first start downloads Whisper and NLLB from the hub and serves them', async () => {
-    const hub = await startFakeHub({ 'earshot-test/whisper': whisperFixture('tiny-random'), 'earshot-test/nllb': nllbFixture('nllb-tiny') });
+    const hub = await startFakeHub({
+      'earshot-test/whisper': whisperFixture('tiny-random'),
+      'earshot-test/nllb': nllbFixture('nllb-tiny'),
+    });
     try {
-      const { url, stderr } = await start(['--model-hub', hub.url, '--model-dir', join(tmp, 'models'), '--model', 'earshot-test/whisper', '--mt-model', 'earshot-test/nllb']);
-      expect(autoLine(stderr())[0]).toMatch(/stt: whisper-onnx \(earshot-test\/whisper\), downloaded \(fp32\) .* \| mt: nllb-onnx \(earshot-test\/nllb\), downloaded/);
+      const { url, stderr } = await start([
+        '--model-hub',
+        hub.url,
+        '--model-dir',
+        join(tmp, 'models'),
+        '--model',
+        'earshot-test/whisper',
+        '--mt-model',
+        'earshot-test/nllb',
+      ]);
+      expect(autoLine(stderr())[0]).toMatch(
+        /stt: whisper-onnx \(earshot-test\/whisper\), downloaded \(fp32\) .* \| mt: nllb-onnx \(earshot-test\/nllb\), downloaded/,
+      );
       expect(stderr()).toMatch(/onnx\/decoder_model_merged\.onnx \[#{30}\] 100% /); // the progress bars
       const caps = (await (await fetch(`${url}/v1/capabilities`)).json()) as CapabilitiesBody;
       expect(caps.stt.engines).toEqual(['whisper-onnx']);

@@ -29,10 +29,14 @@ interface Edge {
 /** `earshot all` on a free loopback port, as a user starts it. */
 async function startEdge(env: Record<string, string>): Promise<Edge> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/earshot.mjs', 'all', '--host', '127.0.0.1', '--port', String(port), '--blob-dir', join(dir, 'blobs')], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/earshot.mjs', 'all', '--host', '127.0.0.1', '--port', String(port), '--blob-dir', join(dir, 'blobs')],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   child.stdout!.on('data', (d) => output.push(String(d)));
   child.stderr!.on('data', (d) => output.push(String(d)));
@@ -56,7 +60,8 @@ beforeAll(async () => {
   edge = await startEdge({ EARSHOT_MAX_AUDIO_SECONDS: String(MAX_AUDIO_SECONDS) });
 }, 90_000);
 afterAll(() => {
-  if (process.env.EARSHOT_TEST_DEBUG || edge?.child.exitCode !== null) process.stderr.write(`--- earshot (exit ${edge?.child.exitCode}) ---\n${edge?.output.join('').slice(-4000)}\n`);
+  if (process.env.EARSHOT_TEST_DEBUG || edge?.child.exitCode !== null)
+    process.stderr.write(`--- earshot (exit ${edge?.child.exitCode}) ---\n${edge?.output.join('').slice(-4000)}\n`);
   edge?.child.kill('SIGKILL');
 });
 
@@ -74,7 +79,9 @@ function ffmpeg(args: string[]): Promise<Uint8Array> {
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(new Uint8Array(Buffer.concat(chunks))) : reject(new Error(`ffmpeg exited ${code}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve(new Uint8Array(Buffer.concat(chunks))) : reject(new Error(`ffmpeg exited ${code}`)),
+    );
   });
 }
 
@@ -95,7 +102,26 @@ describe('#14.5 ffmpeg is boxed in', { timeout: 120_000 }, () => {
   const secretPath = join(dir, 'secret.m4a');
   const secret = recordings[1]!;
   beforeAll(() => {
-    spawnSync('ffmpeg', ['-y', '-loglevel', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', '-c:a', 'aac', secretPath], { input: Buffer.from(secret.pcm.buffer) });
+    spawnSync(
+      'ffmpeg',
+      [
+        '-y',
+        '-loglevel',
+        'error',
+        '-f',
+        's16le',
+        '-ar',
+        '16000',
+        '-ac',
+        '1',
+        '-i',
+        'pipe:0',
+        '-c:a',
+        'aac',
+        secretPath,
+      ],
+      { input: Buffer.from(secret.pcm.buffer) },
+    );
   });
 
   it('#14.5 a DASH manifest whose BaseURL is file:// of a server-side recording is refused (415), never transcribed', async () => {
@@ -106,7 +132,9 @@ describe('#14.5 ffmpeg is boxed in', { timeout: 120_000 }, () => {
     const res = await upload(new TextEncoder().encode(mpd), 'talk.mpd');
     const body = await res.text();
     expect(res.status).toBe(415);
-    expect(JSON.parse(body)).toMatchObject({ error: { code: 'unsupported_media_type', message: expect.stringMatching(/manifests and playlists/) } });
+    expect(JSON.parse(body)).toMatchObject({
+      error: { code: 'unsupported_media_type', message: expect.stringMatching(/manifests and playlists/) },
+    });
     const words = secret.reference.split(' ').filter((w) => w.length > 4);
     expect(words.filter((w) => body.toLowerCase().includes(w))).toEqual([]);
   });
@@ -127,7 +155,9 @@ describe('#14.5 ffmpeg is boxed in', { timeout: 120_000 }, () => {
     expect(flac.byteLength).toBeLessThan(2 * 1024 * 1024);
     const { result: res, growth } = await peakGrowth(upload(flac, 'silence.flac'));
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'audio_too_long', message: expect.stringMatching(/EARSHOT_MAX_AUDIO_SECONDS/) } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'audio_too_long', message: expect.stringMatching(/EARSHOT_MAX_AUDIO_SECONDS/) },
+    });
     // The limit's PCM is 10 min × 32 KB/s = 19 MB; all 2 h would be 230 MB, held twice while it is joined.
     console.info(JSON.stringify({ flacBytes: flac.byteLength, peakGrowthMB: Math.round(growth / 2 ** 20) }));
     expect(growth).toBeLessThan(80 * 2 ** 20);
@@ -163,7 +193,11 @@ describe('#14.4 a WAV that lies about its rate', { timeout: 60_000 }, () => {
  * Speaks each recording into the session in real time, then 1.5 s of silence, and times end of speech → the final
  * that covers it, as the speaker sees it (this process is not the edge's, so the edge's stalls cannot hide).
  */
-async function speak(socket: TestSocket, arrivals: Map<ServerEvent, number>, clock: { samples: number }): Promise<number[]> {
+async function speak(
+  socket: TestSocket,
+  arrivals: Map<ServerEvent, number>,
+  clock: { samples: number },
+): Promise<number[]> {
   const latencies: number[] = [];
   const silence = new Int16Array(16000 * 1.5);
   for (const recording of spoken) {
@@ -177,7 +211,8 @@ async function speak(socket: TestSocket, arrivals: Map<ServerEvent, number>, clo
     const deadline = Date.now() + 30_000;
     let final: ServerEvent | undefined;
     while (!(final = socket.events.slice(from).find((e) => e.type === 'final' && e.end > audioEnd - 0.5))) {
-      if (Date.now() > deadline) throw new Error(`no final for ${recording.id}: ${JSON.stringify(socket.events.slice(from))}`);
+      if (Date.now() > deadline)
+        throw new Error(`no final for ${recording.id}: ${JSON.stringify(socket.events.slice(from))}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     latencies.push(arrivals.get(final)! - ended);
@@ -253,7 +288,13 @@ describe('#14.4 batch decoding is off the event loop', { timeout: 300_000 }, () 
     idle.push(...(await speak(socket, arrivals, clock)));
     socket.close();
 
-    const summary = { idleMs: idle.map(Math.round), loadedMs: loaded.map(Math.round), uploads: decoded, healthP50Ms: Math.round(median(health)), healthMaxMs: Math.round(Math.max(...health)) };
+    const summary = {
+      idleMs: idle.map(Math.round),
+      loadedMs: loaded.map(Math.round),
+      uploads: decoded,
+      healthP50Ms: Math.round(median(health)),
+      healthMaxMs: Math.round(Math.max(...health)),
+    };
     console.info(JSON.stringify(summary));
     expect(decoded.length).toBeGreaterThan(0);
     expect(decoded.every((d) => d.status === 200)).toBe(true);

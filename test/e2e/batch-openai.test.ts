@@ -29,7 +29,11 @@ const dir = mkdtempSync(join(tmpdir(), 'earshot-batch-'));
 /** The joined recording compressed by ffmpeg, as clients upload it. */
 function compressed(name: string, args: string[]): Uint8Array {
   const out = join(dir, name);
-  spawnSync('ffmpeg', ['-y', '-loglevel', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', ...args, out], { input: Buffer.from(pcm.buffer) });
+  spawnSync(
+    'ffmpeg',
+    ['-y', '-loglevel', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', ...args, out],
+    { input: Buffer.from(pcm.buffer) },
+  );
   return readFileSync(out);
 }
 
@@ -54,21 +58,39 @@ describe('POST /v1/audio/transcriptions with the OpenAI client', { timeout: 120_
     jsonText = result.text;
     const offline = new SphinxEngine({});
     await offline.load();
-    const offlineText = (await offline.transcribe(recordings.map((r) => ({ id: r.id, pcm: r.pcm, partial: false })))).map((r) => r.text).join(' ');
+    const offlineText = (await offline.transcribe(recordings.map((r) => ({ id: r.id, pcm: r.pcm, partial: false }))))
+      .map((r) => r.text)
+      .join(' ');
     await offline.close();
     const batchWer = corpusWer([{ reference, hypothesis: result.text }]);
     const offlineWer = corpusWer([{ reference, hypothesis: offlineText }]);
-    console.info(JSON.stringify({ seconds, ms: Math.round(ms), realTimeFactor: +(ms / 1000 / seconds).toFixed(3), batchWer, offlineWer }));
+    console.info(
+      JSON.stringify({
+        seconds,
+        ms: Math.round(ms),
+        realTimeFactor: +(ms / 1000 / seconds).toFixed(3),
+        batchWer,
+        offlineWer,
+      }),
+    );
     expect(batchWer).toBeLessThanOrEqual(offlineWer + 0.05);
   });
 
   it('text: the same text, plain, ending in a newline', async () => {
-    const text = await client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', response_format: 'text' });
+    const text = await client.audio.transcriptions.create({
+      file: await file(wav),
+      model: 'whisper-1',
+      response_format: 'text',
+    });
     expect(text).toBe(`${jsonText}\n`);
   });
 
   it('srt: numbered cues with comma timestamps, in order, inside the audio, saying the text', async () => {
-    const srt = await client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', response_format: 'srt' });
+    const srt = await client.audio.transcriptions.create({
+      file: await file(wav),
+      model: 'whisper-1',
+      response_format: 'srt',
+    });
     const blocks = srt.trim().split(/\n\n/);
     expect(blocks.length).toBeGreaterThanOrEqual(recordings.length);
     let last = 0;
@@ -93,7 +115,11 @@ describe('POST /v1/audio/transcriptions with the OpenAI client', { timeout: 120_
   });
 
   it('vtt: a WEBVTT file with dot timestamps', async () => {
-    const vtt = await client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', response_format: 'vtt' });
+    const vtt = await client.audio.transcriptions.create({
+      file: await file(wav),
+      model: 'whisper-1',
+      response_format: 'vtt',
+    });
     expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
     const timings = vtt.split('\n').filter((l) => l.includes('-->'));
     expect(timings.length).toBeGreaterThanOrEqual(recordings.length);
@@ -101,36 +127,60 @@ describe('POST /v1/audio/transcriptions with the OpenAI client', { timeout: 120_
   });
 
   it('verbose_json: language, duration and timed segments (timestamp_granularities[] = segment)', async () => {
-    const result = await client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', response_format: 'verbose_json', timestamp_granularities: ['segment'] });
+    const result = await client.audio.transcriptions.create({
+      file: await file(wav),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+      timestamp_granularities: ['segment'],
+    });
     expect(result).toMatchObject({ task: 'transcribe', language: 'english', text: jsonText });
     expect(result.duration).toBeCloseTo(seconds, 2);
     const segments = result.segments!;
     expect(segments.length).toBeGreaterThanOrEqual(recordings.length);
     expect(segments.map((s) => s.id)).toEqual(segments.map((_, i) => i));
-    for (let i = 1; i < segments.length; i++) expect(segments[i]!.start).toBeGreaterThanOrEqual(segments[i - 1]!.end - 0.001);
+    for (let i = 1; i < segments.length; i++)
+      expect(segments[i]!.start).toBeGreaterThanOrEqual(segments[i - 1]!.end - 0.001);
     expect(segments.map((s) => s.text).join(' ')).toBe(jsonText);
   });
 
   it('refuses word timestamps, unknown languages and a missing file with 400 and a code', async () => {
-    await expect(client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', response_format: 'verbose_json', timestamp_granularities: ['word'] })).rejects.toMatchObject({ status: 400, error: { code: 'invalid_request' } });
-    await expect(client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', language: 'fr' })).rejects.toMatchObject({ status: 400, error: { code: 'unsupported_language' } });
+    await expect(
+      client.audio.transcriptions.create({
+        file: await file(wav),
+        model: 'whisper-1',
+        response_format: 'verbose_json',
+        timestamp_granularities: ['word'],
+      }),
+    ).rejects.toMatchObject({ status: 400, error: { code: 'invalid_request' } });
+    await expect(
+      client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', language: 'fr' }),
+    ).rejects.toMatchObject({ status: 400, error: { code: 'unsupported_language' } });
     const res = await fetch(`${server.server.url}/v1/audio/transcriptions`, { method: 'POST', body: new FormData() });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(/file/) } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'invalid_request', message: expect.stringMatching(/file/) },
+    });
   });
 });
 
 describe('POST /v1/audio/translations', { timeout: 120_000 }, () => {
   it('writes English: sphinx hears English, so the text is the transcription itself', async () => {
     const transcription = await client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1' });
-    const result = await client.audio.translations.create({ file: await file(wav), model: 'whisper-1', response_format: 'verbose_json' });
+    const result = await client.audio.translations.create({
+      file: await file(wav),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+    });
     expect(result).toMatchObject({ task: 'translate', language: 'english', text: transcription.text });
   });
 });
 
 describe('async jobs', { timeout: 120_000 }, () => {
   it('returns a job id at once; GET /v1/jobs/:id reports segment progress, then the result in the requested format', async () => {
-    const accepted = (await client.audio.transcriptions.create({ file: await file(wav), model: 'whisper-1', response_format: 'srt' }, { query: { async: 'true' } })) as unknown as {
+    const accepted = (await client.audio.transcriptions.create(
+      { file: await file(wav), model: 'whisper-1', response_format: 'srt' },
+      { query: { async: 'true' } },
+    )) as unknown as {
       id: string;
       status: string;
     };
@@ -163,18 +213,32 @@ describe('compressed uploads through ffmpeg', { timeout: 120_000 }, () => {
   ];
   it.each(cases)('%s transcribes close to the WAV', async (_name, filename, args) => {
     const bytes = compressed(filename, args);
-    const text = await client.audio.transcriptions.create({ file: await file(bytes, filename), model: 'whisper-1', response_format: 'text' });
+    const text = await client.audio.transcriptions.create({
+      file: await file(bytes, filename),
+      model: 'whisper-1',
+      response_format: 'text',
+    });
     const { errors, words } = wordErrors(reference, text);
     console.info(JSON.stringify({ format: filename, bytes: bytes.byteLength, wer: +(errors / words).toFixed(3) }));
     expect(errors / words).toBeLessThan(0.4);
   });
 
   it('answers 400 bad_audio for an MP3 ffmpeg cannot decode, 415 for bytes that are no audio container', async () => {
-    await expect(client.audio.transcriptions.create({ file: await file(new TextEncoder().encode('ID3\x04 then not audio at all'), 'x.mp3'), model: 'whisper-1' })).rejects.toMatchObject({
+    await expect(
+      client.audio.transcriptions.create({
+        file: await file(new TextEncoder().encode('ID3\x04 then not audio at all'), 'x.mp3'),
+        model: 'whisper-1',
+      }),
+    ).rejects.toMatchObject({
       status: 400,
       error: { code: 'bad_audio' },
     });
-    await expect(client.audio.transcriptions.create({ file: await file(new TextEncoder().encode('not audio at all, just text'), 'x.mp3'), model: 'whisper-1' })).rejects.toMatchObject({
+    await expect(
+      client.audio.transcriptions.create({
+        file: await file(new TextEncoder().encode('not audio at all, just text'), 'x.mp3'),
+        model: 'whisper-1',
+      }),
+    ).rejects.toMatchObject({
       status: 415,
       error: { code: 'unsupported_media_type' },
     });
@@ -184,7 +248,11 @@ describe('compressed uploads through ffmpeg', { timeout: 120_000 }, () => {
 describe('an edge without ffmpeg and with a small upload limit', { timeout: 60_000 }, () => {
   let small: Awaited<ReturnType<typeof startTestServer>>;
   beforeAll(async () => {
-    small = await startTestServer({ EARSHOT_FFMPEG: '/nonexistent/ffmpeg', EARSHOT_MAX_UPLOAD_BYTES: '300000', EARSHOT_BLOB_DIR: join(dir, 'blobs-small') });
+    small = await startTestServer({
+      EARSHOT_FFMPEG: '/nonexistent/ffmpeg',
+      EARSHOT_MAX_UPLOAD_BYTES: '300000',
+      EARSHOT_BLOB_DIR: join(dir, 'blobs-small'),
+    });
   });
   afterAll(async () => {
     await small?.close(0);
@@ -205,7 +273,9 @@ describe('an edge without ffmpeg and with a small upload limit', { timeout: 60_0
   it('answers 415 unsupported_media_type naming ffmpeg for an mp3', async () => {
     const res = await post(compressed('small.mp3', ['-c:a', 'libmp3lame', '-b:a', '32k']), 'speech.mp3');
     expect(res.status).toBe(415);
-    expect(await res.json()).toMatchObject({ error: { code: 'unsupported_media_type', message: expect.stringMatching(/mp3 audio needs ffmpeg/) } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'unsupported_media_type', message: expect.stringMatching(/mp3 audio needs ffmpeg/) },
+    });
   });
 
   it('answers 413 file_too_large past EARSHOT_MAX_UPLOAD_BYTES', async () => {

@@ -16,7 +16,10 @@ import { joinWithSilence } from '../support/sox.ts';
 const dir = mkdtempSync(join(tmpdir(), 'earshot-verbose-'));
 let wav: Buffer;
 beforeAll(() => {
-  const joined = joinWithSilence(dir, ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`));
+  const joined = joinWithSilence(
+    dir,
+    ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`),
+  );
   wav = readFileSync(joined.wav);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +47,12 @@ describe('verbose_json', { timeout: 180_000 }, () => {
   it('whisper-onnx: a segment per utterance, each with the token ids it decoded', async () => {
     // The guard off: a random model's few letters on seconds of speech are exactly what it withholds.
     const model = whisperFixture('tiny-random');
-    const result = await verbose({ EARSHOT_STT: 'whisper-onnx', EARSHOT_STT_MODEL: model, EARSHOT_MODEL_HUB: '', EARSHOT_HALLUCINATION_GUARD: 'off' });
+    const result = await verbose({
+      EARSHOT_STT: 'whisper-onnx',
+      EARSHOT_STT_MODEL: model,
+      EARSHOT_MODEL_HUB: '',
+      EARSHOT_HALLUCINATION_GUARD: 'off',
+    });
     expect(result.segments.length).toBe(3);
     const tokenizer = new WhisperTokenizer(JSON.parse(readFileSync(join(model, 'tokenizer.json'), 'utf8')));
     for (const s of result.segments) {

@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 /** A raw HTTP request (fetch cannot set Host or Origin): status and body. */
-function raw(path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function raw(
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let body = '';
@@ -74,7 +78,9 @@ describe('origins and hosts', () => {
     expect((await raw('/v1/watch/x', upgrade({ origin: 'null' }))).status).toBe(403);
     const post = await raw('/v1/tokens', { origin: 'http://evil.example', host: `127.0.0.1:${port}` }, 'POST');
     expect(post.status).toBe(403);
-    expect(JSON.parse(post.body)).toMatchObject({ error: { code: 'forbidden', message: expect.stringMatching(/EARSHOT_ALLOWED_ORIGINS/) } });
+    expect(JSON.parse(post.body)).toMatchObject({
+      error: { code: 'forbidden', message: expect.stringMatching(/EARSHOT_ALLOWED_ORIGINS/) },
+    });
     // Own origin, an allowed one, none at all: the upgrade goes through (101).
     expect((await raw('/v1/realtime', upgrade({ origin: `http://127.0.0.1:${port}` }))).status).toBe(101);
     expect((await raw('/v1/realtime', upgrade({ origin: 'http://captions.example' }))).status).toBe(101);
@@ -85,8 +91,12 @@ describe('origins and hosts', () => {
 
   it('#14.13 a loopback edge answers only to loopback Host names (DNS rebinding)', async () => {
     expect((await raw('/health', { host: `evil.example:${port}` })).status).toBe(403);
-    expect((await raw('/v1/realtime', upgrade({ host: `evil.example:${port}`, origin: `http://evil.example:${port}` }))).status).toBe(403);
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) expect((await raw('/health', { host })).status, host).toBe(200);
+    expect(
+      (await raw('/v1/realtime', upgrade({ host: `evil.example:${port}`, origin: `http://evil.example:${port}` })))
+        .status,
+    ).toBe(403);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+      expect((await raw('/health', { host })).status, host).toBe(200);
   });
 
   it("#14.13 pages: CSP allows connections and framing by the page's own origin only", async () => {
@@ -122,7 +132,11 @@ describe.skipIf(!hasChromium)('a real browser (Chromium)', () => {
   let attackerUrl: string;
   beforeAll(async () => {
     // Chromium resolves rebound.test to 127.0.0.1, as a DNS-rebinding attacker's name would after the rebind.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP rebound.test 127.0.0.1'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP rebound.test 127.0.0.1'],
+    });
     // Another origin (another port): a page that tries to use the edge and to frame its microphone page.
     attacker = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -143,20 +157,26 @@ describe.skipIf(!hasChromium)('a real browser (Chromium)', () => {
     await new Promise((r) => attacker?.close(r));
   });
 
-  it("#14.13 a page on another origin can neither open a session nor frame the microphone page", { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
-    await page.goto(attackerUrl);
-    expect(await page.evaluate(() => (window as unknown as { socket: Promise<string> }).socket)).toBe('error');
-    // The framed page is blocked by frame-ancestors: it never runs, so it has no document of the edge's.
-    await page.waitForTimeout(500);
-    const framed = page.frames().find((f) => f !== page.mainFrame());
-    expect(await framed?.evaluate(() => document.querySelector('script[src]') !== null).catch(() => false)).toBe(false);
-    // The edge's own page, on its own origin, connects.
-    const own = await browser.newPage();
-    await own.goto(`${base}/`);
-    expect(await own.evaluate(trySession(`${base.replace('http', 'ws')}/v1/realtime`))).toBe('ready');
-    await Promise.all([page.close(), own.close()]);
-  });
+  it(
+    '#14.13 a page on another origin can neither open a session nor frame the microphone page',
+    { timeout: 60_000 },
+    async () => {
+      const page = await browser.newPage();
+      await page.goto(attackerUrl);
+      expect(await page.evaluate(() => (window as unknown as { socket: Promise<string> }).socket)).toBe('error');
+      // The framed page is blocked by frame-ancestors: it never runs, so it has no document of the edge's.
+      await page.waitForTimeout(500);
+      const framed = page.frames().find((f) => f !== page.mainFrame());
+      expect(await framed?.evaluate(() => document.querySelector('script[src]') !== null).catch(() => false)).toBe(
+        false,
+      );
+      // The edge's own page, on its own origin, connects.
+      const own = await browser.newPage();
+      await own.goto(`${base}/`);
+      expect(await own.evaluate(trySession(`${base.replace('http', 'ws')}/v1/realtime`))).toBe('ready');
+      await Promise.all([page.close(), own.close()]);
+    },
+  );
 
   it('#14.13 a DNS-rebound name for the loopback edge gets nothing', { timeout: 60_000 }, async () => {
     const page = await browser.newPage();

@@ -56,7 +56,6 @@ describe('embedded diarization on real voices', () => {
   });
 });
 
-
 describe('speakers in a live session (real server: sphinx, apertium, MFCC voiceprints)', { timeout: 180_000 }, () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   beforeAll(async () => {
@@ -80,7 +79,14 @@ describe('speakers in a live session (real server: sphinx, apertium, MFCC voicep
     speaker.sendJson({ ...START, protocol: 1.2 });
     const { session } = await speaker.waitFor('ready');
     const viewer = await TestSocket.open(`${server.server.url.replace('http', 'ws')}/v1/watch/${session}?protocol=1.1`);
-    await streamPcm((f) => speaker.sendRaw(f), withPauses(utterances.map((u) => u.pcm), pause), 3);
+    await streamPcm(
+      (f) => speaker.sendRaw(f),
+      withPauses(
+        utterances.map((u) => u.pcm),
+        pause,
+      ),
+      3,
+    );
     speaker.sendJson({ type: 'stop' });
     await speaker.waitFor('done', 0, 120_000);
     await viewer.waitFor('done', 0, 30_000);
@@ -92,8 +98,11 @@ describe('speakers in a live session (real server: sphinx, apertium, MFCC voicep
     // A correction keeps its speaker.
     for (const e of speaker.events) if (e.type === 'final') expect(e.speaker).toBe(latest.get(e.seq)!.speaker);
     expect(finals.length).toBeGreaterThanOrEqual(utterances.length - 1);
-    const said = (f: Final) => spans.find((s) => (f.start + f.end) / 2 >= s.start - 0.3 && (f.start + f.end) / 2 <= s.end + 0.3)!.speaker;
-    const score = utteranceDer(finals.map((f) => ({ seconds: f.end - f.start, reference: said(f), hypothesis: f.speaker })));
+    const said = (f: Final) =>
+      spans.find((s) => (f.start + f.end) / 2 >= s.start - 0.3 && (f.start + f.end) / 2 <= s.end + 0.3)!.speaker;
+    const score = utteranceDer(
+      finals.map((f) => ({ seconds: f.end - f.start, reference: said(f), hypothesis: f.speaker })),
+    );
     expect(score.hypothesisSpeakers).toBe(2);
     expect(score.der).toBeLessThan(0.1);
     // v1.1 viewers see exactly what they saw before: no speaker field.
@@ -109,6 +118,8 @@ describe('speakers in a live session (real server: sphinx, apertium, MFCC voicep
     expect(vtt).toContain('<v Speaker 2>');
     const json = (await (await fetch(`${base}?format=json`)).json()) as { segments: { speaker?: number }[] };
     expect(json.segments.map((s) => s.speaker)).toEqual(finals.map((f) => f.speaker));
-    expect(await (await fetch(`${base}?format=txt&speakers=off`)).text()).toBe(finals.map((f) => `${f.text}\n`).join(''));
+    expect(await (await fetch(`${base}?format=txt&speakers=off`)).text()).toBe(
+      finals.map((f) => `${f.text}\n`).join(''),
+    );
   });
 });

@@ -28,7 +28,8 @@ async function transcribe(server: Server, pcm: Int16Array): Promise<ServerEvent[
   return socket.events;
 }
 
-const texts = (events: ServerEvent[]) => events.flatMap((e) => ((e.type === 'partial' || e.type === 'final') && e.text ? [`${e.type}: ${e.text}`] : []));
+const texts = (events: ServerEvent[]) =>
+  events.flatMap((e) => ((e.type === 'partial' || e.type === 'final') && e.text ? [`${e.type}: ${e.text}`] : []));
 
 /** Quiet room tone (pink noise at about -40 dBFS), deterministic. */
 function roomTone(seconds: number): Int16Array {
@@ -61,7 +62,9 @@ describe('hallucination guard on the realtime pipeline (pocketsphinx)', () => {
   it('20 s of music-like noise: no partial or final text, and /metrics counts the withheld outputs by reason', async () => {
     expect(texts(await transcribe(server, musicLikeNoise(20)))).toEqual([]);
     const metrics = await (await fetch(`${server.server.url}/metrics`)).text();
-    const suppressed = [...metrics.matchAll(/^earshot_stt_suppressed_total\{reason="(\w+)",kind="(\w+)"\} (\d+)/gm)].map(([, reason, kind, n]) => ({ reason, kind, n: Number(n) }));
+    const suppressed = [
+      ...metrics.matchAll(/^earshot_stt_suppressed_total\{reason="(\w+)",kind="(\w+)"\} (\d+)/gm),
+    ].map(([, reason, kind, n]) => ({ reason, kind, n: Number(n) }));
     expect(suppressed.filter((s) => s.kind === 'final' && s.n > 0).map((s) => s.reason)).toContain('sparse');
     expect(suppressed.some((s) => s.kind === 'partial' && s.n > 0)).toBe(true);
   });
@@ -72,7 +75,7 @@ describe('hallucination guard on the realtime pipeline (pocketsphinx)', () => {
     const spans: [number, number][] = [];
     let at = 0;
     for (const [i, r] of recordings.entries()) {
-      if (i > 0) parts.push(roomTone(12)), (at += 12);
+      if (i > 0) (parts.push(roomTone(12)), (at += 12));
       parts.push(r.pcm);
       spans.push([at, at + r.pcm.length / RATE]);
       at += r.pcm.length / RATE;
@@ -80,7 +83,9 @@ describe('hallucination guard on the realtime pipeline (pocketsphinx)', () => {
     const pcm = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
     parts.reduce((offset, p) => (pcm.set(p, offset), offset + p.length), 0);
 
-    const finals = (await transcribe(server, pcm)).filter((e): e is Extract<ServerEvent, { type: 'final' }> => e.type === 'final' && e.text.length > 0);
+    const finals = (await transcribe(server, pcm)).filter(
+      (e): e is Extract<ServerEvent, { type: 'final' }> => e.type === 'final' && e.text.length > 0,
+    );
     expect(finals).toHaveLength(3);
     for (const [i, f] of finals.entries()) {
       const [from, to] = spans[i]!;
@@ -88,7 +93,9 @@ describe('hallucination guard on the realtime pipeline (pocketsphinx)', () => {
       expect(f.end).toBeGreaterThan(from);
     }
     // Debian's pocketsphinx gets about 28 % WER on these recordings; a withheld utterance would cost a third.
-    expect(corpusWer(recordings.map((r, i) => ({ reference: r.reference, hypothesis: finals[i]!.text })))).toBeLessThan(0.4);
+    expect(corpusWer(recordings.map((r, i) => ({ reference: r.reference, hypothesis: finals[i]!.text })))).toBeLessThan(
+      0.4,
+    );
   });
 });
 

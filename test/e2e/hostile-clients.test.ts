@@ -11,7 +11,12 @@ import { START } from '../support/sessions.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
-  server = await startTestServer({ EARSHOT_MAX_AUDIO_RATE: '3', EARSHOT_AUDIO_BURST_SECONDS: '10', EARSHOT_START_TIMEOUT_MS: '500', EARSHOT_IDLE_TIMEOUT_MS: '1500' });
+  server = await startTestServer({
+    EARSHOT_MAX_AUDIO_RATE: '3',
+    EARSHOT_AUDIO_BURST_SECONDS: '10',
+    EARSHOT_START_TIMEOUT_MS: '500',
+    EARSHOT_IDLE_TIMEOUT_MS: '1500',
+  });
 });
 afterAll(async () => {
   await server?.close(0);
@@ -58,7 +63,9 @@ describe('hostile clients', { timeout: 60_000 }, () => {
 
     // 5. Oversized headers: refused by the HTTP layer, the server carries on.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${server.server.url}/health`, { headers: { 'x-junk': 'a'.repeat(32 * 1024) } }, (res) => resolve(res.statusCode ?? 0));
+      const req = request(`${server.server.url}/health`, { headers: { 'x-junk': 'a'.repeat(32 * 1024) } }, (res) =>
+        resolve(res.statusCode ?? 0),
+      );
       req.on('error', reject);
       req.end();
     });
@@ -69,12 +76,20 @@ describe('hostile clients', { timeout: 60_000 }, () => {
     healthy.sendJson({ type: 'stop' });
     await healthy.waitFor('done', 0, 30_000);
     expect(healthy.events.filter((e) => e.type === 'error')).toEqual([]);
-    expect(healthy.events.filter((e) => e.type === 'final').map((e) => (e.type === 'final' ? e.text : '')).join(' ')).toContain('young man');
+    expect(
+      healthy.events
+        .filter((e) => e.type === 'final')
+        .map((e) => (e.type === 'final' ? e.text : ''))
+        .join(' '),
+    ).toContain('young man');
   });
 
   it('a client that never reads is cut off (slow_consumer) while a healthy session keeps its captions', async () => {
     // A frame-rate limit high enough for the flood below to fill the kernel's socket buffers within seconds.
-    const tight = await startTestServer({ EARSHOT_MAX_SEND_BUFFER_BYTES: '65536', EARSHOT_MAX_FRAMES_PER_SECOND: '50000' });
+    const tight = await startTestServer({
+      EARSHOT_MAX_SEND_BUFFER_BYTES: '65536',
+      EARSHOT_MAX_FRAMES_PER_SECOND: '50000',
+    });
     try {
       const [recording] = librivoxRecordings().filter((r) => r.id.endsWith('0880'));
       const healthy = await TestSocket.open(tight.wsUrl);
@@ -90,7 +105,10 @@ describe('hostile clients', { timeout: 60_000 }, () => {
       tcp.pause();
       // Bad messages (each earns an error reply) under the frame-rate limit, until the server gives up on this
       // client: its replies must not be buffered without bound.
-      const cutOff = async () => /earshot_clients_cut_off_total\{reason="slow_consumer"\} 1/.test(await (await fetch(`${tight.server.url}/metrics`)).text());
+      const cutOff = async () =>
+        /earshot_clients_cut_off_total\{reason="slow_consumer"\} 1/.test(
+          await (await fetch(`${tight.server.url}/metrics`)).text(),
+        );
       let sent = 0;
       for (let round = 0; round < 300 && !(await cutOff()); round++) {
         for (let i = 0; i < 2000 && deaf.ws.readyState === 1; i++, sent++) deaf.sendJson({ type: 'bogus' });
@@ -106,7 +124,12 @@ describe('hostile clients', { timeout: 60_000 }, () => {
       healthy.sendJson({ type: 'stop' });
       await healthy.waitFor('done', 0, 30_000);
       expect(healthy.events.filter((e) => e.type === 'error')).toEqual([]);
-      expect(healthy.events.filter((e) => e.type === 'final').map((e) => (e.type === 'final' ? e.text : '')).join(' ')).toContain('young man');
+      expect(
+        healthy.events
+          .filter((e) => e.type === 'final')
+          .map((e) => (e.type === 'final' ? e.text : ''))
+          .join(' '),
+      ).toContain('young man');
     } finally {
       await tight.close(0);
     }

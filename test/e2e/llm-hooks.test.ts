@@ -33,7 +33,12 @@ beforeAll(async () => {
   });
   receiver = await startWebhookReceiver((_, attempt) => (receiverFails && attempt <= 2 ? 500 : 200));
   // Loopback webhooks are refused by default (SSRF); the test allows them explicitly.
-  server = await startTestServer({ EARSHOT_LLM_URL: llm.url, EARSHOT_LLM_API_KEY: 'sk-fake', EARSHOT_LLM_TIMEOUT_MS: '1500', EARSHOT_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  server = await startTestServer({
+    EARSHOT_LLM_URL: llm.url,
+    EARSHOT_LLM_API_KEY: 'sk-fake',
+    EARSHOT_LLM_TIMEOUT_MS: '1500',
+    EARSHOT_WEBHOOK_ALLOW_PRIVATE: 'true',
+  });
 });
 afterAll(async () => {
   await server?.close(0);
@@ -45,7 +50,11 @@ afterAll(async () => {
  * Streams a session; `beforeStop` keeps it open until an event arrives, as a user waiting for an assistant's answer
  * does (hook output after `done` goes to webhooks only).
  */
-async function session(pcm: Int16Array, start: Record<string, unknown>, beforeStop?: ServerEvent['type']): Promise<{ socket: TestSocket; id: string; seconds: number }> {
+async function session(
+  pcm: Int16Array,
+  start: Record<string, unknown>,
+  beforeStop?: ServerEvent['type'],
+): Promise<{ socket: TestSocket; id: string; seconds: number }> {
   const socket = await TestSocket.open(server.wsUrl);
   socket.sendJson({ type: 'start', language: 'en', targets: ['es'], sample_rate: 16000, encoding: 'pcm16', ...start });
   const ready = await socket.waitFor('ready');
@@ -70,7 +79,11 @@ async function until<T>(what: () => T | undefined, ms = 20_000): Promise<T> {
 describe('LLM hooks against a fake OpenAI-compatible endpoint', () => {
   it('post-edits each final (edited event), summarises the session into its export, and signs webhooks of finals, translations and done', async () => {
     const webhook = { url: receiver.url, secret: SECRET };
-    const { socket, id } = await session(concat([recordings[0]!.pcm, new Int16Array(16000), recordings[1]!.pcm]), { hooks: { post_edit: true, summary: true, webhook } }, 'edited');
+    const { socket, id } = await session(
+      concat([recordings[0]!.pcm, new Int16Array(16000), recordings[1]!.pcm]),
+      { hooks: { post_edit: true, summary: true, webhook } },
+      'edited',
+    );
     const finals = socket.events.flatMap((e) => (e.type === 'final' ? [e] : []));
     expect(finals.length).toBeGreaterThan(0);
     // Edits come on their own queue; they may trail `done`, so the socket has them for the finals it got in time.
@@ -88,20 +101,42 @@ describe('LLM hooks against a fake OpenAI-compatible endpoint', () => {
     expect(summary).toBe(`Summary of ${finals.length} captions.`);
 
     // Webhooks: one per final, per translation, done and summary; each signed over id.timestamp.body.
-    const hooks = await until(() => (receiver.received.some((d) => d.json.type === 'summary' && d.json.data.session === id) ? receiver.received.filter((d) => d.json.data.session === id) : undefined));
-    for (const d of hooks) expect(d.signature).toBe(`v1,${createHmac('sha256', SECRET).update(`${d.id}.${d.timestamp}.${d.body}`).digest('base64')}`);
+    const hooks = await until(() =>
+      receiver.received.some((d) => d.json.type === 'summary' && d.json.data.session === id)
+        ? receiver.received.filter((d) => d.json.data.session === id)
+        : undefined,
+    );
+    for (const d of hooks)
+      expect(d.signature).toBe(
+        `v1,${createHmac('sha256', SECRET).update(`${d.id}.${d.timestamp}.${d.body}`).digest('base64')}`,
+      );
     const types = hooks.map((d) => d.json.type);
     expect(types.filter((t) => t === 'final')).toHaveLength(finals.length);
-    expect(types.filter((t) => t === 'translation')).toHaveLength(socket.events.filter((e) => e.type === 'translation').length);
+    expect(types.filter((t) => t === 'translation')).toHaveLength(
+      socket.events.filter((e) => e.type === 'translation').length,
+    );
     expect(types.filter((t) => t === 'done')).toHaveLength(1);
     expect(new Set(hooks.map((d) => d.id)).size).toBe(hooks.length);
-    expect(hooks.find((d) => d.json.type === 'final')!.json.data).toMatchObject({ session: id, seq: finals[0]!.seq, text: finals[0]!.text });
+    expect(hooks.find((d) => d.json.type === 'final')!.json.data).toMatchObject({
+      session: id,
+      seq: finals[0]!.seq,
+      text: finals[0]!.text,
+    });
   });
 
   it('answers the command spoken after the wake word with a reply event', async () => {
     const voice = WAKE_VOICES[1]!;
-    const pcm = concat([spokenPhrase('hey earshot', voice.voice, voice.speed), new Int16Array(12000), recordings[1]!.pcm, new Int16Array(16000)]);
-    const { socket } = await session(pcm, { wake_word: { phrase: 'hey earshot', listen: 'utterance' }, hooks: { command: true } }, 'reply');
+    const pcm = concat([
+      spokenPhrase('hey earshot', voice.voice, voice.speed),
+      new Int16Array(12000),
+      recordings[1]!.pcm,
+      new Int16Array(16000),
+    ]);
+    const { socket } = await session(
+      pcm,
+      { wake_word: { phrase: 'hey earshot', listen: 'utterance' }, hooks: { command: true } },
+      'reply',
+    );
     const final = await socket.waitFor('final');
     const reply = socket.events.find((e) => e.type === 'reply');
     expect(reply).toEqual({ type: 'reply', seq: final.seq, text: `You asked: ${final.text}` });
@@ -121,10 +156,21 @@ describe('LLM hooks against a fake OpenAI-compatible endpoint', () => {
         expect(socket.events.filter((e) => e.type === 'final')).toHaveLength(baselineFinals);
         expect(socket.events.filter((e) => e.type === 'edited' || e.type === 'error')).toEqual([]);
         expect(socket.events.at(-1)!.type).toBe('done');
-        console.info(JSON.stringify({ endpoint: mode, sessionSeconds: seconds, withoutHooksSeconds: baseline.seconds, finals: baselineFinals }));
+        console.info(
+          JSON.stringify({
+            endpoint: mode,
+            sessionSeconds: seconds,
+            withoutHooksSeconds: baseline.seconds,
+            finals: baselineFinals,
+          }),
+        );
         expect(seconds).toBeLessThan(baseline.seconds + 10);
         // Each webhook was refused twice and delivered on the third attempt, under the same id.
-        const done = await until(() => receiver.received.filter((d) => d.json.data.session === id && d.json.type === 'done').length >= 3 || undefined);
+        const done = await until(
+          () =>
+            receiver.received.filter((d) => d.json.data.session === id && d.json.type === 'done').length >= 3 ||
+            undefined,
+        );
         expect(done).toBe(true);
         const attempts = receiver.received.filter((d) => d.json.data.session === id && d.json.type === 'done');
         expect(new Set(attempts.map((d) => d.id)).size).toBe(1);
@@ -137,7 +183,13 @@ describe('LLM hooks against a fake OpenAI-compatible endpoint', () => {
 
   it('refuses a webhook that is not http(s) with a typed error', async () => {
     const socket = await TestSocket.open(server.wsUrl);
-    socket.sendJson({ type: 'start', language: 'en', sample_rate: 16000, encoding: 'pcm16', hooks: { webhook: { url: 'file:///etc/passwd', secret: SECRET } } });
+    socket.sendJson({
+      type: 'start',
+      language: 'en',
+      sample_rate: 16000,
+      encoding: 'pcm16',
+      hooks: { webhook: { url: 'file:///etc/passwd', secret: SECRET } },
+    });
     expect(await socket.waitFor('error')).toMatchObject({ code: 'invalid_request' });
     socket.close();
   });

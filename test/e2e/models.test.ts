@@ -11,7 +11,11 @@ import { startTestServer } from '../support/server.ts';
 const key = createApiKey({ id: 'lister', scopes: ['batch'] });
 let server: Awaited<ReturnType<typeof startTestServer>>;
 beforeAll(async () => {
-  server = await startTestServer({ EARSHOT_AUTH: 'on', EARSHOT_API_KEYS: JSON.stringify([key.record]), EARSHOT_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' });
+  server = await startTestServer({
+    EARSHOT_AUTH: 'on',
+    EARSHOT_API_KEYS: JSON.stringify([key.record]),
+    EARSHOT_JWT_SECRET: 'test-secret-that-is-at-least-32-characters',
+  });
 });
 afterAll(async () => {
   await server?.close(0);
@@ -30,7 +34,10 @@ describe('GET /v1/models', () => {
     const now = Date.now() / 1000;
     for (const m of models) expect(m.created).toBeGreaterThan(now - 600);
     expect((await client.models.retrieve('sphinx')).id).toBe('sphinx');
-    await expect(client.models.retrieve('whisper-1')).rejects.toMatchObject({ status: 404, error: { code: 'model_not_found' } });
+    await expect(client.models.retrieve('whisper-1')).rejects.toMatchObject({
+      status: 404,
+      error: { code: 'model_not_found' },
+    });
   });
 
   it('needs a credential like the other routes', async () => {
@@ -41,13 +48,27 @@ describe('GET /v1/models', () => {
 
   it('names ONNX models by model and lists each once, STT first', () => {
     const t = 1_800_000_000_000;
-    expect(listModels([
-      { role: 'mt', engine: 'nllb-onnx', model: 'Xenova/nllb-200-distilled-600M', startedAt: t },
-      { role: 'stt', engine: 'whisper-onnx', model: 'onnx-community/whisper-base', startedAt: t + 5000 },
-      { role: 'stt', engine: 'whisper-onnx', model: 'onnx-community/whisper-base', startedAt: t },
-    ])).toEqual([
-      { id: 'onnx-community/whisper-base', object: 'model', created: t / 1000, owned_by: 'earshot', earshot: { role: 'stt', engine: 'whisper-onnx' } },
-      { id: 'Xenova/nllb-200-distilled-600M', object: 'model', created: t / 1000, owned_by: 'earshot', earshot: { role: 'mt', engine: 'nllb-onnx' } },
+    expect(
+      listModels([
+        { role: 'mt', engine: 'nllb-onnx', model: 'Xenova/nllb-200-distilled-600M', startedAt: t },
+        { role: 'stt', engine: 'whisper-onnx', model: 'onnx-community/whisper-base', startedAt: t + 5000 },
+        { role: 'stt', engine: 'whisper-onnx', model: 'onnx-community/whisper-base', startedAt: t },
+      ]),
+    ).toEqual([
+      {
+        id: 'onnx-community/whisper-base',
+        object: 'model',
+        created: t / 1000,
+        owned_by: 'earshot',
+        earshot: { role: 'stt', engine: 'whisper-onnx' },
+      },
+      {
+        id: 'Xenova/nllb-200-distilled-600M',
+        object: 'model',
+        created: t / 1000,
+        owned_by: 'earshot',
+        earshot: { role: 'mt', engine: 'nllb-onnx' },
+      },
     ]);
   });
 });

@@ -17,7 +17,13 @@ import { joinWithSilence } from '../support/sox.ts';
 
 const model = moonshineFixture('tiny-random');
 const recording = librivoxRecordings().find((r) => r.id.endsWith('0870'))!;
-const ENV = { EARSHOT_STT: 'moonshine-onnx', EARSHOT_STT_MODEL: model, EARSHOT_MT: 'none', EARSHOT_MODEL_HUB: '', EARSHOT_STT_MAX_WAIT_MS: '20' };
+const ENV = {
+  EARSHOT_STT: 'moonshine-onnx',
+  EARSHOT_STT_MODEL: model,
+  EARSHOT_MT: 'none',
+  EARSHOT_MODEL_HUB: '',
+  EARSHOT_STT_MAX_WAIT_MS: '20',
+};
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-moonshine-e2e-'));
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
@@ -52,7 +58,10 @@ describe('moonshine-onnx through the pipeline', { timeout: 180_000 }, () => {
   });
 
   it('batch verbose_json: a segment per utterance with its token ids; capabilities name the engine', async () => {
-    const joined = joinWithSilence(tmp, ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`));
+    const joined = joinWithSilence(
+      tmp,
+      ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`),
+    );
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(readFileSync(joined.wav))], { type: 'audio/wav' }), 'talk.wav');
     form.set('model', 'whisper-1');
@@ -68,6 +77,11 @@ describe('moonshine-onnx through the pipeline', { timeout: 180_000 }, () => {
     }
     // Capabilities name the engine and say that it cannot use a glossary (Moonshine takes no prompt).
     const capabilities = (await (await fetch(`${server.server.url}/v1/capabilities`)).json()) as { stt: object };
-    expect(capabilities.stt).toEqual({ engines: ['moonshine-onnx'], languages: ['en'], default_language: 'en', glossary: { 'moonshine-onnx': 'none' } });
+    expect(capabilities.stt).toEqual({
+      engines: ['moonshine-onnx'],
+      languages: ['en'],
+      default_language: 'en',
+      glossary: { 'moonshine-onnx': 'none' },
+    });
   });
 });

@@ -4,7 +4,12 @@
  * along the way; and JSON logs in which every line about a job carries its session and job ids.
  */
 import { trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../shared/protocol.ts';
@@ -16,7 +21,10 @@ import { TestSocket } from '../support/socket.ts';
 const exporter = new InMemorySpanExporter();
 trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
 const logLines: Record<string, unknown>[] = [];
-const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+const logger = pino(
+  { level: 'debug' },
+  { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+);
 
 const recordings = librivoxRecordings();
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -63,12 +71,16 @@ describe('observability of one session', () => {
     expect(spans.find((s) => s.name === 'session')!.attributes['earshot.session']).toBe(session);
 
     const finals = expectDeliveryRules(events, ['es']);
-    const delivered = spans.filter((s) => s.name === 'final.deliver' && s.attributes['earshot.delivered'] !== false && !s.attributes['earshot.empty']);
+    const delivered = spans.filter(
+      (s) =>
+        s.name === 'final.deliver' && s.attributes['earshot.delivered'] !== false && !s.attributes['earshot.empty'],
+    );
     expect(delivered.map((s) => s.attributes['earshot.seq']).sort()).toEqual(finals.map((f) => f.seq));
     for (const span of delivered) expect(chain(span)).toEqual(['final.deliver', 'stt.job', 'stt.enqueue', 'session']);
     const translated = spans.filter((s) => s.name === 'translation.deliver');
     expect(translated).toHaveLength(finals.length);
-    for (const span of translated) expect(chain(span)).toEqual(['translation.deliver', 'mt.job', 'stt.job', 'stt.enqueue', 'session']);
+    for (const span of translated)
+      expect(chain(span)).toEqual(['translation.deliver', 'mt.job', 'stt.job', 'stt.enqueue', 'session']);
     // Batches hang in the trace too, and link every job they carried.
     const batches = spans.filter((s) => s.name === 'stt.batch' || s.name === 'mt.batch');
     expect(batches.length).toBeGreaterThan(0);
@@ -81,13 +93,18 @@ describe('observability of one session', () => {
     const after = await scrape();
     expect(sample(after, 'gateway_active_connections')).toBe(0);
     expect(sample(after, 'earshot_queue_depth{queue="stt"}')).toBe(0);
-    const sttBatches = ['final', 'partial', 'mixed'].reduce((n, kind) => n + (sample(after, `stt_processing_duration_seconds_count{kind="${kind}"}`) ?? 0), 0);
+    const sttBatches = ['final', 'partial', 'mixed'].reduce(
+      (n, kind) => n + (sample(after, `stt_processing_duration_seconds_count{kind="${kind}"}`) ?? 0),
+      0,
+    );
     expect(sttBatches).toBeGreaterThan(0);
     expect(sample(after, 'translation_batch_size_count')).toBeGreaterThan(0);
     const finals = events.filter((e) => e.type === 'final').length;
     expect(sample(after, 'earshot_end_of_speech_to_final_seconds_count')).toBe(finals);
     expect(sample(after, 'earshot_end_of_speech_to_final_seconds_sum')).toBeGreaterThan(0);
-    console.info(`end of speech → final: ${((sample(after, 'earshot_end_of_speech_to_final_seconds_sum')! / finals) * 1000).toFixed(0)} ms on average over ${finals} finals`);
+    console.info(
+      `end of speech → final: ${((sample(after, 'earshot_end_of_speech_to_final_seconds_sum')! / finals) * 1000).toFixed(0)} ms on average over ${finals} finals`,
+    );
   });
 
   it('logs every job with its session and job ids, in the edge and in both runners', () => {

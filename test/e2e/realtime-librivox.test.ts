@@ -36,7 +36,9 @@ describe('five librivox recordings streamed concurrently', () => {
     await offline.load();
     const offlineHyp = await offline.transcribe(recordings.map((r) => ({ id: r.id, pcm: r.pcm, partial: false })));
     await offline.close();
-    const offlineWer = corpusWer(recordings.map((r, i) => ({ reference: r.reference, hypothesis: offlineHyp[i]!.text })));
+    const offlineWer = corpusWer(
+      recordings.map((r, i) => ({ reference: r.reference, hypothesis: offlineHyp[i]!.text })),
+    );
 
     // v1.1: on this loaded machine sessions fall behind and catch up with fast first passes, which the second
     // pass corrects in place; the transcript a reader ends with is each caption's latest revision.
@@ -47,7 +49,13 @@ describe('five librivox recordings streamed concurrently', () => {
       return [...latest.values()].join(' ');
     });
     const streamingWer = corpusWer(recordings.map((r, i) => ({ reference: r.reference, hypothesis: streamedHyp[i]! })));
-    console.info(JSON.stringify({ offlineWer, streamingWer, streamed: streamedHyp, offline: offlineHyp.map((h) => h.text) }, null, 1));
+    console.info(
+      JSON.stringify(
+        { offlineWer, streamingWer, streamed: streamedHyp, offline: offlineHyp.map((h) => h.text) },
+        null,
+        1,
+      ),
+    );
     expect(streamingWer).toBeLessThanOrEqual(offlineWer + 0.05);
 
     for (const socket of sockets) {

@@ -12,7 +12,11 @@ import { nllbFixture } from '../fixtures/models/nllb-fixture.ts';
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
 beforeAll(async () => {
-  server = await startTestServer({ EARSHOT_STT: 'sphinx', EARSHOT_MT: 'nllb-onnx', EARSHOT_MT_MODEL: nllbFixture('nllb-tiny') });
+  server = await startTestServer({
+    EARSHOT_STT: 'sphinx',
+    EARSHOT_MT: 'nllb-onnx',
+    EARSHOT_MT_MODEL: nllbFixture('nllb-tiny'),
+  });
 });
 afterAll(async () => {
   await server?.close(0);

@@ -41,7 +41,9 @@ function expectStructure(events: ServerEvent[], targets: string[]): Final[] {
     expect(f.end).toBeGreaterThan(f.start);
     expect(f.end).toBeLessThanOrEqual(duration + 0.5);
     if (i > 0) expect(f.seq).toBeGreaterThan(finals[i - 1]!.seq);
-    if (f.text) for (const lang of targets) expect(events.filter((e) => e.type === 'translation' && e.seq === f.seq && e.lang === lang)).toHaveLength(1);
+    if (f.text)
+      for (const lang of targets)
+        expect(events.filter((e) => e.type === 'translation' && e.seq === f.seq && e.lang === lang)).toHaveLength(1);
   }
   return finals;
 }
@@ -56,17 +58,42 @@ describe('realtime pipeline on whisper-onnx', () => {
 
   it('streams a librivox recording to done: finals with seq and timestamps, translations, no errors', async () => {
     // The guard off: a random model's few letters on seconds of speech are exactly what it withholds (sparse).
-    server = await startTestServer({ EARSHOT_STT: 'whisper-onnx', EARSHOT_STT_MODEL: model, EARSHOT_STT_MAX_WAIT_MS: '20', EARSHOT_MODEL_HUB: '', EARSHOT_HALLUCINATION_GUARD: 'off' });
+    server = await startTestServer({
+      EARSHOT_STT: 'whisper-onnx',
+      EARSHOT_STT_MODEL: model,
+      EARSHOT_STT_MAX_WAIT_MS: '20',
+      EARSHOT_MODEL_HUB: '',
+      EARSHOT_HALLUCINATION_GUARD: 'off',
+    });
     const finals = expectStructure(await stream(server.wsUrl, ['es']), ['es']);
     // Whisper wrote text for some utterance (random text: only its presence is checked).
     expect(finals.some((f) => f.text.length > 0)).toBe(true);
   });
 
   it('npm start -- --stt whisper-onnx --model DIR serves the same pipeline and logs the execution provider', async () => {
-    child = spawn('npm', ['start', '--', '--stt', 'whisper-onnx', '--model', model, '--mt', 'none', '--port', '0', '--model-hub', '', '--hallucination-guard', 'off'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true, // its own process group: npm, the shell and node stop together
-    });
+    child = spawn(
+      'npm',
+      [
+        'start',
+        '--',
+        '--stt',
+        'whisper-onnx',
+        '--model',
+        model,
+        '--mt',
+        'none',
+        '--port',
+        '0',
+        '--model-hub',
+        '',
+        '--hallucination-guard',
+        'off',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true, // its own process group: npm, the shell and node stop together
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {

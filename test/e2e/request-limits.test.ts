@@ -46,7 +46,11 @@ const padded = (body: Record<string, unknown>, bytes: number) => JSON.stringify(
  * POSTs `total` bytes chunked, without Content-Length, so only counting what arrives can stop it; resolves with the
  * answer, which may come (and the server close) while the body is still being written.
  */
-function postChunked(path: string, headers: Record<string, string>, total: number): Promise<{ status: number; body: unknown }> {
+function postChunked(
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method: 'POST', headers }, (res) => {
       let text = '';
@@ -54,7 +58,11 @@ function postChunked(path: string, headers: Record<string, string>, total: numbe
       res.on('data', (d: string) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
     });
-    req.on('error', (err) => (err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err));
+    req.on('error', (err) =>
+      (err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET'
+        ? undefined
+        : reject(err),
+    );
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let sent = 0;
     req.write('{"scopes":["watch"],"pad":"');
@@ -71,16 +79,30 @@ function postChunked(path: string, headers: Record<string, string>, total: numbe
 
 describe('#14.6 JSON bodies are bounded (EARSHOT_MAX_JSON_BYTES)', { timeout: 60_000 }, () => {
   it('#14.6 POST /v1/tokens with a watch-only key and a body over the limit gets 413 body_too_large, JSON', async () => {
-    const small = await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer, body: padded({ scopes: ['watch'] }, 100) });
+    const small = await fetch(`${base}/v1/tokens`, {
+      method: 'POST',
+      headers: bearer,
+      body: padded({ scopes: ['watch'] }, 100),
+    });
     expect(small.status).toBe(201);
-    const res = await fetch(`${base}/v1/tokens`, { method: 'POST', headers: bearer, body: padded({ scopes: ['watch'] }, 1024 * 1024) });
+    const res = await fetch(`${base}/v1/tokens`, {
+      method: 'POST',
+      headers: bearer,
+      body: padded({ scopes: ['watch'] }, 1024 * 1024),
+    });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await res.json()).toMatchObject({ error: { code: 'body_too_large', message: expect.stringMatching(/EARSHOT_MAX_JSON_BYTES/) } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'body_too_large', message: expect.stringMatching(/EARSHOT_MAX_JSON_BYTES/) },
+    });
   });
 
   it('#14.6 POST /v1/tokens/revoke is bounded as well', async () => {
-    const res = await fetch(`${base}/v1/tokens/revoke`, { method: 'POST', headers: bearer, body: padded({ token: 'x' }, 1024 * 1024) });
+    const res = await fetch(`${base}/v1/tokens/revoke`, {
+      method: 'POST',
+      headers: bearer,
+      body: padded({ token: 'x' }, 1024 * 1024),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
   });
@@ -96,7 +118,10 @@ describe('#14.6 JSON bodies are bounded (EARSHOT_MAX_JSON_BYTES)', { timeout: 60
 describe('#14.11 internal error text stays in the log (Redis mode)', { timeout: 120_000 }, () => {
   const prefix = `r-${randomUUID().slice(0, 8)}`;
   const logLines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   // A file where the blob directory should be: storing an async job's audio fails with an ENOTDIR naming the path.
   const notADirectory = join(tmpdir(), `earshot-blobs-${randomUUID()}`);
   let redis: TestRedis;
@@ -107,7 +132,10 @@ describe('#14.11 internal error text stays in the log (Redis mode)', { timeout: 
   beforeAll(async () => {
     writeFileSync(notADirectory, 'not a directory');
     redis = await TestRedis.start();
-    edge = await startTestServer({ REDIS_URL: redis.url, EARSHOT_REDIS_PREFIX: prefix, EARSHOT_BLOB_DIR: notADirectory }, logger);
+    edge = await startTestServer(
+      { REDIS_URL: redis.url, EARSHOT_REDIS_PREFIX: prefix, EARSHOT_BLOB_DIR: notADirectory },
+      logger,
+    );
     url = edge.server.url;
   }, 60_000);
   afterAll(async () => {
@@ -136,7 +164,14 @@ describe('#14.11 internal error text stays in the log (Redis mode)', { timeout: 
 
   it('#14.11 a start resuming <S>:results is invalid_message, not a Redis error', async () => {
     const socket = await TestSocket.open(edge.wsUrl);
-    socket.sendJson({ type: 'start', language: 'en', targets: [], sample_rate: 16000, encoding: 'pcm16', session: `${spoken}:results` });
+    socket.sendJson({
+      type: 'start',
+      language: 'en',
+      targets: [],
+      sample_rate: 16000,
+      encoding: 'pcm16',
+      session: `${spoken}:results`,
+    });
     const error = await socket.waitFor('error');
     socket.close();
     expect(error.code).toBe('invalid_message');
@@ -162,7 +197,8 @@ describe('#14.11 internal error text stays in the log (Redis mode)', { timeout: 
   it('#14.11 GET /v1/jobs/stalled-check (a BullMQ key, not a job) is 404 unknown_job', async () => {
     const client = new Redis(redis.url);
     const deadline = Date.now() + 30_000;
-    while (!(await client.exists(`${prefix}:bull:batch:stalled-check`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!(await client.exists(`${prefix}:bull:batch:stalled-check`)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     client.disconnect();
     for (const id of ['stalled-check', 'meta', 'id']) {
       const res = await fetch(`${url}/v1/jobs/${id}`);

@@ -18,7 +18,10 @@ beforeAll(async () => {
   // Catch-up off: under load it would decode late finals fast (and merge utterances), and the one-pass reference
   // must be full effort throughout.
   const env = { EARSHOT_CATCH_UP: 'off' };
-  [twoPass, onePass] = await Promise.all([startTestServer({ ...env, EARSHOT_STT_TWO_PASS: 'always' }), startTestServer({ ...env, EARSHOT_STT_TWO_PASS: 'off' })]);
+  [twoPass, onePass] = await Promise.all([
+    startTestServer({ ...env, EARSHOT_STT_TWO_PASS: 'always' }),
+    startTestServer({ ...env, EARSHOT_STT_TWO_PASS: 'off' }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([twoPass?.close(0), onePass?.close(0)]);
@@ -28,7 +31,10 @@ const recordings = librivoxRecordings();
 const audio = withPauses(recordings.map((r) => r.pcm));
 
 async function speak(url: string, onReady: (session: string) => void = () => {}): Promise<ResilientSession> {
-  const session = await ResilientSession.open({ urls: [url], start: { sample_rate: 16000, language: 'en', targets: ['es'] } });
+  const session = await ResilientSession.open({
+    urls: [url],
+    start: { sample_rate: 16000, language: 'en', targets: ['es'] },
+  });
   onReady(session.session!);
   for (let i = 0; i < audio.length; i += 3200) {
     session.sendAudio(audio.slice(i, i + 3200));
@@ -67,13 +73,17 @@ describe('revisable captions (protocol v1.1)', { timeout: 120_000 }, () => {
     // Each correction's translation follows it, tagged with its rev.
     for (const c of corrections) {
       const at = speaker.events.indexOf(c);
-      expect(speaker.events.slice(at).some((e) => e.type === 'translation' && e.seq === c.seq && e.rev === 2)).toBe(true);
+      expect(speaker.events.slice(at).some((e) => e.type === 'translation' && e.seq === c.seq && e.rev === 2)).toBe(
+        true,
+      );
     }
     // After corrections, the transcript is the one a single full-effort pass gives, translations included.
     expect(speaker.transcript).toEqual(reference.transcript);
 
     // A v1.1 viewer gets the same captions and corrections as the speaker.
-    const viewerFinals = viewers.v11!.events.flatMap((e) => (e.type === 'final' ? [`${e.seq}.${e.rev}: ${e.text}`] : []));
+    const viewerFinals = viewers.v11!.events.flatMap((e) =>
+      e.type === 'final' ? [`${e.seq}.${e.rev}: ${e.text}`] : [],
+    );
     expect(viewerFinals).toEqual(finals.map((f) => `${f.seq}.${f.rev}: ${f.text}`));
     // A v1 viewer: one final per seq (the first pass), no rev fields, each with its translation.
     const v1Finals = viewers.v1!.events.flatMap((e) => (e.type === 'final' ? [e] : []));
@@ -84,9 +94,15 @@ describe('revisable captions (protocol v1.1)', { timeout: 120_000 }, () => {
 
     // The export holds the corrected text, in the spoken language and in Spanish.
     const exported = async (lang: string) =>
-      ((await (await fetch(`${twoPass.server.url}/v1/sessions/${speaker.session}/transcript?format=json&lang=${lang}`)).json()) as { segments: { text: string }[] }).segments.map((s) => s.text);
+      (
+        (await (
+          await fetch(`${twoPass.server.url}/v1/sessions/${speaker.session}/transcript?format=json&lang=${lang}`)
+        ).json()) as { segments: { text: string }[] }
+      ).segments.map((s) => s.text);
     expect(await exported('en')).toEqual(speaker.transcript.map((l) => l.text));
     expect(await exported('es')).toEqual(speaker.transcript.map((l) => l.translations.es));
-    expect(await (await fetch(`${twoPass.server.url}/metrics`)).text()).toMatch(/earshot_stt_revisions_total\{changed="true"\} [1-9]/);
+    expect(await (await fetch(`${twoPass.server.url}/metrics`)).text()).toMatch(
+      /earshot_stt_revisions_total\{changed="true"\} [1-9]/,
+    );
   });
 });

@@ -28,7 +28,10 @@ function speechOf(samples: Float32Array, rate: number): { speechSeconds: number;
   }
   const loudest = Math.max(...frames);
   const voiced = frames.filter((e) => e > loudest / 10 ** 3.5);
-  return { speechSeconds: voiced.length / 100, rmsDb: 10 * Math.log10(voiced.reduce((s, e) => s + e, 0) / Math.max(1, voiced.length)) };
+  return {
+    speechSeconds: voiced.length / 100,
+    rmsDb: 10 * Math.log10(voiced.reduce((s, e) => s + e, 0) / Math.max(1, voiced.length)),
+  };
 }
 
 describe('spoken translations', { timeout: 180_000 }, () => {
@@ -76,7 +79,9 @@ describe('spoken translations', { timeout: 180_000 }, () => {
       expect(clip.duration).toBeLessThan(chars / 8 + 1);
       expect(rmsDb).toBeGreaterThan(-30);
     }
-    expect(listener.events.filter((e) => e.type === 'translation_audio').map((e) => (e as Audio).audio)).toEqual(audio.map((a) => a.audio));
+    expect(listener.events.filter((e) => e.type === 'translation_audio').map((e) => (e as Audio).audio)).toEqual(
+      audio.map((a) => a.audio),
+    );
     expect(reader.events.some((e) => e.type === 'translation_audio')).toBe(false);
     speaker.close();
     listener.close();
@@ -84,7 +89,9 @@ describe('spoken translations', { timeout: 180_000 }, () => {
   });
 
   it('says which languages it speaks in /v1/capabilities', async () => {
-    const caps = (await (await fetch(`${server.server.url}/v1/capabilities`)).json()) as { tts: { languages: string[] } };
+    const caps = (await (await fetch(`${server.server.url}/v1/capabilities`)).json()) as {
+      tts: { languages: string[] };
+    };
     expect(caps.tts.languages).toEqual(expect.arrayContaining(['es', 'ca', 'fr', 'en']));
   });
 
@@ -105,7 +112,12 @@ describe('the espeak-ng voice', () => {
     const sphinx = new SphinxEngine();
     await sphinx.load();
     try {
-      const texts = ['he was not an ill disposed young man', 'go forward ten meters', 'the quick brown fox jumps over the lazy dog', 'please call me tomorrow morning'];
+      const texts = [
+        'he was not an ill disposed young man',
+        'go forward ten meters',
+        'the quick brown fox jumps over the lazy dog',
+        'please call me tomorrow morning',
+      ];
       const spoken = await voice.synthesize(texts.map((text, i) => ({ id: String(i), text, language: 'en' })));
       expect(spoken.every((s) => s.sampleRate === 16000)).toBe(true);
       const heard = await sphinx.transcribe(spoken.map((s) => ({ id: s.id, pcm: s.pcm, partial: false })));
@@ -115,7 +127,9 @@ describe('the espeak-ng voice', () => {
       const words = texts.reduce((sum, text) => sum + text.split(' ').length, 0);
       expect(errors / words).toBeLessThan(0.7);
       // And Spanish heard by the English recogniser is mostly errors: the check tells languages apart.
-      const [spanish] = await voice.synthesize([{ id: 'es', text: 'él no era un joven mal dispuesto', language: 'es' }]);
+      const [spanish] = await voice.synthesize([
+        { id: 'es', text: 'él no era un joven mal dispuesto', language: 'es' },
+      ]);
       const [misheard] = await sphinx.transcribe([{ id: 'es', pcm: spanish!.pcm, partial: false }]);
       expect(wordErrors(texts[0]!, misheard!.text).errors / 8).toBeGreaterThan(0.6);
     } finally {
@@ -133,6 +147,8 @@ describe('the espeak-ng voice', () => {
     expect(dash!.pcm.length / 16000).toBeGreaterThan(0.5);
     // 600 characters at most: about 75 words, well under the 400 given.
     expect(long!.pcm.length / 16000).toBeLessThan(60);
-    await expect(voice.synthesize([{ id: 'c', text: 'hola', language: 'xx' }])).rejects.toMatchObject({ code: 'unsupported_voice' });
+    await expect(voice.synthesize([{ id: 'c', text: 'hola', language: 'xx' }])).rejects.toMatchObject({
+      code: 'unsupported_voice',
+    });
   });
 });

@@ -12,20 +12,32 @@ import { expectDeliveryRules, START, withPauses } from '../support/sessions.ts';
 import { TestSocket } from '../support/socket.ts';
 
 const logLines: Record<string, unknown>[] = [];
-const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+const logger = pino(
+  { level: 'info' },
+  { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+);
 const recordings = librivoxRecordings();
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let events: ServerEvent[];
 
 const STAGES = ['vad', 'queue', 'stt', 'mt', 'relay'];
-const count = (body: string, stage: string): number => Number(/ (\S+)$/.exec(body.split('\n').find((l) => l.startsWith(`earshot_stage_seconds_count{stage="${stage}"}`)) ?? ' NaN')![1]);
+const count = (body: string, stage: string): number =>
+  Number(
+    / (\S+)$/.exec(
+      body.split('\n').find((l) => l.startsWith(`earshot_stage_seconds_count{stage="${stage}"}`)) ?? ' NaN',
+    )![1],
+  );
 
 beforeAll(async () => {
   server = await startTestServer({ EARSHOT_BUDGET_RELAY_MS: '40' }, logger);
   const socket = await TestSocket.open(server.wsUrl);
   socket.sendJson(START);
   await socket.waitFor('ready');
-  await streamPcm((f) => socket.sendRaw(f), withPauses([recordings[0]!.pcm, recordings[2]!.pcm, recordings[3]!.pcm]), 4);
+  await streamPcm(
+    (f) => socket.sendRaw(f),
+    withPauses([recordings[0]!.pcm, recordings[2]!.pcm, recordings[3]!.pcm]),
+    4,
+  );
   socket.sendJson({ type: 'stop' });
   await socket.waitFor('done', 0, 120_000);
   events = socket.events;
@@ -37,7 +49,8 @@ describe('per-stage latency', () => {
     const finals = expectDeliveryRules(events).filter((f) => f.text);
     expect(finals.length).toBeGreaterThanOrEqual(3);
     const body = await (await fetch(`${server.server.url}/metrics`)).text();
-    for (const stage of ['vad', 'queue', 'stt']) expect(count(body, stage), stage).toBeGreaterThanOrEqual(finals.length);
+    for (const stage of ['vad', 'queue', 'stt'])
+      expect(count(body, stage), stage).toBeGreaterThanOrEqual(finals.length);
     // One translation per final (target es); relay times finals and translations alike.
     expect(count(body, 'mt')).toBeGreaterThanOrEqual(finals.length);
     expect(count(body, 'relay')).toBeGreaterThanOrEqual(2 * finals.length);
@@ -45,7 +58,13 @@ describe('per-stage latency', () => {
   });
 
   it("logs the session's stage summary against its budgets when it is done", () => {
-    const done = logLines.find((l) => l.msg === 'session done') as { stages: Record<string, { count: number; p50Ms: number; p90Ms: number; maxMs: number; budgetMs: number; overBudget: number }>; catchUp: Record<string, number> };
+    const done = logLines.find((l) => l.msg === 'session done') as {
+      stages: Record<
+        string,
+        { count: number; p50Ms: number; p90Ms: number; maxMs: number; budgetMs: number; overBudget: number }
+      >;
+      catchUp: Record<string, number>;
+    };
     expect(Object.keys(done.stages).sort()).toEqual([...STAGES].sort());
     for (const stage of STAGES) {
       const s = done.stages[stage]!;

@@ -12,7 +12,12 @@ import { TestSocket } from '../support/socket.ts';
 import { librivoxRecordings, streamPcm } from '../support/librivox.ts';
 import { withPauses } from '../support/sessions.ts';
 
-const LANE = { EARSHOT_STT_LANE: 'streaming', EARSHOT_MT: 'none', EARSHOT_CATCH_UP: 'off', EARSHOT_PARTIAL_INTERVAL_MS: '350' };
+const LANE = {
+  EARSHOT_STT_LANE: 'streaming',
+  EARSHOT_MT: 'none',
+  EARSHOT_CATCH_UP: 'off',
+  EARSHOT_PARTIAL_INTERVAL_MS: '350',
+};
 let server: Awaited<ReturnType<typeof startTestServer>>;
 const recordings = librivoxRecordings();
 const audio = withPauses(recordings.map((r) => r.pcm));
@@ -38,7 +43,9 @@ async function session(pcm: Int16Array, speed: number): Promise<ServerEvent[]> {
 
 const metric = async (name: string) => {
   const text = await (await fetch(`${server.server.url}/metrics`)).text();
-  return Object.fromEntries([...text.matchAll(new RegExp(`^${name}\\{outcome="(\\w+)"\\} (\\d+)`, 'gm'))].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries(
+    [...text.matchAll(new RegExp(`^${name}\\{outcome="(\\w+)"\\} (\\d+)`, 'gm'))].map((m) => [m[1]!, Number(m[2])]),
+  );
 };
 
 describe('streaming lane', { timeout: 300_000 }, () => {
@@ -50,7 +57,11 @@ describe('streaming lane', { timeout: 300_000 }, () => {
 
     // The same utterances, each decoded alone (the path another runner takes to rebuild a state).
     const expected = await expectedStreaming(audio, LANE);
-    expect(finals.map((f) => ({ seq: f.seq, text: f.text }))).toEqual(expected.filter((e) => e.final !== '' || finals.some((f) => f.seq === e.seq)).map((e) => ({ seq: e.seq, text: e.final })));
+    expect(finals.map((f) => ({ seq: f.seq, text: f.text }))).toEqual(
+      expected
+        .filter((e) => e.final !== '' || finals.some((f) => f.seq === e.seq))
+        .map((e) => ({ seq: e.seq, text: e.final })),
+    );
     expect(finals.length).toBeGreaterThanOrEqual(recordings.length);
 
     // Partials: each one a hypothesis the engine gave for that utterance, in the engine's order.
@@ -62,7 +73,10 @@ describe('streaming lane', { timeout: 300_000 }, () => {
       let at = 0;
       for (const text of shown) {
         const found = allowed.indexOf(text, at);
-        expect(found, `utterance ${seq}: partial "${text}" is not among the engine's hypotheses after #${at}: ${JSON.stringify(allowed)}`).toBeGreaterThanOrEqual(0);
+        expect(
+          found,
+          `utterance ${seq}: partial "${text}" is not among the engine's hypotheses after #${at}: ${JSON.stringify(allowed)}`,
+        ).toBeGreaterThanOrEqual(0);
         at = found;
         checked += 1;
       }

@@ -39,7 +39,10 @@ const START = { type: 'start', language: 'en', targets: [], sample_rate: 16000, 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 function waitFor(peer: Peer, type: string, timeoutMs = 20_000): Promise<Event> {
-  return expect.poll(() => peer.events.find((e) => e.type === type), { timeout: timeoutMs, interval: 20 }).toBeDefined().then(() => peer.events.find((e) => e.type === type)!);
+  return expect
+    .poll(() => peer.events.find((e) => e.type === type), { timeout: timeoutMs, interval: 20 })
+    .toBeDefined()
+    .then(() => peer.events.find((e) => e.type === type)!);
 }
 
 describe.each(['memory', 'redis'] as const)('tenants and speakers (%s)', (mode) => {
@@ -70,9 +73,12 @@ describe.each(['memory', 'redis'] as const)('tenants and speakers (%s)', (mode) 
       const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`, { headers });
       const events: Event[] = [];
       ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
-      const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
+      const closed = new Promise<{ code: number; reason: string }>((r) =>
+        ws.on('close', (code, reason) => r({ code, reason: String(reason) })),
+      );
       const send = (message: unknown) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message));
+        if (ws.readyState === WebSocket.OPEN)
+          ws.send(typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message));
       };
       ws.once('open', () => resolve({ ws, events, closed, send }));
       ws.once('error', reject);
@@ -88,7 +94,11 @@ describe.each(['memory', 'redis'] as const)('tenants and speakers (%s)', (mode) 
   }
 
   async function token(key: string, body: object): Promise<Response> {
-    return fetch(`${base}/v1/tokens`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return fetch(`${base}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   it(`#14.1 key B cannot resume, watch, export or mint a token for key A's session; A's own credentials can (${mode})`, async () => {
@@ -114,8 +124,12 @@ describe.each(['memory', 'redis'] as const)('tenants and speakers (%s)', (mode) 
     const own = await open(`/v1/watch/${a.session}?token=${a.watchToken}`);
     await waitFor(own, 'ready');
     own.ws.close();
-    expect((await fetch(`${base}/v1/sessions/${a.session}/transcript`, { headers: bearer(alice.key) })).status).toBe(200);
-    const minted = (await (await token(alice.key, { session: a.session, scopes: ['watch'] })).json()) as { token: string };
+    expect((await fetch(`${base}/v1/sessions/${a.session}/transcript`, { headers: bearer(alice.key) })).status).toBe(
+      200,
+    );
+    const minted = (await (await token(alice.key, { session: a.session, scopes: ['watch'] })).json()) as {
+      token: string;
+    };
     expect((await fetch(`${base}/v1/sessions/${a.session}/transcript?token=${minted.token}`)).status).toBe(200);
     // And A's speaker was never disturbed.
     expect(a.peer.ws.readyState).toBe(WebSocket.OPEN);
@@ -129,7 +143,9 @@ describe.each(['memory', 'redis'] as const)('tenants and speakers (%s)', (mode) 
     s.peer.ws.close();
     t.peer.ws.close();
     await Promise.all([s.peer.closed, t.peer.closed]);
-    const { token: bound } = (await (await token(alice.key, { session: s.session, scopes: ['realtime'] })).json()) as { token: string };
+    const { token: bound } = (await (await token(alice.key, { session: s.session, scopes: ['realtime'] })).json()) as {
+      token: string;
+    };
 
     // A start for S that fails (bad_sample_rate), then one for T: refused, T untouched.
     const first = await open(`/v1/realtime?token=${bound}`);
@@ -154,73 +170,89 @@ describe.each(['memory', 'redis'] as const)('tenants and speakers (%s)', (mode) 
     third.ws.close();
   });
 
-  it(`#14.3 the owner's second speaker socket replaces the first (coded close) and no utterance is lost (${mode})`, { timeout: 120_000 }, async () => {
-    const [john, youngMan, coldHearted] = ['0870', '0880', '0890'].map((id) => librivoxRecordings().find((r) => r.id.endsWith(id))!.pcm);
-    const first = await speak(alice.key);
-    // The first socket says one utterance and is heard, then goes on speaking while the second connects.
-    await streamPcm((f) => first.peer.send(f), withPauses([john!]), 4);
-    await waitFor(first.peer, 'final', 60_000);
-    const still = streamPcm((f) => first.peer.send(f), withPauses([coldHearted!]), 4);
+  it(
+    `#14.3 the owner's second speaker socket replaces the first (coded close) and no utterance is lost (${mode})`,
+    { timeout: 120_000 },
+    async () => {
+      const [john, youngMan, coldHearted] = ['0870', '0880', '0890'].map(
+        (id) => librivoxRecordings().find((r) => r.id.endsWith(id))!.pcm,
+      );
+      const first = await speak(alice.key);
+      // The first socket says one utterance and is heard, then goes on speaking while the second connects.
+      await streamPcm((f) => first.peer.send(f), withPauses([john!]), 4);
+      await waitFor(first.peer, 'final', 60_000);
+      const still = streamPcm((f) => first.peer.send(f), withPauses([coldHearted!]), 4);
 
-    const second = await open('/v1/realtime', bearer(alice.key));
-    second.send({ ...START, session: first.session, last_seq: 0, protocol: 1.1 });
-    expect(await first.peer.closed).toEqual({ code: 4409, reason: 'session_replaced' });
-    expect(first.peer.events.at(-1)).toMatchObject({ type: 'error', code: 'session_replaced' });
-    const ready = await waitFor(second, 'ready');
-    expect(ready.session).toBe(first.session);
-    await still;
-    await streamPcm((f) => second.send(f), withPauses([youngMan!]), 4);
-    second.send({ type: 'stop' });
-    await waitFor(second, 'done', 90_000);
+      const second = await open('/v1/realtime', bearer(alice.key));
+      second.send({ ...START, session: first.session, last_seq: 0, protocol: 1.1 });
+      expect(await first.peer.closed).toEqual({ code: 4409, reason: 'session_replaced' });
+      expect(first.peer.events.at(-1)).toMatchObject({ type: 'error', code: 'session_replaced' });
+      const ready = await waitFor(second, 'ready');
+      expect(ready.session).toBe(first.session);
+      await still;
+      await streamPcm((f) => second.send(f), withPauses([youngMan!]), 4);
+      second.send({ type: 'stop' });
+      await waitFor(second, 'done', 90_000);
 
-    const finals = second.events.filter((e) => e.type === 'final');
-    // Every utterance once, under its own seq: the first socket's finals are all there, unchanged, and the
-    // second socket's speech follows them.
-    expect(finals.map((f) => f.seq)).toEqual([...new Set(finals.map((f) => f.seq))].sort((x, y) => x! - y!));
-    for (const heard of first.peer.events.filter((e) => e.type === 'final')) expect(finals).toContainEqual(expect.objectContaining({ seq: heard.seq, text: heard.text }));
-    expect(finals.map((f) => f.text).join(' ')).toMatch(/john/);
-    expect(finals.at(-1)!.text).toMatch(/young man/);
-    expect(second.events.filter((e) => e.type === 'error')).toEqual([]);
-  });
+      const finals = second.events.filter((e) => e.type === 'final');
+      // Every utterance once, under its own seq: the first socket's finals are all there, unchanged, and the
+      // second socket's speech follows them.
+      expect(finals.map((f) => f.seq)).toEqual([...new Set(finals.map((f) => f.seq))].sort((x, y) => x! - y!));
+      for (const heard of first.peer.events.filter((e) => e.type === 'final'))
+        expect(finals).toContainEqual(expect.objectContaining({ seq: heard.seq, text: heard.text }));
+      expect(finals.map((f) => f.text).join(' ')).toMatch(/john/);
+      expect(finals.at(-1)!.text).toMatch(/young man/);
+      expect(second.events.filter((e) => e.type === 'error')).toEqual([]);
+    },
+  );
 
-  it(`#14.8 viewers: capped per key and per edge, idle ones closed${mode === 'redis' ? ', no Redis connection each' : ''} (${mode})`, { timeout: 90_000 }, async () => {
-    // Per key: alice may have 2 viewers.
-    const a = await speak(alice.key);
-    const aliceViewers = [await open(`/v1/watch/${a.session}`, bearer(alice.key)), await open(`/v1/watch/${a.session}`, bearer(alice.key))];
-    await Promise.all(aliceViewers.map((v) => waitFor(v, 'ready')));
-    const third = await open(`/v1/watch/${a.session}`, bearer(alice.key));
-    expect(await third.closed).toEqual({ code: 4429, reason: 'viewer_limit' });
-    for (const v of aliceViewers) v.ws.close();
-    a.peer.ws.close();
+  it(
+    `#14.8 viewers: capped per key and per edge, idle ones closed${mode === 'redis' ? ', no Redis connection each' : ''} (${mode})`,
+    { timeout: 90_000 },
+    async () => {
+      // Per key: alice may have 2 viewers.
+      const a = await speak(alice.key);
+      const aliceViewers = [
+        await open(`/v1/watch/${a.session}`, bearer(alice.key)),
+        await open(`/v1/watch/${a.session}`, bearer(alice.key)),
+      ];
+      await Promise.all(aliceViewers.map((v) => waitFor(v, 'ready')));
+      const third = await open(`/v1/watch/${a.session}`, bearer(alice.key));
+      expect(await third.closed).toEqual({ code: 4429, reason: 'viewer_limit' });
+      for (const v of aliceViewers) v.ws.close();
+      a.peer.ws.close();
 
-    // Twenty sessions, each speaker gone without `stop`, and a viewer on each.
-    const sessions: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const s = await speak(carol.key);
-      sessions.push(s.session);
-      s.peer.ws.close();
-      await s.peer.closed;
-    }
-    const probe = redis ? new Redis(redis.url) : undefined;
-    const clients = async () => ((await probe!.client('LIST')) as string).trim().split('\n').length;
-    const before = probe ? await clients() : 0;
-    const viewers = await Promise.all(sessions.map((s) => open(`/v1/watch/${s}`, bearer(carol.key))));
-    await Promise.all(viewers.map((v) => waitFor(v, 'ready')));
-    if (probe) {
-      // On main each watched session held its own blocking Redis connection (+20); now one reader serves them all.
-      expect(await clients()).toBeLessThanOrEqual(before + 1);
-      probe.disconnect();
-    }
+      // Twenty sessions, each speaker gone without `stop`, and a viewer on each.
+      const sessions: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const s = await speak(carol.key);
+        sessions.push(s.session);
+        s.peer.ws.close();
+        await s.peer.closed;
+      }
+      const probe = redis ? new Redis(redis.url) : undefined;
+      const clients = async () => ((await probe!.client('LIST')) as string).trim().split('\n').length;
+      const before = probe ? await clients() : 0;
+      const viewers = await Promise.all(sessions.map((s) => open(`/v1/watch/${s}`, bearer(carol.key))));
+      await Promise.all(viewers.map((v) => waitFor(v, 'ready')));
+      if (probe) {
+        // On main each watched session held its own blocking Redis connection (+20); now one reader serves them all.
+        expect(await clients()).toBeLessThanOrEqual(before + 1);
+        probe.disconnect();
+      }
 
-    // Per edge: 25 viewers at most.
-    const more = await Promise.all(Array.from({ length: 5 }, () => open(`/v1/watch/${sessions[0]}`, bearer(carol.key))));
-    await Promise.all(more.map((v) => waitFor(v, 'ready')));
-    const over = await open(`/v1/watch/${sessions[0]}`, bearer(carol.key));
-    expect(await over.closed).toEqual({ code: 1013, reason: 'too_many_viewers' });
-    expect(over.events.map((e) => e.code)).toEqual(['too_many_viewers']);
+      // Per edge: 25 viewers at most.
+      const more = await Promise.all(
+        Array.from({ length: 5 }, () => open(`/v1/watch/${sessions[0]}`, bearer(carol.key))),
+      );
+      await Promise.all(more.map((v) => waitFor(v, 'ready')));
+      const over = await open(`/v1/watch/${sessions[0]}`, bearer(carol.key));
+      expect(await over.closed).toEqual({ code: 1013, reason: 'too_many_viewers' });
+      expect(over.events.map((e) => e.code)).toEqual(['too_many_viewers']);
 
-    // Nobody speaks into these sessions: after EARSHOT_VIEWER_IDLE_MS (1.5 s) their viewers are closed.
-    const closes = await Promise.all([...viewers, ...more].map((v) => v.closed));
-    expect(new Set(closes.map((c) => `${c.code} ${c.reason}`))).toEqual(new Set(['4410 idle_timeout']));
-  });
+      // Nobody speaks into these sessions: after EARSHOT_VIEWER_IDLE_MS (1.5 s) their viewers are closed.
+      const closes = await Promise.all([...viewers, ...more].map((v) => v.closed));
+      expect(new Set(closes.map((c) => `${c.code} ${c.reason}`))).toEqual(new Set(['4410 idle_timeout']));
+    },
+  );
 });

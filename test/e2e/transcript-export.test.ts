@@ -28,7 +28,8 @@ afterAll(async () => {
   await server?.close(0);
 });
 
-const transcript = (session: string, query: string) => fetch(`${server.server.url}/v1/sessions/${session}/transcript?${query}`);
+const transcript = (session: string, query: string) =>
+  fetch(`${server.server.url}/v1/sessions/${session}/transcript?${query}`);
 
 describe('transcript export of a live session', { timeout: 180_000 }, () => {
   it('serves the finals so far while the speaker talks, then everything they received after done', async () => {
@@ -58,7 +59,9 @@ describe('transcript export of a live session', { timeout: 180_000 }, () => {
 
     const es = (await (await transcript(session, 'format=json&lang=es')).json()) as Exported;
     expect(es).toMatchObject({ language: 'es', source_language: 'en', complete: true });
-    expect(es.segments.map((s) => [s.seq, s.text])).toEqual(finals.map((f) => [f.seq, translations.find((t) => t.seq === f.seq)!.text]));
+    expect(es.segments.map((s) => [s.seq, s.text])).toEqual(
+      finals.map((f) => [f.seq, translations.find((t) => t.seq === f.seq)!.text]),
+    );
     expect(es.segments.map((s) => s.start)).toEqual(finals.map((f) => f.start));
 
     const txt = await transcript(session, 'format=txt');
@@ -82,7 +85,9 @@ describe('transcript export of a live session', { timeout: 180_000 }, () => {
     const { session } = await socket.waitFor('ready');
     const french = await transcript(session, 'lang=fr');
     expect(french.status).toBe(400);
-    expect(await french.json()).toMatchObject({ error: { code: 'unsupported_target', message: expect.stringMatching(/en, es/) } });
+    expect(await french.json()).toMatchObject({
+      error: { code: 'unsupported_target', message: expect.stringMatching(/en, es/) },
+    });
     const pdf = await transcript(session, 'format=pdf');
     expect(pdf.status).toBe(400);
     expect(await pdf.json()).toMatchObject({ error: { code: 'invalid_request' } });

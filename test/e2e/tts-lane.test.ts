@@ -17,7 +17,13 @@ import { TtsRunner } from '../../gpu-runners/tts-runner.ts';
 import { EspeakEngine } from '../../gpu-runners/tts/espeak.ts';
 import type { MtEngine } from '../../gpu-runners/engines/types.ts';
 
-const identityMt: MtEngine = { name: 'identity', supports: () => true, load: async () => {}, close: async () => {}, translate: async (batch) => batch.map((r) => ({ id: r.id, text: r.text })) };
+const identityMt: MtEngine = {
+  name: 'identity',
+  supports: () => true,
+  load: async () => {},
+  close: async () => {},
+  translate: async (batch) => batch.map((r) => ({ id: r.id, text: r.text })),
+};
 
 const stoppers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -49,19 +55,42 @@ describe('spoken translations lane (identity MT engine)', () => {
     const ttsQueue = new MemoryQueue<TtsJob>();
     const engine = new EspeakEngine({ binary: slow });
     await engine.load();
-    const mt = new MtRunner({ queue: mtQueue, results, engine: identityMt, logger: silentLogger, batchSize: 4, maxWaitMs: 0, ttsQueue });
+    const mt = new MtRunner({
+      queue: mtQueue,
+      results,
+      engine: identityMt,
+      logger: silentLogger,
+      batchSize: 4,
+      maxWaitMs: 0,
+      ttsQueue,
+    });
     const tts = new TtsRunner({ queue: ttsQueue, results, engine, logger: silentLogger, batchSize: 2, maxWaitMs: 0 });
     mt.start();
     tts.start();
-    stoppers.push(() => mt.stop(), () => tts.stop());
+    stoppers.push(
+      () => mt.stop(),
+      () => tts.stop(),
+    );
     const log = collect(results, 's1');
-    for (const seq of [1, 2, 3]) await mtQueue.add({ id: `s1:${seq}:es`, session: 's1', seq, text: `hola número ${seq}`, source: 'en', target: 'es', enqueuedAt: Date.now(), speak: true });
+    for (const seq of [1, 2, 3])
+      await mtQueue.add({
+        id: `s1:${seq}:es`,
+        session: 's1',
+        seq,
+        text: `hola número ${seq}`,
+        source: 'en',
+        target: 'es',
+        enqueuedAt: Date.now(),
+        speak: true,
+      });
     await until(() => log.filter((r) => r.type === 'translation').length === 3);
     // Every translation is out while no voice has finished yet.
     expect(log.filter((r) => r.type === 'translation_audio')).toHaveLength(0);
     expect(log.every((r) => r.type !== 'translation' || r.speak)).toBe(true);
     await until(() => log.filter((r) => r.type === 'translation_audio').length === 3);
-    const seqs = log.filter((r) => r.type === 'translation_audio').map((r) => (r.type === 'translation_audio' ? r.seq : 0));
+    const seqs = log
+      .filter((r) => r.type === 'translation_audio')
+      .map((r) => (r.type === 'translation_audio' ? r.seq : 0));
     expect(seqs.sort()).toEqual([1, 2, 3]);
   });
 
@@ -69,12 +98,31 @@ describe('spoken translations lane (identity MT engine)', () => {
     const results = new MemoryResultLog(60_000);
     const mtQueue = createMemoryMtQueue();
     const ttsQueue = new MemoryQueue<TtsJob>();
-    for (let i = 0; i < 3; i++) await ttsQueue.add({ id: `old:${i}`, session: 'old', seq: i + 1, lang: 'es', text: 'x', enqueuedAt: Date.now() });
-    const mt = new MtRunner({ queue: mtQueue, results, engine: identityMt, logger: silentLogger, batchSize: 4, maxWaitMs: 0, ttsQueue, maxTtsWaiting: 3 });
+    for (let i = 0; i < 3; i++)
+      await ttsQueue.add({ id: `old:${i}`, session: 'old', seq: i + 1, lang: 'es', text: 'x', enqueuedAt: Date.now() });
+    const mt = new MtRunner({
+      queue: mtQueue,
+      results,
+      engine: identityMt,
+      logger: silentLogger,
+      batchSize: 4,
+      maxWaitMs: 0,
+      ttsQueue,
+      maxTtsWaiting: 3,
+    });
     mt.start();
     stoppers.push(() => mt.stop());
     const log = collect(results, 's2');
-    await mtQueue.add({ id: 's2:1:es', session: 's2', seq: 1, text: 'hola', source: 'en', target: 'es', enqueuedAt: Date.now(), speak: true });
+    await mtQueue.add({
+      id: 's2:1:es',
+      session: 's2',
+      seq: 1,
+      text: 'hola',
+      source: 'en',
+      target: 'es',
+      enqueuedAt: Date.now(),
+      speak: true,
+    });
     await until(() => log.length === 2);
     expect(log[0]).toMatchObject({ type: 'translation', seq: 1, text: 'hola', speak: true });
     expect(log[1]).toMatchObject({ type: 'error', code: 'tts_failed', seq: 1, lang: 'es', audio: true });

@@ -33,7 +33,11 @@ async function session(pcm: Int16Array, start: Record<string, unknown>): Promise
 describe('start.wake_word with the sphinx keyphrase engine', () => {
   it('captions nothing before "hey earshot" (espeak-ng voice inside librivox) and captions what follows it', async () => {
     const voice = WAKE_VOICES[1]!;
-    const { pcm, end } = placeBetween(recordings[0]!.pcm, spokenPhrase('hey earshot', voice.voice, voice.speed), recordings[1]!.pcm);
+    const { pcm, end } = placeBetween(
+      recordings[0]!.pcm,
+      spokenPhrase('hey earshot', voice.voice, voice.speed),
+      recordings[1]!.pcm,
+    );
     const socket = await session(pcm, { wake_word: { phrase: 'hey earshot' } });
     const wake = socket.events.filter((e) => e.type === 'wake');
     expect(wake).toHaveLength(1);
@@ -51,7 +55,9 @@ describe('start.wake_word with the sphinx keyphrase engine', () => {
   });
 
   it('wakes on nothing and captions nothing in librivox without the phrase', async () => {
-    const socket = await session(concat(recordings.slice(0, 3).map((r) => r.pcm)), { wake_word: { phrase: 'hey earshot' } });
+    const socket = await session(concat(recordings.slice(0, 3).map((r) => r.pcm)), {
+      wake_word: { phrase: 'hey earshot' },
+    });
     expect(socket.events.filter((e) => e.type === 'wake' || e.type === 'final')).toEqual([]);
     expect(socket.events.at(-1)!.type).toBe('done');
   });
@@ -60,7 +66,18 @@ describe('start.wake_word with the sphinx keyphrase engine', () => {
     const phrase = spokenPhrase('hey earshot', WAKE_VOICES[0]!.voice, WAKE_VOICES[0]!.speed);
     const pause = new Int16Array(16000);
     // phrase → command → unrelated speech (not captioned) → phrase → command
-    const pcm = concat([phrase, pause, recordings[2]!.pcm, pause, recordings[3]!.pcm, pause, phrase, pause, recordings[4]!.pcm, pause]);
+    const pcm = concat([
+      phrase,
+      pause,
+      recordings[2]!.pcm,
+      pause,
+      recordings[3]!.pcm,
+      pause,
+      phrase,
+      pause,
+      recordings[4]!.pcm,
+      pause,
+    ]);
     const socket = await session(pcm, { wake_word: { phrase: 'hey earshot', listen: 'utterance' } });
     const wakes = socket.events.flatMap((e) => (e.type === 'wake' ? [e] : []));
     expect(wakes).toHaveLength(2);
@@ -74,7 +91,13 @@ describe('start.wake_word with the sphinx keyphrase engine', () => {
 
   it('refuses a phrase it cannot spot with a typed error, and the connection can start again', async () => {
     const socket = await TestSocket.open(server.wsUrl);
-    socket.sendJson({ type: 'start', language: 'en', sample_rate: 16000, encoding: 'pcm16', wake_word: { phrase: 'one two three four five six seven' } });
+    socket.sendJson({
+      type: 'start',
+      language: 'en',
+      sample_rate: 16000,
+      encoding: 'pcm16',
+      wake_word: { phrase: 'one two three four five six seven' },
+    });
     const error = await socket.waitFor('error');
     expect(error).toMatchObject({ code: 'unsupported_wake_word' });
     socket.sendJson({ type: 'start', language: 'en', sample_rate: 16000, encoding: 'pcm16' });

@@ -12,7 +12,11 @@ const SECRET = randomBytes(32).toString('hex');
 conformanceSuite('Workers (wrangler dev)', async () => {
   const origin = await startTestServer({ EARSHOT_ORIGIN_SECRET: SECRET });
   try {
-    const workers = await startWorkersDev({ ...CONFORMANCE_ENV, EARSHOT_ORIGIN_URL: origin.server.url, EARSHOT_ORIGIN_SECRET: SECRET });
+    const workers = await startWorkersDev({
+      ...CONFORMANCE_ENV,
+      EARSHOT_ORIGIN_URL: origin.server.url,
+      EARSHOT_ORIGIN_SECRET: SECRET,
+    });
     return {
       url: workers.url,
       stop: async () => {

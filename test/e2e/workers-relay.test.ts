@@ -29,7 +29,12 @@ beforeAll(async () => {
   // This file compares relaying with the direct path (test/e2e/workers-conformance.test.ts holds auth and limits):
   // auth off, and no catch-up on either path: a session that falls behind on a loaded machine is decoded at `fast`
   // effort, with other words than its twin.
-  workers = await startWorkersDev({ EARSHOT_ORIGIN_URL: `http://127.0.0.1:${proxy.port}`, EARSHOT_ORIGIN_SECRET: SECRET, EARSHOT_AUTH: 'off', EARSHOT_CATCH_UP: 'off' });
+  workers = await startWorkersDev({
+    EARSHOT_ORIGIN_URL: `http://127.0.0.1:${proxy.port}`,
+    EARSHOT_ORIGIN_SECRET: SECRET,
+    EARSHOT_AUTH: 'off',
+    EARSHOT_CATCH_UP: 'off',
+  });
   console.info(`wrangler dev answered after ${workers.startMs} ms`);
 }, 60_000);
 
@@ -50,7 +55,10 @@ interface Run {
 }
 
 /** A whole session of both utterances; `between` runs after the first one has been sent. */
-async function session(url: string, hooks: { onReady?: (id: string) => void; between?: (socket: TestSocket) => Promise<void> } = {}): Promise<Run> {
+async function session(
+  url: string,
+  hooks: { onReady?: (id: string) => void; between?: (socket: TestSocket) => Promise<void> } = {},
+): Promise<Run> {
   const opened = performance.now();
   const socket = await TestSocket.open(url);
   socket.sendJson(START);
@@ -82,7 +90,13 @@ describe('the Workers edge (wrangler dev) relaying to a Node origin', () => {
     // so the difference in their finals' arrival is what the relay's hops add.
     const [direct, relayed] = await Promise.all([session(server.wsUrl), session(workers.wsUrl)]);
     const extraMs = [...relayed.finalAt].map(([seq, at]) => at - (direct.finalAt.get(seq) ?? NaN));
-    console.info(JSON.stringify({ readyMs: { direct: Math.round(direct.readyMs), workers: Math.round(relayed.readyMs) }, finalsExtraMsThroughWorkers: extraMs.map(Math.round), median: Math.round(median(extraMs)) }));
+    console.info(
+      JSON.stringify({
+        readyMs: { direct: Math.round(direct.readyMs), workers: Math.round(relayed.readyMs) },
+        finalsExtraMsThroughWorkers: extraMs.map(Math.round),
+        median: Math.round(median(extraMs)),
+      }),
+    );
 
     expect(relayed.events.filter((e) => e.type === 'error')).toEqual([]);
     expect(expectDeliveryRules(relayed.events, ['es']).length).toBe(2);
@@ -92,7 +106,9 @@ describe('the Workers edge (wrangler dev) relaying to a Node origin', () => {
 
   it('serves viewers from the relay, and resumes a finished session by id from its Durable Object log', async () => {
     let viewer: Promise<TestSocket> | undefined;
-    const spoken = await session(workers.wsUrl, { onReady: (id) => (viewer = TestSocket.open(`${workers.url.replace('http', 'ws')}/v1/watch/${id}`)) });
+    const spoken = await session(workers.wsUrl, {
+      onReady: (id) => (viewer = TestSocket.open(`${workers.url.replace('http', 'ws')}/v1/watch/${id}`)),
+    });
     const watching = await viewer!;
     await watching.waitFor('done', 0, 30_000);
     expect(captions(watching.events)).toEqual(captions(spoken.events));

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CaptionSequencer } from '../../edge/realtime/caption-sequencer.ts';
 
-const final = (seq: number, text: string, targets: string[] = []) => ({ type: 'final' as const, seq, text, start: seq, end: seq + 1, targets });
+const final = (seq: number, text: string, targets: string[] = []) => ({
+  type: 'final' as const,
+  seq,
+  text,
+  start: seq,
+  end: seq + 1,
+  targets,
+});
 const translation = (seq: number, lang: string, text: string) => ({ type: 'translation' as const, seq, lang, text });
 
 describe('CaptionSequencer', () => {
@@ -58,7 +65,9 @@ describe('CaptionSequencer', () => {
 
   it('reports a failed segment as an error in its place and moves on', () => {
     const s = new CaptionSequencer();
-    expect(s.accept({ type: 'error', code: 'stt_failed', message: 'boom', seq: 1 })).toEqual([{ type: 'error', code: 'stt_failed', message: 'boom', seq: 1 }]);
+    expect(s.accept({ type: 'error', code: 'stt_failed', message: 'boom', seq: 1 })).toEqual([
+      { type: 'error', code: 'stt_failed', message: 'boom', seq: 1 },
+    ]);
     expect(s.accept(final(2, 'two'))).toHaveLength(1);
     s.expectSegments(2);
     expect(s.complete).toBe(true);
@@ -66,12 +75,21 @@ describe('CaptionSequencer', () => {
 });
 
 describe('CaptionSequencer, protocol v1.1 revisions', () => {
-  const finalRev = (seq: number, text: string, rev: number, targets: string[] = [], revision = false) => ({ ...final(seq, text, targets), rev, ...(revision ? { revision } : {}) });
-  const translationRev = (seq: number, lang: string, text: string, rev: number) => ({ ...translation(seq, lang, text), rev });
+  const finalRev = (seq: number, text: string, rev: number, targets: string[] = [], revision = false) => ({
+    ...final(seq, text, targets),
+    rev,
+    ...(revision ? { revision } : {}),
+  });
+  const translationRev = (seq: number, lang: string, text: string, rev: number) => ({
+    ...translation(seq, lang, text),
+    rev,
+  });
 
   it('sends a corrected final in place (same seq, higher rev), then its translations; older translations are dropped', () => {
     const s = new CaptionSequencer(0, { revisions: true });
-    expect(s.accept(finalRev(1, 'been leisure', 1, ['es'], true))).toEqual([{ type: 'final', seq: 1, text: 'been leisure', start: 1, end: 2, rev: 1 }]);
+    expect(s.accept(finalRev(1, 'been leisure', 1, ['es'], true))).toEqual([
+      { type: 'final', seq: 1, text: 'been leisure', start: 1, end: 2, rev: 1 },
+    ]);
     // The second pass's translation is queued before its final is logged, so it may come first: it waits.
     expect(s.accept(translationRev(1, 'es', 'estado en ocio', 2))).toEqual([]);
     expect(s.accept(finalRev(1, 'been at leisure', 2, ['es']))).toEqual([
@@ -93,15 +111,21 @@ describe('CaptionSequencer, protocol v1.1 revisions', () => {
 
   it('tags partials with the seq their final will have and their rev', () => {
     const s = new CaptionSequencer(0, { revisions: true });
-    expect(s.accept({ type: 'partial', segment: 1, text: 'he', start: 0, rev: 1 })).toEqual([{ type: 'partial', seq: 1, rev: 1, text: 'he', start: 0 }]);
+    expect(s.accept({ type: 'partial', segment: 1, text: 'he', start: 0, rev: 1 })).toEqual([
+      { type: 'partial', seq: 1, rev: 1, text: 'he', start: 0 },
+    ]);
   });
 
   it('v1 clients never see a correction and keep rev 1 with its translations', () => {
     const s = new CaptionSequencer();
-    expect(s.accept(finalRev(1, 'been leisure', 1, ['es'], true))).toEqual([{ type: 'final', seq: 1, text: 'been leisure', start: 1, end: 2 }]);
+    expect(s.accept(finalRev(1, 'been leisure', 1, ['es'], true))).toEqual([
+      { type: 'final', seq: 1, text: 'been leisure', start: 1, end: 2 },
+    ]);
     expect(s.accept(translationRev(1, 'es', 'otro', 2))).toEqual([]);
     expect(s.accept(finalRev(1, 'been at leisure', 2, ['es']))).toEqual([]);
-    expect(s.accept(translationRev(1, 'es', 'ocio', 1))).toEqual([{ type: 'translation', seq: 1, lang: 'es', text: 'ocio' }]);
+    expect(s.accept(translationRev(1, 'es', 'ocio', 1))).toEqual([
+      { type: 'translation', seq: 1, lang: 'es', text: 'ocio' },
+    ]);
     s.expectSegments(1);
     expect(s.complete).toBe(true);
   });
@@ -110,7 +134,9 @@ describe('CaptionSequencer, protocol v1.1 revisions', () => {
     const s = new CaptionSequencer(0, { revisions: true });
     s.accept(finalRev(2, 'two fast', 1, [], true));
     s.accept(finalRev(2, 'two slow', 2));
-    expect(s.accept(final(1, 'one')).map((e) => (e.type === 'final' ? `${e.seq}:${e.rev}:${e.text}` : e.type))).toEqual(['1:1:one', '2:2:two slow']);
+    expect(s.accept(final(1, 'one')).map((e) => (e.type === 'final' ? `${e.seq}:${e.rev}:${e.text}` : e.type))).toEqual(
+      ['1:1:one', '2:2:two slow'],
+    );
     s.expectSegments(2);
     expect(s.complete).toBe(true);
   });
@@ -124,10 +150,16 @@ describe('CaptionSequencer, protocol v1.1 revisions', () => {
 });
 
 describe('CaptionSequencer speakers (protocol v1.2)', () => {
-  const voiced = (seq: number, voice: number[], targets: string[] = []) => ({ ...final(seq, `line ${seq}`, targets), start: seq * 3, end: seq * 3 + 2, voice });
+  const voiced = (seq: number, voice: number[], targets: string[] = []) => ({
+    ...final(seq, `line ${seq}`, targets),
+    start: seq * 3,
+    end: seq * 3 + 2,
+    voice,
+  });
   const A = [1, 0, 0, 0];
   const B = [0, 1, 0, 0];
-  const speakers = (events: ReturnType<CaptionSequencer['accept']>) => events.flatMap((e) => (e.type === 'final' ? [e.speaker] : []));
+  const speakers = (events: ReturnType<CaptionSequencer['accept']>) =>
+    events.flatMap((e) => (e.type === 'final' ? [e.speaker] : []));
 
   it('labels finals by voice for v1.2 readers only', () => {
     const v12 = new CaptionSequencer(0, { revisions: true, speakers: true });
@@ -151,13 +183,25 @@ describe('CaptionSequencer speakers (protocol v1.2)', () => {
     const s = new CaptionSequencer(0, { revisions: true, speakers: true });
     s.accept(voiced(1, A));
     s.accept(voiced(2, B));
-    expect(s.accept({ ...final(2, 'line two corrected'), rev: 2 })).toEqual([{ type: 'final', seq: 2, text: 'line two corrected', start: 2, end: 3, rev: 2, speaker: 2 }]);
+    expect(s.accept({ ...final(2, 'line two corrected'), rev: 2 })).toEqual([
+      { type: 'final', seq: 2, text: 'line two corrected', start: 2, end: 3, rev: 2, speaker: 2 },
+    ]);
   });
 });
 
 describe('CaptionSequencer spoken translations', () => {
-  const spokenTranslation = (seq: number, lang: string, text: string) => ({ ...translation(seq, lang, text), speak: true });
-  const audio = (seq: number, lang: string) => ({ type: 'translation_audio' as const, seq, lang, audio: 'UklGRg==', sampleRate: 16000, duration: 1 });
+  const spokenTranslation = (seq: number, lang: string, text: string) => ({
+    ...translation(seq, lang, text),
+    speak: true,
+  });
+  const audio = (seq: number, lang: string) => ({
+    type: 'translation_audio' as const,
+    seq,
+    lang,
+    audio: 'UklGRg==',
+    sampleRate: 16000,
+    duration: 1,
+  });
 
   it('sends audio after its translation to readers that asked, and waits for it before done', () => {
     const s = new CaptionSequencer(0, { speak: ['es'] });
@@ -165,7 +209,17 @@ describe('CaptionSequencer spoken translations', () => {
     s.accept({ type: 'ended', segments: 1 });
     expect(s.accept(spokenTranslation(1, 'es', 'uno')).map((e) => e.type)).toEqual(['translation']);
     expect(s.complete).toBe(false);
-    expect(s.accept(audio(1, 'es'))).toEqual([{ type: 'translation_audio', seq: 1, lang: 'es', format: 'wav', sample_rate: 16000, duration: 1, audio: 'UklGRg==' }]);
+    expect(s.accept(audio(1, 'es'))).toEqual([
+      {
+        type: 'translation_audio',
+        seq: 1,
+        lang: 'es',
+        format: 'wav',
+        sample_rate: 16000,
+        duration: 1,
+        audio: 'UklGRg==',
+      },
+    ]);
     expect(s.complete).toBe(true);
     expect(s.accept(audio(1, 'es'))).toEqual([]);
   });
@@ -175,11 +229,18 @@ describe('CaptionSequencer spoken translations', () => {
     s.accept(final(2, 'two', ['es']));
     expect(s.accept(spokenTranslation(2, 'es', 'dos'))).toEqual([]);
     expect(s.accept(audio(2, 'es'))).toEqual([]);
-    expect(s.accept(final(1, 'one', ['es'])).map((e) => e.type)).toEqual(['final', 'final', 'translation', 'translation_audio']);
+    expect(s.accept(final(1, 'one', ['es'])).map((e) => e.type)).toEqual([
+      'final',
+      'final',
+      'translation',
+      'translation_audio',
+    ]);
     s.accept({ type: 'ended', segments: 2 });
     s.accept(spokenTranslation(1, 'es', 'uno'));
     expect(s.complete).toBe(false);
-    expect(s.accept({ type: 'error', code: 'tts_failed', message: 'no', seq: 1, lang: 'es', audio: true })).toMatchObject([{ type: 'error', code: 'tts_failed', seq: 1, lang: 'es' }]);
+    expect(
+      s.accept({ type: 'error', code: 'tts_failed', message: 'no', seq: 1, lang: 'es', audio: true }),
+    ).toMatchObject([{ type: 'error', code: 'tts_failed', seq: 1, lang: 'es' }]);
     expect(s.complete).toBe(true);
   });
 

@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { CatchUp, type CatchUpAction } from '../../edge/realtime/catch-up.ts';
 import type { SessionResult } from '../../shared/queue/jobs.ts';
 
-const final = (seq: number, takenAt?: number, effort?: 'fast' | 'full'): SessionResult => ({ type: 'final', seq, text: 'x', start: 0, end: 1, targets: [], ...(takenAt !== undefined ? { takenAt } : {}), ...(effort ? { effort } : {}) });
+const final = (seq: number, takenAt?: number, effort?: 'fast' | 'full'): SessionResult => ({
+  type: 'final',
+  seq,
+  text: 'x',
+  start: 0,
+  end: 1,
+  targets: [],
+  ...(takenAt !== undefined ? { takenAt } : {}),
+  ...(effort ? { effort } : {}),
+});
 const options = { enabled: true, queueBudgetMs: 500, sttBudgetMs: 2000 };
 
 describe('catch-up', () => {

@@ -34,6 +34,9 @@ describe('sessionDepsFromConfig', () => {
     const vad = deps.createVad();
     expect(vad.isSpeech(new Int16Array(480))).toBe(false);
     vad.close();
-    expect(sessionDepsFromConfig(loadConfig({ EARSHOT_CATCH_UP: 'off' }), { ...deps, fvad: await loadFvad() }).catchUp?.enabled).toBe(false);
+    expect(
+      sessionDepsFromConfig(loadConfig({ EARSHOT_CATCH_UP: 'off' }), { ...deps, fvad: await loadFvad() }).catchUp
+        ?.enabled,
+    ).toBe(false);
   });
 });

@@ -12,7 +12,16 @@ import type { SttQueue } from '../../shared/queue/ports.ts';
 import type { RunnerInfo } from '../../shared/queue/runner-registry.ts';
 import { StreamingLaneRouter } from '../../edge/realtime/streaming-lane.ts';
 
-const runner = (id: string, held = 0, max = 4, state = 'running'): RunnerInfo => ({ id, role: 'stt', engine: 'sphinx', streams: { held, max }, processed: 0, failed: 0, state, at: Date.now() });
+const runner = (id: string, held = 0, max = 4, state = 'running'): RunnerInfo => ({
+  id,
+  role: 'stt',
+  engine: 'sphinx',
+  streams: { held, max },
+  processed: 0,
+  failed: 0,
+  state,
+  at: Date.now(),
+});
 const pcm = (n: number) => Int16Array.from({ length: n }, (_, i) => (i % 100) + 1);
 const job = (session: string, kind: 'partial' | 'final', samples: number, stable?: number, segment = 1): SttJob => ({
   id: `${session}:${segment}${kind === 'partial' ? ':partial' : ''}`,
@@ -64,7 +73,9 @@ describe('streaming lane router', () => {
     live = live.filter((r) => r.id !== ra);
     await router.add(job('a', 'partial', 9600, 6400, 2));
     const other = live[0]!.id;
-    expect((await drain(routes.queue(other))).filter((j) => j.session === 'a').map((j) => [j.stream?.offset, j.pcm.length])).toEqual([[0, 6400]]);
+    expect(
+      (await drain(routes.queue(other))).filter((j) => j.session === 'a').map((j) => [j.stream?.offset, j.pcm.length]),
+    ).toEqual([[0, 6400]]);
     expect(await drain(shared)).toEqual([]);
   });
 

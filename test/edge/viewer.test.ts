@@ -19,15 +19,26 @@ async function setup() {
 function watcher(deps: Awaited<ReturnType<typeof setup>>, buffered = () => 0, limits?: ViewerLimits) {
   const events: WatchEvent[] = [];
   const closed: { code: number; reason: string }[] = [];
-  const viewer = new Viewer('s1', { ...deps, logger: silentLogger, ...(limits ? { limits } : {}) }, {
-    send: (e) => events.push(e),
-    close: (code, reason) => closed.push({ code, reason }),
-    bufferedAmount: buffered,
-  });
+  const viewer = new Viewer(
+    's1',
+    { ...deps, logger: silentLogger, ...(limits ? { limits } : {}) },
+    {
+      send: (e) => events.push(e),
+      close: (code, reason) => closed.push({ code, reason }),
+      bufferedAmount: buffered,
+    },
+  );
   return { viewer, events, closed };
 }
 
-const final = (seq: number, text: string) => ({ type: 'final' as const, seq, text, start: seq, end: seq + 0.5, targets: ['es'] });
+const final = (seq: number, text: string) => ({
+  type: 'final' as const,
+  seq,
+  text,
+  start: seq,
+  end: seq + 0.5,
+  targets: ['es'],
+});
 
 describe('Viewer', () => {
   it('#14.8 closes a viewer that was sent nothing for idleMs (4410), not one that keeps receiving captions', async () => {
@@ -37,7 +48,15 @@ describe('Viewer', () => {
     const make = (session: string) => {
       const events: WatchEvent[] = [];
       const closed: { code: number; reason: string }[] = [];
-      const viewer = new Viewer(session, { ...deps, logger: silentLogger, idleMs: 10_000, now: () => now }, { send: (e) => events.push(e), close: (code, reason) => closed.push({ code, reason }), bufferedAmount: () => 0 });
+      const viewer = new Viewer(
+        session,
+        { ...deps, logger: silentLogger, idleMs: 10_000, now: () => now },
+        {
+          send: (e) => events.push(e),
+          close: (code, reason) => closed.push({ code, reason }),
+          bufferedAmount: () => 0,
+        },
+      );
       return { viewer, events, closed };
     };
     const [quiet, busy] = [make('quiet'), make('s1')];
@@ -61,7 +80,11 @@ describe('Viewer', () => {
     const deps = await setup();
     const events: WatchEvent[] = [];
     const closed: number[] = [];
-    const viewer = new Viewer('s1', { ...deps, logger: silentLogger, mayWatch: (meta) => meta.owner === 'someone' }, { send: (e) => events.push(e), close: (code) => closed.push(code), bufferedAmount: () => 0 });
+    const viewer = new Viewer(
+      's1',
+      { ...deps, logger: silentLogger, mayWatch: (meta) => meta.owner === 'someone' },
+      { send: (e) => events.push(e), close: (code) => closed.push(code), bufferedAmount: () => 0 },
+    );
     await viewer.open();
     expect(events).toEqual([{ type: 'error', code: 'forbidden', message: expect.any(String) }]);
     expect(closed).toEqual([4403]);
@@ -78,7 +101,9 @@ describe('Viewer', () => {
     await deps.results.append('s1', final(1, 'one'));
     await deps.results.append('s1', { type: 'translation', seq: 1, lang: 'es', text: 'uno' });
     await tick();
-    expect(w.events.slice(1).map((e) => e.type + (e.type === 'final' || e.type === 'translation' ? e.seq : ''))).toEqual(['partial', 'final1', 'final2', 'translation1']);
+    expect(
+      w.events.slice(1).map((e) => e.type + (e.type === 'final' || e.type === 'translation' ? e.seq : '')),
+    ).toEqual(['partial', 'final1', 'final2', 'translation1']);
     expect(w.closed).toEqual([]);
   });
 
@@ -90,7 +115,8 @@ describe('Viewer', () => {
       final(1, 'he was not'),
       { type: 'translation' as const, seq: 1, lang: 'es', text: 'no era' },
       { type: 'ended' as const, segments: 1 },
-    ]) await deps.results.append('s1', r);
+    ])
+      await deps.results.append('s1', r);
     const w = watcher(deps);
     await w.viewer.open();
     await tick();
@@ -105,7 +131,8 @@ describe('Viewer', () => {
       { type: 'partial_translation' as const, segment: 1, lang: 'es', text: 'él', start: 0 },
       { type: 'partial' as const, segment: 1, text: 'he was', start: 0 },
       { type: 'partial_translation' as const, segment: 1, lang: 'es', text: 'él era', start: 0 },
-    ]) await deps.results.append('s1', r);
+    ])
+      await deps.results.append('s1', r);
     const w = watcher(deps);
     await w.viewer.open();
     await tick();
@@ -132,7 +159,11 @@ describe('Viewer', () => {
     const deps = await setup();
     const events: WatchEvent[] = [];
     const closed: number[] = [];
-    const viewer = new Viewer('nope', { ...deps, logger: silentLogger }, { send: (e) => events.push(e), close: (c) => closed.push(c), bufferedAmount: () => 0 });
+    const viewer = new Viewer(
+      'nope',
+      { ...deps, logger: silentLogger },
+      { send: (e) => events.push(e), close: (c) => closed.push(c), bufferedAmount: () => 0 },
+    );
     await viewer.open();
     expect(events).toMatchObject([{ type: 'error', code: 'unknown_session' }]);
     expect(closed).toEqual([4404]);

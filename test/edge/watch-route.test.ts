@@ -31,11 +31,14 @@ function watch(session: string): Watched {
   const ws = new WebSocket(`${server.server.url.replace('http', 'ws')}/v1/watch/${session}`);
   const events: WatchEvent[] = [];
   ws.on('message', (data) => events.push(WatchEvent.parse(JSON.parse(String(data)))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   return { events, closed, ws };
 }
 
-const captions = (events: (ServerEvent | WatchEvent)[]) => events.filter((e) => e.type === 'final' || e.type === 'translation' || e.type === 'done');
+const captions = (events: (ServerEvent | WatchEvent)[]) =>
+  events.filter((e) => e.type === 'final' || e.type === 'translation' || e.type === 'done');
 
 describe('WS /v1/watch/:session', () => {
   it('gives live and late viewers the speaker’s finals and translations in order, then done and close 1000', async () => {
@@ -52,9 +55,19 @@ describe('WS /v1/watch/:session', () => {
     expectDeliveryRules(speaker.events);
 
     expect(await live.closed).toEqual({ code: 1000, reason: 'done' });
-    expect(live.events[0]).toEqual({ type: 'ready', session: ready.session, protocol: 1, targets: ['es'], language: 'en' });
+    expect(live.events[0]).toEqual({
+      type: 'ready',
+      session: ready.session,
+      protocol: 1,
+      targets: ['es'],
+      language: 'en',
+    });
     expect(captions(live.events)).toEqual(captions(speaker.events));
-    expect(captions(live.events).map((e) => (e.type === 'final' ? e.text : '')).join(' ')).toContain('young man');
+    expect(
+      captions(live.events)
+        .map((e) => (e.type === 'final' ? e.text : ''))
+        .join(' '),
+    ).toContain('young man');
 
     const late = watch(ready.session);
     expect(await late.closed).toEqual({ code: 1000, reason: 'done' });
@@ -114,7 +127,7 @@ describe('web client files', () => {
     expect(await (await fetch(`${server.server.url}/watch/x`)).text()).toContain('/web/watch.js');
   });
 
-  it('serves the pages\' scripts as self-contained bundles of client/web, built from the client library', async () => {
+  it("serves the pages' scripts as self-contained bundles of client/web, built from the client library", async () => {
     const speaker = await (await fetch(`${server.server.url}/web/speaker.js`)).text();
     // One file per page: no module imports left for the browser to fetch (the page's CSP allows only 'self' anyway).
     expect(speaker).not.toMatch(/\bimport\s*[{*\w][^;]*from\s*["']\.{0,2}\//);
@@ -127,8 +140,16 @@ describe('web client files', () => {
     expect(worklet).not.toMatch(/\bimport\b[^;]*from/);
   });
 
-  it('serves nothing outside the web client\'s pages and bundles', async () => {
-    for (const path of ['/web/..%2Fapp.ts', '/web/%2E%2E%2Fapp.ts', '/web/tsconfig.json', '/web/nope.js', '/web/.hidden.js', '/web/speaker.ts', '/web/captions.js']) {
+  it("serves nothing outside the web client's pages and bundles", async () => {
+    for (const path of [
+      '/web/..%2Fapp.ts',
+      '/web/%2E%2E%2Fapp.ts',
+      '/web/tsconfig.json',
+      '/web/nope.js',
+      '/web/.hidden.js',
+      '/web/speaker.ts',
+      '/web/captions.js',
+    ]) {
       expect((await fetch(`${server.server.url}${path}`)).status, path).toBe(404);
     }
   });

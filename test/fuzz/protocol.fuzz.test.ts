@@ -13,9 +13,19 @@ import { loadFvad, WebRtcVad } from '../../shared/vad/webrtc-vad.ts';
 import { RealtimeSession, type SessionDeps } from '../../edge/realtime/session.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../edge/realtime/client-limits.ts';
 
-const corpus = JSON.parse(readFileSync('test/corpus/ws-frames.json', 'utf8')) as { text: string[]; binaryLengths: number[] };
+const corpus = JSON.parse(readFileSync('test/corpus/ws-frames.json', 'utf8')) as {
+  text: string[];
+  binaryLengths: number[];
+};
 const fvad = await loadFvad();
-const drivers = createDrivers({ redisUrl: '', prefix: 'fuzz', attempts: 1, lockMs: 1000, retentionMs: 1000, logger: silentLogger });
+const drivers = createDrivers({
+  redisUrl: '',
+  prefix: 'fuzz',
+  attempts: 1,
+  lockMs: 1000,
+  retentionMs: 1000,
+  logger: silentLogger,
+});
 const deps: SessionDeps = {
   sttQueue: drivers.sttQueue,
   results: drivers.results,
@@ -35,7 +45,11 @@ type Frame = { text: string } | { binary: Uint8Array };
 
 async function play(frames: Frame[]): Promise<unknown[]> {
   const sent: unknown[] = [];
-  const session = new RealtimeSession(crypto.randomUUID(), deps, { send: (e) => sent.push(e), close: () => undefined, bufferedAmount: () => 0 });
+  const session = new RealtimeSession(crypto.randomUUID(), deps, {
+    send: (e) => sent.push(e),
+    close: () => undefined,
+    bufferedAmount: () => 0,
+  });
   for (const frame of frames) {
     if ('text' in frame) session.onText(frame.text);
     else session.onBinary(frame.binary);
@@ -58,14 +72,30 @@ const start = JSON.stringify({ type: 'start', language: 'en', targets: ['es'], s
 const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.string().map((text) => ({ text })),
   fc.jsonValue().map((v) => ({ text: JSON.stringify(v) })),
-  fc.record({ type: fc.constantFrom('start', 'stop', 'ready', 'x'), sample_rate: fc.oneof(fc.integer(), fc.double()), encoding: fc.constantFrom('pcm16', 'opus'), targets: fc.array(fc.string(), { maxLength: 20 }), language: fc.string(), session: fc.string(), last_seq: fc.integer() }, { requiredKeys: ['type'] }).map((v) => ({ text: JSON.stringify(v) })),
+  fc
+    .record(
+      {
+        type: fc.constantFrom('start', 'stop', 'ready', 'x'),
+        sample_rate: fc.oneof(fc.integer(), fc.double()),
+        encoding: fc.constantFrom('pcm16', 'opus'),
+        targets: fc.array(fc.string(), { maxLength: 20 }),
+        language: fc.string(),
+        session: fc.string(),
+        last_seq: fc.integer(),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map((v) => ({ text: JSON.stringify(v) })),
   fc.constant({ text: start }),
   fc.uint8Array({ maxLength: 4000 }).map((binary) => ({ binary })),
 );
 
 describe('protocol fuzzing', () => {
   it('any sequence of frames yields only valid events with known codes, and no exception', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(frameArb, { maxLength: 25 }), async (frames) => expectValid(await play(frames))), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(frameArb, { maxLength: 25 }), async (frames) => expectValid(await play(frames))),
+      { numRuns: 300 },
+    );
   });
 
   it('the malformed-frame corpus is rejected with typed errors', async () => {
@@ -73,8 +103,10 @@ describe('protocol fuzzing', () => {
     for (const length of corpus.binaryLengths) {
       const sent = await play([{ text: start }, { binary: new Uint8Array(length) }]);
       expectValid(sent);
-      if (length % 2 === 1 && length <= 1024 * 1024) expect(sent).toContainEqual(expect.objectContaining({ type: 'error', code: 'bad_frame' }));
-      if (length > 1024 * 1024) expect(sent).toContainEqual(expect.objectContaining({ type: 'error', code: 'frame_too_large' }));
+      if (length % 2 === 1 && length <= 1024 * 1024)
+        expect(sent).toContainEqual(expect.objectContaining({ type: 'error', code: 'bad_frame' }));
+      if (length > 1024 * 1024)
+        expect(sent).toContainEqual(expect.objectContaining({ type: 'error', code: 'frame_too_large' }));
     }
   });
 });

@@ -21,15 +21,38 @@ const engine = new EffortSphinxEngine({ decoders: 1 });
 beforeAll(() => engine.load());
 afterAll(() => engine.close());
 
-const fastCount = async () => (await metrics.catchUp.get()).values.find((v) => v.labels.action === 'fast_effort')?.value ?? 0;
+const fastCount = async () =>
+  (await metrics.catchUp.get()).values.find((v) => v.labels.action === 'fast_effort')?.value ?? 0;
 
 async function decode(queueBudgetMs: number | undefined): Promise<Final[]> {
   const queue = createMemorySttQueue();
   const results = new MemoryResultLog();
-  const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass: 'off', queueBudgetMs });
+  const runner = new SttRunner({
+    queue,
+    mtQueue: null,
+    results,
+    engine,
+    logger: silentLogger,
+    batchSize: 1,
+    maxWaitMs: 0,
+    defaultLanguage: 'en',
+    twoPass: 'off',
+    queueBudgetMs,
+  });
   const finals: Final[] = [];
   results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result));
-  const job = (segment: number, pcm: Int16Array, enqueuedAt: number): SttJob => ({ id: `s:${segment}`, session: 's', segment, kind: 'final', pcm, language: 'en', start: 0, end: pcm.length / 16000, targets: [], enqueuedAt });
+  const job = (segment: number, pcm: Int16Array, enqueuedAt: number): SttJob => ({
+    id: `s:${segment}`,
+    session: 's',
+    segment,
+    kind: 'final',
+    pcm,
+    language: 'en',
+    start: 0,
+    end: pcm.length / 16000,
+    targets: [],
+    enqueuedAt,
+  });
   await queue.add(job(1, late!.pcm, Date.now() - 90_000)); // waited 90 s already
   await queue.add(job(2, onTime!.pcm, Date.now()));
   runner.start();
@@ -66,10 +89,33 @@ describe('second pass (refine) with the real sphinx engine', () => {
   async function refine(refineMaxAgeMs: number, waitedMs: number): Promise<Final> {
     const queue = createMemorySttQueue();
     const results = new MemoryResultLog();
-    const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass: 'behind', refineMaxAgeMs });
+    const runner = new SttRunner({
+      queue,
+      mtQueue: null,
+      results,
+      engine,
+      logger: silentLogger,
+      batchSize: 1,
+      maxWaitMs: 0,
+      defaultLanguage: 'en',
+      twoPass: 'behind',
+      refineMaxAgeMs,
+    });
     const finals: Final[] = [];
     results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result));
-    await queue.add({ id: 's:1:refine', session: 's', segment: 1, kind: 'refine', draft: 'the first pass', pcm: onTime!.pcm, language: 'en', start: 0, end: onTime!.pcm.length / 16000, targets: [], enqueuedAt: Date.now() - waitedMs });
+    await queue.add({
+      id: 's:1:refine',
+      session: 's',
+      segment: 1,
+      kind: 'refine',
+      draft: 'the first pass',
+      pcm: onTime!.pcm,
+      language: 'en',
+      start: 0,
+      end: onTime!.pcm.length / 16000,
+      targets: [],
+      enqueuedAt: Date.now() - waitedMs,
+    });
     runner.start();
     await vi.waitFor(() => expect(finals).toHaveLength(1), { timeout: 60_000, interval: 20 });
     await runner.stop();

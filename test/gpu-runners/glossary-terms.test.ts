@@ -60,7 +60,9 @@ describe('shieldTerms', () => {
 
 describe('spellTerms', () => {
   it('writes terms as the glossary spells them, multi-word terms included', () => {
-    expect(spellTerms('and mr john dashwood met the zorbax pro team', [{ term: 'Dashwood' }, { term: 'Zorbax Pro' }])).toBe('and mr john Dashwood met the Zorbax Pro team');
+    expect(
+      spellTerms('and mr john dashwood met the zorbax pro team', [{ term: 'Dashwood' }, { term: 'Zorbax Pro' }]),
+    ).toBe('and mr john Dashwood met the Zorbax Pro team');
   });
 });
 
@@ -76,7 +78,13 @@ describe('glossary schema and limits', () => {
   it('rejects glossaries over the term or byte limit with glossary_too_large', () => {
     const terms = Glossary.parse(Array.from({ length: 5 }, (_, i) => `term${i}`));
     expect(() => checkGlossary(terms, { maxTerms: 5, maxBytes: 8192 })).not.toThrow();
-    const tooMany = (() => { try { checkGlossary(terms, { maxTerms: 4, maxBytes: 8192 }); } catch (e) { return e; } })();
+    const tooMany = (() => {
+      try {
+        checkGlossary(terms, { maxTerms: 4, maxBytes: 8192 });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(tooMany).toBeInstanceOf(EarshotError);
     expect((tooMany as EarshotError).code).toBe('glossary_too_large');
     expect(() => checkGlossary(terms, { maxTerms: 100, maxBytes: 50 })).toThrow(/bytes/);

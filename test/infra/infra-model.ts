@@ -52,7 +52,11 @@ export interface ComposeService {
   healthcheck?: { test?: string | string[]; disable?: boolean };
   stop_grace_period?: string;
   profiles?: string[];
-  deploy?: { resources?: { reservations?: { devices?: Array<{ driver?: string; count?: number | string; capabilities?: string[] }> } } };
+  deploy?: {
+    resources?: {
+      reservations?: { devices?: Array<{ driver?: string; count?: number | string; capabilities?: string[] }> };
+    };
+  };
 }
 export interface Compose {
   services?: Record<string, ComposeService>;
@@ -87,12 +91,20 @@ export interface K8sPodSpec {
 export interface K8sDoc {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   data?: Record<string, string>;
   spec?: {
     replicas?: number;
     selector?: { matchLabels?: Record<string, string> } & Record<string, string | Record<string, string>>;
-    template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: K8sPodSpec };
+    template?: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      spec?: K8sPodSpec;
+    };
     ports?: Array<{ name?: string; port?: number; targetPort?: string | number }>;
     scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
     triggers?: Array<{ type?: string; metadata?: Record<string, string> }>;
@@ -171,7 +183,10 @@ export function parseDockerfile(file: string, text: string): Dockerfile {
     }
     if (op === 'FROM') {
       const parts = args.split(/\s+/).filter((p) => !p.startsWith('--'));
-      const image = (parts[0] ?? '').replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => globalArgs.get((a ?? b)!) ?? '');
+      const image = (parts[0] ?? '').replace(
+        /\$\{(\w+)\}|\$(\w+)/g,
+        (_, a: string | undefined, b: string | undefined) => globalArgs.get((a ?? b)!) ?? '',
+      );
       const name = parts[1]?.toUpperCase() === 'AS' ? parts[2] : undefined;
       stages.push({ name, from: image, instructions: [] });
       continue;
@@ -223,10 +238,20 @@ export function loadInfra(): InfraModel {
     .map((f) => parseDockerfile(`infra/docker/${f}`, fs.readFileSync(path.join(dockerDir, f), 'utf8')));
   const ignoreFile = path.join(ROOT, '.dockerignore');
   const dockerignore = fs.existsSync(ignoreFile)
-    ? fs.readFileSync(ignoreFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+    ? fs
+        .readFileSync(ignoreFile, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
     : [];
-  const compose = parse(fs.readFileSync(path.join(INFRA, 'compose.yaml'), 'utf8'), { merge: true, maxAliasCount: 100 }) as Compose;
-  const yamlFiles = fs.readdirSync(K8S).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const compose = parse(fs.readFileSync(path.join(INFRA, 'compose.yaml'), 'utf8'), {
+    merge: true,
+    maxAliasCount: 100,
+  }) as Compose;
+  const yamlFiles = fs
+    .readdirSync(K8S)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   const k8s = yamlFiles
     .filter((f) => f !== 'kustomization.yaml')
     .map((file) => ({ file, docs: parseYamlDocs(file, fs.readFileSync(path.join(K8S, file), 'utf8')) as K8sDoc[] }));
@@ -333,7 +358,9 @@ export function composeEnv(service: ComposeService): Map<string, string | undefi
   const env = service.environment;
   if (!env) return new Map();
   if (Array.isArray(env)) {
-    return new Map(env.map((e) => (e.includes('=') ? [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] : [e, undefined])));
+    return new Map(
+      env.map((e) => (e.includes('=') ? [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] : [e, undefined])),
+    );
   }
   return new Map(Object.entries(env).map(([k, v]) => [k, v === null ? undefined : String(v)]));
 }
@@ -356,7 +383,6 @@ export function builtImages(model: InfraModel): Map<string, Dockerfile> {
   }
   return out;
 }
-
 
 /** Literal env of a Kubernetes container: the ConfigMaps it loads, then its own env, over the image's ENV. */
 export function k8sContainerEnv(model: InfraModel, container: K8sContainer): Map<string, string | undefined> {
@@ -416,10 +442,16 @@ export function checkEnv(model: InfraModel, facts: CodeFacts): string[] {
   }
   for (const { file, doc } of k8sDocs(model)) {
     if (doc.kind === 'ConfigMap') {
-      for (const [k, v] of Object.entries(doc.data ?? {})) uses.push({ where: `${file} ConfigMap ${doc.metadata?.name}`, name: k, value: String(v) });
+      for (const [k, v] of Object.entries(doc.data ?? {}))
+        uses.push({ where: `${file} ConfigMap ${doc.metadata?.name}`, name: k, value: String(v) });
     }
     for (const c of containersOf(doc)) {
-      for (const e of c.env ?? []) uses.push({ where: `${file} ${c.name}`, name: e.name, value: e.value === undefined ? undefined : String(e.value) });
+      for (const e of c.env ?? [])
+        uses.push({
+          where: `${file} ${c.name}`,
+          name: e.name,
+          value: e.value === undefined ? undefined : String(e.value),
+        });
       for (const from of c.envFrom ?? []) {
         const ref = from.configMapRef?.name;
         if (ref && !byKind(model, 'ConfigMap').some((d) => d.doc.metadata?.name === ref)) {
@@ -441,23 +473,33 @@ export function checkEnv(model: InfraModel, facts: CodeFacts): string[] {
     }
     if (setting && u.value !== undefined) {
       const parsed = setting.schema.safeParse(u.value);
-      if (!parsed.success) problems.push(`${u.where}: ${u.name}=${JSON.stringify(u.value)} is rejected by its schema: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        problems.push(
+          `${u.where}: ${u.name}=${JSON.stringify(u.value)} is rejected by its schema: ${parsed.error.issues[0]?.message}`,
+        );
     }
-    if (u.name === 'REDIS_URL' && u.value !== undefined && !/^rediss?:\/\/[^/\s]+/.test(u.value)) problems.push(`${u.where}: REDIS_URL=${u.value} is not a redis:// URL`);
+    if (u.name === 'REDIS_URL' && u.value !== undefined && !/^rediss?:\/\/[^/\s]+/.test(u.value))
+      problems.push(`${u.where}: REDIS_URL=${u.value} is not a redis:// URL`);
   }
   return problems;
 }
 
 /** `earshot` argument lists: a known command; `runner` with `--role stt|mt`; other flags are settings' flags. */
 export function checkArgs(where: string, args: string[] | undefined, facts: CodeFacts): string[] {
-  if (!args || args.length === 0) return [`${where}: no earshot command (the image's CMD would apply; set it explicitly)`];
+  if (!args || args.length === 0)
+    return [`${where}: no earshot command (the image's CMD would apply; set it explicitly)`];
   const [command, ...rest] = args as [string, ...string[]];
   const problems: string[] = [];
-  if (!facts.commands.has(command)) problems.push(`${where}: "${command}" is not a command of cli/main.ts (known: ${[...facts.commands].join(', ') || 'none'})`);
+  if (!facts.commands.has(command))
+    problems.push(
+      `${where}: "${command}" is not a command of cli/main.ts (known: ${[...facts.commands].join(', ') || 'none'})`,
+    );
   let role: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    const [flag, inline] = arg.startsWith('--') ? (arg.slice(2).split('=', 2) as [string, string | undefined]) : [undefined, undefined];
+    const [flag, inline] = arg.startsWith('--')
+      ? (arg.slice(2).split('=', 2) as [string, string | undefined])
+      : [undefined, undefined];
     if (flag === undefined) {
       problems.push(`${where}: unexpected argument "${arg}"`);
       continue;
@@ -465,8 +507,10 @@ export function checkArgs(where: string, args: string[] | undefined, facts: Code
     const value = inline ?? rest[++i];
     if (flag === 'role') {
       role = value;
-      if (!ROLES.includes(value as (typeof ROLES)[number])) problems.push(`${where}: --role ${value} is not one of ${ROLES.join('|')}`);
-      if (!/\brole\b/.test(facts.cliSource) || !facts.cliSource.includes(`'${value}'`)) problems.push(`${where}: cli/ does not handle --role ${value}`);
+      if (!ROLES.includes(value as (typeof ROLES)[number]))
+        problems.push(`${where}: --role ${value} is not one of ${ROLES.join('|')}`);
+      if (!/\brole\b/.test(facts.cliSource) || !facts.cliSource.includes(`'${value}'`))
+        problems.push(`${where}: cli/ does not handle --role ${value}`);
     } else if (!facts.flags.has(flag)) {
       problems.push(`${where}: --${flag} is not a flag of shared/config.ts SETTINGS`);
     }
@@ -496,7 +540,8 @@ export function checkCommands(model: InfraModel, facts: CodeFacts): string[] {
   for (const { file, doc } of k8sDocs(model)) {
     for (const c of containersOf(doc)) {
       if (!isEarshotImage(model, c.image)) continue;
-      if (c.command !== undefined) problems.push(`${file} ${c.name}: sets command (overrides the image's ENTRYPOINT); use args`);
+      if (c.command !== undefined)
+        problems.push(`${file} ${c.name}: sets command (overrides the image's ENTRYPOINT); use args`);
       problems.push(...checkArgs(`${file} ${c.name}`, c.args, facts));
     }
   }
@@ -511,9 +556,12 @@ export function checkImages(model: InfraModel): string[] {
     if (svc.build) {
       const b = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
       const file = path.resolve(INFRA, b.context ?? '.', b.dockerfile ?? 'Dockerfile');
-      if (!fs.existsSync(file)) problems.push(`compose ${name}: build.dockerfile ${path.relative(ROOT, file)} does not exist`);
-      else if (!model.dockerfiles.some((d) => d.file === path.relative(ROOT, file))) problems.push(`compose ${name}: builds ${path.relative(ROOT, file)}, which is not under infra/docker`);
-      if (path.resolve(INFRA, b.context ?? '.') !== ROOT) problems.push(`compose ${name}: build context must be the repository root (..), where .dockerignore is`);
+      if (!fs.existsSync(file))
+        problems.push(`compose ${name}: build.dockerfile ${path.relative(ROOT, file)} does not exist`);
+      else if (!model.dockerfiles.some((d) => d.file === path.relative(ROOT, file)))
+        problems.push(`compose ${name}: builds ${path.relative(ROOT, file)}, which is not under infra/docker`);
+      if (path.resolve(INFRA, b.context ?? '.') !== ROOT)
+        problems.push(`compose ${name}: build context must be the repository root (..), where .dockerignore is`);
       if (!svc.image) problems.push(`compose ${name}: build without image (the Kubernetes manifests need the name)`);
     }
     if (!svc.image) problems.push(`compose ${name}: no image`);
@@ -522,10 +570,14 @@ export function checkImages(model: InfraModel): string[] {
     }
   }
   for (const df of model.dockerfiles) {
-    if (![...built.values()].includes(df)) problems.push(`${df.file}: no compose service builds it, so no image name refers to it`);
+    if (![...built.values()].includes(df))
+      problems.push(`${df.file}: no compose service builds it, so no image name refers to it`);
     const stageNames = new Set<string>();
     for (const s of df.stages) {
-      if (!stageNames.has(s.from) && !WELL_KNOWN_IMAGES.has(imageRepo(s.from))) problems.push(`${df.file}: FROM ${s.from || '(unresolved ARG)'} is neither an earlier stage nor a well-known base`);
+      if (!stageNames.has(s.from) && !WELL_KNOWN_IMAGES.has(imageRepo(s.from)))
+        problems.push(
+          `${df.file}: FROM ${s.from || '(unresolved ARG)'} is neither an earlier stage nor a well-known base`,
+        );
       if (s.name) stageNames.add(s.name);
     }
   }
@@ -533,7 +585,8 @@ export function checkImages(model: InfraModel): string[] {
     for (const c of containersOf(doc)) {
       const repo = c.image ? imageRepo(c.image) : undefined;
       if (!repo) problems.push(`${file} ${c.name}: no image`);
-      else if (!built.has(repo) && !WELL_KNOWN_IMAGES.has(repo)) problems.push(`${file} ${c.name}: image ${c.image} is neither built here nor well known`);
+      else if (!built.has(repo) && !WELL_KNOWN_IMAGES.has(repo))
+        problems.push(`${file} ${c.name}: image ${c.image} is neither built here nor well known`);
     }
   }
   for (const img of model.kustomization.images ?? []) {
@@ -546,49 +599,77 @@ export function checkImages(model: InfraModel): string[] {
 export function checkDockerfiles(model: InfraModel, facts: CodeFacts): string[] {
   const problems: string[] = [];
   const ignored = new Set(model.dockerignore.map((p) => p.replace(/^\/|\/$/g, '')));
-  if (!ignored.has('node_modules')) problems.push('.dockerignore: node_modules must be excluded from the build context');
+  if (!ignored.has('node_modules'))
+    problems.push('.dockerignore: node_modules must be excluded from the build context');
   for (const df of model.dockerfiles) {
     const stage = finalStage(df);
     if (df.stages.length < 2) problems.push(`${df.file}: not multi-stage`);
     const runs = df.stages.flatMap((s) => s.instructions.filter((i) => i.op === 'RUN').map((i) => i.args));
     if (!runs.some((r) => /npm ci\b[^&]*--omit=dev/.test(r))) problems.push(`${df.file}: no \`npm ci --omit=dev\``);
     const depsStage = df.stages.find((s) => s.instructions.some((i) => i.op === 'RUN' && /npm ci\b/.test(i.args)));
-    if (!depsStage || !stageEnv(depsStage).has('ONNXRUNTIME_NODE_INSTALL')) problems.push(`${df.file}: the npm ci stage must set ONNXRUNTIME_NODE_INSTALL`);
-    const user = stage.instructions.filter((i) => i.op === 'USER').at(-1)?.args.split(':')[0];
-    if (!user || user === 'root' || user === '0') problems.push(`${df.file}: the runtime stage must run as a non-root USER`);
+    if (!depsStage || !stageEnv(depsStage).has('ONNXRUNTIME_NODE_INSTALL'))
+      problems.push(`${df.file}: the npm ci stage must set ONNXRUNTIME_NODE_INSTALL`);
+    const user = stage.instructions
+      .filter((i) => i.op === 'USER')
+      .at(-1)
+      ?.args.split(':')[0];
+    if (!user || user === 'root' || user === '0')
+      problems.push(`${df.file}: the runtime stage must run as a non-root USER`);
     const health = stage.instructions.find((i) => i.op === 'HEALTHCHECK');
     const healthPaths = [...(health?.args ?? '').matchAll(/(\/health[\w/]*)/g)].map((m) => m[1]!);
-    if (healthPaths.length === 0 || healthPaths.some((p) => !PROBE_PATHS.has(p))) problems.push(`${df.file}: HEALTHCHECK must probe /health or /health/full`);
-    if (health && !/process\.env\.PORT/.test(health.args)) problems.push(`${df.file}: HEALTHCHECK must use the container's PORT (runners use 8081)`);
+    if (healthPaths.length === 0 || healthPaths.some((p) => !PROBE_PATHS.has(p)))
+      problems.push(`${df.file}: HEALTHCHECK must probe /health or /health/full`);
+    if (health && !/process\.env\.PORT/.test(health.args))
+      problems.push(`${df.file}: HEALTHCHECK must use the container's PORT (runners use 8081)`);
     const env = stageEnv(stage);
     const port = env.get('PORT');
-    const exposed = stage.instructions.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/)).map((p) => p.split('/')[0]);
-    if (!port || !exposed.includes(port)) problems.push(`${df.file}: ENV PORT=${port} is not EXPOSEd (${exposed.join(' ')})`);
-    if (env.get('HOST') !== '0.0.0.0') problems.push(`${df.file}: HOST must be 0.0.0.0 in a container (the default listens on loopback)`);
+    const exposed = stage.instructions
+      .filter((i) => i.op === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/))
+      .map((p) => p.split('/')[0]);
+    if (!port || !exposed.includes(port))
+      problems.push(`${df.file}: ENV PORT=${port} is not EXPOSEd (${exposed.join(' ')})`);
+    if (env.get('HOST') !== '0.0.0.0')
+      problems.push(`${df.file}: HOST must be 0.0.0.0 in a container (the default listens on loopback)`);
     const copied = new Set<string>();
     for (const i of stage.instructions.filter((x) => x.op === 'COPY' && !/--from=/.test(x.args))) {
       const parts = i.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       for (const src of parts.slice(0, -1)) {
         const top = src.replace(/^\.\//, '').replace(/\/$/, '');
         copied.add(top);
-        if (!fs.existsSync(path.join(ROOT, top))) problems.push(`${df.file}: COPY ${src}: no such path in the repository`);
+        if (!fs.existsSync(path.join(ROOT, top)))
+          problems.push(`${df.file}: COPY ${src}: no such path in the repository`);
         if (ignored.has(top)) problems.push(`${df.file}: COPY ${src}, but .dockerignore excludes it`);
       }
     }
     for (const needed of facts.runtimePaths) {
-      if (!copied.has(needed)) problems.push(`${df.file}: the runtime stage does not copy ${needed}/ (imported by bin/earshot.mjs)`);
+      if (!copied.has(needed))
+        problems.push(`${df.file}: the runtime stage does not copy ${needed}/ (imported by bin/earshot.mjs)`);
     }
-    if (!copied.has('package.json')) problems.push(`${df.file}: the runtime stage does not copy package.json ("type": "module")`);
+    if (!copied.has('package.json'))
+      problems.push(`${df.file}: the runtime stage does not copy package.json ("type": "module")`);
     if (imageRepo(stage.from) === 'node') {
-      if (stage.from !== 'node:20-bookworm-slim') problems.push(`${df.file}: CPU runtime base must be node:20-bookworm-slim (Debian's engine packages), got ${stage.from}`);
-      const installed = stage.instructions.filter((i) => i.op === 'RUN' && /apt-get install/.test(i.args)).flatMap((i) => i.args.split(/\s+/));
+      if (stage.from !== 'node:20-bookworm-slim')
+        problems.push(
+          `${df.file}: CPU runtime base must be node:20-bookworm-slim (Debian's engine packages), got ${stage.from}`,
+        );
+      const installed = stage.instructions
+        .filter((i) => i.op === 'RUN' && /apt-get install/.test(i.args))
+        .flatMap((i) => i.args.split(/\s+/));
       for (const pkg of [...facts.debianPackages, 'ffmpeg']) {
         if (!installed.includes(pkg)) problems.push(`${df.file}: does not install the Debian package ${pkg}`);
       }
     } else if (imageRepo(stage.from) === 'nvidia/cuda') {
-      if (!/cudnn/.test(stage.from)) problems.push(`${df.file}: the CUDA base must include cuDNN (onnxruntime-node's CUDA provider needs cuDNN 9)`);
-      if (!stage.instructions.some((i) => i.op === 'COPY' && /--from=\S+/.test(i.args) && /\/usr\/local\/bin\/node\b/.test(i.args))) problems.push(`${df.file}: must copy Node from a node stage`);
-      if (depsStage && stageEnv(depsStage).get('ONNXRUNTIME_NODE_INSTALL') !== 'cuda12') problems.push(`${df.file}: the GPU image needs ONNXRUNTIME_NODE_INSTALL=cuda12 (the CUDA provider libraries)`);
+      if (!/cudnn/.test(stage.from))
+        problems.push(`${df.file}: the CUDA base must include cuDNN (onnxruntime-node's CUDA provider needs cuDNN 9)`);
+      if (
+        !stage.instructions.some(
+          (i) => i.op === 'COPY' && /--from=\S+/.test(i.args) && /\/usr\/local\/bin\/node\b/.test(i.args),
+        )
+      )
+        problems.push(`${df.file}: must copy Node from a node stage`);
+      if (depsStage && stageEnv(depsStage).get('ONNXRUNTIME_NODE_INSTALL') !== 'cuda12')
+        problems.push(`${df.file}: the GPU image needs ONNXRUNTIME_NODE_INSTALL=cuda12 (the CUDA provider libraries)`);
     }
   }
   return problems;
@@ -600,7 +681,10 @@ function resolvePort(container: K8sContainer, port: string | number | undefined)
   return container.ports?.find((p) => p.name === port)?.containerPort;
 }
 
-function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+function labelsMatch(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -616,15 +700,24 @@ export function checkPorts(model: InfraModel): string[] {
       const envPort = earshot ? k8sContainerEnv(model, c).get('PORT') : undefined;
       if (earshot) {
         if (!envPort) problems.push(`${where}: no PORT`);
-        else if (resolvePort(c, Number(envPort)) === undefined) problems.push(`${where}: PORT=${envPort} is not a containerPort (${(c.ports ?? []).map((p) => p.containerPort).join(', ')})`);
-        if (annotations['prometheus.io/port'] !== undefined && annotations['prometheus.io/port'] !== envPort) problems.push(`${where}: prometheus.io/port ${annotations['prometheus.io/port']} ≠ PORT ${envPort}`);
+        else if (resolvePort(c, Number(envPort)) === undefined)
+          problems.push(
+            `${where}: PORT=${envPort} is not a containerPort (${(c.ports ?? []).map((p) => p.containerPort).join(', ')})`,
+          );
+        if (annotations['prometheus.io/port'] !== undefined && annotations['prometheus.io/port'] !== envPort)
+          problems.push(`${where}: prometheus.io/port ${annotations['prometheus.io/port']} ≠ PORT ${envPort}`);
       }
-      for (const [kind, probe] of [['readinessProbe', c.readinessProbe], ['livenessProbe', c.livenessProbe], ['startupProbe', c.startupProbe]] as const) {
+      for (const [kind, probe] of [
+        ['readinessProbe', c.readinessProbe],
+        ['livenessProbe', c.livenessProbe],
+        ['startupProbe', c.startupProbe],
+      ] as const) {
         const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
         if (port === undefined) continue;
         const resolved = resolvePort(c, port);
         if (resolved === undefined) problems.push(`${where}: ${kind} port ${port} is not a container port`);
-        else if (earshot && String(resolved) !== envPort) problems.push(`${where}: ${kind} port ${resolved} ≠ PORT ${envPort}`);
+        else if (earshot && String(resolved) !== envPort)
+          problems.push(`${where}: ${kind} port ${resolved} ≠ PORT ${envPort}`);
       }
     }
   }
@@ -638,7 +731,9 @@ export function checkPorts(model: InfraModel): string[] {
     for (const p of doc.spec?.ports ?? []) {
       const target = p.targetPort ?? p.port;
       if (!containersOf(targets[0]!.doc).some((c) => resolvePort(c, target) !== undefined)) {
-        problems.push(`${file} Service ${doc.metadata?.name}: targetPort ${target} is not a port of Deployment ${targets[0]!.doc.metadata?.name}`);
+        problems.push(
+          `${file} Service ${doc.metadata?.name}: targetPort ${target} is not a port of Deployment ${targets[0]!.doc.metadata?.name}`,
+        );
       }
     }
   }
@@ -650,9 +745,18 @@ export function checkPorts(model: InfraModel): string[] {
     const [svcName, ns] = u.hostname.split('.');
     if (!u.hostname.includes('.') || u.hostname.endsWith('.svc.cluster.local')) {
       const svc = byKind(model, 'Service').find((s) => s.doc.metadata?.name === svcName);
-      if (!svc) problems.push(`ConfigMap ${doc.metadata?.name}: REDIS_URL host ${u.hostname} is not a Service in infra/k8s`);
-      else if (!(svc.doc.spec?.ports ?? []).some((p) => p.port === Number(u.port || 6379))) problems.push(`ConfigMap ${doc.metadata?.name}: REDIS_URL port ${u.port || 6379} is not a port of Service ${svcName}`);
-      if (ns && u.hostname.endsWith('.svc.cluster.local') && ns !== (model.kustomization.namespace ?? svc?.doc.metadata?.namespace)) problems.push(`ConfigMap ${doc.metadata?.name}: REDIS_URL namespace ${ns} ≠ ${model.kustomization.namespace}`);
+      if (!svc)
+        problems.push(`ConfigMap ${doc.metadata?.name}: REDIS_URL host ${u.hostname} is not a Service in infra/k8s`);
+      else if (!(svc.doc.spec?.ports ?? []).some((p) => p.port === Number(u.port || 6379)))
+        problems.push(
+          `ConfigMap ${doc.metadata?.name}: REDIS_URL port ${u.port || 6379} is not a port of Service ${svcName}`,
+        );
+      if (
+        ns &&
+        u.hostname.endsWith('.svc.cluster.local') &&
+        ns !== (model.kustomization.namespace ?? svc?.doc.metadata?.namespace)
+      )
+        problems.push(`ConfigMap ${doc.metadata?.name}: REDIS_URL namespace ${ns} ≠ ${model.kustomization.namespace}`);
     }
   }
   const services = model.compose.services ?? {};
@@ -680,17 +784,24 @@ export function checkProbes(model: InfraModel, facts: CodeFacts): string[] {
   for (const { file, doc } of deployments(model)) {
     for (const c of containersOf(doc)) {
       const where = `${file} ${c.name}`;
-      for (const [kind, probe] of [['readinessProbe', c.readinessProbe], ['livenessProbe', c.livenessProbe], ['startupProbe', c.startupProbe]] as const) {
+      for (const [kind, probe] of [
+        ['readinessProbe', c.readinessProbe],
+        ['livenessProbe', c.livenessProbe],
+        ['startupProbe', c.startupProbe],
+      ] as const) {
         const p = probe?.httpGet?.path;
-        if (p !== undefined && !PROBE_PATHS.has(p)) problems.push(`${where}: ${kind} path ${p} is not /health or /health/full`);
+        if (p !== undefined && !PROBE_PATHS.has(p))
+          problems.push(`${where}: ${kind} path ${p} is not /health or /health/full`);
       }
       if (!isEarshotImage(model, c.image)) continue;
-      if (c.readinessProbe?.httpGet?.path !== '/health/full') problems.push(`${where}: readinessProbe must be GET /health/full`);
+      if (c.readinessProbe?.httpGet?.path !== '/health/full')
+        problems.push(`${where}: readinessProbe must be GET /health/full`);
       if (c.livenessProbe?.httpGet?.path !== '/health') problems.push(`${where}: livenessProbe must be GET /health`);
     }
     const annotations = doc.spec?.template?.metadata?.annotations ?? {};
     const metricsPath = annotations['prometheus.io/path'];
-    if (metricsPath !== undefined && (metricsPath !== '/metrics' || !facts.source.includes(`'/metrics'`))) problems.push(`${file}: prometheus.io/path ${metricsPath} is not a route the code serves`);
+    if (metricsPath !== undefined && (metricsPath !== '/metrics' || !facts.source.includes(`'/metrics'`)))
+      problems.push(`${file}: prometheus.io/path ${metricsPath} is not a route the code serves`);
   }
   return problems;
 }
@@ -707,17 +818,25 @@ export function checkShutdown(model: InfraModel): string[] {
       const sleepCmd = preStop?.exec?.command;
       const preStopS = preStop?.sleep?.seconds ?? (sleepCmd?.[0] === 'sleep' ? Number(sleepCmd[1]) : 0);
       const grace = pod?.terminationGracePeriodSeconds ?? 30;
-      if (grace < preStopS + drainMs / 1000) problems.push(`${file} ${c.name}: terminationGracePeriodSeconds ${grace} < preStop ${preStopS}s + drain ${drainMs / 1000}s`);
+      if (grace < preStopS + drainMs / 1000)
+        problems.push(
+          `${file} ${c.name}: terminationGracePeriodSeconds ${grace} < preStop ${preStopS}s + drain ${drainMs / 1000}s`,
+        );
       const args = c.args ?? [];
-      if (args[0] === 'edge' && !preStop) problems.push(`${file} ${c.name}: the edge needs a preStop delay so the Service stops routing to it before SIGTERM`);
+      if (args[0] === 'edge' && !preStop)
+        problems.push(
+          `${file} ${c.name}: the edge needs a preStop delay so the Service stops routing to it before SIGTERM`,
+        );
     }
   }
   for (const [name, svc] of Object.entries(model.compose.services ?? {})) {
     if (!isEarshotImage(model, svc.image)) continue;
     const drainMs = Number(composeServiceEnv(model, svc).get('EARSHOT_DRAIN_MS') ?? 0);
     const grace = durationSeconds(svc.stop_grace_period ?? '10s');
-    if (grace === undefined) problems.push(`compose ${name}: stop_grace_period ${svc.stop_grace_period} is not a duration`);
-    else if (grace < drainMs / 1000) problems.push(`compose ${name}: stop_grace_period ${svc.stop_grace_period} < EARSHOT_DRAIN_MS ${drainMs}`);
+    if (grace === undefined)
+      problems.push(`compose ${name}: stop_grace_period ${svc.stop_grace_period} is not a duration`);
+    else if (grace < drainMs / 1000)
+      problems.push(`compose ${name}: stop_grace_period ${svc.stop_grace_period} < EARSHOT_DRAIN_MS ${drainMs}`);
   }
   return problems;
 }
@@ -731,14 +850,18 @@ export function checkKustomization(model: InfraModel): string[] {
   for (const f of listed) if (!files.has(f)) problems.push(`kustomization.yaml: lists ${f}, which is not in infra/k8s`);
   const ns = model.kustomization.namespace;
   if (!ns) problems.push('kustomization.yaml: no namespace');
-  if (!byKind(model, 'Namespace').some((d) => d.doc.metadata?.name === ns)) problems.push(`no Namespace ${ns} manifest`);
+  if (!byKind(model, 'Namespace').some((d) => d.doc.metadata?.name === ns))
+    problems.push(`no Namespace ${ns} manifest`);
   for (const { file, doc } of k8sDocs(model)) {
-    if (doc.kind !== 'Namespace' && doc.metadata?.namespace !== undefined && doc.metadata.namespace !== ns) problems.push(`${file} ${doc.kind} ${doc.metadata?.name}: namespace ${doc.metadata.namespace} ≠ ${ns}`);
-    if (!doc.apiVersion || !doc.kind || !doc.metadata?.name) problems.push(`${file}: a document without apiVersion, kind or metadata.name`);
+    if (doc.kind !== 'Namespace' && doc.metadata?.namespace !== undefined && doc.metadata.namespace !== ns)
+      problems.push(`${file} ${doc.kind} ${doc.metadata?.name}: namespace ${doc.metadata.namespace} ≠ ${ns}`);
+    if (!doc.apiVersion || !doc.kind || !doc.metadata?.name)
+      problems.push(`${file}: a document without apiVersion, kind or metadata.name`);
   }
   for (const { file, doc } of deployments(model)) {
     const sel = doc.spec?.selector?.matchLabels;
-    if (!labelsMatch(sel, doc.spec?.template?.metadata?.labels)) problems.push(`${file} Deployment ${doc.metadata?.name}: selector does not match its pod labels`);
+    if (!labelsMatch(sel, doc.spec?.template?.metadata?.labels))
+      problems.push(`${file} Deployment ${doc.metadata?.name}: selector does not match its pod labels`);
   }
   return problems;
 }
@@ -753,21 +876,30 @@ export function checkScaling(model: InfraModel, facts: CodeFacts): string[] {
     const ref = doc.spec?.scaleTargetRef;
     const target = deployments(model).find((d) => d.doc.metadata?.name === ref?.name);
     if ((ref?.kind ?? 'Deployment') !== 'Deployment' || !target) {
-      problems.push(`${file}: scaleTargetRef ${ref?.kind ?? 'Deployment'}/${ref?.name} is not a Deployment in infra/k8s`);
-    } else if (!containersOf(target.doc).some((c) => JSON.stringify(c.args) === JSON.stringify(['runner', '--role', 'stt']))) {
+      problems.push(
+        `${file}: scaleTargetRef ${ref?.kind ?? 'Deployment'}/${ref?.name} is not a Deployment in infra/k8s`,
+      );
+    } else if (
+      !containersOf(target.doc).some((c) => JSON.stringify(c.args) === JSON.stringify(['runner', '--role', 'stt']))
+    ) {
       problems.push(`${file}: scales ${ref?.name}, which is not an STT runner`);
     }
-    if (target?.doc.spec?.replicas !== undefined) problems.push(`${target.file}: Deployment ${ref?.name} sets replicas, which re-applying would reset under KEDA`);
+    if (target?.doc.spec?.replicas !== undefined)
+      problems.push(`${target.file}: Deployment ${ref?.name} sets replicas, which re-applying would reset under KEDA`);
     const triggers = doc.spec?.triggers ?? [];
     if (triggers.length === 0) problems.push(`${file}: no triggers`);
     for (const t of triggers) {
       if (t.type !== 'prometheus') {
-        problems.push(`${file}: trigger ${t.type}: scale on the prometheus queue-depth gauge (BullMQ's prioritized jobs are not in a list)`);
+        problems.push(
+          `${file}: trigger ${t.type}: scale on the prometheus queue-depth gauge (BullMQ's prioritized jobs are not in a list)`,
+        );
         continue;
       }
       const q = t.metadata?.query ?? '';
-      if (!q.includes(QUEUE_DEPTH_METRIC) || !/queue\s*=\s*"stt"/.test(q)) problems.push(`${file}: query ${q} does not read ${QUEUE_DEPTH_METRIC}{queue="stt"}`);
-      if (!t.metadata?.serverAddress || !Number(t.metadata.threshold)) problems.push(`${file}: prometheus trigger needs serverAddress and a threshold`);
+      if (!q.includes(QUEUE_DEPTH_METRIC) || !/queue\s*=\s*"stt"/.test(q))
+        problems.push(`${file}: query ${q} does not read ${QUEUE_DEPTH_METRIC}{queue="stt"}`);
+      if (!t.metadata?.serverAddress || !Number(t.metadata.threshold))
+        problems.push(`${file}: prometheus trigger needs serverAddress and a threshold`);
     }
   }
   return problems;
@@ -789,8 +921,10 @@ export function checkGpu(model: InfraModel): string[] {
       if (!gpuImage) problems.push(`${where}: uses a GPU but not the CUDA image`);
       if (gpu < 1) problems.push(`${where}: no nvidia.com/gpu limit`);
       if (!device.startsWith('cuda')) problems.push(`${where}: EARSHOT_DEVICE=${device || '(unset)'} on a GPU`);
-      if (!pod?.nodeSelector || Object.keys(pod.nodeSelector).length === 0) problems.push(`${where}: no nodeSelector for GPU nodes`);
-      if (!(pod?.tolerations ?? []).some((t) => t.key === 'nvidia.com/gpu')) problems.push(`${where}: no toleration for nvidia.com/gpu taints`);
+      if (!pod?.nodeSelector || Object.keys(pod.nodeSelector).length === 0)
+        problems.push(`${where}: no nodeSelector for GPU nodes`);
+      if (!(pod?.tolerations ?? []).some((t) => t.key === 'nvidia.com/gpu'))
+        problems.push(`${where}: no toleration for nvidia.com/gpu taints`);
     }
   }
   if (k8sGpu === 0) problems.push('infra/k8s: no GPU runner (nvidia.com/gpu)');
@@ -802,9 +936,11 @@ export function checkGpu(model: InfraModel): string[] {
     if (!gpuImage && devices.length === 0 && !device.startsWith('cuda')) continue;
     composeGpu++;
     if (!gpuImage) problems.push(`compose ${name}: uses a GPU but not the CUDA image`);
-    if (!devices.some((d) => d.driver === 'nvidia' && (d.capabilities ?? []).includes('gpu'))) problems.push(`compose ${name}: no nvidia GPU reservation`);
+    if (!devices.some((d) => d.driver === 'nvidia' && (d.capabilities ?? []).includes('gpu')))
+      problems.push(`compose ${name}: no nvidia GPU reservation`);
     if (!device.startsWith('cuda')) problems.push(`compose ${name}: EARSHOT_DEVICE=${device || '(unset)'} on a GPU`);
-    if (!(svc.profiles ?? []).includes('gpu')) problems.push(`compose ${name}: GPU services belong to the optional "gpu" profile`);
+    if (!(svc.profiles ?? []).includes('gpu'))
+      problems.push(`compose ${name}: GPU services belong to the optional "gpu" profile`);
   }
   if (composeGpu === 0) problems.push('compose.yaml: no GPU runner');
   return problems;
@@ -826,22 +962,28 @@ export function checkCompose(model: InfraModel): string[] {
       : (svc.depends_on ?? {});
     for (const [dep, cond] of Object.entries(deps)) {
       if (!services[dep]) problems.push(`compose ${name}: depends_on ${dep}, which is not a service`);
-      else if (cond.condition !== 'service_healthy') problems.push(`compose ${name}: depends_on ${dep} must wait for service_healthy`);
-      else if (!hasHealthcheck(services[dep]!)) problems.push(`compose ${name}: depends_on ${dep} (service_healthy), which has no healthcheck`);
-      if ((services[dep]?.profiles ?? []).length > 0 && (svc.profiles ?? []).length === 0) problems.push(`compose ${name}: depends on ${dep}, which only runs in a profile`);
+      else if (cond.condition !== 'service_healthy')
+        problems.push(`compose ${name}: depends_on ${dep} must wait for service_healthy`);
+      else if (!hasHealthcheck(services[dep]!))
+        problems.push(`compose ${name}: depends_on ${dep} (service_healthy), which has no healthcheck`);
+      if ((services[dep]?.profiles ?? []).length > 0 && (svc.profiles ?? []).length === 0)
+        problems.push(`compose ${name}: depends on ${dep}, which only runs in a profile`);
     }
     const args = asList(svc.command) ?? [];
-    if (isEarshotImage(model, svc.image) && !svc.depends_on && composeServiceEnv(model, svc).get('REDIS_URL')) problems.push(`compose ${name}: uses Redis without depends_on it`);
+    if (isEarshotImage(model, svc.image) && !svc.depends_on && composeServiceEnv(model, svc).get('REDIS_URL'))
+      problems.push(`compose ${name}: uses Redis without depends_on it`);
     if (args[0] === 'runner') {
       if (svc.container_name) problems.push(`compose ${name}: container_name prevents --scale`);
       if ((svc.ports ?? []).length > 0) problems.push(`compose ${name}: fixed host ports prevent --scale`);
     }
     for (const v of (svc as { volumes?: Array<string | { source?: string; type?: string }> }).volumes ?? []) {
-      const source = typeof v === 'string' ? v.split(':')[0]! : (v.type === 'volume' ? v.source : undefined);
-      if (source && !/^[./~]/.test(source) && !(model.compose.volumes && source in model.compose.volumes)) problems.push(`compose ${name}: volume ${source} is not declared under volumes`);
+      const source = typeof v === 'string' ? v.split(':')[0]! : v.type === 'volume' ? v.source : undefined;
+      if (source && !/^[./~]/.test(source) && !(model.compose.volumes && source in model.compose.volumes))
+        problems.push(`compose ${name}: volume ${source} is not declared under volumes`);
     }
   }
-  for (const role of ['edge', 'stt-runner', 'mt-runner', 'redis']) if (!services[role]) problems.push(`compose.yaml: no ${role} service`);
+  for (const role of ['edge', 'stt-runner', 'mt-runner', 'redis'])
+    if (!services[role]) problems.push(`compose.yaml: no ${role} service`);
   const edge = services.edge;
   if (edge && (edge.ports ?? []).length === 0) problems.push('compose edge: publishes no port');
   return problems;
@@ -851,7 +993,9 @@ export function checkCompose(model: InfraModel): string[] {
 export function checkRoles(model: InfraModel): string[] {
   const problems: string[] = [];
   const want = [['edge'], ['runner', '--role', 'stt'], ['runner', '--role', 'mt']].map((a) => JSON.stringify(a));
-  const composeArgs = new Set(Object.values(model.compose.services ?? {}).map((s) => JSON.stringify(asList(s.command))));
+  const composeArgs = new Set(
+    Object.values(model.compose.services ?? {}).map((s) => JSON.stringify(asList(s.command))),
+  );
   const k8sArgs = new Set(deployments(model).flatMap((d) => containersOf(d.doc).map((c) => JSON.stringify(c.args))));
   for (const w of want) {
     if (!composeArgs.has(w)) problems.push(`compose.yaml: no service runs ${w}`);

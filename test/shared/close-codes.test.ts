@@ -27,7 +27,11 @@ describe('close codes', () => {
       readFileSync(file, 'utf8')
         .split('\n')
         .forEach((line, i) => {
-          if (/\bclose\(\s*[14]\d{3}\b/.test(line) || /\b[A-Z_]*CLOSE[A-Z_]*\b[^=;]*=\s*(\{[^}]*)?\b[14]\d{3}\b/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
+          if (
+            /\bclose\(\s*[14]\d{3}\b/.test(line) ||
+            /\b[A-Z_]*CLOSE[A-Z_]*\b[^=;]*=\s*(\{[^}]*)?\b[14]\d{3}\b/.test(line)
+          )
+            offences.push(`${file}:${i + 1}: ${line.trim()}`);
         });
     }
     expect(offences).toEqual([]);
@@ -37,7 +41,8 @@ describe('close codes', () => {
     expect(protocol.REALTIME_CLOSE).toBe(REALTIME_CLOSE);
     expect(protocol.WATCH_CLOSE).toBe(WATCH_CLOSE);
     // Every auth refusal has a close code, and it is HTTP's status plus 4000, as the error list says.
-    for (const [code, close] of Object.entries(REFUSAL_CLOSE)) expect(close, code).toBe(4000 + ERROR_CODES[code as keyof typeof REFUSAL_CLOSE].http);
+    for (const [code, close] of Object.entries(REFUSAL_CLOSE))
+      expect(close, code).toBe(4000 + ERROR_CODES[code as keyof typeof REFUSAL_CLOSE].http);
     expect(new Set(Object.values(CLOSE)).size).toBe(Object.keys(CLOSE).length);
   });
 });

@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from '../../shared/config.ts';
 describe('loadConfig', () => {
   it('has the embedded defaults: loopback, port 8080, auto engines (Whisper + NLLB when available, else sphinx + apertium)', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, stt: 'auto', mt: 'auto', maxFrameBytes: 1024 * 1024 });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      stt: 'auto',
+      mt: 'auto',
+      maxFrameBytes: 1024 * 1024,
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -17,14 +17,20 @@ import { withPauses } from '../support/sessions.ts';
 export const RSS_GROWTH_BOUND_MB = 40;
 const RETENTION_SECONDS = 15;
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '2' }, sessions: { type: 'string', default: '4' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '2' }, sessions: { type: 'string', default: '4' } },
+});
 const minutes = Number(values.minutes);
 const concurrency = Number(values.sessions);
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 const redis = await TestRedis.start();
-const cluster = new Cluster(redis.url, { EARSHOT_SESSION_RETENTION_SECONDS: String(RETENTION_SECONDS), EARSHOT_SPHINX_DECODERS: '1' });
+const cluster = new Cluster(redis.url, {
+  EARSHOT_SESSION_RETENTION_SECONDS: String(RETENTION_SECONDS),
+  EARSHOT_SPHINX_DECODERS: '1',
+});
 const processes: ProcessHandle[] = [];
 try {
   processes.push(...(await Promise.all([cluster.edge(), cluster.edge(), cluster.runner('stt'), cluster.runner('mt')])));
@@ -33,7 +39,13 @@ try {
   const admin = new Redis(redis.url);
   const recordings = librivoxRecordings();
   const audio = withPauses([recordings[1]!.pcm, recordings[4]!.pcm]);
-  const samples: { t: number; rss: Record<string, number>; fds: Record<string, number>; keys: number; sessions: number }[] = [];
+  const samples: {
+    t: number;
+    rss: Record<string, number>;
+    fds: Record<string, number>;
+    keys: number;
+    sessions: number;
+  }[] = [];
   let sessionsDone = 0;
   let errors = 0;
   const started = Date.now();
@@ -42,7 +54,10 @@ try {
 
   const worker = async (i: number) => {
     while (Date.now() < endAt) {
-      const session = await ResilientSession.open({ urls: edges.map((e) => `ws://127.0.0.1:${e.port}/v1/realtime`).slice(i % 2), start: { sample_rate: 16000, targets: ['es'] } });
+      const session = await ResilientSession.open({
+        urls: edges.map((e) => `ws://127.0.0.1:${e.port}/v1/realtime`).slice(i % 2),
+        start: { sample_rate: 16000, targets: ['es'] },
+      });
       for (let o = 0; o < audio.length; o += 1600) {
         session.sendAudio(audio.slice(o, o + 1600));
         await new Promise((r) => setTimeout(r, 50)); // 2× real time
@@ -62,7 +77,9 @@ try {
       keys: await admin.dbsize(),
       sessions: sessionsDone,
     });
-    process.stderr.write(`\rsoak ${samples.at(-1)!.t}s / ${minutes * 60}s, sessions ${sessionsDone}, keys ${samples.at(-1)!.keys}   `);
+    process.stderr.write(
+      `\rsoak ${samples.at(-1)!.t}s / ${minutes * 60}s, sessions ${sessionsDone}, keys ${samples.at(-1)!.keys}   `,
+    );
   }, 5000);
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   // Let session keys expire: nothing may outlive its retention.
@@ -74,14 +91,43 @@ try {
   const afterWarmup = samples.filter((s) => s.t * 1000 >= warmupAt - started);
   const first = afterWarmup[0] ?? samples[0]!;
   const last = samples.at(-1)!;
-  const rows = Object.keys(last.rss).map((p) => ({ process: p, rssStartMb: first.rss[p]!, rssEndMb: last.rss[p]!, growthMb: last.rss[p]! - first.rss[p]!, fdsStart: first.fds[p]!, fdsEnd: last.fds[p]! }));
-  console.log(`\n\nsoak: ${minutes} min, ${sessionsDone} sessions (${concurrency} concurrent), ${errors} error events, ${leftover} session keys left after retention\n`);
+  const rows = Object.keys(last.rss).map((p) => ({
+    process: p,
+    rssStartMb: first.rss[p]!,
+    rssEndMb: last.rss[p]!,
+    growthMb: last.rss[p]! - first.rss[p]!,
+    fdsStart: first.fds[p]!,
+    fdsEnd: last.fds[p]!,
+  }));
+  console.log(
+    `\n\nsoak: ${minutes} min, ${sessionsDone} sessions (${concurrency} concurrent), ${errors} error events, ${leftover} session keys left after retention\n`,
+  );
   console.table(rows);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/soak.json', JSON.stringify({ minutes, concurrency, sessions: sessionsDone, errors, leftoverSessionKeys: leftover, rssGrowthBoundMb: RSS_GROWTH_BOUND_MB, rows, samples }, null, 2));
+  writeFileSync(
+    'bench/results/soak.json',
+    JSON.stringify(
+      {
+        minutes,
+        concurrency,
+        sessions: sessionsDone,
+        errors,
+        leftoverSessionKeys: leftover,
+        rssGrowthBoundMb: RSS_GROWTH_BOUND_MB,
+        rows,
+        samples,
+      },
+      null,
+      2,
+    ),
+  );
   const failures = [
-    ...rows.filter((r) => r.growthMb > RSS_GROWTH_BOUND_MB).map((r) => `${r.process} RSS grew ${r.growthMb} MB (bound ${RSS_GROWTH_BOUND_MB})`),
-    ...rows.filter((r) => r.fdsEnd > r.fdsStart + 10).map((r) => `${r.process} file descriptors ${r.fdsStart} → ${r.fdsEnd}`),
+    ...rows
+      .filter((r) => r.growthMb > RSS_GROWTH_BOUND_MB)
+      .map((r) => `${r.process} RSS grew ${r.growthMb} MB (bound ${RSS_GROWTH_BOUND_MB})`),
+    ...rows
+      .filter((r) => r.fdsEnd > r.fdsStart + 10)
+      .map((r) => `${r.process} file descriptors ${r.fdsStart} → ${r.fdsEnd}`),
     ...(leftover > 0 ? [`${leftover} session keys outlived their retention`] : []),
     ...(errors > 0 ? [`${errors} error events`] : []),
   ];

@@ -46,18 +46,30 @@ export class Cluster {
     // Processes that died on their own are the interesting ones when a test fails.
     for (const p of this.processes) {
       if (process.env.EARSHOT_TEST_DEBUG || (p.child.exitCode !== null && p.child.exitCode !== 0)) {
-        process.stderr.write(`--- ${p.name} (exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output.join('').slice(-4000)}\n`);
+        process.stderr.write(
+          `--- ${p.name} (exit ${p.child.exitCode ?? p.child.signalCode}) ---\n${p.output.join('').slice(-4000)}\n`,
+        );
       }
     }
   }
 
-  async #start(name: string, args: string[], env: Record<string, string>, fixedPort?: number, attempt = 0): Promise<ProcessHandle> {
+  async #start(
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+    fixedPort?: number,
+    attempt = 0,
+  ): Promise<ProcessHandle> {
     const port = fixedPort ?? (await freePort());
-    const child = spawn(process.execPath, ['bin/earshot.mjs', ...args, '--port', String(port), '--redis', this.#redisUrl, '--redis-prefix', this.prefix], {
-      // Offline unless a test says otherwise: `auto` engines must not reach for a hub from tests.
-      env: { ...process.env, LOG_LEVEL: 'warn', EARSHOT_MODEL_HUB: '', ...this.#env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['bin/earshot.mjs', ...args, '--port', String(port), '--redis', this.#redisUrl, '--redis-prefix', this.prefix],
+      {
+        // Offline unless a test says otherwise: `auto` engines must not reach for a hub from tests.
+        env: { ...process.env, LOG_LEVEL: 'warn', EARSHOT_MODEL_HUB: '', ...this.#env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const output: string[] = [];
     child.stdout!.on('data', (d) => output.push(String(d)));
     child.stderr!.on('data', (d) => output.push(String(d)));
@@ -103,7 +115,9 @@ export class Cluster {
 export async function waitForRunners(edgeUrl: string, want: { stt: number; mt: number }): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const health = (await (await fetch(`${edgeUrl}/health/full`)).json()) as { components: { runners: { stt: unknown[]; mt: unknown[] } } };
+    const health = (await (await fetch(`${edgeUrl}/health/full`)).json()) as {
+      components: { runners: { stt: unknown[]; mt: unknown[] } };
+    };
     if (health.components.runners.stt.length >= want.stt && health.components.runners.mt.length >= want.mt) return;
     if (Date.now() > deadline) throw new Error(`runners not seen: ${JSON.stringify(health)}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -16,7 +16,12 @@ import { LIBRIVOX_DIR, librivoxRecordings, streamPcm } from './librivox.ts';
 import { START, withPauses } from './sessions.ts';
 
 // Sphinx hears "Dashwood" in recording 0870 as "guess would" and Apertium keeps "John": the key's glossary fixes both.
-const speaker = createApiKey({ id: 'speaker', scopes: ['realtime', 'watch', 'batch'], max_viewers: 1, glossary: [{ term: 'Dashwood' }, { term: 'John', translations: { es: 'Juan' } }] });
+const speaker = createApiKey({
+  id: 'speaker',
+  scopes: ['realtime', 'watch', 'batch'],
+  max_viewers: 1,
+  glossary: [{ term: 'Dashwood' }, { term: 'John', translations: { es: 'Juan' } }],
+});
 const other = createApiKey({ id: 'other', scopes: ['realtime', 'watch'] });
 const listener = createApiKey({ id: 'listener', scopes: ['watch'] });
 const single = createApiKey({ id: 'single', scopes: ['realtime'], max_sessions: 1 });
@@ -65,7 +70,9 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       const socket = new WebSocket(ws(path), protocols, { headers });
       const events: ServerEvent[] = [];
       socket.on('message', (data) => events.push(JSON.parse(String(data)) as ServerEvent));
-      const closed = new Promise<{ code: number; reason: string }>((r) => socket.on('close', (code, reason) => r({ code, reason: String(reason) })));
+      const closed = new Promise<{ code: number; reason: string }>((r) =>
+        socket.on('close', (code, reason) => r({ code, reason: String(reason) })),
+      );
       let isClosed: { code: number; reason: string } | undefined;
       void closed.then((how) => (isClosed = how));
       socket.once('open', () =>
@@ -73,13 +80,19 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
           ws: socket,
           events,
           closed,
-          send: (message) => socket.send(typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message)),
+          send: (message) =>
+            socket.send(
+              typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message),
+            ),
           async waitFor(type, timeoutMs = 30_000) {
             const deadline = Date.now() + timeoutMs;
             for (;;) {
               const found = events.find((e) => e.type === type);
               if (found) return found as never;
-              if (isClosed || Date.now() > deadline) throw new Error(`no "${type}" (closed: ${JSON.stringify(isClosed)}); got ${JSON.stringify(events.slice(-5)).slice(0, 800)}`);
+              if (isClosed || Date.now() > deadline)
+                throw new Error(
+                  `no "${type}" (closed: ${JSON.stringify(isClosed)}); got ${JSON.stringify(events.slice(-5)).slice(0, 800)}`,
+                );
               await new Promise((r) => setTimeout(r, 50));
             }
           },
@@ -90,7 +103,11 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
   }
 
   /** A refused socket: the error event's code, then the close code. */
-  async function refusal(path: string, headers: Record<string, string> = {}, send?: unknown): Promise<{ code?: string; close: number }> {
+  async function refusal(
+    path: string,
+    headers: Record<string, string> = {},
+    send?: unknown,
+  ): Promise<{ code?: string; close: number }> {
     const conn = await connect(path, headers);
     if (send !== undefined) conn.send(send);
     const { code } = await conn.closed;
@@ -106,14 +123,23 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
         let body = '';
         res.on('data', (d: Buffer) => (body += String(d)));
         // Node's upgrade path answers a refused upgrade without a body; Workers' with the JSON error.
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(body ? { code: (JSON.parse(body) as { error?: { code?: string } }).error?.code } : {}) }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(body ? { code: (JSON.parse(body) as { error?: { code?: string } }).error?.code } : {}),
+          }),
+        );
       });
       socket.once('error', () => undefined);
     });
   }
 
   async function token(key: string, body: Record<string, unknown>): Promise<string> {
-    const res = await fetch(`${edge.url}/v1/tokens`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${edge.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, await res.clone().text()).toBe(201);
     return ((await res.json()) as { token: string }).token;
   }
@@ -262,7 +288,11 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       expect((final as { rev?: number }).rev).toBe(1);
       expect((await conn.waitFor('ack')).audio_end).toBeGreaterThan(0);
       expect((await viewer.waitFor('final')).text).toBe(final.text);
-      const thief = await refusal(`/v1/realtime?session=${id}`, bearer(other.key), { ...START, session: id, last_seq: 0 });
+      const thief = await refusal(`/v1/realtime?session=${id}`, bearer(other.key), {
+        ...START,
+        session: id,
+        last_seq: 0,
+      });
       expect(thief).toEqual({ code: 'forbidden', close: 4403 });
       // The speaker's connection drops; it resumes the session by id and gets what it missed.
       conn.ws.close();
@@ -276,7 +306,9 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       resumed.send({ type: 'stop' });
       await resumed.waitFor('done');
       await viewer.waitFor('done');
-      expect(viewer.events.filter((e) => e.type === 'final').map((e) => (e as { text: string }).text)).toEqual([final.text]);
+      expect(viewer.events.filter((e) => e.type === 'final').map((e) => (e as { text: string }).text)).toEqual([
+        final.text,
+      ]);
       // A bound token reads its session's transcript, and nothing of other sessions.
       const transcript = await fetch(`${edge.url}/v1/sessions/${id}/transcript?format=txt&token=${share}`);
       expect(transcript.status).toBe(200);
@@ -290,12 +322,13 @@ export function conformanceSuite(runtime: string, start: () => Promise<EdgeUnder
       await streamPcm((frame) => conn.send(frame), librivoxRecordings().find((r) => r.id.endsWith('0870'))!.pcm, 4);
       conn.send({ type: 'stop' });
       await conn.waitFor('done', 60_000);
-      const text = (type: string) => conn.events.flatMap((e) => (e.type === type && 'text' in e ? [e.text] : [])).join(' ');
+      const text = (type: string) =>
+        conn.events.flatMap((e) => (e.type === type && 'text' in e ? [e.text] : [])).join(' ');
       expect(text('final')).toContain('Dashwood');
       expect(text('translation')).toContain('Juan');
     }, 90_000);
 
-    it('refuses a new session on a URL naming another session (an id is never the caller\'s choice)', async () => {
+    it("refuses a new session on a URL naming another session (an id is never the caller's choice)", async () => {
       const conn = await connect('/v1/realtime', bearer(speaker.key));
       conn.send(START);
       const { session: id } = await conn.waitFor('ready');

@@ -13,10 +13,23 @@ export async function expectNoDrift(minutes: number): Promise<void> {
   const speed = Math.round(capacity * PACE_OVER_CAPACITY * 10) / 10;
   // A tight queue budget (500 ms; the default is 2 s): catch-up reacts before a backlog forms, which holds latency
   // flat within the 20 % the check allows. At 2 s it is held too, but swings by up to 28 % on this shared machine.
-  const result = await runDrift({ minutes, speed, catchUp: true, env: { EARSHOT_STT_TWO_PASS: 'off', EARSHOT_BUDGET_QUEUE_MS: '500' } });
+  const result = await runDrift({
+    minutes,
+    speed,
+    catchUp: true,
+    env: { EARSHOT_STT_TWO_PASS: 'off', EARSHOT_BUDGET_QUEUE_MS: '500' },
+  });
   const first = windowOf(result.finals, 0, 5);
   const last = windowOf(result.finals, minutes - 5, minutes);
-  const report = { capacity: +capacity.toFixed(1), speed, wallSeconds: result.wallSeconds, first, last, catchUp: result.catchUpActions, stages: result.session.stages };
+  const report = {
+    capacity: +capacity.toFixed(1),
+    speed,
+    wallSeconds: result.wallSeconds,
+    first,
+    last,
+    catchUp: result.catchUpActions,
+    stages: result.session.stages,
+  };
   console.info(`no-drift ${minutes} min: ${JSON.stringify(report)}`);
   // Every utterance of the hour got its final, in both windows.
   expect(first.finals, JSON.stringify(report)).toBeGreaterThan(20);

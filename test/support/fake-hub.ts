@@ -56,7 +56,12 @@ export async function startFakeHub(models: Record<string, string>): Promise<Fake
     const start = range ? Number(range[1]) : 0;
     if (start > body.length) return res.writeHead(416).end();
     const part = body.subarray(start);
-    res.writeHead(range ? 206 : 200, { ...headers, 'content-length': part.length, 'accept-ranges': 'bytes', ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    res.writeHead(range ? 206 : 200, {
+      ...headers,
+      'content-length': part.length,
+      'accept-ranges': 'bytes',
+      ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
     if (req.method === 'HEAD') return res.end();
     const file = key.slice(key.indexOf('/', key.indexOf('/') + 1) + 1);
     const cut = cuts.get(file);
@@ -82,7 +87,14 @@ export async function startFakeHub(models: Record<string, string>): Promise<Fake
     if (!bytes) return res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end('Entry not found');
     if (isLfs(match![2]!)) {
       const sha = sha256(bytes);
-      return res.writeHead(302, { location: `/cdn/${sha}`, 'x-linked-size': bytes.length, 'x-linked-etag': `"${sha}"`, 'content-length': 0 }).end();
+      return res
+        .writeHead(302, {
+          location: `/cdn/${sha}`,
+          'x-linked-size': bytes.length,
+          'x-linked-etag': `"${sha}"`,
+          'content-length': 0,
+        })
+        .end();
     }
     send(req, res, key, { etag: `"${gitBlobSha1(bytes)}"` });
   });

@@ -12,7 +12,9 @@ export interface FakeServer<R> {
   close(): Promise<void>;
 }
 
-async function listen(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+async function listen(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -38,7 +40,9 @@ export interface ChatRequest {
  * A fake chat-completions endpoint: `answer` says what the assistant replies to a request; mode `hang` never
  * answers, `fail` answers 500.
  */
-export async function startFakeLlm(answer: (request: ChatRequest) => string): Promise<FakeServer<ChatRequest> & { mode: 'ok' | 'hang' | 'fail' }> {
+export async function startFakeLlm(
+  answer: (request: ChatRequest) => string,
+): Promise<FakeServer<ChatRequest> & { mode: 'ok' | 'hang' | 'fail' }> {
   const received: ChatRequest[] = [];
   const fake = { mode: 'ok' as 'ok' | 'hang' | 'fail' };
   const { server, url } = await listen((req, body, res) => {
@@ -47,9 +51,17 @@ export async function startFakeLlm(answer: (request: ChatRequest) => string): Pr
     received.push(request);
     if (req.url !== '/v1/chat/completions') return void res.writeHead(404).end();
     if (fake.mode === 'hang') return; // never answers
-    if (fake.mode === 'fail') return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
+    if (fake.mode === 'fail')
+      return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', model: parsed.model, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: answer(request) } }] }));
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        model: parsed.model,
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: answer(request) } }],
+      }),
+    );
   });
   return Object.assign(fake, { url: `${url}/v1`, received, close: () => closeServer(server) });
 }
@@ -63,10 +75,18 @@ export interface WebhookDelivery {
 }
 
 /** A webhook receiver: answers `status(delivery, attempt)` (200 by default) and records every delivery attempt. */
-export async function startWebhookReceiver(status: (delivery: WebhookDelivery, attempt: number) => number = () => 200): Promise<FakeServer<WebhookDelivery>> {
+export async function startWebhookReceiver(
+  status: (delivery: WebhookDelivery, attempt: number) => number = () => 200,
+): Promise<FakeServer<WebhookDelivery>> {
   const received: WebhookDelivery[] = [];
   const { server, url } = await listen((req, body, res) => {
-    const delivery = { id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), signature: String(req.headers['webhook-signature']), body, json: JSON.parse(body) as WebhookDelivery['json'] };
+    const delivery = {
+      id: String(req.headers['webhook-id']),
+      timestamp: String(req.headers['webhook-timestamp']),
+      signature: String(req.headers['webhook-signature']),
+      body,
+      json: JSON.parse(body) as WebhookDelivery['json'],
+    };
     received.push(delivery);
     res.writeHead(status(delivery, received.filter((d) => d.id === delivery.id).length)).end();
   });

@@ -26,7 +26,12 @@ export function librivoxRecordings(): Recording[] {
 }
 
 /** Sends PCM in 100 ms frames, `speed` times faster than real time (0 = no pacing). */
-export async function streamPcm(send: (frame: Uint8Array) => void, pcm: Int16Array, speed = 1, sampleRate = 16000): Promise<void> {
+export async function streamPcm(
+  send: (frame: Uint8Array) => void,
+  pcm: Int16Array,
+  speed = 1,
+  sampleRate = 16000,
+): Promise<void> {
   const frame = sampleRate / 10;
   const started = performance.now();
   for (let i = 0; i < pcm.length; i += frame) {

@@ -14,12 +14,21 @@ export interface NetworkWatch {
 export function watchNetwork(): NetworkWatch {
   const attempts: string[] = [];
   const handlers: [string, (message: unknown) => void][] = [
-    ['undici:request:create', (m) => attempts.push(`fetch ${(m as { request: { origin: string; path: string } }).request.origin}${(m as { request: { path: string } }).request.path}`)],
+    [
+      'undici:request:create',
+      (m) =>
+        attempts.push(
+          `fetch ${(m as { request: { origin: string; path: string } }).request.origin}${(m as { request: { path: string } }).request.path}`,
+        ),
+    ],
     ['http.client.request.start', (m) => attempts.push(`http ${(m as { request: { host: string } }).request.host}`)],
-    ['net.client.socket', (m) => {
-      const socket = m as { socket: { remoteAddress?: string; _host?: string } };
-      attempts.push(`tcp ${socket.socket._host ?? socket.socket.remoteAddress ?? '?'}`);
-    }],
+    [
+      'net.client.socket',
+      (m) => {
+        const socket = m as { socket: { remoteAddress?: string; _host?: string } };
+        attempts.push(`tcp ${socket.socket._host ?? socket.socket.remoteAddress ?? '?'}`);
+      },
+    ],
   ];
   for (const [name, handler] of handlers) diagnostics.subscribe(name, handler);
   return {

@@ -45,7 +45,10 @@ export async function startPulseAudio(sinks: string[]): Promise<PulseDaemon> {
     ...sinks.map((sink) => `--load=module-null-sink sink_name=${sink} sink_properties=device.description=${sink}`),
     `--load=module-native-protocol-unix socket=${socket} auth-anonymous=1`,
   ];
-  const daemon: ChildProcess = spawn('timeout', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const daemon: ChildProcess = spawn('timeout', args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   daemon.stderr!.on('data', (d) => (log = (log + String(d)).slice(-4000)));
   const exited = new Promise<void>((resolve) => daemon.once('close', () => resolve()));
@@ -73,7 +76,8 @@ export async function startPulseAudio(sinks: string[]): Promise<PulseDaemon> {
   }
   return {
     env,
-    play: async (file, sink) => void (await run('paplay', [...(sink ? [`--device=${sink}`] : []), file], { env: clientEnv })),
+    play: async (file, sink) =>
+      void (await run('paplay', [...(sink ? [`--device=${sink}`] : []), file], { env: clientEnv })),
     close,
   };
 }

@@ -43,9 +43,26 @@ export class TestRedis {
 
   /** (Re)starts the server on the same port. */
   async restart(): Promise<void> {
-    const persistence = this.#dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.#dataDir] : ['--appendonly', 'no'];
+    const persistence = this.#dataDir
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.#dataDir]
+      : ['--appendonly', 'no'];
     const auth = this.#password ? ['--requirepass', this.#password] : [];
-    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth, '--protected-mode', 'no'], { stdio: 'ignore' });
+    this.#process = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...persistence,
+        ...auth,
+        '--protected-mode',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
     probe.on('error', () => undefined);
     const deadline = Date.now() + 10_000;

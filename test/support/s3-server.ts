@@ -21,7 +21,13 @@ export class TestS3 {
 
   static async start(bucket = 'earshot-test'): Promise<TestS3> {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-s3-'));
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: dir,
+      configureBuckets: [{ name: bucket }],
+    });
     const { port } = await server.run();
     return new TestS3(server, dir, `http://127.0.0.1:${port}`, bucket);
   }

@@ -38,7 +38,10 @@ export function expectDeliveryRules(events: ServerEvent[], targets: readonly str
   expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
   for (const final of finals) {
     for (const lang of targets) {
-      expect(events.filter((e) => e.type === 'translation' && e.seq === final.seq && e.lang === lang), `translation ${final.seq}/${lang}`).toHaveLength(1);
+      expect(
+        events.filter((e) => e.type === 'translation' && e.seq === final.seq && e.lang === lang),
+        `translation ${final.seq}/${lang}`,
+      ).toHaveLength(1);
     }
   }
   return finals;

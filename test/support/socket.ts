@@ -39,12 +39,17 @@ export class TestSocket {
   }
 
   /** Waits for the first event (from `from` on) matching the predicate. */
-  async waitFor<T extends ServerEvent['type']>(type: T, from = 0, timeoutMs = 20_000): Promise<Extract<ServerEvent, { type: T }>> {
+  async waitFor<T extends ServerEvent['type']>(
+    type: T,
+    from = 0,
+    timeoutMs = 20_000,
+  ): Promise<Extract<ServerEvent, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.slice(from).find((e) => e.type === type);
       if (found) return found as Extract<ServerEvent, { type: T }>;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before "${type}"; got ${JSON.stringify(this.events)}`);
+      if (this.closed)
+        throw new Error(`socket closed (${this.closed.code}) before "${type}"; got ${JSON.stringify(this.events)}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for "${type}"; got ${JSON.stringify(this.events)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 100);

@@ -6,7 +6,11 @@ import { join } from 'node:path';
  * Writes `<dir>/mic.wav`: `lead` seconds of silence, the recordings with `gap` seconds between them, then `tail`
  * seconds (which close the last utterance). Returns its path and length in seconds.
  */
-export function joinWithSilence(dir: string, recordings: string[], { lead = 1, gap = 1.5, tail = 2 } = {}): { wav: string; seconds: number } {
+export function joinWithSilence(
+  dir: string,
+  recordings: string[],
+  { lead = 1, gap = 1.5, tail = 2 } = {},
+): { wav: string; seconds: number } {
   const silence = (seconds: number) => {
     const file = join(dir, `silence-${seconds}.wav`);
     execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', file, 'trim', '0', String(seconds)]);

@@ -17,10 +17,25 @@ export interface ExpectedUtterance {
   partials: string[];
 }
 
-export async function expectedStreaming(pcm: Int16Array, env: Record<string, string> = {}): Promise<ExpectedUtterance[]> {
+export async function expectedStreaming(
+  pcm: Int16Array,
+  env: Record<string, string> = {},
+): Promise<ExpectedUtterance[]> {
   const config = loadConfig(env);
-  const vad = WebRtcVad.fromModule(await loadFvad(), { aggressiveness: config.vadAggressiveness as VadAggressiveness, sampleRate: 16000, frameMs: 30 });
-  const segmenter = new UtteranceSegmenter(vad, { sampleRate: 16000, frameMs: 30, silenceMs: config.vadSilenceMs, maxUtteranceMs: config.vadMaxUtteranceMs, preRollMs: config.vadPreRollMs, minSpeechMs: 200, partialIntervalMs: config.partialIntervalMs });
+  const vad = WebRtcVad.fromModule(await loadFvad(), {
+    aggressiveness: config.vadAggressiveness as VadAggressiveness,
+    sampleRate: 16000,
+    frameMs: 30,
+  });
+  const segmenter = new UtteranceSegmenter(vad, {
+    sampleRate: 16000,
+    frameMs: 30,
+    silenceMs: config.vadSilenceMs,
+    maxUtteranceMs: config.vadMaxUtteranceMs,
+    preRollMs: config.vadPreRollMs,
+    minSpeechMs: 200,
+    partialIntervalMs: config.partialIntervalMs,
+  });
   const events = [...segmenter.feed(pcm), ...segmenter.finish()];
   vad.close();
   const engine = new SphinxEngine({ maxStreams: 1 });
@@ -56,9 +71,12 @@ export async function expectedStreaming(pcm: Int16Array, env: Record<string, str
 export async function waitForStreams(edgeUrl: string, count = 1): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const health = (await (await fetch(`${edgeUrl}/health/full`)).json()) as { components: { runners: { stt: { streams?: unknown }[] } } };
+    const health = (await (await fetch(`${edgeUrl}/health/full`)).json()) as {
+      components: { runners: { stt: { streams?: unknown }[] } };
+    };
     if (health.components.runners.stt.filter((r) => r.streams).length >= count) return;
-    if (Date.now() > deadline) throw new Error(`runners never announced streams: ${JSON.stringify(health.components.runners)}`);
+    if (Date.now() > deadline)
+      throw new Error(`runners never announced streams: ${JSON.stringify(health.components.runners)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -29,7 +29,12 @@ export function spokenPhrase(text: string, voice: string, speed: number): Int16A
 }
 
 /** `before`, `gap` seconds of silence, `phrase`, `gap` seconds, `after`; with where the phrase lies (seconds). */
-export function placeBetween(before: Int16Array, phrase: Int16Array, after: Int16Array, gap = 0.4): { pcm: Int16Array; start: number; end: number } {
+export function placeBetween(
+  before: Int16Array,
+  phrase: Int16Array,
+  after: Int16Array,
+  gap = 0.4,
+): { pcm: Int16Array; start: number; end: number } {
   const silence = Math.round(gap * RATE);
   const pcm = new Int16Array(before.length + phrase.length + after.length + 2 * silence);
   pcm.set(before, 0);

@@ -21,10 +21,14 @@ export interface WorkersDev {
   stop(): Promise<void>;
 }
 
-export async function startWorkersDev(env: { EARSHOT_ORIGIN_URL: string; EARSHOT_ORIGIN_SECRET: string } & Record<string, string>, timeoutMs = 45_000): Promise<WorkersDev> {
+export async function startWorkersDev(
+  env: { EARSHOT_ORIGIN_URL: string; EARSHOT_ORIGIN_SECRET: string } & Record<string, string>,
+  timeoutMs = 45_000,
+): Promise<WorkersDev> {
   const port = await freePort();
   const root = mkdtempSync(join(tmpdir(), 'earshot-workers-dev-'));
-  for (const path of ['edge', 'shared', 'scripts', 'wrangler.toml', 'package.json']) cpSync(path, join(root, path), { recursive: true });
+  for (const path of ['edge', 'shared', 'scripts', 'wrangler.toml', 'package.json'])
+    cpSync(path, join(root, path), { recursive: true });
   symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'));
   const started = performance.now();
   // Its own process group: wrangler starts workerd processes, and stop() must end them all.
@@ -59,5 +63,11 @@ export async function startWorkersDev(env: { EARSHOT_ORIGIN_URL: string; EARSHOT
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, wsUrl: `${url.replace('http', 'ws')}/v1/realtime`, output, startMs: Math.round(performance.now() - started), stop };
+  return {
+    url,
+    wsUrl: `${url.replace('http', 'ws')}/v1/realtime`,
+    output,
+    startMs: Math.round(performance.now() - started),
+    stop,
+  };
 }

@@ -23,9 +23,14 @@ export async function openXEditor(): Promise<XEditor> {
   try {
     browser = await launchChromium({ display: xvfb.display });
     const page = await browser.newPage({ viewport: { width: 900, height: 500 } });
-    await page.setContent('<title>editor</title><textarea id="t" style="width:100%;height:400px;font-size:20px" autofocus></textarea>');
+    await page.setContent(
+      '<title>editor</title><textarea id="t" style="width:100%;height:400px;font-size:20px" autofocus></textarea>',
+    );
     await page.click('#t');
-    const window = xvfb.run('xdotool', ['search', '--sync', '--onlyvisible', '--name', 'editor']).trim().split('\n')[0]!;
+    const window = xvfb
+      .run('xdotool', ['search', '--sync', '--onlyvisible', '--name', 'editor'])
+      .trim()
+      .split('\n')[0]!;
     xvfb.run('xdotool', ['windowfocus', '--sync', window]);
     xvfb.run('xdotool', ['mousemove', '--window', window, '200', '200']);
     const opened = browser;

@@ -24,7 +24,11 @@ let browser: Browser;
 beforeAll(async () => {
   const mic = joinWithSilence(dir, [`${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-0880.wav`]);
   seconds = mic.seconds;
-  server = await startTestServer({ EARSHOT_AUTH: 'on', EARSHOT_API_KEYS: JSON.stringify([speakerKey.record]), EARSHOT_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' });
+  server = await startTestServer({
+    EARSHOT_AUTH: 'on',
+    EARSHOT_API_KEYS: JSON.stringify([speakerKey.record]),
+    EARSHOT_JWT_SECRET: 'test-secret-that-is-at-least-32-characters',
+  });
   browser = await launchChromium({ fakeMicWav: mic.wav });
 });
 afterAll(async () => {
@@ -53,7 +57,9 @@ describe.skipIf(!hasChromium)('web client with auth on', () => {
     // A wrong key: the server's refusal is shown, and the page is ready for another try.
     await speaker.fill('#api-key', 'esk_wrong-key');
     await speaker.click('#toggle');
-    await expect.poll(() => speaker.textContent('#notice'), { timeout: 10_000 }).toContain('The API key was not accepted: unknown API key');
+    await expect
+      .poll(() => speaker.textContent('#notice'), { timeout: 10_000 })
+      .toContain('The API key was not accepted: unknown API key');
     expect(await speaker.textContent('#status')).toBe('Ready');
 
     await speaker.fill('#api-key', speakerKey.key);

@@ -17,7 +17,9 @@ import { joinWithSilence } from '../support/sox.ts';
 const ARTIFACTS = 'test-artifacts/web';
 const dir = mkdtempSync(join(tmpdir(), 'earshot-web-'));
 let wav = '';
-const RECORDINGS = ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`);
+const RECORDINGS = ['0880', '0890', '0930'].map(
+  (id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`,
+);
 
 let seconds = 0;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -37,7 +39,11 @@ afterAll(async () => {
 
 describe.skipIf(!hasChromium)('web client in Chromium', () => {
   it('streams the fake microphone and shows captions on the speaker page and, in Spanish, on the watch page', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark', permissions: ['clipboard-read', 'clipboard-write'] });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: 'dark',
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
     const speaker = await context.newPage();
     const problems: string[] = [];
     speaker.on('pageerror', (err) => problems.push(err.message));
@@ -46,9 +52,11 @@ describe.skipIf(!hasChromium)('web client in Chromium', () => {
     // Partials are best effort (a final may overtake them under load), so record every one the page shows.
     await speaker.evaluate(() => {
       const partial = document.getElementById('partial')!;
-      const seen: { text: string; fontStyle: string }[] = ((window as unknown as { __partials: unknown[] }).__partials = []) as never;
+      const seen: { text: string; fontStyle: string }[] = ((window as unknown as { __partials: unknown[] }).__partials =
+        []) as never;
       new MutationObserver(() => {
-        if (!partial.hidden && partial.textContent) seen.push({ text: partial.textContent, fontStyle: getComputedStyle(partial).fontStyle });
+        if (!partial.hidden && partial.textContent)
+          seen.push({ text: partial.textContent, fontStyle: getComputedStyle(partial).fontStyle });
       }).observe(partial, { attributes: true, childList: true, characterData: true, subtree: true });
     });
     await speaker.click('#toggle');
@@ -73,17 +81,24 @@ describe.skipIf(!hasChromium)('web client in Chromium', () => {
     // The finals, each with its translation under it on the speaker page; then the session finishes.
     await speaker.waitForSelector('.caption-text:has-text("amiable")', { timeout: 40_000 });
     await expect.poll(() => speaker.textContent('#status'), { timeout: 30_000 }).toBe('Done');
-    const partials = await speaker.evaluate(() => (window as unknown as { __partials: { text: string; fontStyle: string }[] }).__partials);
+    const partials = await speaker.evaluate(
+      () => (window as unknown as { __partials: { text: string; fontStyle: string }[] }).__partials,
+    );
     expect(partials.length).toBeGreaterThan(0);
     expect(new Set(partials.map((p) => p.fontStyle))).toEqual(new Set(['italic']));
     expect(await speaker.isHidden('#partial')).toBe(true); // every partial was replaced by its final
     expect(await speaker.$$eval('.caption', (items) => items.length)).toBe(3);
     expect(await speaker.$$eval('.caption .subs li[lang="es"]', (items) => items.length)).toBe(3);
-    const spanish = (await speaker.textContent('.caption:first-child .subs li[lang="es"]'))!.replace(/^\s*es\s*/, '').trim();
+    const spanish = (await speaker.textContent('.caption:first-child .subs li[lang="es"]'))!
+      .replace(/^\s*es\s*/, '')
+      .trim();
     await speaker.screenshot({ path: `${ARTIFACTS}/speaker.png`, fullPage: true });
 
     await watcher.waitForSelector('.caption-text:has-text("young man")');
-    expect(await watcher.$$eval('#lang option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['en', 'es']);
+    expect(await watcher.$$eval('#lang option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      'en',
+      'es',
+    ]);
     await watcher.selectOption('#lang', 'es');
     await watcher.waitForSelector(`.caption-text[lang="es"]:has-text(${JSON.stringify(spanish)})`);
     expect(watcher.url()).toContain('lang=es');
@@ -99,7 +114,9 @@ describe.skipIf(!hasChromium)('web client in Chromium', () => {
     expect(await overlay.evaluate(() => getComputedStyle(document.querySelector('.screen')!).fontSize)).toBe('52px');
     expect(await overlay.isVisible('.bar')).toBe(false);
     await overlay.screenshot({ path: `${ARTIFACTS}/overlay-transparent.png`, omitBackground: true });
-    await overlay.addStyleTag({ content: 'html.overlay { background: linear-gradient(135deg, #35505f, #8a6d4c 60%, #c9b27c) !important; }' });
+    await overlay.addStyleTag({
+      content: 'html.overlay { background: linear-gradient(135deg, #35505f, #8a6d4c 60%, #c9b27c) !important; }',
+    });
     await overlay.screenshot({ path: `${ARTIFACTS}/overlay-over-video.png` });
 
     // The light theme, for a look at both schemes.

@@ -18,7 +18,9 @@ import { corpusWer } from '../support/wer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'earshot-web-reconnect-'));
 let wav = '';
-const RECORDINGS = ['0880', '0890', '0930'].map((id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`);
+const RECORDINGS = ['0880', '0890', '0930'].map(
+  (id) => `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`,
+);
 
 let seconds = 0;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -53,7 +55,11 @@ async function speak(during: (page: Page) => Promise<void>): Promise<Run> {
     await page.evaluate(() => {
       const status = document.getElementById('status')!;
       const seen: string[] = ((window as unknown as { __statuses: string[] }).__statuses = []);
-      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
     await page.click('#toggle');
     await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe('Live');
@@ -90,7 +96,12 @@ describe.skipIf(!hasChromium)('web client reconnect in Chromium', () => {
     expect(cut.captions).toHaveLength(uncut.captions.length);
     // Resumed segmenters cut where an uninterrupted one does (the VAD resets at utterance ends); a cut inside an
     // utterance may still move its edge by a frame, so allow a word in ten per caption.
-    cut.captions.forEach((text, i) => expect(corpusWer([{ reference: uncut.captions[i]!, hypothesis: text }]), `${text} vs ${uncut.captions[i]}`).toBeLessThanOrEqual(0.1));
+    cut.captions.forEach((text, i) =>
+      expect(
+        corpusWer([{ reference: uncut.captions[i]!, hypothesis: text }]),
+        `${text} vs ${uncut.captions[i]}`,
+      ).toBeLessThanOrEqual(0.1),
+    );
     expect(cut.spanish).toHaveLength(uncut.spanish.length);
   }, 240_000);
 });

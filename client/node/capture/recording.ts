@@ -19,7 +19,10 @@ export interface Recording {
  */
 const MAX_LAG_SAMPLES = RECORDER_RATE / 2;
 
-export function startRecording(commands: RecorderCommand | readonly RecorderCommand[], onAudio: (pcm: Int16Array) => void): Recording {
+export function startRecording(
+  commands: RecorderCommand | readonly RecorderCommand[],
+  onAudio: (pcm: Int16Array) => void,
+): Recording {
   const list = Array.isArray(commands) ? commands : [commands as RecorderCommand];
   if (list.length === 1) return new Recorder(list[0]!, onAudio);
   return new MixedRecording(list, onAudio);

@@ -37,7 +37,12 @@ export function captureCommands(options: CaptureSourceOptions): RecorderCommand[
   return [mic(), system()];
 }
 
-function systemRecorderCommand(override: string | undefined, device: string, platform: NodeJS.Platform, has: (program: string) => boolean): RecorderCommand {
+function systemRecorderCommand(
+  override: string | undefined,
+  device: string,
+  platform: NodeJS.Platform,
+  has: (program: string) => boolean,
+): RecorderCommand {
   if (override?.trim()) {
     const [command, ...args] = splitCommand(override);
     return { command: command!, args };
@@ -52,6 +57,8 @@ function systemRecorderCommand(override: string | undefined, device: string, pla
     case 'openbsd':
       return linuxSystemRecorder(device, has);
     default:
-      throw new RecorderError(`no known way to capture system audio on ${platform}; set EARSHOT_SYSTEM_RECORDER to a command that writes 16 kHz mono PCM16 to stdout`);
+      throw new RecorderError(
+        `no known way to capture system audio on ${platform}; set EARSHOT_SYSTEM_RECORDER to a command that writes 16 kHz mono PCM16 to stdout`,
+      );
   }
 }

@@ -10,7 +10,17 @@ export const runProgram: Runner = (command, args, options = {}) =>
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + String(d)).slice(-1000)));
     child.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new InjectionError(err.code === 'ENOENT' ? `${command} is not installed (voice typing needs it to type into other applications)` : `${command}: ${err.message}`)),
+      reject(
+        new InjectionError(
+          err.code === 'ENOENT'
+            ? `${command} is not installed (voice typing needs it to type into other applications)`
+            : `${command}: ${err.message}`,
+        ),
+      ),
     );
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new InjectionError(`${command} exited ${code}${stderr.trim() ? `: ${stderr.trim()}` : ''}`))));
+    child.once('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new InjectionError(`${command} exited ${code}${stderr.trim() ? `: ${stderr.trim()}` : ''}`)),
+    );
   });

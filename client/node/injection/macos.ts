@@ -10,7 +10,9 @@ const literal = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, 
 
 /** AppleScript that types `text`; line breaks are Return key presses (keystroke would send a bare LF). */
 export function keystrokeScript(text: string): string {
-  const steps = text.split('\n').flatMap((line, i) => [...(i > 0 ? ['keystroke return'] : []), ...(line ? [`keystroke ${literal(line)}`] : [])]);
+  const steps = text
+    .split('\n')
+    .flatMap((line, i) => [...(i > 0 ? ['keystroke return'] : []), ...(line ? [`keystroke ${literal(line)}`] : [])]);
   return `tell application "System Events"\n${steps.map((s) => `  ${s}`).join('\n')}\nend tell`;
 }
 

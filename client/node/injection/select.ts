@@ -24,7 +24,8 @@ export interface Desktop {
 export function chooseInjector(desktop: Desktop, override?: string): InjectorName {
   const forced = override ?? desktop.env.EARSHOT_INJECTOR;
   if (forced) {
-    if (!(INJECTORS as readonly string[]).includes(forced)) throw new InjectionError(`unknown injector "${forced}"; one of ${INJECTORS.join(', ')}`);
+    if (!(INJECTORS as readonly string[]).includes(forced))
+      throw new InjectionError(`unknown injector "${forced}"; one of ${INJECTORS.join(', ')}`);
     return forced as InjectorName;
   }
   if (desktop.platform === 'win32') return 'sendkeys';
@@ -34,13 +35,17 @@ export function chooseInjector(desktop: Desktop, override?: string): InjectorNam
   if (wayland) {
     if (has('wtype')) return 'wtype';
     if (has('ydotool')) return 'ydotool';
-    throw new InjectionError('voice typing on Wayland needs wtype (wlroots compositors) or ydotool (any compositor): install one of them');
+    throw new InjectionError(
+      'voice typing on Wayland needs wtype (wlroots compositors) or ydotool (any compositor): install one of them',
+    );
   }
   if (env.DISPLAY) {
     if (has('xdotool')) return 'xdotool';
     throw new InjectionError('voice typing on X11 needs xdotool: install it (e.g. apt install xdotool)');
   }
-  throw new InjectionError('no graphical session found (neither DISPLAY nor WAYLAND_DISPLAY is set), so there is no focused application to type into');
+  throw new InjectionError(
+    'no graphical session found (neither DISPLAY nor WAYLAND_DISPLAY is set), so there is no focused application to type into',
+  );
 }
 
 export function createInjector(name: InjectorName, run?: Runner): TextInjector {

@@ -42,7 +42,10 @@ export class YdotoolInjector implements TextInjector {
 
   async backspace(count: number): Promise<void> {
     for (let left = count; left > 0; left -= BATCH) {
-      const presses = Array.from({ length: Math.min(BATCH, left) }, () => [`${KEY_BACKSPACE}:1`, `${KEY_BACKSPACE}:0`]).flat();
+      const presses = Array.from({ length: Math.min(BATCH, left) }, () => [
+        `${KEY_BACKSPACE}:1`,
+        `${KEY_BACKSPACE}:0`,
+      ]).flat();
       await this.#run('ydotool', ['key', ...presses]);
     }
   }

@@ -34,6 +34,13 @@ export class SendKeysInjector implements TextInjector {
 
   #send(keys: string): Promise<void> {
     const encoded = Buffer.from(sendKeysScript(keys), 'utf16le').toString('base64');
-    return this.#run('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encoded]);
+    return this.#run('powershell.exe', [
+      '-NoProfile',
+      '-NonInteractive',
+      '-ExecutionPolicy',
+      'Bypass',
+      '-EncodedCommand',
+      encoded,
+    ]);
   }
 }

@@ -24,6 +24,14 @@ export class XdotoolInjector implements TextInjector {
 
   async backspace(count: number): Promise<void> {
     if (count <= 0) return;
-    await this.#run('xdotool', ['key', '--clearmodifiers', '--delay', KEY_DELAY_MS, '--repeat', String(count), 'BackSpace']);
+    await this.#run('xdotool', [
+      'key',
+      '--clearmodifiers',
+      '--delay',
+      KEY_DELAY_MS,
+      '--repeat',
+      String(count),
+      'BackSpace',
+    ]);
   }
 }

@@ -26,7 +26,11 @@ export function micDictations(config: DictationConfig): () => Promise<Dictation>
   return async () => {
     const capture = await startCapture({
       url: endpointUrl(config.serverUrl, '/v1/realtime'),
-      start: { ...(config.language ? { language: config.language } : {}), targets: config.targets ?? [], ...(config.wakeWord ? { wake_word: config.wakeWord } : {}) },
+      start: {
+        ...(config.language ? { language: config.language } : {}),
+        targets: config.targets ?? [],
+        ...(config.wakeWord ? { wake_word: config.wakeWord } : {}),
+      },
       recorder: config.recorder,
       WebSocket: authenticatedWebSocket(config.token ?? ''),
       onEvent: config.onEvent,

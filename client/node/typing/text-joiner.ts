@@ -67,7 +67,8 @@ export class TextJoiner {
     }
     if (english) text = text.replace(/\bi\b(?=$|[\s,.;:!?'’])/g, 'I');
     if (this.#options.capitalize) text = this.#capitalizeSentences(text);
-    const needsSpace = this.#before !== '' && !/\s$/.test(this.#before) && !CLOSING.test(text) && !text.startsWith('\n');
+    const needsSpace =
+      this.#before !== '' && !/\s$/.test(this.#before) && !CLOSING.test(text) && !text.startsWith('\n');
     const out = needsSpace ? ` ${text}` : text;
     this.context = this.#before + out;
     return out;
@@ -76,7 +77,10 @@ export class TextJoiner {
   #capitalizeSentences(text: string): string {
     const atStart = this.#before === '' || SENTENCE_END.test(this.#before);
     let out = atStart ? upperFirst(text) : text;
-    out = out.replace(/([.!?…]["')\]]*\s+|\n+)(\p{Ll})/gu, (_m, gap: string, letter: string) => gap + letter.toUpperCase());
+    out = out.replace(
+      /([.!?…]["')\]]*\s+|\n+)(\p{Ll})/gu,
+      (_m, gap: string, letter: string) => gap + letter.toUpperCase(),
+    );
     return out;
   }
 }

@@ -31,7 +31,8 @@ export function loadKeyRing(file: string, json: string): KeyRing {
 export function createAuth(config: Config, logger: Logger): { auth: Authenticator; close(): Promise<void> } {
   const enabled = authEnabled(config);
   // Without a configured secret, each edge signs with its own: fine alone, but tokens do not travel between edges.
-  if (!config.jwtSecret && enabled && config.redis) logger.warn('EARSHOT_JWT_SECRET is not set: tokens from this edge are valid on this edge only');
+  if (!config.jwtSecret && enabled && config.redis)
+    logger.warn('EARSHOT_JWT_SECRET is not set: tokens from this edge are valid on this edge only');
   // Limits live in Redis when edges share it, so a key's limits hold across the deployment, not per edge.
   const redis = enabled && config.redis ? createRedis(config.redis, logger, 'auth') : undefined;
   const limiter: Limiter = redis ? new RedisLimiter(redis, redisKeys(config.redisPrefix), logger) : new MemoryLimiter();

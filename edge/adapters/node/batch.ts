@@ -19,7 +19,12 @@ async function createBlobStore(config: Config): Promise<BlobStore> {
   if (!config.s3Bucket) return new LocalBlobStore(resolve(config.blobDir));
   // The AWS SDK is large; edges that keep blobs on disk never load it.
   const { S3BlobStore } = await import('../../batch/s3-blob-store.ts');
-  return new S3BlobStore({ bucket: config.s3Bucket, region: config.s3Region, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle });
+  return new S3BlobStore({
+    bucket: config.s3Bucket,
+    region: config.s3Region,
+    endpoint: config.s3Endpoint,
+    forcePathStyle: config.s3ForcePathStyle,
+  });
 }
 
 export async function composeBatch(
@@ -36,12 +41,23 @@ export async function composeBatch(
   if (drivers.kind === 'redis') {
     const connection = createRedis(config.redis, log, 'batch');
     const keys = redisKeys(config.redisPrefix);
-    jobs = new BullBatchJobs({ connection, prefix: keys.bullPrefix, name: keys.batchQueue, concurrency: config.batchConcurrency, retentionMs, logger: log });
+    jobs = new BullBatchJobs({
+      connection,
+      prefix: keys.bullPrefix,
+      name: keys.batchQueue,
+      concurrency: config.batchConcurrency,
+      retentionMs,
+      logger: log,
+    });
     disconnect = () => connection.disconnect();
   } else {
     jobs = new MemoryBatchJobs({ concurrency: config.batchConcurrency, retentionMs });
   }
-  const decoding = { ffmpeg: config.ffmpeg, maxAudioSeconds: config.maxAudioSeconds, timeoutMs: config.decodeTimeoutSeconds * 1000 };
+  const decoding = {
+    ffmpeg: config.ffmpeg,
+    maxAudioSeconds: config.maxAudioSeconds,
+    timeoutMs: config.decodeTimeoutSeconds * 1000,
+  };
   const batch = new BatchService({ transcriber, blobs, jobs, decoding, retentionMs, logger: log });
   log.info({ blobs: blobs.description, jobs: drivers.kind }, 'batch API ready');
   return {

@@ -24,7 +24,10 @@ import { createHookService } from '../../hooks/compose.ts';
 
 /** The value, or null if it fails or takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  return Promise.race([promise.catch(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref())]);
+  return Promise.race([
+    promise.catch(() => null),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref()),
+  ]);
 }
 
 export interface Edge {
@@ -76,7 +79,12 @@ export async function startEdge(options: {
   // Backpressure and capabilities read cached values: sessions must not wait on Redis per frame.
   const refresh = async () => {
     try {
-      const [stt, mt, tts, runners] = await Promise.all([drivers.sttQueue.stats(), drivers.mtQueue.stats(), drivers.ttsQueue.stats(), drivers.runners.live()]);
+      const [stt, mt, tts, runners] = await Promise.all([
+        drivers.sttQueue.stats(),
+        drivers.mtQueue.stats(),
+        drivers.ttsQueue.stats(),
+        drivers.runners.live(),
+      ]);
       sttDepth = stt.waiting;
       liveRunners = runners;
       metrics.queueDepth.set({ queue: 'stt' }, stt.waiting);
@@ -84,7 +92,10 @@ export async function startEdge(options: {
       metrics.deadLetters.set({ queue: 'stt' }, stt.dead);
       metrics.deadLetters.set({ queue: 'mt' }, mt.dead);
       metrics.sttStreams.reset();
-      for (const r of runners) if (r.streams) for (const measure of ['held', 'max'] as const) metrics.sttStreams.set({ runner: pseudonym(r.id), measure }, r.streams[measure]);
+      for (const r of runners)
+        if (r.streams)
+          for (const measure of ['held', 'max'] as const)
+            metrics.sttStreams.set({ runner: pseudonym(r.id), measure }, r.streams[measure]);
       metrics.queueDepth.set({ queue: 'tts' }, tts.waiting);
       metrics.deadLetters.set({ queue: 'tts' }, tts.dead);
     } catch (err) {
@@ -96,12 +107,26 @@ export async function startEdge(options: {
   poller.unref();
   const capabilities = options.capabilities ?? capabilitiesFromRunners(() => liveRunners);
   // Live sessions on the streaming lane when configured (the batch API and the Workers relay stay stateless).
-  const lane = config.sttLane === 'stateless' ? null : new StreamingLaneRouter({ shared: drivers.sttQueue, routes: drivers.streams, runners: () => liveRunners, logger });
+  const lane =
+    config.sttLane === 'stateless'
+      ? null
+      : new StreamingLaneRouter({
+          shared: drivers.sttQueue,
+          routes: drivers.streams,
+          runners: () => liveRunners,
+          logger,
+        });
   // Realtime sessions and batch files are cut into utterances the same way.
   const createVad = vadFactory(config, fvad);
   const segmenter = segmenterFromConfig(config);
   const auth = createAuth(config, logger);
-  const batch = await composeBatch(config, logger, drivers, { sttQueue: drivers.sttQueue, results: drivers.results, createVad, segmenter, capabilities });
+  const batch = await composeBatch(config, logger, drivers, {
+    sttQueue: drivers.sttQueue,
+    results: drivers.results,
+    createVad,
+    segmenter,
+    capabilities,
+  });
 
   const server = await serveNode(
     (upgradeWebSocket) =>
@@ -118,7 +143,11 @@ export async function startEdge(options: {
         loadedEngines: () => liveRunners,
         admission: () => {
           if (draining) return { code: 'shutting_down', message: 'this edge is draining; connect to another' };
-          if (sttDepth > config.maxQueueDepth) return { code: 'overloaded', message: `the STT backlog (${sttDepth} jobs) exceeds ${config.maxQueueDepth}; try again shortly` };
+          if (sttDepth > config.maxQueueDepth)
+            return {
+              code: 'overloaded',
+              message: `the STT backlog (${sttDepth} jobs) exceeds ${config.maxQueueDepth}; try again shortly`,
+            };
           return null;
         },
         sessionDeps: sessionDepsFromConfig(config, {
@@ -141,9 +170,17 @@ export async function startEdge(options: {
             cutOff: (reason) => metrics.clientsCutOff.inc({ reason }),
           },
           wake: wakeFactory(config),
-          hooks: createHookService(config, drivers.store, logger, (hook, outcome) => metrics.hooks.inc({ hook, outcome })),
+          hooks: createHookService(config, drivers.store, logger, (hook, outcome) =>
+            metrics.hooks.inc({ hook, outcome }),
+          ),
         }),
-        origin: { secret: config.originSecret, sttQueue: drivers.sttQueue, results: drivers.results, capabilities, logger },
+        origin: {
+          secret: config.originSecret,
+          sttQueue: drivers.sttQueue,
+          results: drivers.results,
+          capabilities,
+          logger,
+        },
         metrics: async () => {
           let length = 0;
           for (const session of registry_.values()) length += await drivers.results.length(session.id).catch(() => 0);
@@ -153,14 +190,31 @@ export async function startEdge(options: {
         },
         health: async () => {
           // Health must answer while Redis is down, when queued commands would wait for it to come back.
-          const [redisUp, stt, mt] = await Promise.all([drivers.ping(), within(drivers.sttQueue.stats(), 500), within(drivers.mtQueue.stats(), 500)]);
+          const [redisUp, stt, mt] = await Promise.all([
+            drivers.ping(),
+            within(drivers.sttQueue.stats(), 500),
+            within(drivers.mtQueue.stats(), 500),
+          ]);
           const bound = lane?.bound();
           const byRole = (role: string) =>
             liveRunners
               .filter((r) => r.role === role)
-              .map(({ id, engine, state, processed, failed, at, streams }) => ({ id: pseudonym(id), engine, state, processed, failed, seenAgoMs: Date.now() - at, ...(streams ? { streams: { ...streams, boundHere: bound?.get(id) ?? 0 } } : {}) }));
+              .map(({ id, engine, state, processed, failed, at, streams }) => ({
+                id: pseudonym(id),
+                engine,
+                state,
+                processed,
+                failed,
+                seenAgoMs: Date.now() - at,
+                ...(streams ? { streams: { ...streams, boundHere: bound?.get(id) ?? 0 } } : {}),
+              }));
           return {
-            edge: { status: draining ? 'degraded' : 'ok', sessions: registry_.size, maxSessions: registry_.maxSessions, draining },
+            edge: {
+              status: draining ? 'degraded' : 'ok',
+              sessions: registry_.size,
+              maxSessions: registry_.maxSessions,
+              draining,
+            },
             queue: {
               status: redisUp && stt && mt ? (sttDepth > config.maxQueueDepth ? 'degraded' : 'ok') : 'down',
               driver: drivers.kind,
@@ -169,12 +223,21 @@ export async function startEdge(options: {
               mt,
               deadLetters: (stt?.dead ?? 0) + (mt?.dead ?? 0),
             },
-            runners: { status: liveRunners.some((r) => r.role === 'stt') ? 'ok' : 'degraded', stt: byRole('stt'), mt: byRole('mt') },
+            runners: {
+              status: liveRunners.some((r) => r.role === 'stt') ? 'ok' : 'degraded',
+              stt: byRole('stt'),
+              mt: byRole('mt'),
+            },
             ...(await options.health?.()),
           };
         },
       }),
-    { host: config.host, port: config.port, maxPayload: Math.max(config.maxFrameBytes * 4, 4 * 1024 * 1024), maxHeaderBytes: config.maxHeaderBytes },
+    {
+      host: config.host,
+      port: config.port,
+      maxPayload: Math.max(config.maxFrameBytes * 4, 4 * 1024 * 1024),
+      maxHeaderBytes: config.maxHeaderBytes,
+    },
   );
   logger.info({ url: server.url, queue: drivers.kind }, 'edge listening');
 
@@ -184,7 +247,11 @@ export async function startEdge(options: {
       draining = true;
       const deadline = Date.now() + drainMs;
       while (registry_.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (registry_.size > 0) logger.warn({ sessions: registry_.size }, 'drain time over; closing open sessions (clients can resume elsewhere)');
+      if (registry_.size > 0)
+        logger.warn(
+          { sessions: registry_.size },
+          'drain time over; closing open sessions (clients can resume elsewhere)',
+        );
       clearInterval(poller);
       await server.close();
       await batch.close();

@@ -30,18 +30,30 @@ export interface NodeServer {
  * session enforces the (smaller) configured frame limit itself so an oversized frame gets an error event
  * instead of a dropped connection.
  */
-export async function serveNode(build: (upgradeWebSocket: UpgradeWebSocket) => Hono, options: { host: string; port: number; maxPayload: number; maxHeaderBytes?: number }): Promise<NodeServer> {
+export async function serveNode(
+  build: (upgradeWebSocket: UpgradeWebSocket) => Hono,
+  options: { host: string; port: number; maxPayload: number; maxHeaderBytes?: number },
+): Promise<NodeServer> {
   let app: Hono | undefined;
   const nodeWs = createNodeWebSocket({ app: new Proxy({} as Hono, { get: (_t, key) => Reflect.get(app!, key, app) }) });
   app = build(nodeWs.upgradeWebSocket as UpgradeWebSocket);
   (nodeWs.wss.options as { maxPayload: number }).maxPayload = options.maxPayload;
   // ws answers with the first offered subprotocol by default, which may be an `earshot.bearer.<key>` credential.
-  (nodeWs.wss.options as { handleProtocols: (offered: Set<string>) => string | false }).handleProtocols = answeredSubprotocol;
+  (nodeWs.wss.options as { handleProtocols: (offered: Set<string>) => string | false }).handleProtocols =
+    answeredSubprotocol;
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app!.fetch, hostname: options.host, port: options.port, serverOptions: { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 } }, () => {
-      s.off('error', failed);
-      resolve(s);
-    });
+    const s = serve(
+      {
+        fetch: app!.fetch,
+        hostname: options.host,
+        port: options.port,
+        serverOptions: { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 },
+      },
+      () => {
+        s.off('error', failed);
+        resolve(s);
+      },
+    );
     function failed(err: NodeJS.ErrnoException) {
       reject(new ListenError(err.code ?? 'EUNKNOWN', options.host, options.port, err.message));
     }

@@ -61,7 +61,12 @@ export class AuthState extends DurableObject<WorkersEnv> {
 type Namespace = WorkersEnv['AUTH_STATE'];
 
 /** Takes one of `max` slots of `counter` (kept by the object named `object`); the returned function frees it. */
-export async function acquireSlot(ns: Namespace, object: string, counter: string, max: number): Promise<(() => void) | null> {
+export async function acquireSlot(
+  ns: Namespace,
+  object: string,
+  counter: string,
+  max: number,
+): Promise<(() => void) | null> {
   if (!Number.isFinite(max)) return () => undefined;
   const state = ns.get(ns.idFromName(object));
   const id = await state.acquire(counter, max);

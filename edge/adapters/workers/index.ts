@@ -41,7 +41,11 @@ async function toOrigin(c: Context<Env>): Promise<Response> {
   try {
     return await fetch(new Request(target, c.req.raw));
   } catch (err) {
-    return errorResponse(c, 'queue_unavailable', `the origin behind this edge is unreachable: ${(err as Error).message}`);
+    return errorResponse(
+      c,
+      'queue_unavailable',
+      `the origin behind this edge is unreachable: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -72,7 +76,10 @@ app.use(async (c, next) => {
   bindings ??= c.env;
   await next();
 });
-mountHealth(app as unknown as Hono, async () => ({ edge: { status: 'ok', runtime: 'workers' }, origin: await originHealth(bindings) }));
+mountHealth(app as unknown as Hono, async () => ({
+  edge: { status: 'ok', runtime: 'workers' },
+  origin: await originHealth(bindings),
+}));
 
 app.get('/v1/realtime', (c) => {
   const named = c.req.query('session');
@@ -96,10 +103,16 @@ app.all('/v1/tokens/*', (c) => toRelay(c, TOKENS_RELAY));
 const batch = (c: Context<Env>, next: () => Promise<void>) => requireScope(authOf(c.env), 'batch')(c as never, next);
 app.post('/v1/audio/*', batch, toOrigin);
 app.get('/v1/jobs/:id', batch, toOrigin);
-app.get('/v1/models', (c, next) => requireScope(authOf(c.env), 'realtime', 'batch', 'watch')(c as never, next), toOrigin);
+app.get(
+  '/v1/models',
+  (c, next) => requireScope(authOf(c.env), 'realtime', 'batch', 'watch')(c as never, next),
+  toOrigin,
+);
 app.get('/v1/capabilities', toOrigin);
 
-app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+app.notFound((c) =>
+  c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+);
 // As on Node: a generic message with a ref for the client, the details in the log under that ref.
 app.onError((err, c) => {
   const config = loadConfig(c.env as Record<string, string | undefined>);

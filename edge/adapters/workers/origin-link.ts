@@ -84,7 +84,14 @@ export class OriginLink implements Pick<SttQueue, 'add'> {
     if (!this.#socket && !this.#connecting) void this.#connect();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => this.#settle(message.n, new EarshotError('queue_unavailable', `the origin did not take the ${message.type} within ${this.#o.timeoutMs ?? 15_000} ms`)),
+        () =>
+          this.#settle(
+            message.n,
+            new EarshotError(
+              'queue_unavailable',
+              `the origin did not take the ${message.type} within ${this.#o.timeoutMs ?? 15_000} ms`,
+            ),
+          ),
         this.#o.timeoutMs ?? 15_000,
       );
       this.#pending.set(message.n, {
@@ -124,7 +131,8 @@ export class OriginLink implements Pick<SttQueue, 'add'> {
       const response = await fetch(target, { headers: { upgrade: 'websocket', authorization: `Bearer ${secret}` } });
       const socket = response.webSocket;
       if (!socket) {
-        if (response.status === 401 || response.status === 403) return this.#refused(`the origin refused the relay (HTTP ${response.status})`);
+        if (response.status === 401 || response.status === 403)
+          return this.#refused(`the origin refused the relay (HTTP ${response.status})`);
         throw new Error(`origin answered HTTP ${response.status}`);
       }
       socket.accept();

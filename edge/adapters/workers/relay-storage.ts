@@ -17,12 +17,18 @@ export class RelayStorage implements SessionStore {
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     sql.exec('CREATE TABLE IF NOT EXISTS meta (id TEXT PRIMARY KEY, json TEXT NOT NULL)');
-    sql.exec('CREATE TABLE IF NOT EXISTS log (idx INTEGER PRIMARY KEY AUTOINCREMENT, origin_cursor TEXT NOT NULL, result TEXT NOT NULL)');
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS log (idx INTEGER PRIMARY KEY AUTOINCREMENT, origin_cursor TEXT NOT NULL, result TEXT NOT NULL)',
+    );
   }
 
   async create(meta: SessionMeta): Promise<void> {
     // A relay holds one session; a `start` without `session` on a resume URL must not overwrite it.
-    if (this.#meta(meta.id)) throw new EarshotError('invalid_message', `session ${meta.id} already exists: resume it with start {session, last_seq}`);
+    if (this.#meta(meta.id))
+      throw new EarshotError(
+        'invalid_message',
+        `session ${meta.id} already exists: resume it with start {session, last_seq}`,
+      );
     this.#sql.exec('INSERT INTO meta (id, json) VALUES (?, ?)', meta.id, JSON.stringify(meta));
   }
 
@@ -39,20 +45,32 @@ export class RelayStorage implements SessionStore {
 
   /** Stores a result from the origin; returns it as the relay's own log entry (cursor = position here). */
   record(originCursor: string, result: SessionResult): LoggedResult {
-    const row = this.#sql.exec<{ idx: number }>('INSERT INTO log (origin_cursor, result) VALUES (?, ?) RETURNING idx', originCursor, JSON.stringify(result)).one();
+    const row = this.#sql
+      .exec<{ idx: number }>(
+        'INSERT INTO log (origin_cursor, result) VALUES (?, ?) RETURNING idx',
+        originCursor,
+        JSON.stringify(result),
+      )
+      .one();
     return { cursor: String(row.idx), result };
   }
 
   entriesAfter(cursor: string): LoggedResult[] {
     return this.#sql
-      .exec<{ idx: number; result: string }>('SELECT idx, result FROM log WHERE idx > ? ORDER BY idx', Number(cursor) || 0)
+      .exec<{ idx: number; result: string }>(
+        'SELECT idx, result FROM log WHERE idx > ? ORDER BY idx',
+        Number(cursor) || 0,
+      )
       .toArray()
       .map((row) => ({ cursor: String(row.idx), result: JSON.parse(row.result) as SessionResult }));
   }
 
   /** Where to resume reading the origin's log. */
   originCursor(): string {
-    return this.#sql.exec<{ origin_cursor: string }>('SELECT origin_cursor FROM log ORDER BY idx DESC LIMIT 1').toArray()[0]?.origin_cursor ?? '0';
+    return (
+      this.#sql.exec<{ origin_cursor: string }>('SELECT origin_cursor FROM log ORDER BY idx DESC LIMIT 1').toArray()[0]
+        ?.origin_cursor ?? '0'
+    );
   }
 
   count(): number {
@@ -76,7 +94,11 @@ export class RelayResultLog implements ResultLog {
   readonly #listeners = new Set<(entry: LoggedResult) => void>();
 
   /** `onReaders` hears the number of subscribers after each change: the relay keeps its origin link while any read. */
-  constructor(storage: RelayStorage, forward: (result: SessionResult) => Promise<void>, onReaders: (count: number) => void) {
+  constructor(
+    storage: RelayStorage,
+    forward: (result: SessionResult) => Promise<void>,
+    onReaders: (count: number) => void,
+  ) {
     this.#storage = storage;
     this.#forward = forward;
     this.#onReaders = onReaders;

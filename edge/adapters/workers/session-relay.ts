@@ -54,7 +54,9 @@ export function workersAuth(config: Config, env: WorkersEnv, logger: Logger): Au
     // Every relay and isolate must verify what any other signed: without EARSHOT_JWT_SECRET, a key derived from the
     // origin secret (never the secret itself) is the one they all share.
     fallbackSecret: () =>
-      env.EARSHOT_ORIGIN_SECRET ? createHash('sha256').update(`earshot token key\0${env.EARSHOT_ORIGIN_SECRET}`).digest() : randomBytes(32),
+      env.EARSHOT_ORIGIN_SECRET
+        ? createHash('sha256').update(`earshot token key\0${env.EARSHOT_ORIGIN_SECRET}`).digest()
+        : randomBytes(32),
     // A Worker answers on the public internet: `auto` means on.
     exposure: 'public',
     limitsIn: 'durable-objects',
@@ -81,7 +83,11 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
     this.#config = loadConfig(env as Record<string, string | undefined>);
     this.#logger = workersLogger(this.#config.logLevel);
     this.#storage = new RelayStorage(ctx.storage.sql);
-    this.#results = new RelayResultLog(this.#storage, (result) => this.#forward(result), () => this.#reconcileSoon());
+    this.#results = new RelayResultLog(
+      this.#storage,
+      (result) => this.#forward(result),
+      () => this.#reconcileSoon(),
+    );
     void ctx.blockConcurrencyWhile(async () => {
       this.#fvad = await loadFvad(fvadWasm);
     });
@@ -89,7 +95,11 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
 
   override async fetch(request: Request): Promise<Response> {
     const session = request.headers.get(RELAY_HEADERS.session);
-    if (!session) return Response.json({ error: { code: 'invalid_request', message: 'relays are reached through the Worker' } }, { status: 400 });
+    if (!session)
+      return Response.json(
+        { error: { code: 'invalid_request', message: 'relays are reached through the Worker' } },
+        { status: 400 },
+      );
     this.#id ??= session;
     this.#app ??= this.#edge(session);
     return this.#app.fetch(request, this.env);
@@ -154,7 +164,10 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
    * and closed.
    */
   #relayUpgrade(): UpgradeWebSocket {
-    const upgrade = upgradeWebSocket as unknown as (create: (c: Context) => Promise<WSEvents>, options?: unknown) => MiddlewareHandler;
+    const upgrade = upgradeWebSocket as unknown as (
+      create: (c: Context) => Promise<WSEvents>,
+      options?: unknown,
+    ) => MiddlewareHandler;
     const relayed = (createEvents: (c: Context) => WSEvents | Promise<WSEvents>, options?: unknown) =>
       upgrade(async (c) => {
         const events = await createEvents(c);
@@ -176,13 +189,19 @@ export class SessionRelay extends DurableObject<WorkersEnv> {
     if (held) {
       held.push(deliver);
       // Bounded like everything a client sends: at 50 frames/s this is more than the whole wait.
-      if (held.length > MAX_HELD) this.#unavailable(ws, CLOSE.tryAgainLater, 'the origin behind this edge has not answered yet; try again shortly');
+      if (held.length > MAX_HELD)
+        this.#unavailable(
+          ws,
+          CLOSE.tryAgainLater,
+          'the origin behind this edge has not answered yet; try again shortly',
+        );
       return;
     }
     this.#held.set(ws, [deliver]);
     this.#origin(this.#id!).open();
     setTimeout(() => {
-      if (this.#held.get(ws)?.length) this.#unavailable(ws, CLOSE.tryAgainLater, 'the origin behind this edge is unreachable; try again shortly');
+      if (this.#held.get(ws)?.length)
+        this.#unavailable(ws, CLOSE.tryAgainLater, 'the origin behind this edge is unreachable; try again shortly');
     }, ORIGIN_WAIT_MS);
   }
 

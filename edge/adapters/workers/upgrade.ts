@@ -9,7 +9,10 @@ import { answeredSubprotocol } from '../../auth/authenticator.ts';
 export const upgradeWebSocket: UpgradeWebSocket = defineWebSocketHelper(async (c, events) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return;
   const { 0: client, 1: server } = new WebSocketPair();
-  const offered = (c.req.header('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const offered = (c.req.header('sec-websocket-protocol') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const protocol = answeredSubprotocol(offered);
   const ws = new WSContext({
     send: (data) => server.send(data as string | ArrayBuffer),
@@ -29,5 +32,9 @@ export const upgradeWebSocket: UpgradeWebSocket = defineWebSocketHelper(async (c
   server.addEventListener('error', (event) => events.onError?.(event, ws));
   // The socket is open once accepted; what onOpen sends is delivered after the 101.
   queueMicrotask(() => events.onOpen?.(new Event('open'), ws));
-  return new Response(null, { status: 101, webSocket: client, ...(protocol ? { headers: { 'sec-websocket-protocol': protocol } } : {}) });
+  return new Response(null, {
+    status: 101,
+    webSocket: client,
+    ...(protocol ? { headers: { 'sec-websocket-protocol': protocol } } : {}),
+  });
 });

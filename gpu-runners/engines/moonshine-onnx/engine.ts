@@ -72,29 +72,68 @@ export class MoonshineOnnxEngine implements SttEngine {
   async load(): Promise<void> {
     if (this.#loaded) return;
     const started = performance.now();
-    const graphs = await resolveGraphs(this.#o.store, { model: this.#o.model, files: MOONSHINE_FILES, graphs: MOONSHINE_GRAPHS, dtype: this.#o.dtype ?? 'auto', device: this.device.kind });
+    const graphs = await resolveGraphs(this.#o.store, {
+      model: this.#o.model,
+      files: MOONSHINE_FILES,
+      graphs: MOONSHINE_GRAPHS,
+      dtype: this.#o.dtype ?? 'auto',
+      device: this.device.kind,
+    });
     const files = { encoder: graphs.files.encoder_model!, decoder: graphs.files.decoder_model_merged! };
-    const model = await MoonshineModel.load(graphs.dir, { device: this.device, logger: this.#logger, threads: this.#o.threads, interOpThreads: this.#o.interOpThreads, files });
+    const model = await MoonshineModel.load(graphs.dir, {
+      device: this.device,
+      logger: this.#logger,
+      threads: this.#o.threads,
+      interOpThreads: this.#o.interOpThreads,
+      files,
+    });
     const tokenizer = new MoonshineTokenizer(JSON.parse(readFileSync(join(graphs.dir, 'tokenizer.json'), 'utf8')));
     this.dtype = graphs.description;
     this.#loaded = { model, tokenizer, transcriber: new MoonshineTranscriber(model, tokenizer, this.options) };
-    this.#logger.info({ model: this.#o.model, dir: graphs.dir, device: this.device.kind === 'cuda' ? `cuda:${this.device.index}` : 'cpu', dtype: graphs.description, layers: model.dims.decoderLayers, hidden: model.dims.hidden, ms: Math.round(performance.now() - started) }, 'moonshine loaded');
+    this.#logger.info(
+      {
+        model: this.#o.model,
+        dir: graphs.dir,
+        device: this.device.kind === 'cuda' ? `cuda:${this.device.index}` : 'cpu',
+        dtype: graphs.description,
+        layers: model.dims.decoderLayers,
+        hidden: model.dims.hidden,
+        ms: Math.round(performance.now() - started),
+      },
+      'moonshine loaded',
+    );
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
-    for (const r of batch) if (r.language && r.language !== this.defaultLanguage) throw new EarshotError('unsupported_language', `this moonshine model transcribes ${this.defaultLanguage}, not ${r.language}`);
-    const results = await this.transcribeDetailed(batch.map((r) => ({ samples: pcm16ToFloat(r.pcm) })), signal);
+    for (const r of batch)
+      if (r.language && r.language !== this.defaultLanguage)
+        throw new EarshotError(
+          'unsupported_language',
+          `this moonshine model transcribes ${this.defaultLanguage}, not ${r.language}`,
+        );
+    const results = await this.transcribeDetailed(
+      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm) })),
+      signal,
+    );
     return results.map((r, i) => {
       const text = r.text.trim();
       const duration = batch[i]!.pcm.length / SAMPLE_RATE;
       // Moonshine predicts no timestamps: the utterance is one timed segment.
-      return { id: batch[i]!.id, text, language: this.defaultLanguage, segments: text ? [{ start: 0, end: duration, text }] : [], tokens: r.tokens, avgLogprob: r.avgLogprob };
+      return {
+        id: batch[i]!.id,
+        text,
+        language: this.defaultLanguage,
+        segments: text ? [{ start: 0, end: duration, text }] : [],
+        tokens: r.tokens,
+        avgLogprob: r.avgLogprob,
+      };
     });
   }
 
   /** Tokens, log-probabilities and whether the brake stopped the decode: what tests and benchmarks look at. */
   async transcribeDetailed(requests: readonly MoonshineRequest[], signal?: AbortSignal): Promise<MoonshineResult[]> {
-    if (!this.#loaded) throw new EarshotError('engine_unavailable', 'moonshine-onnx: load() the engine before transcribing');
+    if (!this.#loaded)
+      throw new EarshotError('engine_unavailable', 'moonshine-onnx: load() the engine before transcribing');
     return this.#loaded.transcriber.transcribe(requests, signal);
   }
 

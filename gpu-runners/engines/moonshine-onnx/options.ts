@@ -16,15 +16,23 @@ export interface MoonshineOptions {
   speculate: boolean;
 }
 
-export const DEFAULT_MOONSHINE_OPTIONS: Readonly<MoonshineOptions> = Object.freeze({ tokensPerSecond: 6.5, maxNewTokens: 192, maxBatchRows: 16, speculate: true });
+export const DEFAULT_MOONSHINE_OPTIONS: Readonly<MoonshineOptions> = Object.freeze({
+  tokensPerSecond: 6.5,
+  maxNewTokens: 192,
+  maxBatchRows: 16,
+  speculate: true,
+});
 
 export function moonshineOptions(overrides: Partial<MoonshineOptions> = {}): MoonshineOptions {
   const o = { ...DEFAULT_MOONSHINE_OPTIONS, ...overrides };
   const fail = (what: string) => {
     throw new EarshotError('internal', `invalid moonshine option: ${what}`);
   };
-  if (!(o.tokensPerSecond > 0 && o.tokensPerSecond <= 50)) fail(`tokensPerSecond must be in (0, 50], got ${o.tokensPerSecond}`);
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1 || o.maxNewTokens > 4096) fail(`maxNewTokens must be an integer in 1..4096, got ${o.maxNewTokens}`);
-  if (!Number.isInteger(o.maxBatchRows) || o.maxBatchRows < 1 || o.maxBatchRows > 256) fail(`maxBatchRows must be an integer in 1..256, got ${o.maxBatchRows}`);
+  if (!(o.tokensPerSecond > 0 && o.tokensPerSecond <= 50))
+    fail(`tokensPerSecond must be in (0, 50], got ${o.tokensPerSecond}`);
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1 || o.maxNewTokens > 4096)
+    fail(`maxNewTokens must be an integer in 1..4096, got ${o.maxNewTokens}`);
+  if (!Number.isInteger(o.maxBatchRows) || o.maxBatchRows < 1 || o.maxBatchRows > 256)
+    fail(`maxBatchRows must be an integer in 1..256, got ${o.maxBatchRows}`);
   return o;
 }

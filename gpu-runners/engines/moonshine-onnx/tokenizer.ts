@@ -19,7 +19,8 @@ export class MoonshineTokenizer {
 
   constructor(json: TokenizerJson) {
     const vocab = json.model?.vocab;
-    if (!vocab || typeof vocab !== 'object') throw new EarshotError('engine_unavailable', 'tokenizer.json has no model.vocab');
+    if (!vocab || typeof vocab !== 'object')
+      throw new EarshotError('engine_unavailable', 'tokenizer.json has no model.vocab');
     for (const [piece, id] of Object.entries(vocab)) this.#pieces[id] = piece;
     for (const t of json.added_tokens ?? []) {
       this.#pieces[t.id] = t.content;

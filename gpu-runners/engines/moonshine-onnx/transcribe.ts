@@ -9,7 +9,17 @@
 import { EarshotError } from '../../../shared/errors.ts';
 import { gatherRows, stackRows, type Tensor } from '../../backend/onnx.ts';
 import { argmax, logSumExp } from '../whisper-onnx/logit-rules.ts';
-import { encoderPositions, keepCache, lastLogits, logitsAt, MIN_SAMPLES, selectCache, type KvCache, type Logits, type MoonshineModel } from './model.ts';
+import {
+  encoderPositions,
+  keepCache,
+  lastLogits,
+  logitsAt,
+  MIN_SAMPLES,
+  selectCache,
+  type KvCache,
+  type Logits,
+  type MoonshineModel,
+} from './model.ts';
 import type { MoonshineOptions } from './options.ts';
 import { RecentTranscripts } from './speculation.ts';
 import type { MoonshineTokenizer } from './tokenizer.ts';
@@ -68,15 +78,34 @@ export class MoonshineTranscriber {
     const rows: Row[] = requests.map((r) => {
       const samples = this.#prepare(r.samples);
       const guess = this.#options.speculate ? this.#recent.guess(r.samples) : undefined;
-      return { samples, guess, positions: encoderPositions(samples.length), maxNew: this.maxNewTokens(r.samples.length), tokens: [], sumLogprob: 0, ended: false, accepted: 0 };
+      return {
+        samples,
+        guess,
+        positions: encoderPositions(samples.length),
+        maxNew: this.maxNewTokens(r.samples.length),
+        tokens: [],
+        sumLogprob: 0,
+        ended: false,
+        accepted: 0,
+      };
     });
-    for (const group of chunks(groupBy(rows, (r) => r.samples.length), this.#options.maxBatchRows)) {
+    for (const group of chunks(
+      groupBy(rows, (r) => r.samples.length),
+      this.#options.maxBatchRows,
+    )) {
       const states = await this.#model.encode(group.map((r) => r.samples));
       group.forEach((r, i) => (r.states = gatherRows(states, [i])));
     }
     // A row with a guess is verified alone (its cache length is its own); the others batch by positions.
     for (const row of rows.filter((r) => r.guess)) await this.#decodeGuessed(row, signal);
-    for (const group of chunks(groupBy(rows.filter((r) => !r.guess), (r) => r.positions), this.#options.maxBatchRows)) await this.#decode(group, signal);
+    for (const group of chunks(
+      groupBy(
+        rows.filter((r) => !r.guess),
+        (r) => r.positions,
+      ),
+      this.#options.maxBatchRows,
+    ))
+      await this.#decode(group, signal);
     if (this.#options.speculate) requests.forEach((r, i) => this.#recent.remember(r.samples, rows[i]!.tokens));
     return rows.map((r) => ({
       text: this.#tokenizer.decode(r.tokens),
@@ -106,7 +135,11 @@ export class MoonshineTranscriber {
 
   /** Greedy decoding of rows with equal encoder positions; a row leaves the batch at `</s>` or its token limit. */
   async #decode(rows: Row[], signal?: AbortSignal): Promise<void> {
-    const first = await this.#model.prefill(rows.length, stackRows(rows.map((r) => r.states!)), Math.min(...rows.map((r) => r.samples.length)));
+    const first = await this.#model.prefill(
+      rows.length,
+      stackRows(rows.map((r) => r.states!)),
+      Math.min(...rows.map((r) => r.samples.length)),
+    );
     await this.#greedy(rows, first.cache, first.logits, signal);
   }
 
@@ -179,5 +212,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => number): T[][] {
 }
 
 function chunks<T>(groups: T[][], size: number): T[][] {
-  return groups.flatMap((g) => Array.from({ length: Math.ceil(g.length / size) }, (_, i) => g.slice(i * size, (i + 1) * size)));
+  return groups.flatMap((g) =>
+    Array.from({ length: Math.ceil(g.length / size) }, (_, i) => g.slice(i * size, (i + 1) * size)),
+  );
 }

@@ -58,9 +58,20 @@ export function logSumExp(values: Float32Array): number {
 }
 
 /** Decodes each sentence of `run` (row i is sentence i); returns each sentence's best hypothesis, as greedyDecode does. */
-export async function beamSearch(run: DecoderRun, specs: readonly SequenceSpec[], ids: SpecialIds, options: BeamOptions, signal?: AbortSignal): Promise<number[][]> {
+export async function beamSearch(
+  run: DecoderRun,
+  specs: readonly SequenceSpec[],
+  ids: SpecialIds,
+  options: BeamOptions,
+  signal?: AbortSignal,
+): Promise<number[][]> {
   const { beams, lengthPenalty } = options;
-  const searches: SentenceSearch[] = specs.map((spec) => ({ spec, running: [{ tokens: [], logProb: 0 }], finished: [], done: false }));
+  const searches: SentenceSearch[] = specs.map((spec) => ({
+    spec,
+    running: [{ tokens: [], logProb: 0 }],
+    finished: [],
+    done: false,
+  }));
   const normalise = (logProb: number, length: number) => logProb / length ** lengthPenalty;
   let inputs = specs.map(() => ids.decoderStartId);
 
@@ -87,7 +98,8 @@ export async function beamSearch(run: DecoderRun, specs: readonly SequenceSpec[]
         const tokens = [...search.running[c.beam]!.tokens, c.token];
         if (c.token === ids.eosId || tokens.length >= search.spec.maxNewTokens) {
           // transformers only accepts an </s> ranked among the first `beams`; a capped hypothesis always ends here.
-          if (c.token !== ids.eosId || rank < beams) addFinished(search, { tokens, score: normalise(c.logProb, tokens.length) }, beams);
+          if (c.token !== ids.eosId || rank < beams)
+            addFinished(search, { tokens, score: normalise(c.logProb, tokens.length) }, beams);
           continue;
         }
         running.push({ tokens, logProb: c.logProb });

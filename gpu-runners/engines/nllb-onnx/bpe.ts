@@ -33,7 +33,10 @@ export class BpeModel {
 
   constructor(config: BpeConfig) {
     if (config.byte_fallback || config.continuing_subword_prefix || config.end_of_word_suffix) {
-      throw new EarshotError('engine_unavailable', 'tokenizer.json: byte fallback and subword affixes are not supported (not used by NLLB or M2M100)');
+      throw new EarshotError(
+        'engine_unavailable',
+        'tokenizer.json: byte fallback and subword affixes are not supported (not used by NLLB or M2M100)',
+      );
     }
     this.#vocab = new Map(Object.entries(config.vocab));
     config.merges.forEach((merge, rank) => {

@@ -73,20 +73,45 @@ export class NllbOnnxEngine implements MtEngine {
   async load(): Promise<void> {
     if (this.#loaded) return;
     const store = this.#options.store ?? new LayeredModelStore({ logger: this.#logger });
-    const graphs = await resolveGraphs(store, { model: this.#options.model, files: NLLB_FILES, optional: NLLB_MANIFEST.optional, graphs: NLLB_GRAPHS, dtype: this.#options.dtype ?? 'auto', device: this.#options.device?.kind ?? 'cpu' });
+    const graphs = await resolveGraphs(store, {
+      model: this.#options.model,
+      files: NLLB_FILES,
+      optional: NLLB_MANIFEST.optional,
+      graphs: NLLB_GRAPHS,
+      dtype: this.#options.dtype ?? 'auto',
+      device: this.#options.device?.kind ?? 'cpu',
+    });
     const dir = graphs.dir;
     const [tokenizer, config] = await Promise.all([NllbTokenizer.load(dir), readSeq2SeqConfig(dir)]);
     const files = { encoder: graphs.files.encoder_model!, decoder: graphs.files.decoder_model_merged! };
-    const model = await Seq2SeqModel.load(dir, config, { device: this.#options.device, threads: this.#decoding.threads, logger: this.#logger, files });
+    const model = await Seq2SeqModel.load(dir, config, {
+      device: this.#options.device,
+      threads: this.#decoding.threads,
+      logger: this.#logger,
+      files,
+    });
     this.#loaded = { tokenizer, model };
     this.dtype = graphs.description;
-    this.#logger.info({ model: this.#options.model, dir, dtype: graphs.description, languages: tokenizer.languageTokens().length, beams: this.#decoding.beams }, 'nllb-onnx loaded');
+    this.#logger.info(
+      {
+        model: this.#options.model,
+        dir,
+        dtype: graphs.description,
+        languages: tokenizer.languageTokens().length,
+        beams: this.#decoding.beams,
+      },
+      'nllb-onnx loaded',
+    );
   }
 
   /** Both languages have a token in the model's vocabulary (false before `load`). */
   supports(source: string, target: string): boolean {
     const loaded = this.#loaded;
-    return !!loaded && this.#languageId(loaded.tokenizer, source) !== undefined && this.#languageId(loaded.tokenizer, target) !== undefined;
+    return (
+      !!loaded &&
+      this.#languageId(loaded.tokenizer, source) !== undefined &&
+      this.#languageId(loaded.tokenizer, target) !== undefined
+    );
   }
 
   /** Running totals, for health output and benchmarks: sentences through the model, tokens generated, cache use. */
@@ -107,7 +132,10 @@ export class NllbOnnxEngine implements MtEngine {
       const targetId = this.#languageId(tokenizer, req.target);
       if (sourceId === undefined || targetId === undefined) {
         const which = targetId === undefined ? `target "${req.target}"` : `source "${req.source}"`;
-        throw new EarshotError('unsupported_target', `nllb-onnx: the model has no ${which} language (it knows ${tokenizer.languageTokens().length} languages, e.g. ${tokenizer.languageTokens().slice(0, 5).join(', ')})`);
+        throw new EarshotError(
+          'unsupported_target',
+          `nllb-onnx: the model has no ${which} language (it knows ${tokenizer.languageTokens().length} languages, e.g. ${tokenizer.languageTokens().slice(0, 5).join(', ')})`,
+        );
       }
       return { sourceId, targetId };
     });
@@ -135,7 +163,10 @@ export class NllbOnnxEngine implements MtEngine {
         this.#cache.set(sentence.key, text);
         for (const position of sentence.positions) texts[position] = text;
       });
-      this.#logger.debug({ sentences: group.length, target: group[0]?.targetId, ms: Math.round(performance.now() - started) }, 'translated batch');
+      this.#logger.debug(
+        { sentences: group.length, target: group[0]?.targetId, ms: Math.round(performance.now() - started) },
+        'translated batch',
+      );
     }
     return batch.map((req, i) => ({ id: req.id, text: texts[i] ?? '' }));
   }
@@ -143,11 +174,19 @@ export class NllbOnnxEngine implements MtEngine {
   /** Generated token ids (language token first) of one model batch, all sentences for the same target. */
   async #generate(loaded: Loaded, group: readonly EncodedSentence[], signal?: AbortSignal): Promise<number[][]> {
     const { model, tokenizer } = loaded;
-    const specs = group.map((s) => ({ forcedBos: s.targetId, maxNewTokens: maxNewTokens(s.ids.length, this.#decoding, model.config.maxLength) }));
-    const run = await model.encode(group.map((s) => s.ids), tokenizer.padId);
+    const specs = group.map((s) => ({
+      forcedBos: s.targetId,
+      maxNewTokens: maxNewTokens(s.ids.length, this.#decoding, model.config.maxLength),
+    }));
+    const run = await model.encode(
+      group.map((s) => s.ids),
+      tokenizer.padId,
+    );
     const { beams, lengthPenalty } = this.#decoding;
     // The model configuration carries the special ids (decoder start, </s>, forced </s>) the loops need.
-    return beams > 1 ? beamSearch(run, specs, model.config, { beams, lengthPenalty }, signal) : greedyDecode(run, specs, model.config, signal);
+    return beams > 1
+      ? beamSearch(run, specs, model.config, { beams, lengthPenalty }, signal)
+      : greedyDecode(run, specs, model.config, signal);
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,12 @@ export function forcedToken(produced: number, spec: SequenceSpec, ids: SpecialId
  * Decodes each sentence of `run` (row i is sentence i) and returns its generated tokens: the language token first,
  * then the text, then </s> unless the length cap came first.
  */
-export async function greedyDecode(run: DecoderRun, specs: readonly SequenceSpec[], ids: SpecialIds, signal?: AbortSignal): Promise<number[][]> {
+export async function greedyDecode(
+  run: DecoderRun,
+  specs: readonly SequenceSpec[],
+  ids: SpecialIds,
+  signal?: AbortSignal,
+): Promise<number[][]> {
   const output = specs.map((): number[] => []);
   /** The sentence each run row belongs to. */
   let active = specs.map((_, i) => i);

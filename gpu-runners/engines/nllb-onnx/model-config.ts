@@ -59,13 +59,23 @@ async function readJson(path: string, required: boolean): Promise<unknown> {
 /** Reads and checks a model directory's configuration. */
 export async function readSeq2SeqConfig(dir: string): Promise<Seq2SeqConfig> {
   const model = ModelJson.safeParse(await readJson(join(dir, 'config.json'), true));
-  if (!model.success) throw new EarshotError('engine_unavailable', `${dir}/config.json: ${model.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!model.success)
+    throw new EarshotError(
+      'engine_unavailable',
+      `${dir}/config.json: ${model.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const generation = GenerationJson.safeParse(await readJson(join(dir, 'generation_config.json'), false));
-  if (!generation.success) throw new EarshotError('engine_unavailable', `${dir}/generation_config.json: ${generation.error.issues[0]?.message}`);
+  if (!generation.success)
+    throw new EarshotError(
+      'engine_unavailable',
+      `${dir}/generation_config.json: ${generation.error.issues[0]?.message}`,
+    );
   const m = model.data;
   const g = generation.data;
-  if (!SUPPORTED.has(m.model_type)) throw new EarshotError('engine_unavailable', `${dir}: model_type "${m.model_type}" is not an NLLB / M2M100 model`);
-  if (m.d_model % m.decoder_attention_heads !== 0) throw new EarshotError('engine_unavailable', `${dir}: d_model is not a multiple of the head count`);
+  if (!SUPPORTED.has(m.model_type))
+    throw new EarshotError('engine_unavailable', `${dir}: model_type "${m.model_type}" is not an NLLB / M2M100 model`);
+  if (m.d_model % m.decoder_attention_heads !== 0)
+    throw new EarshotError('engine_unavailable', `${dir}: d_model is not a multiple of the head count`);
   const eos = Array.isArray(g.eos_token_id) ? g.eos_token_id[0] : g.eos_token_id;
   const forcedEos = g.forced_eos_token_id !== undefined ? g.forced_eos_token_id : m.forced_eos_token_id;
   return {

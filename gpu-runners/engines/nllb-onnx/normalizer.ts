@@ -25,9 +25,15 @@ interface NormalizerConfig {
 function nmtNfkc(text: string): string {
   const cleaned = text
     .replace(/[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F]/g, '')
-    .replace(/[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/g, ' ');
+    .replace(
+      /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/g,
+      ' ',
+    );
   // NFKC would turn the fullwidth tilde into "~", which sentencepiece's table leaves alone.
-  return cleaned.split('\uFF5E').map((part) => part.normalize('NFKC')).join('\uFF5E');
+  return cleaned
+    .split('\uFF5E')
+    .map((part) => part.normalize('NFKC'))
+    .join('\uFF5E');
 }
 
 function escapeRegExp(text: string): string {
@@ -47,7 +53,8 @@ export function createNormalizer(config: NormalizerConfig | null | undefined): N
     case 'Replace': {
       const { pattern } = config;
       const source = pattern?.Regex ?? (pattern?.String !== undefined ? escapeRegExp(pattern.String) : undefined);
-      if (source === undefined) throw new EarshotError('engine_unavailable', 'tokenizer.json: Replace normalizer without a pattern');
+      if (source === undefined)
+        throw new EarshotError('engine_unavailable', 'tokenizer.json: Replace normalizer without a pattern');
       const regex = new RegExp(source, 'gu');
       const content = config.content ?? '';
       return (text) => text.replace(regex, () => content); // a function: `$` in content is literal

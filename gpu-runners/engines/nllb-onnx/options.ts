@@ -58,7 +58,9 @@ export const DEFAULTS: DecodingOptions = {
 
 /** Fills in defaults and rejects out-of-range values with a message naming the option. */
 export function resolveOptions(options: NllbEngineOptions): DecodingOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([key, value]) => key in DEFAULTS && value !== undefined));
+  const given = Object.fromEntries(
+    Object.entries(options).filter(([key, value]) => key in DEFAULTS && value !== undefined),
+  );
   const parsed = Schema.safeParse({ ...DEFAULTS, ...given });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -7,7 +7,16 @@
 import { join } from 'node:path';
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { boolTensor, dimsOf, floatData, int64Tensor, OnnxSession, zerosTensor, type DeviceSpec, type Tensor } from '../../backend/onnx.ts';
+import {
+  boolTensor,
+  dimsOf,
+  floatData,
+  int64Tensor,
+  OnnxSession,
+  zerosTensor,
+  type DeviceSpec,
+  type Tensor,
+} from '../../backend/onnx.ts';
 import { gatherRows, isIdentity, KvCache } from './kv-cache.ts';
 import type { Seq2SeqConfig } from './model-config.ts';
 
@@ -57,12 +66,16 @@ export class Seq2SeqModel {
     ]);
     const expected = ['input_ids', 'encoder_hidden_states', 'encoder_attention_mask', 'use_cache_branch'];
     for (let i = 0; i < config.decoderLayers; i++) {
-      for (const part of ['decoder', 'encoder']) expected.push(`past_key_values.${i}.${part}.key`, `past_key_values.${i}.${part}.value`);
+      for (const part of ['decoder', 'encoder'])
+        expected.push(`past_key_values.${i}.${part}.key`, `past_key_values.${i}.${part}.value`);
     }
     const missing = expected.filter((name) => !decoder.inputNames.includes(name));
     if (missing.length > 0 || !encoder.inputNames.includes('attention_mask')) {
       await Promise.all([encoder.release(), decoder.release()]);
-      throw new EarshotError('engine_unavailable', `${dir}: not a merged-decoder seq2seq export (missing ${missing.join(', ') || 'attention_mask'})`);
+      throw new EarshotError(
+        'engine_unavailable',
+        `${dir}: not a merged-decoder seq2seq export (missing ${missing.join(', ') || 'attention_mask'})`,
+      );
     }
     return new Seq2SeqModel(config, encoder, decoder);
   }
@@ -82,7 +95,10 @@ export class Seq2SeqModel {
       }
     }
     const dims = [rows.length, width];
-    const out = await this.#encoder.run({ input_ids: int64Tensor(ids, dims), attention_mask: int64Tensor(mask, dims) }, ['last_hidden_state']);
+    const out = await this.#encoder.run(
+      { input_ids: int64Tensor(ids, dims), attention_mask: int64Tensor(mask, dims) },
+      ['last_hidden_state'],
+    );
     const hidden = out.last_hidden_state;
     if (!hidden) throw new EarshotError('mt_failed', 'encoder returned no last_hidden_state');
     return new MergedDecoderRun(this.#decoder, this.config, hidden, mask, width);
@@ -118,7 +134,8 @@ class MergedDecoderRun implements DecoderRun {
   }
 
   async step(tokens: readonly number[]): Promise<StepLogits> {
-    if (tokens.length !== this.#rows) throw new EarshotError('internal', `decoder step with ${tokens.length} tokens for ${this.#rows} rows`);
+    if (tokens.length !== this.#rows)
+      throw new EarshotError('internal', `decoder step with ${tokens.length} tokens for ${this.#rows} rows`);
     const filled = this.#cache.filled;
     const feeds = {
       input_ids: int64Tensor(tokens, [this.#rows, 1]),
@@ -128,7 +145,9 @@ class MergedDecoderRun implements DecoderRun {
       ...(filled ? this.#cache.feeds() : this.#emptyPast()),
     };
     // After the first step the encoder's keys and values never change: do not fetch them again.
-    const wanted = this.#session.outputNames.filter((name) => name === 'logits' || !filled || !name.includes('.encoder.'));
+    const wanted = this.#session.outputNames.filter(
+      (name) => name === 'logits' || !filled || !name.includes('.encoder.'),
+    );
     const out = await this.#session.run(feeds, wanted);
     this.#cache.update(out);
     const logits = floatData(out.logits, 'logits');
@@ -151,7 +170,8 @@ class MergedDecoderRun implements DecoderRun {
     const empty = zerosTensor([this.#rows, decoderHeads, 0, headDim]);
     const feeds: Record<string, Tensor> = {};
     for (let i = 0; i < decoderLayers; i++) {
-      for (const part of ['decoder', 'encoder']) for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${part}.${kv}`] = empty;
+      for (const part of ['decoder', 'encoder'])
+        for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${part}.${kv}`] = empty;
     }
     return feeds;
   }

@@ -53,8 +53,16 @@ const META = '▁';
 /** transformers' `clean_up_tokenization`: English-style spacing before punctuation and contractions. */
 function cleanUpSpaces(text: string): string {
   return text
-    .replace(/ \./g, '.').replace(/ \?/g, '?').replace(/ !/g, '!').replace(/ ,/g, ',').replace(/ ' /g, "'")
-    .replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
+    .replace(/ \./g, '.')
+    .replace(/ \?/g, '?')
+    .replace(/ !/g, '!')
+    .replace(/ ,/g, ',')
+    .replace(/ ' /g, "'")
+    .replace(/ n't/g, "n't")
+    .replace(/ 'm/g, "'m")
+    .replace(/ 's/g, "'s")
+    .replace(/ 've/g, "'ve")
+    .replace(/ 're/g, "'re");
 }
 
 export class NllbTokenizer {
@@ -77,10 +85,16 @@ export class NllbTokenizer {
   readonly #cleanUp: boolean;
 
   constructor(json: TokenizerJson, config: TokenizerConfigJson = {}) {
-    if (json.model.type !== 'BPE') throw new EarshotError('engine_unavailable', `tokenizer.json: model type ${json.model.type} is not BPE`);
+    if (json.model.type !== 'BPE')
+      throw new EarshotError('engine_unavailable', `tokenizer.json: model type ${json.model.type} is not BPE`);
     const pre = json.pre_tokenizer;
-    if (pre?.type !== 'Metaspace') throw new EarshotError('engine_unavailable', `tokenizer.json: pre-tokenizer ${pre?.type ?? 'none'} is not Metaspace`);
-    if ((pre.replacement ?? META) !== META) throw new EarshotError('engine_unavailable', 'tokenizer.json: Metaspace replacement is not ▁');
+    if (pre?.type !== 'Metaspace')
+      throw new EarshotError(
+        'engine_unavailable',
+        `tokenizer.json: pre-tokenizer ${pre?.type ?? 'none'} is not Metaspace`,
+      );
+    if ((pre.replacement ?? META) !== META)
+      throw new EarshotError('engine_unavailable', 'tokenizer.json: Metaspace replacement is not ▁');
     this.#bpe = new BpeModel(json.model);
     this.#normalize = createNormalizer(json.normalizer);
     this.#prepend = pre.prepend_scheme ?? (pre.add_prefix_space === false ? 'never' : 'always');
@@ -95,9 +109,18 @@ export class NllbTokenizer {
     // Special tokens match the raw text; the others (NLLB's <mask>) match after normalization, as in HF tokenizers.
     this.#rawSplitter = splitter(tokens.filter((t) => !(t.normalized ?? !t.special)));
     this.#normalizedSplitter = splitter(tokens.filter((t) => t.normalized ?? !t.special));
-    this.#template = json.post_processor?.type === 'TemplateProcessing' ? (json.post_processor.single ?? []) : [{ Sequence: { id: 'A' } }];
+    this.#template =
+      json.post_processor?.type === 'TemplateProcessing'
+        ? (json.post_processor.single ?? [])
+        : [{ Sequence: { id: 'A' } }];
     const cls = config.tokenizer_class ?? '';
-    this.scheme = cls.startsWith('M2M100') ? 'm2m100' : cls.startsWith('Nllb') ? 'nllb' : tokens.some((t) => LANGUAGE_TOKEN.m2m100.test(t.content)) ? 'm2m100' : 'nllb';
+    this.scheme = cls.startsWith('M2M100')
+      ? 'm2m100'
+      : cls.startsWith('Nllb')
+        ? 'nllb'
+        : tokens.some((t) => LANGUAGE_TOKEN.m2m100.test(t.content))
+          ? 'm2m100'
+          : 'nllb';
     this.eosId = this.#requireId('</s>');
     this.padId = this.#requireId('<pad>');
     this.maxLength = config.model_max_length && config.model_max_length < 1e6 ? config.model_max_length : 1024;
@@ -119,7 +142,9 @@ export class NllbTokenizer {
 
   /** The language tokens this vocabulary has, e.g. `spa_Latn` or `__es__`. */
   languageTokens(): string[] {
-    return [...this.#added.values()].filter((t) => t.special && LANGUAGE_TOKEN[this.scheme].test(t.content)).map((t) => t.content);
+    return [...this.#added.values()]
+      .filter((t) => t.special && LANGUAGE_TOKEN[this.scheme].test(t.content))
+      .map((t) => t.content);
   }
 
   /**
@@ -182,12 +207,19 @@ export class NllbTokenizer {
 /** A regex matching any of the tokens, longest first (so `<mask>` never loses to a shorter prefix). */
 function splitter(tokens: readonly AddedToken[]): RegExp | undefined {
   if (tokens.length === 0) return undefined;
-  const escaped = tokens.map((t) => t.content).sort((a, b) => b.length - a.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const escaped = tokens
+    .map((t) => t.content)
+    .sort((a, b) => b.length - a.length)
+    .map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`(${escaped.join('|')})`, 'u');
 }
 
 /** Splits text into plain sections and added tokens, honouring each token's lstrip / rstrip of the spaces beside it. */
-function splitAround(text: string, pattern: RegExp | undefined, added: ReadonlyMap<string, AddedToken>): (string | AddedToken)[] {
+function splitAround(
+  text: string,
+  pattern: RegExp | undefined,
+  added: ReadonlyMap<string, AddedToken>,
+): (string | AddedToken)[] {
   if (!pattern) return text ? [text] : [];
   const parts: (string | AddedToken)[] = text.split(pattern).map((part, i) => (i % 2 === 1 ? added.get(part)! : part));
   parts.forEach((part, i) => {

@@ -51,23 +51,46 @@ interface Row {
 }
 
 /** Decodes every input; one result per input, in order. */
-export async function decode(model: WhisperModel, encoderStates: Tensor, inputs: readonly DecodeInput[], settings: DecodeSettings, signal?: AbortSignal): Promise<DecodeResult[]> {
+export async function decode(
+  model: WhisperModel,
+  encoderStates: Tensor,
+  inputs: readonly DecodeInput[],
+  settings: DecodeSettings,
+  signal?: AbortSignal,
+): Promise<DecodeResult[]> {
   if (inputs.length === 0) return [];
   const { eot } = settings.rules.specials;
   const group = settings.temperature === 0 ? settings.beamSize : settings.bestOf;
   const beam = settings.temperature === 0 && settings.beamSize > 1;
   const promptLength = inputs[0]!.prompt.length;
   const maxNew = Math.min(settings.maxNewTokens, model.dims.maxTargetPositions - promptLength);
-  if (maxNew < 1) throw new EarshotError('stt_failed', `prompt of ${promptLength} tokens leaves no room in a ${model.dims.maxTargetPositions}-token context`);
+  if (maxNew < 1)
+    throw new EarshotError(
+      'stt_failed',
+      `prompt of ${promptLength} tokens leaves no room in a ${model.dims.maxTargetPositions}-token context`,
+    );
 
   // The prompt is the same for every candidate of an utterance: run it once per utterance, then copy its cache.
-  const states = gatherRows(encoderStates, inputs.map((i) => i.encoderRow));
-  const first = await model.prefill(inputs.map((i) => i.prompt), states);
-  const noSpeech = inputs.map((input, i) => probability(logitsAt(first.logits, i, input.sotIndex), settings.rules.specials.noSpeech));
+  const states = gatherRows(
+    encoderStates,
+    inputs.map((i) => i.encoderRow),
+  );
+  const first = await model.prefill(
+    inputs.map((i) => i.prompt),
+    states,
+  );
+  const noSpeech = inputs.map((input, i) =>
+    probability(logitsAt(first.logits, i, input.sotIndex), settings.rules.specials.noSpeech),
+  );
   const expand = inputs.flatMap((_, i) => Array<number>(group).fill(i));
   let cache: KvCache = selectCache(first.cache, expand);
   let logitRow = (r: number) => logitsAt(first.logits, expand[r]!, promptLength - 1);
-  let rows: Row[] = expand.map((input, r) => ({ input, generated: [], sumLogprob: 0, rng: mulberry32(inputs[input]!.seed * 7919 + (r % group) + 1) }));
+  let rows: Row[] = expand.map((input, r) => ({
+    input,
+    generated: [],
+    sumLogprob: 0,
+    rng: mulberry32(inputs[input]!.seed * 7919 + (r % group) + 1),
+  }));
   const finished: Map<string, number>[] = inputs.map(() => new Map()); // per input: sequence → sum logprob
   const finishedRows: Row[][] = inputs.map(() => []);
 
@@ -87,7 +110,11 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
       rows.forEach((row, r) => {
         const { logits, lse } = scored[r]!;
         const token = settings.temperature === 0 ? argmax(logits) : sample(logits, settings.temperature, row.rng);
-        const advanced = { ...row, generated: [...row.generated, token], sumLogprob: row.sumLogprob + logits[token]! - lse };
+        const advanced = {
+          ...row,
+          generated: [...row.generated, token],
+          sumLogprob: row.sumLogprob + logits[token]! - lse,
+        };
         if (token === eot) finishedRows[row.input]!.push(advanced);
         else {
           next.push(advanced);
@@ -97,7 +124,10 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
     }
     rows = next;
     if (rows.length === 0 || step === maxNew - 1) break;
-    const stepped = await model.step(rows.map((r) => r.generated.at(-1)!), selectCache(cache, sources));
+    const stepped = await model.step(
+      rows.map((r) => r.generated.at(-1)!),
+      selectCache(cache, sources),
+    );
     cache = stepped.cache;
     logitRow = (r: number) => logitsAt(stepped.logits, r, 0);
   }
@@ -115,7 +145,13 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
       : finishedRows[i]!;
     const best = rank(candidates, eot);
     const tokens = best.generated.filter((t, k, all) => !(t === eot && k === all.length - 1));
-    return { tokens, sumLogprob: best.sumLogprob, avgLogprob: best.sumLogprob / (tokens.length + 1), noSpeechProb: noSpeech[i]!, temperature: settings.temperature };
+    return {
+      tokens,
+      sumLogprob: best.sumLogprob,
+      avgLogprob: best.sumLogprob / (tokens.length + 1),
+      noSpeechProb: noSpeech[i]!,
+      temperature: settings.temperature,
+    };
   });
 }
 
@@ -124,7 +160,13 @@ export async function decode(model: WhisperModel, encoderStates: Tensor, inputs:
  * continuations; per utterance the best beamSize unfinished ones survive and finished ones are collected until
  * there are beamSize of them, which completes the utterance.
  */
-function beamStep(rows: Row[], scored: { logits: Float32Array; lse: number }[], beamSize: number, eot: number, finished: Map<string, number>[]): { next: Row[]; sources: number[] } {
+function beamStep(
+  rows: Row[],
+  scored: { logits: Float32Array; lse: number }[],
+  beamSize: number,
+  eot: number,
+  finished: Map<string, number>[],
+): { next: Row[]; sources: number[] } {
   const next: Row[] = [];
   const sources: number[] = [];
   const byInput = new Map<number, number[]>();
@@ -164,7 +206,10 @@ function beamStep(rows: Row[], scored: { logits: Float32Array; lse: number }[], 
 }
 
 /** Whisper's maximum-likelihood ranking: the highest log-probability per token (end-of-text not counted). */
-function rank(candidates: { generated: number[]; sumLogprob: number }[], eot: number): { generated: number[]; sumLogprob: number } {
+function rank(
+  candidates: { generated: number[]; sumLogprob: number }[],
+  eot: number,
+): { generated: number[]; sumLogprob: number } {
   let best = candidates[0] ?? { generated: [], sumLogprob: -Infinity };
   let bestScore = -Infinity;
   for (const c of candidates) {
@@ -193,4 +238,3 @@ function sample(logits: Float32Array, temperature: number, rng: () => number): n
   for (let i = 0; i < weights.length; i++) if ((u -= weights[i]!) <= 0 && weights[i]! > 0) return i;
   return argmax(logits);
 }
-

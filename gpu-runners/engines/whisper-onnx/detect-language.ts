@@ -14,9 +14,18 @@ export interface DetectedLanguage {
 }
 
 /** The language of each of `encoderRows` (indices into `encoderStates`), restricted to `allowed` when given. */
-export async function detectLanguages(model: WhisperModel, encoderStates: Tensor, encoderRows: readonly number[], specials: SpecialTokens, allowed?: ReadonlySet<string>): Promise<DetectedLanguage[]> {
+export async function detectLanguages(
+  model: WhisperModel,
+  encoderStates: Tensor,
+  encoderRows: readonly number[],
+  specials: SpecialTokens,
+  allowed?: ReadonlySet<string>,
+): Promise<DetectedLanguage[]> {
   if (encoderRows.length === 0) return [];
-  const { logits } = await model.prefill(encoderRows.map(() => [specials.sot]), gatherRows(encoderStates, encoderRows));
+  const { logits } = await model.prefill(
+    encoderRows.map(() => [specials.sot]),
+    gatherRows(encoderStates, encoderRows),
+  );
   const candidates = [...specials.languages].filter(([code]) => !allowed || allowed.has(code));
   return encoderRows.map((_, row) => {
     const l = logitsAt(logits, row, 0);

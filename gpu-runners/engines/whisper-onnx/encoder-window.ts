@@ -49,7 +49,15 @@ export function fitEncoder(model: Uint8Array, dModel: number, positions = SOURCE
   const top = readFields(model);
   const graphIndex = top.findIndex((field) => field.no === MODEL.graph);
   if (graphIndex < 0) throw unfit('the model has no graph');
-  const opset = top.filter((field) => field.no === MODEL.opsetImport).map((field) => OperatorSetIdProto.toObject(OperatorSetIdProto.decode(field.body!), { defaults: true, longs: Number }) as { domain: string; version: number });
+  const opset = top
+    .filter((field) => field.no === MODEL.opsetImport)
+    .map(
+      (field) =>
+        OperatorSetIdProto.toObject(OperatorSetIdProto.decode(field.body!), { defaults: true, longs: Number }) as {
+          domain: string;
+          version: number;
+        },
+    );
   const onnxOpset = opset.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
   if (onnxOpset < 10) throw unfit(`opset ${onnxOpset} has no Slice with tensor inputs (needs 10)`);
 
@@ -71,7 +79,8 @@ export function fitEncoder(model: Uint8Array, dModel: number, positions = SOURCE
   });
 
   const isTable = (dims: readonly number[]) =>
-    (dims.length === 2 && dims[0] === positions && dims[1] === dModel) || (dims.length === 3 && dims[0] === 1 && dims[1] === positions && dims[2] === dModel);
+    (dims.length === 2 && dims[0] === positions && dims[1] === dModel) ||
+    (dims.length === 3 && dims[0] === 1 && dims[1] === positions && dims[2] === dModel);
   /** The position table a value comes from: itself, or through shape-keeping ops on it. */
   const tableOf = (value: string, depth = 0): TensorInfo | undefined => {
     const constant = constants.get(value);
@@ -85,13 +94,20 @@ export function fitEncoder(model: Uint8Array, dModel: number, positions = SOURCE
     const side = node.input.findIndex((input) => tableOf(input) !== undefined);
     return side < 0 ? [] : [{ i, node, side, table: tableOf(node.input[side]!)! }];
   });
-  if (adds.length !== 1) throw unfit(adds.length === 0 ? `no Add of a [${positions}, ${dModel}] position table` : `${adds.length} Adds of a position table (ambiguous)`);
+  if (adds.length !== 1)
+    throw unfit(
+      adds.length === 0
+        ? `no Add of a [${positions}, ${dModel}] position table`
+        : `${adds.length} Adds of a position table (ambiguous)`,
+    );
   const { i: addIndex, node: add, side, table } = adds[0]!;
 
   const p = `earshot_fit_${table.name.replace(/[^\w]/g, '_')}`;
   const hidden = add.input[1 - side]!;
-  const constant = (name: string, values: number[]) => lengthField(GRAPH.initializer, int64Initializer(`${p}_${name}`, values));
-  const node = (op: string, name: string, input: string[]) => lengthField(GRAPH.node, encodeNode(op, `${p}_${name}`, input, [`${p}_${name}_out`]));
+  const constant = (name: string, values: number[]) =>
+    lengthField(GRAPH.initializer, int64Initializer(`${p}_${name}`, values));
+  const node = (op: string, name: string, input: string[]) =>
+    lengthField(GRAPH.node, encodeNode(op, `${p}_${name}`, input, [`${p}_${name}_out`]));
   const inserted: RawField[] = [
     constant('zero', [0]),
     constant('one', [1]),
@@ -118,10 +134,15 @@ export function fitEncoder(model: Uint8Array, dModel: number, positions = SOURCE
 
 /** A graph input or output whose length axis (`axis`) is declared as a number, made symbolic. */
 function symbolicLength(field: RawField, axis: number): RawField {
-  const info = ValueInfoProto.toObject(ValueInfoProto.decode(field.body!), { longs: Number }) as { name: string; type?: { tensorType?: { shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } } };
+  const info = ValueInfoProto.toObject(ValueInfoProto.decode(field.body!), { longs: Number }) as {
+    name: string;
+    type?: { tensorType?: { shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } };
+  };
   const dim = info.type?.tensorType?.shape?.dim?.[axis];
   if (!dim || dim.dimValue === undefined) return field;
-  info.type!.tensorType!.shape!.dim![axis] = { dimParam: axis === 2 ? 'encoder_sequence_length' : 'encoder_sequence_length / 2' };
+  info.type!.tensorType!.shape!.dim![axis] = {
+    dimParam: axis === 2 ? 'encoder_sequence_length' : 'encoder_sequence_length / 2',
+  };
   return lengthField(field.no, ValueInfoProto.encode(ValueInfoProto.fromObject(info)).finish());
 }
 

@@ -80,24 +80,66 @@ export class WhisperOnnxEngine implements SttEngine {
   async load(): Promise<void> {
     if (this.#loaded) return;
     const started = performance.now();
-    const graphs = await resolveGraphs(this.#o.store, { model: this.#o.model, files: WHISPER_FILES, graphs: WHISPER_GRAPHS, dtype: this.#o.dtype ?? 'auto', device: this.device.kind });
+    const graphs = await resolveGraphs(this.#o.store, {
+      model: this.#o.model,
+      files: WHISPER_FILES,
+      graphs: WHISPER_GRAPHS,
+      dtype: this.#o.dtype ?? 'auto',
+      device: this.device.kind,
+    });
     const dir = graphs.dir;
     const files = { encoder: graphs.files.encoder_model!, decoder: graphs.files.decoder_model_merged! };
-    const model = await WhisperModel.load(dir, { device: this.device, logger: this.#logger, threads: this.#o.threads, interOpThreads: this.#o.interOpThreads, fit: this.#o.fit, files });
+    const model = await WhisperModel.load(dir, {
+      device: this.device,
+      logger: this.#logger,
+      threads: this.#o.threads,
+      interOpThreads: this.#o.interOpThreads,
+      fit: this.#o.fit,
+      files,
+    });
     this.dtype = graphs.description;
     const tokenizer = new WhisperTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
     const transcriber = new WhisperTranscriber(model, tokenizer, new LogMelExtractor(model.dims.nMels), this.options);
     this.#loaded = { model, tokenizer, transcriber };
     const device = this.device.kind === 'cuda' ? `cuda:${this.device.index}` : 'cpu';
-    this.#logger.info({ model: this.#o.model, dir, device, dtype: graphs.description, mels: model.dims.nMels, fittedWindows: model.fits, layers: model.dims.decoderLayers, ms: Math.round(performance.now() - started) }, 'whisper loaded');
+    this.#logger.info(
+      {
+        model: this.#o.model,
+        dir,
+        device,
+        dtype: graphs.description,
+        mels: model.dims.nMels,
+        fittedWindows: model.fits,
+        layers: model.dims.decoderLayers,
+        ms: Math.round(performance.now() - started),
+      },
+      'whisper loaded',
+    );
   }
 
   async transcribe(batch: readonly SttRequest[], signal?: AbortSignal): Promise<SttResult[]> {
     const results = await this.transcribeDetailed(
-      batch.map((r) => ({ samples: pcm16ToFloat(r.pcm), language: r.language, prompt: r.prompt, partial: r.partial, effort: r.effort, window: r.window, ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}) })),
+      batch.map((r) => ({
+        samples: pcm16ToFloat(r.pcm),
+        language: r.language,
+        prompt: r.prompt,
+        partial: r.partial,
+        effort: r.effort,
+        window: r.window,
+        ...(r.glossary?.length ? { terms: r.glossary.map((g) => g.term) } : {}),
+      })),
       signal,
     );
-    return results.map((r, i) => ({ id: batch[i]!.id, text: r.text.trim(), language: r.language, segments: r.segments, tokens: r.tokens.flat(), noSpeechProb: r.noSpeechProb, avgLogprob: r.avgLogprob, ...(r.withheld.trim() ? { withheld: r.withheld.trim() } : {}) }));
+    return results.map((r, i) => ({
+      id: batch[i]!.id,
+      text: r.text.trim(),
+      language: r.language,
+      segments: r.segments,
+      tokens: r.tokens.flat(),
+      noSpeechProb: r.noSpeechProb,
+      avgLogprob: r.avgLogprob,
+      ...(r.withheld.trim() ? { withheld: r.withheld.trim() } : {}),
+    }));
   }
 
   /** Whisper's full results (tokens, probabilities, segments): what tests and benchmarks look at. */

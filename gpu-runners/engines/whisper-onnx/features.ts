@@ -32,7 +32,8 @@ function melToHz(mel: number): number {
 
 /** Slaney-normalized triangular filters, [nMels][BINS]. */
 export function melFilters(nMels: number): Float64Array[] {
-  const linspace = (a: number, b: number, n: number) => Float64Array.from({ length: n }, (_, i) => a + ((b - a) / (n - 1)) * i);
+  const linspace = (a: number, b: number, n: number) =>
+    Float64Array.from({ length: n }, (_, i) => a + ((b - a) / (n - 1)) * i);
   const fftFreqs = linspace(0, SAMPLE_RATE / 2, BINS);
   const edges = linspace(hzToMel(0), hzToMel(8000), nMels + 2).map(melToHz);
   return Array.from({ length: nMels }, (_, m) => {

@@ -31,7 +31,16 @@ export class Fft {
   }
 
   /** Decimation in time: split into p interleaved subsequences, transform each, combine with p-point DFTs. */
-  #recurse(x: Float64Array, inOffset: number, stride: number, n: number, level: number, re: Float64Array, im: Float64Array, outOffset: number): void {
+  #recurse(
+    x: Float64Array,
+    inOffset: number,
+    stride: number,
+    n: number,
+    level: number,
+    re: Float64Array,
+    im: Float64Array,
+    outOffset: number,
+  ): void {
     if (n === 1) {
       re[outOffset] = x[inOffset]!;
       im[outOffset] = 0;
@@ -39,7 +48,8 @@ export class Fft {
     }
     const p = this.#factors[level]!;
     const m = n / p;
-    for (let r = 0; r < p; r++) this.#recurse(x, inOffset + r * stride, stride * p, m, level + 1, re, im, outOffset + r * m);
+    for (let r = 0; r < p; r++)
+      this.#recurse(x, inOffset + r * stride, stride * p, m, level + 1, re, im, outOffset + r * m);
     const step = this.size / n; // twiddle index step for W_n
     const pStep = this.size / p; // for W_p
     const tRe = this.#scratchRe;

@@ -24,7 +24,8 @@ export interface GenerationConfig {
 
 type Json = Record<string, unknown>;
 
-const ids = (v: unknown): number[] | undefined => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : undefined);
+const ids = (v: unknown): number[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : undefined;
 
 /** Reads `generation` (generation_config.json), falling back to `config` (config.json) for fields older exports kept there. */
 export function readGenerationConfig(generation: Json, config: Json = {}): GenerationConfig {
@@ -47,11 +48,18 @@ export function readGenerationConfig(generation: Json, config: Json = {}): Gener
 }
 
 /** The language and task `forced_decoder_ids` force at positions 1 and 2 (ids mapped back through lang_to_id / task_to_id). */
-function forcedPrompt(forced: unknown, langToId: unknown, taskToId: unknown): { language?: string; task?: 'transcribe' | 'translate' } {
+function forcedPrompt(
+  forced: unknown,
+  langToId: unknown,
+  taskToId: unknown,
+): { language?: string; task?: 'transcribe' | 'translate' } {
   if (!Array.isArray(forced)) return {};
-  const at = (position: number) => (forced.find((pair) => Array.isArray(pair) && pair[0] === position) as [number, number | null] | undefined)?.[1];
+  const at = (position: number) =>
+    (forced.find((pair) => Array.isArray(pair) && pair[0] === position) as [number, number | null] | undefined)?.[1];
   const nameOf = (map: unknown, id: number | null | undefined) =>
-    id === null || id === undefined || !map || typeof map !== 'object' ? undefined : Object.entries(map).find(([, v]) => v === id)?.[0];
+    id === null || id === undefined || !map || typeof map !== 'object'
+      ? undefined
+      : Object.entries(map).find(([, v]) => v === id)?.[0];
   const language = nameOf(langToId, at(1));
   const task = nameOf(taskToId, at(2));
   return {

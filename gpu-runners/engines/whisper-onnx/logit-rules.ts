@@ -31,7 +31,8 @@ function applyTimestampRules(logits: Float32Array, generated: readonly number[],
   const lastWasTimestamp = n >= 1 && generated[n - 1]! >= timestampBegin;
   const penultimateWasTimestamp = n < 2 || generated[n - 2]! >= timestampBegin;
   if (lastWasTimestamp) {
-    if (penultimateWasTimestamp) logits.fill(-Infinity, timestampBegin, vocab); // a pair just closed: text (or end) next
+    if (penultimateWasTimestamp)
+      logits.fill(-Infinity, timestampBegin, vocab); // a pair just closed: text (or end) next
     else logits.fill(-Infinity, 0, eot); // an opening timestamp needs its closing one (or end-of-text)
   }
   let lastTimestamp = -1;

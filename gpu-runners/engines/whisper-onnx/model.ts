@@ -8,7 +8,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { boolTensor, dimsOf, floatData, floatTensor, gatherRows, int64Tensor, OnnxSession, type DeviceSpec, type Feeds, type Tensor } from '../../backend/onnx.ts';
+import {
+  boolTensor,
+  dimsOf,
+  floatData,
+  floatTensor,
+  gatherRows,
+  int64Tensor,
+  OnnxSession,
+  type DeviceSpec,
+  type Feeds,
+  type Tensor,
+} from '../../backend/onnx.ts';
 import { EarshotError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { ModelManifest } from '../../models/model-store.ts';
@@ -65,7 +76,11 @@ export function logitsAt(logits: Logits, row: number, position: number): Float32
 
 /** Rows `rows` of a cache (beam reordering, finished rows dropped). */
 export function selectCache(cache: KvCache, rows: readonly number[]): KvCache {
-  return { self: cache.self.map((t) => gatherRows(t, rows)), cross: cache.cross.map((t) => gatherRows(t, rows)), length: cache.length };
+  return {
+    self: cache.self.map((t) => gatherRows(t, rows)),
+    cross: cache.cross.map((t) => gatherRows(t, rows)),
+    length: cache.length,
+  };
 }
 
 export interface LoadOptions {
@@ -81,7 +96,13 @@ export interface LoadOptions {
 }
 
 /** The non-graph files of a Whisper export; the graphs are `encoder_model` and `decoder_model_merged` at a dtype. */
-export const WHISPER_FILES = ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const WHISPER_FILES = [
+  'config.json',
+  'generation_config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+] as const;
 export const WHISPER_GRAPHS = ['encoder_model', 'decoder_model_merged'] as const;
 
 export class WhisperModel {
@@ -93,7 +114,13 @@ export class WhisperModel {
   /** Whether the encoder accepts windows shorter than 30 s. */
   readonly fits: boolean;
 
-  private constructor(dims: WhisperDims, generation: GenerationConfig, encoder: OnnxSession, decoder: OnnxSession, fits: boolean) {
+  private constructor(
+    dims: WhisperDims,
+    generation: GenerationConfig,
+    encoder: OnnxSession,
+    decoder: OnnxSession,
+    fits: boolean,
+  ) {
     this.fits = fits;
     this.dims = dims;
     this.generation = generation;
@@ -111,12 +138,22 @@ export class WhisperModel {
       if (typeof v !== 'number') throw new EarshotError('engine_unavailable', `${dir}: config has no numeric ${name}`);
       return v;
     };
-    const sessionOptions = { device: options.device, logger: options.logger, threads: options.threads, interOpThreads: options.interOpThreads, failureCode: 'stt_failed' as const };
+    const sessionOptions = {
+      device: options.device,
+      logger: options.logger,
+      threads: options.threads,
+      interOpThreads: options.interOpThreads,
+      failureCode: 'stt_failed' as const,
+    };
     const heads = num(config.decoder_attention_heads, 'decoder_attention_heads');
     const dModel = num(config.d_model, 'd_model');
     const nMels = num(pre.feature_size ?? config.num_mel_bins, 'feature_size');
     const [{ encoder, fits }, decoder] = await Promise.all([
-      loadEncoder(join(dir, options.files?.encoder ?? 'onnx/encoder_model.onnx'), { dModel, nMels, fit: options.fit ?? true, logger: options.logger }, sessionOptions),
+      loadEncoder(
+        join(dir, options.files?.encoder ?? 'onnx/encoder_model.onnx'),
+        { dModel, nMels, fit: options.fit ?? true, logger: options.logger },
+        sessionOptions,
+      ),
       OnnxSession.create(join(dir, options.files?.decoder ?? 'onnx/decoder_model_merged.onnx'), sessionOptions),
     ]);
     const dims: WhisperDims = {
@@ -127,13 +164,20 @@ export class WhisperModel {
       headDim: dModel / heads,
       maxTargetPositions: num(config.max_target_positions ?? 448, 'max_target_positions'),
     };
-    if (!decoder.inputNames.includes('use_cache_branch')) throw new EarshotError('engine_unavailable', `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`);
+    if (!decoder.inputNames.includes('use_cache_branch'))
+      throw new EarshotError(
+        'engine_unavailable',
+        `${dir}: decoder_model_merged.onnx has no use_cache_branch input (not a merged decoder)`,
+      );
     const generation = readGenerationConfig(gen, config);
     return new WhisperModel(dims, generation, encoder, decoder, fits);
   }
 
   #layerNames(prefix: 'present' | 'past_key_values', kind: 'decoder' | 'encoder'): string[] {
-    return Array.from({ length: this.dims.decoderLayers }, (_, i) => [`${prefix}.${i}.${kind}.key`, `${prefix}.${i}.${kind}.value`]).flat();
+    return Array.from({ length: this.dims.decoderLayers }, (_, i) => [
+      `${prefix}.${i}.${kind}.key`,
+      `${prefix}.${i}.${kind}.value`,
+    ]).flat();
   }
 
   /**
@@ -142,11 +186,15 @@ export class WhisperModel {
    */
   async encode(features: readonly Float32Array[]): Promise<Tensor> {
     const frameCount = (features[0]?.length ?? 0) / this.dims.nMels;
-    if (features.some((f) => f.length !== frameCount * this.dims.nMels)) throw new EarshotError('internal', 'encoder rows must have equal lengths');
-    if (frameCount !== 2 * SOURCE_POSITIONS && !this.fits) throw new EarshotError('internal', `this encoder takes 30 s windows only, not ${frameCount} frames`);
+    if (features.some((f) => f.length !== frameCount * this.dims.nMels))
+      throw new EarshotError('internal', 'encoder rows must have equal lengths');
+    if (frameCount !== 2 * SOURCE_POSITIONS && !this.fits)
+      throw new EarshotError('internal', `this encoder takes 30 s windows only, not ${frameCount} frames`);
     const input = new Float32Array(features.length * this.dims.nMels * frameCount);
     features.forEach((f, i) => input.set(f, i * f.length));
-    const out = await this.#encoder.run({ input_features: floatTensor(input, [features.length, this.dims.nMels, frameCount]) });
+    const out = await this.#encoder.run({
+      input_features: floatTensor(input, [features.length, this.dims.nMels, frameCount]),
+    });
     const hidden = out.last_hidden_state;
     if (!hidden) throw new EarshotError('stt_failed', 'encoder returned no last_hidden_state');
     return hidden;
@@ -156,11 +204,22 @@ export class WhisperModel {
    * The first decoder pass over each row's prompt (all rows the same length): computes the cross-attention cache
    * from the encoder states and returns logits for every prompt position.
    */
-  async prefill(tokens: readonly (readonly number[])[], encoderStates: Tensor): Promise<{ logits: Logits; cache: KvCache }> {
+  async prefill(
+    tokens: readonly (readonly number[])[],
+    encoderStates: Tensor,
+  ): Promise<{ logits: Logits; cache: KvCache }> {
     const rows = tokens.length;
     const empty = floatTensor(new Float32Array(0), [rows, this.dims.heads, 0, this.dims.headDim]);
-    const feeds: Feeds = { input_ids: this.#ids(tokens), encoder_hidden_states: encoderStates, use_cache_branch: boolTensor([false], [1]) };
-    for (const name of [...this.#layerNames('past_key_values', 'decoder'), ...this.#layerNames('past_key_values', 'encoder')]) feeds[name] = empty;
+    const feeds: Feeds = {
+      input_ids: this.#ids(tokens),
+      encoder_hidden_states: encoderStates,
+      use_cache_branch: boolTensor([false], [1]),
+    };
+    for (const name of [
+      ...this.#layerNames('past_key_values', 'decoder'),
+      ...this.#layerNames('past_key_values', 'encoder'),
+    ])
+      feeds[name] = empty;
     const out = await this.#decoder.run(feeds, [...this.#selfOutputs, ...this.#layerNames('present', 'encoder')]);
     const cache: KvCache = {
       self: this.#layerNames('present', 'decoder').map((n) => out[n]!),
@@ -189,7 +248,8 @@ export class WhisperModel {
 
   #ids(tokens: readonly (readonly number[])[]): Tensor {
     const width = tokens[0]?.length ?? 0;
-    if (tokens.some((t) => t.length !== width)) throw new EarshotError('internal', 'decoder rows must have equal lengths');
+    if (tokens.some((t) => t.length !== width))
+      throw new EarshotError('internal', 'decoder rows must have equal lengths');
     return int64Tensor(tokens.flat(), [tokens.length, width]);
   }
 
@@ -215,7 +275,11 @@ interface EncoderShape {
  * The encoder session, rewritten to accept fitted windows when `fit` asks for it and the export allows. An export
  * that cannot be fitted (an unusual graph) still loads, for 30 s windows, with a warning saying why.
  */
-async function loadEncoder(path: string, shape: EncoderShape, options: Parameters<typeof OnnxSession.create>[1]): Promise<{ encoder: OnnxSession; fits: boolean }> {
+async function loadEncoder(
+  path: string,
+  shape: EncoderShape,
+  options: Parameters<typeof OnnxSession.create>[1],
+): Promise<{ encoder: OnnxSession; fits: boolean }> {
   if (!shape.fit) return { encoder: await OnnxSession.create(path, options), fits: false };
   let encoder: OnnxSession | undefined;
   try {
@@ -224,13 +288,18 @@ async function loadEncoder(path: string, shape: EncoderShape, options: Parameter
     // stay in the arena after the window is done: no arena, so memory follows the window being encoded.
     encoder = await createFitted(path, bytes, { ...options, memoryArena: false });
     // One short window proves the rewrite took (a graph with other fixed lengths fails here, not on a user's audio).
-    const probe = await encoder.run({ input_features: floatTensor(new Float32Array(shape.nMels * 100), [1, shape.nMels, 100]) });
+    const probe = await encoder.run({
+      input_features: floatTensor(new Float32Array(shape.nMels * 100), [1, shape.nMels, 100]),
+    });
     const dims = probe.last_hidden_state ? dimsOf(probe.last_hidden_state) : [];
     if (dims[1] !== 50) throw new EarshotError('engine_unavailable', `a 1 s window gave ${dims[1]} positions, not 50`);
     return { encoder, fits: true };
   } catch (err) {
     await encoder?.release();
-    shape.logger.warn({ model: path, reason: err instanceof Error ? err.message : String(err) }, 'whisper encoder kept at 30 s windows');
+    shape.logger.warn(
+      { model: path, reason: err instanceof Error ? err.message : String(err) },
+      'whisper encoder kept at 30 s windows',
+    );
     return { encoder: await OnnxSession.create(path, options), fits: false };
   }
 }
@@ -239,7 +308,11 @@ async function loadEncoder(path: string, shape: EncoderShape, options: Parameter
  * A session on rewritten encoder bytes. Weights kept beside the graph (`encoder_model.onnx_data`, large models) are
  * found relative to the graph's file, so such a graph is written to a temporary directory that links to them.
  */
-async function createFitted(path: string, bytes: Uint8Array, options: Parameters<typeof OnnxSession.create>[1]): Promise<OnnxSession> {
+async function createFitted(
+  path: string,
+  bytes: Uint8Array,
+  options: Parameters<typeof OnnxSession.create>[1],
+): Promise<OnnxSession> {
   const data = `${path}_data`;
   if (!existsSync(data)) return OnnxSession.create(bytes, options);
   const dir = mkdtempSync(join(tmpdir(), 'earshot-encoder-'));

@@ -73,18 +73,31 @@ export const DEFAULT_WHISPER_OPTIONS: Readonly<WhisperOptions> = Object.freeze({
 
 /** Defaults overlaid with `overrides`, validated. */
 export function whisperOptions(overrides: Partial<WhisperOptions> = {}): WhisperOptions {
-  const o: WhisperOptions = { ...DEFAULT_WHISPER_OPTIONS, ...overrides, temperatures: [...(overrides.temperatures ?? DEFAULT_WHISPER_OPTIONS.temperatures)] };
+  const o: WhisperOptions = {
+    ...DEFAULT_WHISPER_OPTIONS,
+    ...overrides,
+    temperatures: [...(overrides.temperatures ?? DEFAULT_WHISPER_OPTIONS.temperatures)],
+  };
   const fail = (what: string) => {
     throw new EarshotError('internal', `invalid whisper option: ${what}`);
   };
-  if (o.task !== undefined && o.task !== 'transcribe' && o.task !== 'translate') fail(`task must be transcribe or translate, got ${String(o.task)}`);
-  if (!Number.isInteger(o.beamSize) || o.beamSize < 1 || o.beamSize > 32) fail(`beamSize must be an integer in 1..32, got ${o.beamSize}`);
-  if (!Number.isInteger(o.bestOf) || o.bestOf < 1 || o.bestOf > 32) fail(`bestOf must be an integer in 1..32, got ${o.bestOf}`);
-  if (o.temperatures.length === 0 || o.temperatures.some((t) => !(t >= 0 && t <= 2))) fail('temperatures must be a non-empty list of numbers in [0, 2]');
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1 || o.maxNewTokens > 440) fail(`maxNewTokens must be in 1..440, got ${o.maxNewTokens}`);
-  if (!Number.isInteger(o.maxPromptTokens) || o.maxPromptTokens < 0) fail(`maxPromptTokens must be a non-negative integer`);
-  if (o.noSpeechThreshold !== null && !(o.noSpeechThreshold >= 0 && o.noSpeechThreshold <= 1)) fail('noSpeechThreshold must be in [0, 1] or null');
-  for (const key of ['fitFloorSeconds', 'fitPartialFloorSeconds', 'fitMarginSeconds'] as const) if (!(o[key] >= 0 && o[key] <= 30)) fail(`${key} must be in [0, 30] seconds, got ${o[key]}`);
-  if (o.maxInitialTimestamp !== undefined && !(o.maxInitialTimestamp >= 0 && o.maxInitialTimestamp <= 30)) fail('maxInitialTimestamp must be in [0, 30] seconds');
+  if (o.task !== undefined && o.task !== 'transcribe' && o.task !== 'translate')
+    fail(`task must be transcribe or translate, got ${String(o.task)}`);
+  if (!Number.isInteger(o.beamSize) || o.beamSize < 1 || o.beamSize > 32)
+    fail(`beamSize must be an integer in 1..32, got ${o.beamSize}`);
+  if (!Number.isInteger(o.bestOf) || o.bestOf < 1 || o.bestOf > 32)
+    fail(`bestOf must be an integer in 1..32, got ${o.bestOf}`);
+  if (o.temperatures.length === 0 || o.temperatures.some((t) => !(t >= 0 && t <= 2)))
+    fail('temperatures must be a non-empty list of numbers in [0, 2]');
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1 || o.maxNewTokens > 440)
+    fail(`maxNewTokens must be in 1..440, got ${o.maxNewTokens}`);
+  if (!Number.isInteger(o.maxPromptTokens) || o.maxPromptTokens < 0)
+    fail(`maxPromptTokens must be a non-negative integer`);
+  if (o.noSpeechThreshold !== null && !(o.noSpeechThreshold >= 0 && o.noSpeechThreshold <= 1))
+    fail('noSpeechThreshold must be in [0, 1] or null');
+  for (const key of ['fitFloorSeconds', 'fitPartialFloorSeconds', 'fitMarginSeconds'] as const)
+    if (!(o[key] >= 0 && o[key] <= 30)) fail(`${key} must be in [0, 30] seconds, got ${o[key]}`);
+  if (o.maxInitialTimestamp !== undefined && !(o.maxInitialTimestamp >= 0 && o.maxInitialTimestamp <= 30))
+    fail('maxInitialTimestamp must be in [0, 30] seconds');
   return o;
 }

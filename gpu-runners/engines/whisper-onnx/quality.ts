@@ -30,7 +30,10 @@ export function needsFallback(q: DecodeQuality, o: Thresholds): boolean {
 }
 
 /** No speech: the no-speech token is above its threshold, unless the text itself is confidently likely. */
-export function isSilence(q: Pick<DecodeQuality, 'avgLogprob' | 'noSpeechProb'>, o: Pick<Thresholds, 'noSpeechThreshold' | 'logprobThreshold'>): boolean {
+export function isSilence(
+  q: Pick<DecodeQuality, 'avgLogprob' | 'noSpeechProb'>,
+  o: Pick<Thresholds, 'noSpeechThreshold' | 'logprobThreshold'>,
+): boolean {
   if (o.noSpeechThreshold === null || q.noSpeechProb <= o.noSpeechThreshold) return false;
   return o.logprobThreshold === null || q.avgLogprob <= o.logprobThreshold;
 }

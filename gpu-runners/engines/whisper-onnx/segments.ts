@@ -12,7 +12,12 @@ export interface Segment {
 }
 
 /** Splits generated tokens (no prompt, no end-of-text) into segments; `duration` bounds every time. */
-export function toSegments(tokens: readonly number[], tokenizer: WhisperTokenizer, duration: number, offset = 0): Segment[] {
+export function toSegments(
+  tokens: readonly number[],
+  tokenizer: WhisperTokenizer,
+  duration: number,
+  offset = 0,
+): Segment[] {
   const begin = tokenizer.specials.timestampBegin;
   // Timestamps are multiples of 0.02 s: rounding removes float noise; the model may place one past the audio's end.
   const clamp = (t: number) => Math.min(Math.max(Math.round(t * 100) / 100, 0), duration) + offset;

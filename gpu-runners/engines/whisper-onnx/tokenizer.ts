@@ -50,7 +50,8 @@ export class WhisperTokenizer {
   readonly #cache = new Map<string, string[]>();
 
   constructor(json: TokenizerJson) {
-    if (json.model.type !== 'BPE') throw new EarshotError('engine_unavailable', `tokenizer.json: expected a BPE model, got ${json.model.type}`);
+    if (json.model.type !== 'BPE')
+      throw new EarshotError('engine_unavailable', `tokenizer.json: expected a BPE model, got ${json.model.type}`);
     this.#vocab = new Map(Object.entries(json.model.vocab));
     for (const [token, id] of this.#vocab) this.#idToToken[id] = token;
     for (const t of json.added_tokens) {
@@ -67,7 +68,10 @@ export class WhisperTokenizer {
         const found = this.#vocab.get(name);
         if (found !== undefined) return found;
       }
-      throw new EarshotError('engine_unavailable', `tokenizer.json has no ${names.join(' / ')} token: not a Whisper tokenizer`);
+      throw new EarshotError(
+        'engine_unavailable',
+        `tokenizer.json has no ${names.join(' / ')} token: not a Whisper tokenizer`,
+      );
     };
     const sot = id('<|startoftranscript|>');
     const translate = id('<|translate|>');

@@ -87,20 +87,29 @@ export class WhisperTranscriber {
 
   async transcribe(requests: readonly WhisperRequest[], signal?: AbortSignal): Promise<WhisperResult[]> {
     const pinned = this.#model.generation;
-    const defaults = { language: this.#options.language ?? pinned.language, task: this.#options.task ?? pinned.task ?? 'transcribe', seed: this.#options.seed };
+    const defaults = {
+      language: this.#options.language ?? pinned.language,
+      task: this.#options.task ?? pinned.task ?? 'transcribe',
+      seed: this.#options.seed,
+    };
     const fits = this.#model.fits;
     const windows = requests.flatMap((request, i) => cut(request, i, defaults, this.#options, fits));
     const byLength = new Map<number, Window[]>();
     for (const w of windows) byLength.set(w.positions, [...(byLength.get(w.positions) ?? []), w]);
     for (const [positions, group] of byLength) {
       const rows = Math.max(1, Math.floor((this.#options.windowBudget ?? 1) * (SOURCE_POSITIONS / positions) ** 2));
-      for (let i = 0; i < group.length; i += rows) await this.#transcribeWindows(group.slice(i, i + rows), requests, signal);
+      for (let i = 0; i < group.length; i += rows)
+        await this.#transcribeWindows(group.slice(i, i + rows), requests, signal);
     }
     return requests.map((_, i) => this.#assemble(windows.filter((w) => w.request === i)));
   }
 
   /** Windows of one length: one encoder call, then detection and batched decodes over its states. */
-  async #transcribeWindows(windows: Window[], requests: readonly WhisperRequest[], signal?: AbortSignal): Promise<void> {
+  async #transcribeWindows(
+    windows: Window[],
+    requests: readonly WhisperRequest[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     const frames = 2 * windows[0]!.positions;
     const states = await this.#model.encode(windows.map((w) => this.#features.extract(w.samples, frames)));
 
@@ -126,7 +135,10 @@ export class WhisperTranscriber {
     const prompt: number[] = [];
     const budget = this.#options.maxPromptTokens;
     // Glossary first and kept whole (up to the budget); the previous text fills what is left, its end nearest.
-    const context = request.terms?.length && budget > 0 ? this.#tokenizer.encode(` ${request.terms.join(', ')}.`).slice(0, budget) : [];
+    const context =
+      request.terms?.length && budget > 0
+        ? this.#tokenizer.encode(` ${request.terms.join(', ')}.`).slice(0, budget)
+        : [];
     if (this.#options.conditionOnPreviousText && request.prompt?.trim() && budget > context.length) {
       context.push(...this.#tokenizer.encode(` ${request.prompt.trim()}`).slice(-(budget - context.length)));
     }
@@ -135,7 +147,8 @@ export class WhisperTranscriber {
     prompt.push(specials.sot);
     if (this.#model.generation.isMultilingual) {
       const language = specials.languages.get(w.language);
-      if (language === undefined) throw new EarshotError('unsupported_language', `whisper has no language "${w.language}"`);
+      if (language === undefined)
+        throw new EarshotError('unsupported_language', `whisper has no language "${w.language}"`);
       prompt.push(language, w.task === 'translate' ? specials.translate : specials.transcribe);
     }
     if (!this.#timestamps(w)) prompt.push(specials.noTimestamps);
@@ -147,7 +160,13 @@ export class WhisperTranscriber {
   }
 
   /** Decodes `rows` at one temperature, one decoder batch per (prompt length, mode). */
-  async #decodeRows(windows: Window[], rows: number[], states: Tensor, temperature: number, signal?: AbortSignal): Promise<void> {
+  async #decodeRows(
+    windows: Window[],
+    rows: number[],
+    states: Tensor,
+    temperature: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const groups = new Map<string, number[]>();
     for (const row of rows) {
       const w = windows[row]!;
@@ -161,21 +180,48 @@ export class WhisperTranscriber {
         suppress: this.#model.generation.suppressTokens,
         beginSuppress: this.#model.generation.beginSuppressTokens,
         timestamps: this.#timestamps(sample),
-        maxInitialTimestampIndex: this.#options.maxInitialTimestamp !== undefined ? Math.round(this.#options.maxInitialTimestamp / 0.02) : (this.#model.generation.maxInitialTimestampIndex ?? 50),
+        maxInitialTimestampIndex:
+          this.#options.maxInitialTimestamp !== undefined
+            ? Math.round(this.#options.maxInitialTimestamp / 0.02)
+            : (this.#model.generation.maxInitialTimestampIndex ?? 50),
       };
-      const inputs: DecodeInput[] = members.map((row) => ({ prompt: windows[row]!.prompt, encoderRow: row, sotIndex: windows[row]!.sotIndex, seed: windows[row]!.seed }));
-      const settings = { temperature, beamSize: sample.greedy ? 1 : this.#options.beamSize, bestOf: this.#options.bestOf, maxNewTokens: this.#options.maxNewTokens, rules };
+      const inputs: DecodeInput[] = members.map((row) => ({
+        prompt: windows[row]!.prompt,
+        encoderRow: row,
+        sotIndex: windows[row]!.sotIndex,
+        seed: windows[row]!.seed,
+      }));
+      const settings = {
+        temperature,
+        beamSize: sample.greedy ? 1 : this.#options.beamSize,
+        bestOf: this.#options.bestOf,
+        maxNewTokens: this.#options.maxNewTokens,
+        rules,
+      };
       const results = await decode(this.#model, states, inputs, settings, signal);
       members.forEach((row, i) => (windows[row]!.result = results[i]!));
     }
   }
 
   #quality(r: DecodeResult) {
-    return { avgLogprob: r.avgLogprob, noSpeechProb: r.noSpeechProb, compressionRatio: compressionRatio(this.#tokenizer.decode(r.tokens)) };
+    return {
+      avgLogprob: r.avgLogprob,
+      noSpeechProb: r.noSpeechProb,
+      compressionRatio: compressionRatio(this.#tokenizer.decode(r.tokens)),
+    };
   }
 
   #assemble(windows: Window[]): WhisperResult {
-    const out: WhisperResult = { text: '', language: windows[0]?.language ?? '', segments: [], tokens: [], avgLogprob: 0, noSpeechProb: 0, temperature: 0, withheld: '' };
+    const out: WhisperResult = {
+      text: '',
+      language: windows[0]?.language ?? '',
+      segments: [],
+      tokens: [],
+      avgLogprob: 0,
+      noSpeechProb: 0,
+      temperature: 0,
+      withheld: '',
+    };
     for (const w of windows) {
       const r = w.result!;
       out.tokens.push(r.tokens);
@@ -195,12 +241,31 @@ export class WhisperTranscriber {
 }
 
 /** A request's 30 s windows (at least one, even for empty audio); language and task default to `defaults`. */
-function cut(request: WhisperRequest, index: number, defaults: { language?: string; task: 'transcribe' | 'translate'; seed: number }, options: WhisperOptions, fits: boolean): Window[] {
+function cut(
+  request: WhisperRequest,
+  index: number,
+  defaults: { language?: string; task: 'transcribe' | 'translate'; seed: number },
+  options: WhisperOptions,
+  fits: boolean,
+): Window[] {
   const windows: Window[] = [];
   for (let start = 0; start === 0 || start < request.samples.length; start += CHUNK_SAMPLES) {
     const samples = request.samples.subarray(start, start + CHUNK_SAMPLES);
-    const positions = fits && request.window === 'fit' ? fitPositions(samples.length, request.partial, options) : SOURCE_POSITIONS;
-    windows.push({ request: index, offset: start / SAMPLE_RATE, samples, language: request.language ?? defaults.language ?? '', task: request.task ?? defaults.task, prompt: [], sotIndex: 0, partial: request.partial, greedy: request.partial || request.effort === 'fast', seed: (seedOf(samples) ^ defaults.seed) >>> 0, positions });
+    const positions =
+      fits && request.window === 'fit' ? fitPositions(samples.length, request.partial, options) : SOURCE_POSITIONS;
+    windows.push({
+      request: index,
+      offset: start / SAMPLE_RATE,
+      samples,
+      language: request.language ?? defaults.language ?? '',
+      task: request.task ?? defaults.task,
+      prompt: [],
+      sotIndex: 0,
+      partial: request.partial,
+      greedy: request.partial || request.effort === 'fast',
+      seed: (seedOf(samples) ^ defaults.seed) >>> 0,
+      positions,
+    });
   }
   return windows;
 }

@@ -116,7 +116,11 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
 
   async stats(): Promise<QueueStats> {
     const c = await this.#queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed');
-    return { waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0, dead: c.failed ?? 0 };
+    return {
+      waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0),
+      active: c.active ?? 0,
+      dead: c.failed ?? 0,
+    };
   }
 
   /** Jobs that failed every attempt (newest first), for /health/full. */
@@ -151,17 +155,24 @@ export class BullQueue<J extends { id: string }> implements JobQueue<J> {
         maxStalledCount: 10,
         drainDelay: 1,
       });
-      this.#worker.on('error', (err) => this.#o.logger.warn({ queue: this.#o.name, err: err.message }, 'queue worker error'));
-      void this.#worker.startStalledCheckTimer().catch((err: unknown) => this.#o.logger.warn({ err }, 'stalled check failed'));
+      this.#worker.on('error', (err) =>
+        this.#o.logger.warn({ queue: this.#o.name, err: err.message }, 'queue worker error'),
+      );
+      void this.#worker
+        .startStalledCheckTimer()
+        .catch((err: unknown) => this.#o.logger.warn({ err }, 'stalled check failed'));
     }
     return this.#worker;
   }
 
   #hold(id: string, bull: Job): void {
     // Manual fetching does not renew locks by itself: keep the job ours while the engine works on it.
-    const renew = setInterval(() => {
-      bull.extendLock(this.#token, this.#o.lockMs).catch(() => undefined);
-    }, Math.max(250, Math.floor(this.#o.lockMs / 3)));
+    const renew = setInterval(
+      () => {
+        bull.extendLock(this.#token, this.#o.lockMs).catch(() => undefined);
+      },
+      Math.max(250, Math.floor(this.#o.lockMs / 3)),
+    );
     renew.unref();
     this.#held.set(id, { bull, renew });
   }

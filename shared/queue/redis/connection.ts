@@ -6,7 +6,8 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../../logger.ts';
 
-export const reconnectDelayMs = (attempt: number): number => Math.min(5000, 50 * 2 ** Math.min(attempt, 7)) * (0.75 + Math.random() * 0.5);
+export const reconnectDelayMs = (attempt: number): number =>
+  Math.min(5000, 50 * 2 ** Math.min(attempt, 7)) * (0.75 + Math.random() * 0.5);
 
 export function createRedis(url: string, logger: Logger, name: string): Redis {
   const redis = new Redis(url, {

@@ -130,7 +130,8 @@ export class MultiplexedStreamReader implements Pick<ResultLog, 'subscribe'> {
           const reader = await this.#connection();
           const keys = [...this.#followed.keys()];
           const positions = keys.map((k) => this.#followed.get(k)!.position);
-          const reply = (await reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', ...keys, ...positions)) as [string, [string, string[]][]][] | null;
+          const reply = (await reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', ...keys, ...positions)) as
+            [string, [string, string[]][]][] | null;
           failures = 0;
           for (const [key, entries] of reply ?? []) {
             const followed = this.#followed.get(key);
@@ -165,7 +166,10 @@ export class MultiplexedStreamReader implements Pick<ResultLog, 'subscribe'> {
       this.#reader = reader;
       // After a reconnect the id changes: look it up again.
       reader.on('ready', () => {
-        reader.client('ID').then((id) => (this.#readerId = Number(id)), () => undefined);
+        reader.client('ID').then(
+          (id) => (this.#readerId = Number(id)),
+          () => undefined,
+        );
       });
     }
     if (this.#readerId === undefined) this.#readerId = Number(await this.#reader.client('ID'));

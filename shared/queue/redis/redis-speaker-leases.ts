@@ -35,11 +35,27 @@ export class RedisSpeakerLeases implements SpeakerLeases {
   }
 
   async acquire(session: string, holder: string, ttlMs: number): Promise<boolean> {
-    return (await this.#redis.eval(ACQUIRE, 2, this.#keys.speakerLease(session), this.#keys.speakerLeaseRequest(session), holder, ttlMs)) === 1;
+    return (
+      (await this.#redis.eval(
+        ACQUIRE,
+        2,
+        this.#keys.speakerLease(session),
+        this.#keys.speakerLeaseRequest(session),
+        holder,
+        ttlMs,
+      )) === 1
+    );
   }
 
   async renew(session: string, holder: string, ttlMs: number): Promise<'kept' | 'yield' | 'lost'> {
-    const reply = await this.#redis.eval(RENEW, 2, this.#keys.speakerLease(session), this.#keys.speakerLeaseRequest(session), holder, ttlMs);
+    const reply = await this.#redis.eval(
+      RENEW,
+      2,
+      this.#keys.speakerLease(session),
+      this.#keys.speakerLeaseRequest(session),
+      holder,
+      ttlMs,
+    );
     return reply === 1 ? 'kept' : reply === 0 ? 'yield' : 'lost';
   }
 

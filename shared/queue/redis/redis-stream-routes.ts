@@ -45,7 +45,10 @@ export class RedisStreamRoutes implements StreamRoutes {
         attempts,
         lockMs,
         logger,
-        bullId: (job) => (job.kind === 'partial' ? `${job.session}.${job.segment}.p${job.stream?.offset ?? 0}.${job.rev ?? 0}` : job.id.replaceAll(':', '.')),
+        bullId: (job) =>
+          job.kind === 'partial'
+            ? `${job.session}.${job.segment}.p${job.stream?.offset ?? 0}.${job.rev ?? 0}`
+            : job.id.replaceAll(':', '.'),
       });
       entry = { queue, registered: redis.sadd(keys.streamRunners, runner).catch(() => undefined) };
       this.#queues.set(runner, entry);
@@ -89,7 +92,8 @@ export class RedisStreamRoutes implements StreamRoutes {
       }
       await queue.obliterate({ force: true });
       await redis.srem(keys.streamRunners, runner);
-      if (moved > 0) logger.info({ runner, finals: moved }, 'streaming lane: finals of a gone runner handed to the shared queue');
+      if (moved > 0)
+        logger.info({ runner, finals: moved }, 'streaming lane: finals of a gone runner handed to the shared queue');
     } finally {
       await queue.close().catch(() => undefined);
       await redis.del(keys.streamReclaim(runner)).catch(() => undefined);

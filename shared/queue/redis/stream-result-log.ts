@@ -27,7 +27,11 @@ export class StreamResultLog implements ResultLog {
 
   async append(session: string, result: SessionResult): Promise<void> {
     const key = this.#keys.results(session);
-    await this.#redis.multi().xadd(key, 'MAXLEN', '~', MAX_ENTRIES, '*', 'r', JSON.stringify(result)).pexpire(key, this.#retentionMs).exec();
+    await this.#redis
+      .multi()
+      .xadd(key, 'MAXLEN', '~', MAX_ENTRIES, '*', 'r', JSON.stringify(result))
+      .pexpire(key, this.#retentionMs)
+      .exec();
   }
 
   subscribe(session: string, cursor: string, listener: (entry: LoggedResult) => void): () => void {
@@ -42,7 +46,8 @@ export class StreamResultLog implements ResultLog {
       let failures = 0;
       while (active) {
         try {
-          const reply = (await reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', key, position)) as [string, [string, string[]][]][] | null;
+          const reply = (await reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', key, position)) as
+            [string, [string, string[]][]][] | null;
           failures = 0;
           for (const [, entries] of reply ?? []) {
             for (const [id, fields] of entries) {

@@ -9,7 +9,10 @@ import { PcmMixer } from '../../../client/node/capture/mixer.ts';
 import { startRecording } from '../../../client/node/capture/recording.ts';
 import { RecorderError } from '../../../client/node/recorder.ts';
 
-const has = (...programs: string[]) => (p: string) => programs.includes(p);
+const has =
+  (...programs: string[]) =>
+  (p: string) =>
+    programs.includes(p);
 const RAW_OUT = ['-ac', '1', '-ar', '16000', '-f', 's16le', '-'];
 
 describe('captureCommands', () => {
@@ -21,39 +24,110 @@ describe('captureCommands', () => {
 
   it('system on Linux records the default output’s monitor with parec, else ffmpeg’s pulse input', () => {
     expect(captureCommands({ source: 'system', platform: 'linux', has: has('parec', 'ffmpeg', 'arecord') })).toEqual([
-      { command: 'parec', args: ['--device=@DEFAULT_MONITOR@', '--format=s16le', '--rate=16000', '--channels=1', '--latency-msec=50', '--client-name=earshot'] },
+      {
+        command: 'parec',
+        args: [
+          '--device=@DEFAULT_MONITOR@',
+          '--format=s16le',
+          '--rate=16000',
+          '--channels=1',
+          '--latency-msec=50',
+          '--client-name=earshot',
+        ],
+      },
     ]);
-    expect(captureCommands({ source: 'system', platform: 'linux', systemDevice: 'alsa_output.usb.monitor', has: has('ffmpeg') })).toEqual([
-      { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', '-f', 'pulse', '-i', 'alsa_output.usb.monitor', ...RAW_OUT] },
+    expect(
+      captureCommands({
+        source: 'system',
+        platform: 'linux',
+        systemDevice: 'alsa_output.usb.monitor',
+        has: has('ffmpeg'),
+      }),
+    ).toEqual([
+      {
+        command: 'ffmpeg',
+        args: ['-loglevel', 'error', '-nostdin', '-f', 'pulse', '-i', 'alsa_output.usb.monitor', ...RAW_OUT],
+      },
     ]);
     expect(() => captureCommands({ source: 'system', platform: 'linux', has: has('arecord') })).toThrow(RecorderError);
-    expect(() => captureCommands({ source: 'system', platform: 'linux', has: has('arecord') })).toThrow(/pulseaudio-utils/);
+    expect(() => captureCommands({ source: 'system', platform: 'linux', has: has('arecord') })).toThrow(
+      /pulseaudio-utils/,
+    );
   });
 
   it('system on Windows reads a loopback recording device through DirectShow ("Stereo Mix" unless named)', () => {
     expect(captureCommands({ source: 'system', platform: 'win32', has: has('ffmpeg') })).toEqual([
-      { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', '-f', 'dshow', '-i', 'audio=Stereo Mix', ...RAW_OUT] },
+      {
+        command: 'ffmpeg',
+        args: ['-loglevel', 'error', '-nostdin', '-f', 'dshow', '-i', 'audio=Stereo Mix', ...RAW_OUT],
+      },
     ]);
-    const cable = captureCommands({ source: 'system', platform: 'win32', systemDevice: 'CABLE Output (VB-Audio Virtual Cable)', has: has('sox') });
-    expect(cable).toEqual([{ command: 'sox', args: ['-q', '-t', 'waveaudio', 'CABLE Output (VB-Audio Virtual Cable)', '-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1', '-'] }]);
+    const cable = captureCommands({
+      source: 'system',
+      platform: 'win32',
+      systemDevice: 'CABLE Output (VB-Audio Virtual Cable)',
+      has: has('sox'),
+    });
+    expect(cable).toEqual([
+      {
+        command: 'sox',
+        args: [
+          '-q',
+          '-t',
+          'waveaudio',
+          'CABLE Output (VB-Audio Virtual Cable)',
+          '-t',
+          'raw',
+          '-r',
+          '16000',
+          '-e',
+          'signed',
+          '-b',
+          '16',
+          '-c',
+          '1',
+          '-',
+        ],
+      },
+    ]);
     expect(() => captureCommands({ source: 'system', platform: 'win32', has: has() })).toThrow(/Stereo Mix/);
   });
 
   it('system on macOS records the BlackHole virtual device unless another is named', () => {
     expect(captureCommands({ source: 'system', platform: 'darwin', has: has('ffmpeg', 'sox') })).toEqual([
-      { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', '-f', 'avfoundation', '-i', ':BlackHole 2ch', ...RAW_OUT] },
+      {
+        command: 'ffmpeg',
+        args: ['-loglevel', 'error', '-nostdin', '-f', 'avfoundation', '-i', ':BlackHole 2ch', ...RAW_OUT],
+      },
     ]);
-    expect(captureCommands({ source: 'system', platform: 'darwin', systemDevice: 'Loopback Audio', has: has('sox') })[0]!.args.slice(0, 4)).toEqual(['-q', '-t', 'coreaudio', 'Loopback Audio']);
+    expect(
+      captureCommands({
+        source: 'system',
+        platform: 'darwin',
+        systemDevice: 'Loopback Audio',
+        has: has('sox'),
+      })[0]!.args.slice(0, 4),
+    ).toEqual(['-q', '-t', 'coreaudio', 'Loopback Audio']);
     expect(() => captureCommands({ source: 'system', platform: 'darwin', has: has() })).toThrow(/BlackHole/);
   });
 
   it('both is the microphone and system audio, microphone first; overrides replace either command', () => {
-    const both = captureCommands({ source: 'both', platform: 'linux', recorder: 'my-mic --raw', systemRecorder: `pw-record --target "Built-in Audio" -`, has: has('parec') });
+    const both = captureCommands({
+      source: 'both',
+      platform: 'linux',
+      recorder: 'my-mic --raw',
+      systemRecorder: `pw-record --target "Built-in Audio" -`,
+      has: has('parec'),
+    });
     expect(both).toEqual([
       { command: 'my-mic', args: ['--raw'] },
       { command: 'pw-record', args: ['--target', 'Built-in Audio', '-'] },
     ]);
-    expect(captureCommands({ source: 'both', platform: 'win32', has: has('ffmpeg') }).map((c) => c.args.find((a) => a.startsWith('audio=')))).toEqual(['audio=default', 'audio=Stereo Mix']);
+    expect(
+      captureCommands({ source: 'both', platform: 'win32', has: has('ffmpeg') }).map((c) =>
+        c.args.find((a) => a.startsWith('audio=')),
+      ),
+    ).toEqual(['audio=default', 'audio=Stereo Mix']);
   });
 
   it('accepts only mic, system and both as sources', () => {
@@ -113,7 +187,25 @@ describe('startRecording', () => {
   // ffmpeg -re paces its output at real time, as a microphone or a monitor source delivers audio.
   const tone = (freq: number, seconds: number, volume: number) => ({
     command: 'ffmpeg',
-    args: ['-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', `sine=frequency=${freq}:duration=${seconds}`, '-af', `volume=${volume}`, '-ac', '1', '-ar', '16000', '-f', 's16le', '-'],
+    args: [
+      '-loglevel',
+      'error',
+      '-nostdin',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=${freq}:duration=${seconds}`,
+      '-af',
+      `volume=${volume}`,
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+      '-f',
+      's16le',
+      '-',
+    ],
   });
 
   it('mixes two real, real-time recorder processes into one stream', async () => {
@@ -132,7 +224,28 @@ describe('startRecording', () => {
   });
 
   it('one recorder failing stops the other and the recording rejects with its reason', async () => {
-    const endless = { command: 'sox', args: ['-q', '-n', '-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1', '-', 'synth', '600', 'sine', '440'] };
+    const endless = {
+      command: 'sox',
+      args: [
+        '-q',
+        '-n',
+        '-t',
+        'raw',
+        '-r',
+        '16000',
+        '-e',
+        'signed',
+        '-b',
+        '16',
+        '-c',
+        '1',
+        '-',
+        'synth',
+        '600',
+        'sine',
+        '440',
+      ],
+    };
     const recording = startRecording([endless, { command: 'no-such-recorder', args: [] }], () => undefined);
     await expect(recording.ended).rejects.toThrow('recorder "no-such-recorder" not found');
   });

@@ -45,7 +45,9 @@ describe('injectors', () => {
   });
 
   it('osascript: escaped string literals, Return for line breaks, key code 51 for Backspace', () => {
-    expect(keystrokeScript('say "hi" \\ there\nnext')).toBe('tell application "System Events"\n  keystroke "say \\"hi\\" \\\\ there"\n  keystroke return\n  keystroke "next"\nend tell');
+    expect(keystrokeScript('say "hi" \\ there\nnext')).toBe(
+      'tell application "System Events"\n  keystroke "say \\"hi\\" \\\\ there"\n  keystroke return\n  keystroke "next"\nend tell',
+    );
     expect(backspaceScript(2)).toContain('repeat 2 times\n    key code 51');
   });
 
@@ -55,20 +57,37 @@ describe('injectors', () => {
 });
 
 describe('chooseInjector', () => {
-  const has = (...programs: string[]) => (p: string) => programs.includes(p);
+  const has =
+    (...programs: string[]) =>
+    (p: string) =>
+      programs.includes(p);
   it('follows the platform and, on Linux, the session type', () => {
     expect(chooseInjector({ platform: 'win32', env: {}, has: has() })).toBe('sendkeys');
     expect(chooseInjector({ platform: 'darwin', env: {}, has: has() })).toBe('osascript');
-    expect(chooseInjector({ platform: 'linux', env: { DISPLAY: ':0', XDG_SESSION_TYPE: 'x11' }, has: has('xdotool') })).toBe('xdotool');
-    expect(chooseInjector({ platform: 'linux', env: { WAYLAND_DISPLAY: 'wayland-0', DISPLAY: ':0' }, has: has('xdotool', 'wtype') })).toBe('wtype');
-    expect(chooseInjector({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland' }, has: has('ydotool') })).toBe('ydotool');
+    expect(
+      chooseInjector({ platform: 'linux', env: { DISPLAY: ':0', XDG_SESSION_TYPE: 'x11' }, has: has('xdotool') }),
+    ).toBe('xdotool');
+    expect(
+      chooseInjector({
+        platform: 'linux',
+        env: { WAYLAND_DISPLAY: 'wayland-0', DISPLAY: ':0' },
+        has: has('xdotool', 'wtype'),
+      }),
+    ).toBe('wtype');
+    expect(chooseInjector({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland' }, has: has('ydotool') })).toBe(
+      'ydotool',
+    );
   });
 
   it('says what to install, and honours an override', () => {
-    expect(() => chooseInjector({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland', DISPLAY: ':0' }, has: has('xdotool') })).toThrow(/wtype .* or ydotool/);
+    expect(() =>
+      chooseInjector({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland', DISPLAY: ':0' }, has: has('xdotool') }),
+    ).toThrow(/wtype .* or ydotool/);
     expect(() => chooseInjector({ platform: 'linux', env: { DISPLAY: ':0' }, has: has() })).toThrow(/needs xdotool/);
     expect(() => chooseInjector({ platform: 'linux', env: {}, has: has('xdotool') })).toThrow(/no graphical session/);
     expect(chooseInjector({ platform: 'linux', env: { EARSHOT_INJECTOR: 'ydotool' }, has: has() })).toBe('ydotool');
-    expect(() => chooseInjector({ platform: 'linux', env: {}, has: has() }, 'keyboard')).toThrow(/unknown injector "keyboard"/);
+    expect(() => chooseInjector({ platform: 'linux', env: {}, has: has() }, 'keyboard')).toThrow(
+      /unknown injector "keyboard"/,
+    );
   });
 });

@@ -8,7 +8,11 @@ const typeAll = (finals: string[], options = {}) => {
 
 describe('TextJoiner', () => {
   it('spaces utterances, capitalises sentence starts and English "i"', () => {
-    expect(typeAll(['he was not an ill disposed young man', 'i think', 'so'])).toEqual(['He was not an ill disposed young man', ' I think', ' so']);
+    expect(typeAll(['he was not an ill disposed young man', 'i think', 'so'])).toEqual([
+      'He was not an ill disposed young man',
+      ' I think',
+      ' so',
+    ]);
   });
 
   it('turns spoken punctuation into marks that hug the word before, and capitalises after them', () => {
@@ -25,7 +29,11 @@ describe('TextJoiner', () => {
   });
 
   it('leaves punctuated, capitalised engine output (Whisper) as it is', () => {
-    expect(typeAll(['Hello, world.', 'This is fine!', 'and so'])).toEqual(['Hello, world.', ' This is fine!', ' And so']);
+    expect(typeAll(['Hello, world.', 'This is fine!', 'and so'])).toEqual([
+      'Hello, world.',
+      ' This is fine!',
+      ' And so',
+    ]);
   });
 
   it('applies English rules to English only', () => {
@@ -34,7 +42,9 @@ describe('TextJoiner', () => {
   });
 
   it('can keep spoken words and lower case when asked', () => {
-    expect(typeAll(['say comma please'], { spokenPunctuation: false, capitalize: false })).toEqual(['say comma please']);
+    expect(typeAll(['say comma please'], { spokenPunctuation: false, capitalize: false })).toEqual([
+      'say comma please',
+    ]);
   });
 
   it('types nothing for empty finals and starts a sentence after reset', () => {

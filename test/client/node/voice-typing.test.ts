@@ -82,7 +82,11 @@ describe('VoiceTyping', () => {
     await flush();
     expect(dictations).toHaveLength(1);
     const d = dictations[0]!;
-    d.push({ type: 'partial', text: 'he was', start: 0 }, final(1, 'he was not an ill disposed young man'), { type: 'partial', text: 'i', start: 2 });
+    d.push({ type: 'partial', text: 'he was', start: 0 }, final(1, 'he was not an ill disposed young man'), {
+      type: 'partial',
+      text: 'i',
+      start: 2,
+    });
     await flush();
     expect(field.value).toBe('He was not an ill disposed young man');
     typing.release();
@@ -144,7 +148,12 @@ describe('VoiceTyping', () => {
   it('reports a dictation that cannot start and returns to idle', async () => {
     const field = new FakeField();
     const errors: string[] = [];
-    const typing = new VoiceTyping({ mode: 'toggle', injector: field, start: () => Promise.reject(new Error('server down')), onError: (e) => errors.push(e.message) });
+    const typing = new VoiceTyping({
+      mode: 'toggle',
+      injector: field,
+      start: () => Promise.reject(new Error('server down')),
+      onError: (e) => errors.push(e.message),
+    });
     typing.toggle();
     await typing.whenIdle();
     expect(errors).toEqual(['server down']);

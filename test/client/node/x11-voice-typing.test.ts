@@ -16,7 +16,20 @@ import { canRunXEditor, openXEditor, type XEditor } from '../../support/x-editor
 
 const soxAsMic = (id: string) => ({
   command: 'sox',
-  args: [`${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`, '-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1', '-'],
+  args: [
+    `${LIBRIVOX_DIR}/sense_and_sensibility_01_austen_64kb-${id}.wav`,
+    '-t',
+    'raw',
+    '-r',
+    '16000',
+    '-e',
+    'signed',
+    '-b',
+    '16',
+    '-c',
+    '1',
+    '-',
+  ],
 });
 
 let editor: XEditor;
@@ -33,7 +46,9 @@ afterAll(async () => {
 
 describe.skipIf(!canRunXEditor)('voice typing into an X11 window through xdotool', () => {
   it('types finals of two dictations into the focused text field, spaced and capitalised; undo removes the last', async () => {
-    const injector = new XdotoolInjector((command, args) => runProgram(command, args, { env: { ...process.env, DISPLAY: editor.display } }));
+    const injector = new XdotoolInjector((command, args) =>
+      runProgram(command, args, { env: { ...process.env, DISPLAY: editor.display } }),
+    );
     let recording = '0880';
     const typed: string[] = [];
     const errors: Error[] = [];

@@ -37,13 +37,20 @@ describe('key records', () => {
 
   it('parse from a JSON array or from JSON lines with comments and blank lines', () => {
     expect(parseKeyRecords(JSON.stringify([one, two]), 'test')).toEqual([one, two]);
-    expect(parseKeyRecords(`# CI keys\n${JSON.stringify(one)}\n\n${JSON.stringify(two)}\n`, 'test')).toEqual([one, two]);
+    expect(parseKeyRecords(`# CI keys\n${JSON.stringify(one)}\n\n${JSON.stringify(two)}\n`, 'test')).toEqual([
+      one,
+      two,
+    ]);
     expect(parseKeyRecords('  ', 'test')).toEqual([]);
   });
 
   it('report the line and field of a bad record, and refuse plaintext keys in place of hashes', () => {
-    expect(() => parseKeyRecords(`${JSON.stringify(one)}\n{"id":"x","hash":"esk_plain","scopes":["batch"]}`, 'keys.jsonl')).toThrow(/keys\.jsonl line 2: hash/);
-    expect(() => parseKeyRecords('{"id":"x","hash":"sha256$' + '0'.repeat(64) + '","scopes":["admin"]}', 'k')).toThrow(/scopes/);
+    expect(() =>
+      parseKeyRecords(`${JSON.stringify(one)}\n{"id":"x","hash":"esk_plain","scopes":["batch"]}`, 'keys.jsonl'),
+    ).toThrow(/keys\.jsonl line 2: hash/);
+    expect(() => parseKeyRecords('{"id":"x","hash":"sha256$' + '0'.repeat(64) + '","scopes":["admin"]}', 'k')).toThrow(
+      /scopes/,
+    );
     expect(() => parseKeyRecords('[{', 'k')).toThrow(ConfigError);
   });
 

@@ -13,9 +13,15 @@ describe('TokenService', () => {
   const tokens = new TokenService(secret, 3600);
 
   it('round-trips subject, scopes and session binding', async () => {
-    const { token, id, expiresAt } = await tokens.issue({ subject: 'web', scopes: ['realtime', 'watch'], session: 's1' }, 600);
+    const { token, id, expiresAt } = await tokens.issue(
+      { subject: 'web', scopes: ['realtime', 'watch'], session: 's1' },
+      600,
+    );
     expect(expiresAt - Date.now() / 1000).toBeGreaterThan(590);
-    expect(await tokens.verify(token)).toEqual({ ok: true, claims: { subject: 'web', scopes: ['realtime', 'watch'], session: 's1', id, expiresAt } });
+    expect(await tokens.verify(token)).toEqual({
+      ok: true,
+      claims: { subject: 'web', scopes: ['realtime', 'watch'], session: 's1', id, expiresAt },
+    });
   });
 
   it('caps the lifetime at the configured maximum', async () => {
@@ -29,7 +35,9 @@ describe('TokenService', () => {
     expect(await tokens.verify(expired.token)).toEqual({ ok: false, reason: expect.stringMatching(/expired/) });
     const { token } = await tokens.issue({ subject: 'web', scopes: ['batch'] }, 60);
     const [header, payload, signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), scope: 'batch realtime watch' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), scope: 'batch realtime watch' }),
+    ).toString('base64url');
     expect((await tokens.verify(`${header}.${forged}.${signature}`)).ok).toBe(false);
     const other = new TokenService(new TextEncoder().encode('y'.repeat(32)), 3600);
     expect((await other.verify(token)).ok).toBe(false);
@@ -63,8 +71,19 @@ describe('MemoryLimiter', () => {
 describe('Authenticator', () => {
   const web = createApiKey({ id: 'web', scopes: ['realtime', 'watch'], requests_per_minute: 2 });
   const tokens = new TokenService(secret, 3600);
-  const auth = new Authenticator({ enabled: true, keys: new KeyRing([web.record]), tokens, limiter: new MemoryLimiter(), revocations: new MemoryRevocations(), defaults: { maxSessions: 4, requestsPerMinute: 100, maxViewers: 10 } });
-  const req = (headers: Record<string, string>, query: Record<string, string> = {}, method = 'GET'): CredentialSource => ({
+  const auth = new Authenticator({
+    enabled: true,
+    keys: new KeyRing([web.record]),
+    tokens,
+    limiter: new MemoryLimiter(),
+    revocations: new MemoryRevocations(),
+    defaults: { maxSessions: 4, requestsPerMinute: 100, maxViewers: 10 },
+  });
+  const req = (
+    headers: Record<string, string>,
+    query: Record<string, string> = {},
+    method = 'GET',
+  ): CredentialSource => ({
     method,
     header: (name) => headers[name],
     query: (name) => query[name],
@@ -81,18 +100,40 @@ describe('Authenticator', () => {
 
   it('admits by scope, refuses others with 401/403/429 codes', async () => {
     expect(await auth.admit(req({}), ['realtime'])).toMatchObject({ ok: false, code: 'unauthorized' });
-    expect(await auth.admit(req({ authorization: 'Bearer esk_nope' }), ['realtime'])).toMatchObject({ ok: false, code: 'unauthorized' });
-    expect(await auth.admit(req({ authorization: `Bearer ${web.key}` }), ['realtime'])).toMatchObject({ ok: true, principal: { id: 'web', via: 'key' } });
-    expect(await auth.admit(req({ authorization: `Bearer ${web.key}` }), ['batch'])).toMatchObject({ ok: false, code: 'forbidden' });
-    expect(await auth.admit(req({ authorization: `Bearer ${web.key}` }), ['watch'])).toMatchObject({ ok: false, code: 'rate_limited', retryAfterSeconds: expect.any(Number) });
+    expect(await auth.admit(req({ authorization: 'Bearer esk_nope' }), ['realtime'])).toMatchObject({
+      ok: false,
+      code: 'unauthorized',
+    });
+    expect(await auth.admit(req({ authorization: `Bearer ${web.key}` }), ['realtime'])).toMatchObject({
+      ok: true,
+      principal: { id: 'web', via: 'key' },
+    });
+    expect(await auth.admit(req({ authorization: `Bearer ${web.key}` }), ['batch'])).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(await auth.admit(req({ authorization: `Bearer ${web.key}` }), ['watch'])).toMatchObject({
+      ok: false,
+      code: 'rate_limited',
+      retryAfterSeconds: expect.any(Number),
+    });
   });
 
   it('limits a token by its key, narrows it to scopes the key still has, and revokes it with the key', async () => {
     const { token } = await tokens.issue({ subject: 'web', scopes: ['watch', 'batch'], session: 's1' }, 60);
     const who = await auth.identify(req({}, { token }));
-    expect(who).toMatchObject({ id: 'web', via: 'token', scopes: ['watch'], session: 's1', limits: { requestsPerMinute: 2, maxSessions: 4, maxViewers: 10 } });
+    expect(who).toMatchObject({
+      id: 'web',
+      via: 'token',
+      scopes: ['watch'],
+      session: 's1',
+      limits: { requestsPerMinute: 2, maxSessions: 4, maxViewers: 10 },
+    });
     const orphan = await tokens.issue({ subject: 'deleted-key', scopes: ['watch'] }, 60);
-    expect(await auth.identify(req({}, { token: orphan.token }))).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/no longer exists/) });
+    expect(await auth.identify(req({}, { token: orphan.token }))).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/no longer exists/),
+    });
     expect(Authenticator.canAccessSession(who as never, 's1')).toBe(true);
     expect(Authenticator.canAccessSession(who as never, 's2')).toBe(false);
   });
@@ -100,7 +141,8 @@ describe('Authenticator', () => {
 
 describe('auth mode', () => {
   it('auto is off on loopback addresses and on everywhere else', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(host), host).toBe(true);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
+      expect(isLoopback(host), host).toBe(true);
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'edge.example.com']) expect(isLoopback(host), host).toBe(false);
     expect(authEnabled({ auth: 'auto', host: '127.0.0.1' })).toBe(false);
     expect(authEnabled({ auth: 'auto', host: '0.0.0.0' })).toBe(true);

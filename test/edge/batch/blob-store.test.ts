@@ -60,7 +60,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await s3?.stop();
 });
-const s3Store = () => new S3BlobStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: S3_CREDENTIALS });
+const s3Store = () =>
+  new S3BlobStore({
+    bucket: s3.bucket,
+    region: 'us-east-1',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    credentials: S3_CREDENTIALS,
+  });
 contract('S3BlobStore', s3Store);
 
 // S3 sets LastModified itself: a cut-off in the future stands in for old objects, one in the past must keep them.

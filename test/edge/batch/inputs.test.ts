@@ -12,7 +12,13 @@ const ascii = (s: string) => new TextEncoder().encode(s);
 const MISSING = '/nonexistent/ffmpeg';
 const pool = new DecodePool(1);
 afterAll(() => pool.close());
-const options = (ffmpeg = 'ffmpeg', limits: Partial<DecodeOptions> = {}): DecodeOptions => ({ ffmpeg, pool, maxAudioSeconds: 7200, timeoutMs: 60_000, ...limits });
+const options = (ffmpeg = 'ffmpeg', limits: Partial<DecodeOptions> = {}): DecodeOptions => ({
+  ffmpeg,
+  pool,
+  maxAudioSeconds: 7200,
+  timeoutMs: 60_000,
+  ...limits,
+});
 
 /** A 44.1 kHz stereo float WAV of `seconds` of a 440 Hz tone. */
 function stereoFloatWav(seconds: number): Uint8Array {
@@ -61,21 +67,56 @@ describe('decodeUpload', () => {
   });
 
   it('answers 415 naming the format when ffmpeg is missing, and 400 bad_audio when ffmpeg cannot decode', async () => {
-    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), options(MISSING))).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/^mp3 audio needs ffmpeg/) });
-    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), options())).rejects.toMatchObject({ code: 'bad_audio', message: expect.stringMatching(/^could not decode the mp3 file: /) });
+    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), options(MISSING))).rejects.toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringMatching(/^mp3 audio needs ffmpeg/),
+    });
+    await expect(decodeUpload(ascii('ID3\x04 not really mp3'), options())).rejects.toMatchObject({
+      code: 'bad_audio',
+      message: expect.stringMatching(/^could not decode the mp3 file: /),
+    });
   });
 
   it('hands WAV encodings the native reader does not know (µ-law) to ffmpeg', async () => {
-    const mulaw = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 's16le', '-ar', '8000', '-ac', '1', '-i', 'pipe:0', '-c:a', 'pcm_mulaw', '-f', 'wav', 'pipe:1'], {
-      input: Buffer.from(new Int16Array(8000).map((_, i) => Math.round(8000 * Math.sin(i / 3))).buffer),
-    }).stdout;
-    await expect(decodeUpload(new Uint8Array(mulaw), options(MISSING))).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/this WAV file \(unsupported WAV format tag 0x0007/) });
+    const mulaw = spawnSync(
+      'ffmpeg',
+      [
+        '-loglevel',
+        'error',
+        '-f',
+        's16le',
+        '-ar',
+        '8000',
+        '-ac',
+        '1',
+        '-i',
+        'pipe:0',
+        '-c:a',
+        'pcm_mulaw',
+        '-f',
+        'wav',
+        'pipe:1',
+      ],
+      {
+        input: Buffer.from(new Int16Array(8000).map((_, i) => Math.round(8000 * Math.sin(i / 3))).buffer),
+      },
+    ).stdout;
+    await expect(decodeUpload(new Uint8Array(mulaw), options(MISSING))).rejects.toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringMatching(/this WAV file \(unsupported WAV format tag 0x0007/),
+    });
     expect((await decodeUpload(new Uint8Array(mulaw), options())).length).toBe(16000);
   });
 });
 
 /** A WAV header declaring anything, followed by `dataBytes` bytes of zeros (its data chunk says so too). */
-function declaredWav(o: { rate: number; channels?: number; bits?: number; format?: number; dataBytes: number }): Uint8Array {
+function declaredWav(o: {
+  rate: number;
+  channels?: number;
+  bits?: number;
+  format?: number;
+  dataBytes: number;
+}): Uint8Array {
   const channels = o.channels ?? 1;
   const bits = o.bits ?? 16;
   const out = new Uint8Array(44 + o.dataBytes);
@@ -87,7 +128,7 @@ function declaredWav(o: { rate: number; channels?: number; bits?: number; format
   v.setUint16(20, o.format ?? 1, true);
   v.setUint16(22, channels, true);
   v.setUint32(24, o.rate >>> 0, true);
-  v.setUint32(28, (o.rate * channels * bits / 8) >>> 0, true);
+  v.setUint32(28, ((o.rate * channels * bits) / 8) >>> 0, true);
   v.setUint16(32, (channels * bits) / 8, true);
   v.setUint16(34, bits, true);
   out.set(ascii('data'), 36);
@@ -97,14 +138,21 @@ function declaredWav(o: { rate: number; channels?: number; bits?: number; format
 
 /** `seconds` of silence encoded by ffmpeg (`-f lavfi anullsrc`) with these output arguments. */
 function encodedSilence(seconds: number, args: string[]): Uint8Array {
-  const run = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', `anullsrc=r=16000:cl=mono:d=${seconds}`, ...args, 'pipe:1'], { maxBuffer: 1 << 30 });
+  const run = spawnSync(
+    'ffmpeg',
+    ['-loglevel', 'error', '-f', 'lavfi', '-i', `anullsrc=r=16000:cl=mono:d=${seconds}`, ...args, 'pipe:1'],
+    { maxBuffer: 1 << 30 },
+  );
   return new Uint8Array(run.stdout);
 }
 
 describe('#14.4 what an upload declares is judged before it is decoded', () => {
   it('#14.4 a WAV declaring 1 Hz is refused with 400 bad_sample_rate, at once (not 8,000 s of audio)', async () => {
     const started = performance.now();
-    await expect(decodeUpload(declaredWav({ rate: 1, dataBytes: 8000 }), options())).rejects.toMatchObject({ code: 'bad_sample_rate', message: expect.stringMatching(/1 Hz; 8000–384000 Hz/) });
+    await expect(decodeUpload(declaredWav({ rate: 1, dataBytes: 8000 }), options())).rejects.toMatchObject({
+      code: 'bad_sample_rate',
+      message: expect.stringMatching(/1 Hz; 8000–384000 Hz/),
+    });
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -117,16 +165,23 @@ describe('#14.4 what an upload declares is judged before it is decoded', () => {
   });
 
   it('#14.4 a µ-law WAV declaring 1 Hz is refused before ffmpeg could resample it', async () => {
-    await expect(decodeUpload(declaredWav({ rate: 1, format: 7, bits: 8, dataBytes: 8000 }), options())).rejects.toMatchObject({ code: 'bad_sample_rate' });
+    await expect(
+      decodeUpload(declaredWav({ rate: 1, format: 7, bits: 8, dataBytes: 8000 }), options()),
+    ).rejects.toMatchObject({ code: 'bad_sample_rate' });
   });
 
   it('#14.4 absurd channel counts get 400 too_many_channels', async () => {
-    await expect(decodeUpload(declaredWav({ rate: 16000, channels: 4000, dataBytes: 8000 }), options())).rejects.toMatchObject({ code: 'too_many_channels', message: expect.stringMatching(/4000 channels; at most 32/) });
+    await expect(
+      decodeUpload(declaredWav({ rate: 16000, channels: 4000, dataBytes: 8000 }), options()),
+    ).rejects.toMatchObject({ code: 'too_many_channels', message: expect.stringMatching(/4000 channels; at most 32/) });
   });
 
   it('#14.4 a WAV longer than EARSHOT_MAX_AUDIO_SECONDS gets 400 audio_too_long; one within it decodes', async () => {
     const wav = () => encodeWav(new Int16Array(16000 * 90), 16000);
-    await expect(decodeUpload(wav(), options('ffmpeg', { maxAudioSeconds: 60 }))).rejects.toMatchObject({ code: 'audio_too_long', message: expect.stringMatching(/90 s, longer than the limit of 60 s \(EARSHOT_MAX_AUDIO_SECONDS\)/) });
+    await expect(decodeUpload(wav(), options('ffmpeg', { maxAudioSeconds: 60 }))).rejects.toMatchObject({
+      code: 'audio_too_long',
+      message: expect.stringMatching(/90 s, longer than the limit of 60 s \(EARSHOT_MAX_AUDIO_SECONDS\)/),
+    });
     expect((await decodeUpload(wav(), options('ffmpeg', { maxAudioSeconds: 120 }))).length).toBe(16000 * 90);
   });
 
@@ -139,20 +194,32 @@ describe('#14.4 what an upload declares is judged before it is decoded', () => {
     const v = new DataView(short.buffer);
     v.setUint32(4, short.byteLength - 8, true);
     v.setUint32(16, 14, true);
-    await expect(decodeUpload(short, options(MISSING))).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/"fmt " chunk is 14 bytes/) });
-    await expect(decodeUpload(short, options())).rejects.toMatchObject({ code: 'bad_sample_rate', message: expect.stringMatching(/ 1 Hz;/) });
+    await expect(decodeUpload(short, options(MISSING))).rejects.toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringMatching(/"fmt " chunk is 14 bytes/),
+    });
+    await expect(decodeUpload(short, options())).rejects.toMatchObject({
+      code: 'bad_sample_rate',
+      message: expect.stringMatching(/ 1 Hz;/),
+    });
   });
 });
 
 describe('#14.5 ffmpeg decodes only the sniffed format, from stdin, within limits', () => {
   const secret = '/etc/hostname';
   const manifests: [string, string][] = [
-    ['a DASH manifest with a file:// BaseURL', `<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT5S"><Period><AdaptationSet mimeType="audio/mp4"><Representation id="a" bandwidth="64000"><BaseURL>file://${secret}</BaseURL></Representation></AdaptationSet></Period></MPD>`],
+    [
+      'a DASH manifest with a file:// BaseURL',
+      `<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT5S"><Period><AdaptationSet mimeType="audio/mp4"><Representation id="a" bandwidth="64000"><BaseURL>file://${secret}</BaseURL></Representation></AdaptationSet></Period></MPD>`,
+    ],
     ['an HLS playlist', `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://${secret}\n#EXT-X-ENDLIST\n`],
     ['an ffconcat list', `ffconcat version 1.0\nfile '${secret}'\n`],
   ];
   it.each(manifests)('#14.5 %s is refused outright with 415', async (_name, text) => {
-    await expect(decodeUpload(ascii(text), options())).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/manifests and playlists/) });
+    await expect(decodeUpload(ascii(text), options())).rejects.toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringMatching(/manifests and playlists/),
+    });
   });
 
   it('#14.5 a manifest dressed as MP3 (an ID3 tag first) is read as MP3 only: bad_audio, nothing opened', async () => {
@@ -166,17 +233,22 @@ describe('#14.5 ffmpeg decodes only the sniffed format, from stdin, within limit
     const flac = encodedSilence(3600, ['-c:a', 'flac', '-f', 'flac']);
     expect(flac.byteLength).toBeLessThan(4 * 1024 * 1024);
     const before = process.memoryUsage().rss;
-    await expect(decodeUpload(flac, options('ffmpeg', { maxAudioSeconds: 60 }))).rejects.toMatchObject({ code: 'audio_too_long' });
+    await expect(decodeUpload(flac, options('ffmpeg', { maxAudioSeconds: 60 }))).rejects.toMatchObject({
+      code: 'audio_too_long',
+    });
     // An hour of 16 kHz PCM16 is 115 MB; the limit is 1.9 MB.
     expect(process.memoryUsage().rss - before).toBeLessThan(40 * 1024 * 1024);
   });
 
   it('#14.5 ffmpeg is stopped at the wall-clock limit with 400 decode_timeout', async () => {
     const mp3 = encodedSilence(600, ['-c:a', 'libmp3lame', '-b:a', '32k', '-f', 'mp3']);
-    await expect(decodeUpload(mp3, options('ffmpeg', { timeoutMs: 20 }))).rejects.toMatchObject({ code: 'decode_timeout', message: expect.stringMatching(/EARSHOT_DECODE_TIMEOUT_SECONDS/) });
+    await expect(decodeUpload(mp3, options('ffmpeg', { timeoutMs: 20 }))).rejects.toMatchObject({
+      code: 'decode_timeout',
+      message: expect.stringMatching(/EARSHOT_DECODE_TIMEOUT_SECONDS/),
+    });
   });
 
-  it('#14.5 an M4A with its index at the end still decodes from stdin (through ffmpeg\'s cache protocol)', async () => {
+  it("#14.5 an M4A with its index at the end still decodes from stdin (through ffmpeg's cache protocol)", async () => {
     const m4a = encodedSilence(30, ['-c:a', 'aac', '-f', 'ipod', '-movflags', 'frag_keyframe+empty_moov']);
     expect(sniffFormat(m4a)).toBe('mp4');
     expect((await decodeUpload(m4a, options())).length).toBeGreaterThan(16000 * 29);
@@ -210,7 +282,9 @@ describe('parseMultipart', () => {
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(10)]), 'a.wav');
     const { body, type } = await encoded(form);
-    expect(() => parseMultipart(body, 'application/json')).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => parseMultipart(body, 'application/json')).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
     expect(() => parseMultipart(body.subarray(0, body.length - 20), type)).toThrow(/cut short/);
     const many = new FormData();
     for (let i = 0; i < 100; i++) many.append('x[]', String(i));
@@ -225,15 +299,32 @@ describe('parseBatchForm', () => {
   it('applies OpenAI defaults and keeps the primary language subtag', async () => {
     const { params, audio } = await parseBatchForm({ file, language: 'pt-BR', temperature: '0.2' }, 'transcribe');
     expect(audio).toEqual(new Uint8Array([1, 2]));
-    expect(params).toEqual({ task: 'transcribe', model: 'default', responseFormat: 'json', language: 'pt', temperature: 0.2 });
+    expect(params).toEqual({
+      task: 'transcribe',
+      model: 'default',
+      responseFormat: 'json',
+      language: 'pt',
+      temperature: 0.2,
+    });
   });
 
   it('names the field that is wrong', async () => {
-    await expect(parseBatchForm({ file, response_format: 'docx' }, 'transcribe')).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^response_format/) });
-    await expect(parseBatchForm({ file, temperature: '3' }, 'transcribe')).rejects.toMatchObject({ message: expect.stringMatching(/^temperature/) });
-    await expect(parseBatchForm({ file: 'not a file' }, 'transcribe')).rejects.toMatchObject({ message: expect.stringMatching(/"file"/) });
-    await expect(parseBatchForm({ file, 'timestamp_granularities[]': ['segment'] }, 'transcribe')).rejects.toMatchObject({ message: expect.stringMatching(/verbose_json/) });
-    await expect(parseBatchForm({ file, response_format: 'verbose_json', 'timestamp_granularities[]': ['segment'] }, 'translate')).resolves.toBeDefined();
+    await expect(parseBatchForm({ file, response_format: 'docx' }, 'transcribe')).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/^response_format/),
+    });
+    await expect(parseBatchForm({ file, temperature: '3' }, 'transcribe')).rejects.toMatchObject({
+      message: expect.stringMatching(/^temperature/),
+    });
+    await expect(parseBatchForm({ file: 'not a file' }, 'transcribe')).rejects.toMatchObject({
+      message: expect.stringMatching(/"file"/),
+    });
+    await expect(
+      parseBatchForm({ file, 'timestamp_granularities[]': ['segment'] }, 'transcribe'),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/verbose_json/) });
+    await expect(
+      parseBatchForm({ file, response_format: 'verbose_json', 'timestamp_granularities[]': ['segment'] }, 'translate'),
+    ).resolves.toBeDefined();
   });
 });
 
@@ -251,11 +342,28 @@ describe('render', () => {
 
   it('renders OpenAI shapes: json with usage, verbose_json with language name and segment seek', () => {
     expect(render(transcript, 'json').body).toEqual({ text: transcript.text, usage: { type: 'duration', seconds: 8 } });
-    expect(render(transcript, 'text')).toEqual({ body: `${transcript.text}\n`, contentType: 'text/plain; charset=utf-8' });
-    const verbose = render(transcript, 'verbose_json').body as { language: string; duration: number; segments: { seek: number; start: number; tokens: unknown[] }[] };
+    expect(render(transcript, 'text')).toEqual({
+      body: `${transcript.text}\n`,
+      contentType: 'text/plain; charset=utf-8',
+    });
+    const verbose = render(transcript, 'verbose_json').body as {
+      language: string;
+      duration: number;
+      segments: { seek: number; start: number; tokens: unknown[] }[];
+    };
     expect(verbose).toMatchObject({ task: 'transcribe', language: 'english', duration: 7.1, text: transcript.text });
-    expect(verbose.segments[1]).toMatchObject({ id: 1, seek: 225, start: 2.25, end: 3.1, text: 'general kenobi', tokens: [], temperature: 0 });
-    expect(render(transcript, 'srt').body).toBe('1\n00:00:00,500 --> 00:00:01,700\nhello there.\n\n2\n00:00:02,250 --> 00:00:03,100\ngeneral kenobi\n\n');
+    expect(verbose.segments[1]).toMatchObject({
+      id: 1,
+      seek: 225,
+      start: 2.25,
+      end: 3.1,
+      text: 'general kenobi',
+      tokens: [],
+      temperature: 0,
+    });
+    expect(render(transcript, 'srt').body).toBe(
+      '1\n00:00:00,500 --> 00:00:01,700\nhello there.\n\n2\n00:00:02,250 --> 00:00:03,100\ngeneral kenobi\n\n',
+    );
     expect(render(transcript, 'vtt').body).toMatch(/^WEBVTT\n\n00:00:00.500 --> 00:00:01.700\nhello there.\n\n/);
   });
 });

@@ -21,7 +21,8 @@ const energyVad = (): SpeechDetector & { close(): void } => ({
 /** `count` one-second tone bursts, each followed by a second of silence. */
 function bursts(count: number): Int16Array {
   const pcm = new Int16Array(count * 32000);
-  for (let b = 0; b < count; b++) for (let i = 0; i < 16000; i++) pcm[b * 32000 + i] = Math.round(8000 * Math.sin(i / 5));
+  for (let b = 0; b < count; b++)
+    for (let i = 0; i < 16000; i++) pcm[b * 32000 + i] = Math.round(8000 * Math.sin(i / 5));
   return pcm;
 }
 
@@ -43,7 +44,11 @@ function harness(options: { languages?: string[]; translates?: boolean; fail?: n
     results,
     createVad: energyVad,
     segmenter: { silenceMs: 300, maxUtteranceMs: 15000, preRollMs: 0, minSpeechMs: 200, partialIntervalMs: 0 },
-    capabilities: { sttLanguages: options.languages ?? ['en'], defaultLanguage: 'en', translates: () => options.translates ?? false },
+    capabilities: {
+      sttLanguages: options.languages ?? ['en'],
+      defaultLanguage: 'en',
+      translates: () => options.translates ?? false,
+    },
   };
   // A runner that answers each batch in reverse order, like several runners finishing out of order.
   const runner = (async () => {
@@ -54,11 +59,29 @@ function harness(options: { languages?: string[]; translates?: boolean; fail?: n
         outstanding -= 1;
         await queue.complete(job);
         if (job.segment === options.fail) {
-          await results.append(job.session, { type: 'error', code: 'stt_failed', message: 'engine crashed', seq: job.segment });
+          await results.append(job.session, {
+            type: 'error',
+            code: 'stt_failed',
+            message: 'engine crashed',
+            seq: job.segment,
+          });
           continue;
         }
-        await results.append(job.session, { type: 'final', seq: job.segment, text: `words ${job.segment}`, start: job.start, end: job.end, targets: job.targets });
-        for (const lang of job.targets) await results.append(job.session, { type: 'translation', seq: job.segment, lang, text: `english ${job.segment}` });
+        await results.append(job.session, {
+          type: 'final',
+          seq: job.segment,
+          text: `words ${job.segment}`,
+          start: job.start,
+          end: job.end,
+          targets: job.targets,
+        });
+        for (const lang of job.targets)
+          await results.append(job.session, {
+            type: 'translation',
+            seq: job.segment,
+            lang,
+            text: `english ${job.segment}`,
+          });
       }
     }
   })();
@@ -69,7 +92,11 @@ describe('transcribe', () => {
   it('queues one final job per utterance, at most 8 at a time, and returns the segments in order with times', async () => {
     const h = harness();
     const progress: number[] = [];
-    const transcript = await transcribe(h.deps, { id: 'job1', pcm: bursts(20), task: 'transcribe' }, { onProgress: (done) => progress.push(done) });
+    const transcript = await transcribe(
+      h.deps,
+      { id: 'job1', pcm: bursts(20), task: 'transcribe' },
+      { onProgress: (done) => progress.push(done) },
+    );
     await h.close();
     expect(h.jobs).toHaveLength(20);
     expect(new Set(h.jobs.map((j) => j.session))).toEqual(new Set(['batch-job1']));
@@ -86,7 +113,10 @@ describe('transcribe', () => {
 
   it('finishes at once for silence', async () => {
     const h = harness();
-    expect(await transcribe(h.deps, { id: 'quiet', pcm: new Int16Array(32000), task: 'transcribe' })).toMatchObject({ text: '', segments: [] });
+    expect(await transcribe(h.deps, { id: 'quiet', pcm: new Int16Array(32000), task: 'transcribe' })).toMatchObject({
+      text: '',
+      segments: [],
+    });
     await h.close();
   });
 
@@ -101,17 +131,26 @@ describe('transcribe', () => {
 
   it('fails the file with the segment error when a segment could not be transcribed', async () => {
     const h = harness({ fail: 2 });
-    await expect(transcribe(h.deps, { id: 'bad', pcm: bursts(3), task: 'transcribe' })).rejects.toMatchObject({ code: 'stt_failed', message: expect.stringMatching(/1 of 3 segments failed: segment 2: /) });
+    await expect(transcribe(h.deps, { id: 'bad', pcm: bursts(3), task: 'transcribe' })).rejects.toMatchObject({
+      code: 'stt_failed',
+      message: expect.stringMatching(/1 of 3 segments failed: segment 2: /),
+    });
     await h.close();
   });
 });
 
 describe('plan', () => {
-  const capabilities = { sttLanguages: ['en', 'de'], defaultLanguage: 'en', translates: (s: string, t: string) => s === 'de' && t === 'en' };
+  const capabilities = {
+    sttLanguages: ['en', 'de'],
+    defaultLanguage: 'en',
+    translates: (s: string, t: string) => s === 'de' && t === 'en',
+  };
   it('picks the default language and refuses what the engines cannot do', () => {
     expect(plan(capabilities, 'transcribe')).toEqual({ language: 'en', targets: [] });
     expect(plan(capabilities, 'translate', 'de')).toEqual({ language: 'de', targets: ['en'] });
     expect(() => plan(capabilities, 'transcribe', 'fr')).toThrow(EarshotError);
-    expect(() => plan({ ...capabilities, translates: () => false }, 'translate', 'de')).toThrow(/no translation from de to English/);
+    expect(() => plan({ ...capabilities, translates: () => false }, 'translate', 'de')).toThrow(
+      /no translation from de to English/,
+    );
   });
 });

@@ -14,7 +14,11 @@ describe('WorkQueue', () => {
     const ran: string[] = [];
     const dropped: string[] = [];
     const blocker = gate();
-    const task = (name: string, priority: number, wait?: Promise<void>) => ({ priority, run: async () => (ran.push(name), await wait), dropped: () => dropped.push(name) });
+    const task = (name: string, priority: number, wait?: Promise<void>) => ({
+      priority,
+      run: async () => (ran.push(name), await wait),
+      dropped: () => dropped.push(name),
+    });
     queue.push(task('hanging', 0, blocker.opened));
     queue.push(task('summary', 0));
     queue.push(task('edit', 1));

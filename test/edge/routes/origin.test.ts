@@ -19,7 +19,11 @@ import { mountOrigin, sameSecret } from '../../../edge/routes/origin.ts';
 const SECRET = 'origin-secret-of-at-least-32-characters!';
 const queue = createMemorySttQueue();
 const results = new MemoryResultLog();
-const capabilities = { sttLanguages: ['en'], defaultLanguage: 'en', translates: (s: string, t: string) => s === 'en' && t === 'es' };
+const capabilities = {
+  sttLanguages: ['en'],
+  defaultLanguage: 'en',
+  translates: (s: string, t: string) => s === 'en' && t === 'es',
+};
 let withSecret: NodeServer;
 let withoutSecret: NodeServer;
 
@@ -42,7 +46,9 @@ afterAll(async () => {
 
 /** A relay's socket: every origin message it received, and a way to wait for one. */
 async function relay(server: NodeServer, session: string, cursor = '0', secret = SECRET) {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/origin/${session}?cursor=${cursor}`, { headers: { authorization: `Bearer ${secret}` } });
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/origin/${session}?cursor=${cursor}`, {
+    headers: { authorization: `Bearer ${secret}` },
+  });
   const messages: OriginMessage[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data)) as OriginMessage));
   await once(ws, 'open');
@@ -92,7 +98,12 @@ describe('origin role', () => {
 
   it('says what the pipeline can do, queues jobs and acknowledges them', async () => {
     const r = await relay(withSecret, 'sess-a');
-    expect(await r.waitFor((m) => m.type === 'hello')).toEqual({ type: 'hello', stt_languages: ['en'], default_language: 'en', pairs: ['en-es'] });
+    expect(await r.waitFor((m) => m.type === 'hello')).toEqual({
+      type: 'hello',
+      stt_languages: ['en'],
+      default_language: 'en',
+      pairs: ['en-es'],
+    });
     r.ws.send(JSON.stringify({ type: 'job', n: 1, job: sttJobCodec.encode(job('sess-a', 1)) }));
     await r.waitFor((m) => m.type === 'ack' && m.n === 1);
     const [taken] = await queue.take(1);
@@ -122,7 +133,9 @@ describe('origin role', () => {
     again.ws.send(JSON.stringify({ type: 'append', n: 7, result: { type: 'ended', segments: 2 } }));
     await again.waitFor((m) => m.type === 'ack' && m.n === 7);
     await again.waitFor((m) => m.type === 'result' && m.result.type === 'ended');
-    const seen = again.messages.flatMap((m) => (m.type === 'result' ? [m.result.type === 'final' ? m.result.seq : m.result.type] : []));
+    const seen = again.messages.flatMap((m) =>
+      m.type === 'result' ? [m.result.type === 'final' ? m.result.seq : m.result.type] : [],
+    );
     expect(seen).toEqual([2, 'ended']);
     again.ws.close();
   });

@@ -21,12 +21,18 @@ const speech = librivoxRecordings()[1]!.pcm; // 3 s
 /** The oracle: mel over the whole (zero-prefixed) signal at once, then every 8 frames an embedding, then scores. */
 async function offlineScores(pcm: Int16Array): Promise<{ score: number; at: number }[]> {
   const files = wakeModelFiles(dir, 'hey earshot');
-  const [mel, emb, cls] = await Promise.all([OnnxSession.create(files.melspectrogram), OnnxSession.create(files.embedding), OnnxSession.create(files.classifier)]);
+  const [mel, emb, cls] = await Promise.all([
+    OnnxSession.create(files.melspectrogram),
+    OnnxSession.create(files.embedding),
+    OnnxSession.create(files.classifier),
+  ]);
   const steps = Math.floor(pcm.length / 1280);
   const padded = new Float32Array(480 + steps * 1280);
   for (let i = 0; i < steps * 1280; i++) padded[480 + i] = pcm[i]!;
   const all = floatData((await mel.run({ input: floatTensor(padded, [1, padded.length]) })).output);
-  const frames = Array.from({ length: all.length / 32 }, (_, f) => Array.from(all.subarray(f * 32, f * 32 + 32), (v) => v / 10 + 2));
+  const frames = Array.from({ length: all.length / 32 }, (_, f) =>
+    Array.from(all.subarray(f * 32, f * 32 + 32), (v) => v / 10 + 2),
+  );
   const scores: { score: number; at: number }[] = [];
   const embeddings: Float32Array[] = [];
   for (let step = 0; step < steps; step++) {
@@ -36,7 +42,10 @@ async function offlineScores(pcm: Int16Array): Promise<{ score: number; at: numb
     embeddings.push(floatData((await emb.run({ input_1: floatTensor(window, [1, 76, 32, 1]) })).conv2d_19));
     if (embeddings.length < 16) continue;
     const features = new Float32Array(embeddings.slice(-16).flatMap((e) => [...e]));
-    scores.push({ score: floatData((await cls.run({ 'x.1': floatTensor(features, [1, 16, 96]) })).score)[0]!, at: ((step + 1) * 1280) / 16000 });
+    scores.push({
+      score: floatData((await cls.run({ 'x.1': floatTensor(features, [1, 16, 96]) })).score)[0]!,
+      at: ((step + 1) * 1280) / 16000,
+    });
   }
   await Promise.all([mel.release(), emb.release(), cls.release()]);
   return scores;
@@ -45,7 +54,8 @@ async function offlineScores(pcm: Int16Array): Promise<{ score: number; at: numb
 async function stream(detector: OnnxWakeDetector, pcm: Int16Array): Promise<number[]> {
   const hits: number[] = [];
   // Uneven chunks: the engine's own 80 ms steps must not depend on how the client frames its audio.
-  for (let i = 0, n = 700; i < pcm.length; i += n, n = n === 700 ? 2333 : 700) for (const d of await detector.process(pcm.subarray(i, i + n))) hits.push(d.at);
+  for (let i = 0, n = 700; i < pcm.length; i += n, n = n === 700 ? 2333 : 700)
+    for (const d of await detector.process(pcm.subarray(i, i + n))) hits.push(d.at);
   return hits;
 }
 
@@ -56,7 +66,10 @@ describe('ONNX wake-word engine (random-weight openWakeWord-shaped fixture)', ()
     // Scores that vary, so agreeing with them means something (a saturated sigmoid would agree with anything).
     expect(Math.max(...oracle.map((s) => s.score)) - Math.min(...oracle.map((s) => s.score))).toBeGreaterThan(0.01);
     const streamed: { score: number; at: number }[] = [];
-    const detector = await OnnxWakeDetector.create({ phrase: 'hey earshot' }, wakeModelFiles(dir, 'hey earshot'), { threshold: 2, onScore: (score, at) => streamed.push({ score, at }) });
+    const detector = await OnnxWakeDetector.create({ phrase: 'hey earshot' }, wakeModelFiles(dir, 'hey earshot'), {
+      threshold: 2,
+      onScore: (score, at) => streamed.push({ score, at }),
+    });
     expect(await stream(detector, speech)).toEqual([]);
     await detector.close();
     expect(streamed.map((s) => s.at)).toEqual(oracle.map((s) => s.at));
@@ -66,7 +79,9 @@ describe('ONNX wake-word engine (random-weight openWakeWord-shaped fixture)', ()
   it('detects where the score first reaches the threshold, then needs a full new window (random weights)', async () => {
     const oracle = await offlineScores(speech);
     const best = oracle.reduce((a, b) => (b.score > a.score ? b : a));
-    const detector = await OnnxWakeDetector.create({ phrase: 'hey earshot' }, wakeModelFiles(dir, 'hey earshot'), { threshold: best.score - 1e-6 });
+    const detector = await OnnxWakeDetector.create({ phrase: 'hey earshot' }, wakeModelFiles(dir, 'hey earshot'), {
+      threshold: best.score - 1e-6,
+    });
     const hits = await stream(detector, speech);
     await detector.close();
     const first = oracle.find((s) => s.score >= best.score - 1e-6)!;
@@ -76,11 +91,15 @@ describe('ONNX wake-word engine (random-weight openWakeWord-shaped fixture)', ()
   });
 
   it('refuses a phrase it has no classifier for', () => {
-    expect(() => wakeModelFiles(dir, 'okay computer')).toThrow(expect.objectContaining({ code: 'unsupported_wake_word' }));
+    expect(() => wakeModelFiles(dir, 'okay computer')).toThrow(
+      expect.objectContaining({ code: 'unsupported_wake_word' }),
+    );
   });
 
   it('is the engine EARSHOT_WAKE=onnx picks, from EARSHOT_WAKE_MODEL (random weights)', async () => {
-    const detector = await wakeFactory({ wake: 'onnx', wakeModel: dir, wakeMaxDetectors: 1 })!({ phrase: 'Hey Earshot' });
+    const detector = await wakeFactory({ wake: 'onnx', wakeModel: dir, wakeMaxDetectors: 1 })!({
+      phrase: 'Hey Earshot',
+    });
     expect(detector.engine).toBe('onnx-wake');
     await detector.close();
     expect(() => wakeFactory({ wake: 'onnx', wakeModel: '', wakeMaxDetectors: 1 })).toThrow(/EARSHOT_WAKE_MODEL/);

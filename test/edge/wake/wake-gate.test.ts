@@ -27,7 +27,11 @@ describe('WakeGate', () => {
   it('passes silence of the same length until the phrase, then the audio itself, in order', async () => {
     const out: Int16Array[] = [];
     const wakes: number[] = [];
-    const gate = new WakeGate(scripted(new Set([2])), { logger: silentLogger, onAudio: (p) => out.push(p), onWake: (d) => wakes.push(d.at) });
+    const gate = new WakeGate(scripted(new Set([2])), {
+      logger: silentLogger,
+      onAudio: (p) => out.push(p),
+      onWake: (d) => wakes.push(d.at),
+    });
     for (let i = 1; i <= 5; i++) gate.push(chunk(i));
     await gate.drain();
     expect(out.map((p) => p[0])).toEqual([0, 0, 0, 4, 5]);
@@ -37,7 +41,11 @@ describe('WakeGate', () => {
 
   it('waits for the phrase again after rearm()', async () => {
     const out: Int16Array[] = [];
-    const gate = new WakeGate(scripted(new Set([0, 2])), { logger: silentLogger, onAudio: (p) => out.push(p), onWake: () => undefined });
+    const gate = new WakeGate(scripted(new Set([0, 2])), {
+      logger: silentLogger,
+      onAudio: (p) => out.push(p),
+      onWake: () => undefined,
+    });
     gate.push(chunk(1));
     gate.push(chunk(2));
     await gate.drain();
@@ -51,7 +59,12 @@ describe('WakeGate', () => {
   it('keeps at most maxPendingSeconds waiting for a slow detector: the oldest passes unexamined, as silence', async () => {
     const out: Int16Array[] = [];
     const detector = scripted(new Set(), 5);
-    const gate = new WakeGate(detector, { logger: silentLogger, maxPendingSeconds: 1, onAudio: (p) => out.push(p), onWake: () => undefined });
+    const gate = new WakeGate(detector, {
+      logger: silentLogger,
+      maxPendingSeconds: 1,
+      onAudio: (p) => out.push(p),
+      onWake: () => undefined,
+    });
     for (let i = 0; i < 50; i++) gate.push(chunk(7)); // 5 s at once
     await gate.drain();
     expect(out.reduce((n, p) => n + p.length, 0)).toBe(50 * 1600);

@@ -32,9 +32,19 @@ describe('wavlm-onnx speaker embedder against transformers.js (random weights, x
   });
 
   it('gives the embeddings transformers.js gives, for real recordings, batched or alone', async () => {
-    const utterances = [...librivoxRecordings().slice(0, 3).map((r) => r.pcm), raw('goforward.raw'), raw('numbers.raw')];
+    const utterances = [
+      ...librivoxRecordings()
+        .slice(0, 3)
+        .map((r) => r.pcm),
+      raw('goforward.raw'),
+      raw('numbers.raw'),
+    ];
     const extractor = await AutoFeatureExtractor.from_pretrained(dir, { local_files_only: true });
-    const model = (await WavLMForXVector.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', device: 'cpu' })) as WavLMForXVector;
+    const model = (await WavLMForXVector.from_pretrained(dir, {
+      local_files_only: true,
+      dtype: 'fp32',
+      device: 'cpu',
+    })) as WavLMForXVector;
     const mine = await engine.embed(utterances);
     for (const [i, pcm] of utterances.entries()) {
       const inputs = await extractor(Float32Array.from(pcm, (x) => x / 32768));

@@ -9,13 +9,49 @@ import { ApertiumEngine } from '../../../gpu-runners/engines/apertium.ts';
 import { PivotingApertium } from '../../../gpu-runners/engines/apertium-pivot.ts';
 import { corpusWer } from '../../support/wer.ts';
 
-const SENTENCES = ['The house is big.', 'I would like a cup of coffee, please.', 'Where is the train station?', 'My brother lives in a small house near the river.', 'Thank you all for coming tonight.'];
+const SENTENCES = [
+  'The house is big.',
+  'I would like a cup of coffee, please.',
+  'Where is the train station?',
+  'My brother lives in a small house near the river.',
+  'Thank you all for coming tonight.',
+];
 const REFERENCES: Record<string, string[]> = {
-  es: ['La casa es grande.', 'Me gustaría una taza de café, por favor.', '¿Dónde está la estación de tren?', 'Mi hermano vive en una casa pequeña cerca del río.', 'Gracias a todos por venir esta noche.'],
-  fr: ['La maison est grande.', "Je voudrais une tasse de café, s'il vous plaît.", 'Où est la gare ?', 'Mon frère habite dans une petite maison près de la rivière.', "Merci à tous d'être venus ce soir."],
-  pt: ['A casa é grande.', 'Eu gostaria de uma xícara de café, por favor.', 'Onde fica a estação de trem?', 'Meu irmão mora numa casa pequena perto do rio.', 'Obrigado a todos por virem esta noite.'],
-  it: ['La casa è grande.', 'Vorrei una tazza di caffè, per favore.', "Dov'è la stazione ferroviaria?", 'Mio fratello vive in una piccola casa vicino al fiume.', 'Grazie a tutti per essere venuti stasera.'],
-  ca: ['La casa és gran.', "M'agradaria una tassa de cafè, si us plau.", "On és l'estació de tren?", 'El meu germà viu en una casa petita a prop del riu.', 'Gràcies a tots per venir aquesta nit.'],
+  es: [
+    'La casa es grande.',
+    'Me gustaría una taza de café, por favor.',
+    '¿Dónde está la estación de tren?',
+    'Mi hermano vive en una casa pequeña cerca del río.',
+    'Gracias a todos por venir esta noche.',
+  ],
+  fr: [
+    'La maison est grande.',
+    "Je voudrais une tasse de café, s'il vous plaît.",
+    'Où est la gare ?',
+    'Mon frère habite dans une petite maison près de la rivière.',
+    "Merci à tous d'être venus ce soir.",
+  ],
+  pt: [
+    'A casa é grande.',
+    'Eu gostaria de uma xícara de café, por favor.',
+    'Onde fica a estação de trem?',
+    'Meu irmão mora numa casa pequena perto do rio.',
+    'Obrigado a todos por virem esta noite.',
+  ],
+  it: [
+    'La casa è grande.',
+    'Vorrei una tazza di caffè, per favore.',
+    "Dov'è la stazione ferroviaria?",
+    'Mio fratello vive in una piccola casa vicino al fiume.',
+    'Grazie a tutti per essere venuti stasera.',
+  ],
+  ca: [
+    'La casa és gran.',
+    "M'agradaria una tassa de cafè, si us plau.",
+    "On és l'estació de tren?",
+    'El meu germà viu en una casa petita a prop del riu.',
+    'Gràcies a tots per venir aquesta nit.',
+  ],
 };
 
 describe('apertium with Spanish as the pivot', () => {
@@ -37,7 +73,9 @@ describe('apertium with Spanish as the pivot', () => {
       wer[target] = corpusWer(out.map((o, i) => ({ reference: references[i]!, hypothesis: o.text })));
       expect(out[0]!.text.toLowerCase()).toBe(references[0]!.toLowerCase()); // "The house is big." survives both legs
     }
-    console.log(`apertium WER on 5 sentences: ${JSON.stringify(Object.fromEntries(Object.entries(wer).map(([k, v]) => [k, Math.round(v * 100) / 100])))}`);
+    console.log(
+      `apertium WER on 5 sentences: ${JSON.stringify(Object.fromEntries(Object.entries(wer).map(([k, v]) => [k, Math.round(v * 100) / 100])))}`,
+    );
     // A second rule-based pass adds errors of its own, but stays in the range of the first.
     for (const target of ['fr', 'pt', 'it']) expect(wer[target]!).toBeLessThan(wer.es! + 0.3);
     for (const target of ['fr', 'pt', 'it']) expect(wer[target]!).toBeLessThan(0.8);
@@ -50,6 +88,11 @@ describe('apertium with Spanish as the pivot', () => {
       { id: 'c', text: '', source: 'en', target: 'it' },
       { id: 'd', text: 'The house is big.', source: 'en', target: 'ca' },
     ]);
-    expect(out.map((o) => [o.id, o.text])).toEqual([['a', 'La maison est grande.'], ['b', 'La casa es grande.'], ['c', ''], ['d', 'La casa és gran.']]);
+    expect(out.map((o) => [o.id, o.text])).toEqual([
+      ['a', 'La maison est grande.'],
+      ['b', 'La casa es grande.'],
+      ['c', ''],
+      ['d', 'La casa és gran.'],
+    ]);
   });
 });

@@ -67,7 +67,10 @@ describe('ApertiumEngine', () => {
 
   it('returns empty text without touching the pipeline', async () => {
     const fresh = new ApertiumEngine();
-    expect(await fresh.translate([en('a', ''), en('b', '  \n ')])).toEqual([{ id: 'a', text: '' }, { id: 'b', text: '' }]);
+    expect(await fresh.translate([en('a', ''), en('b', '  \n ')])).toEqual([
+      { id: 'a', text: '' },
+      { id: 'b', text: '' },
+    ]);
     expect(fresh.processCount).toBe(0);
   });
 
@@ -105,7 +108,10 @@ describe('ApertiumEngine', () => {
   it('times out with mt_failed and restarts on the next request', async () => {
     const slow = new ApertiumEngine({ timeoutMs: 1 });
     try {
-      await expect(slow.translate([en('t', SENTENCES.join('. '))])).rejects.toMatchObject({ code: 'mt_failed', message: expect.stringContaining('timed out') });
+      await expect(slow.translate([en('t', SENTENCES.join('. '))])).rejects.toMatchObject({
+        code: 'mt_failed',
+        message: expect.stringContaining('timed out'),
+      });
       expect(slow.processCount).toBe(0);
     } finally {
       await slow.close();
@@ -116,7 +122,10 @@ describe('ApertiumEngine', () => {
 describe('ApertiumEngine availability', () => {
   it('reports engine_unavailable without modes', async () => {
     const engine = new ApertiumEngine({ modesDir: '/nonexistent/modes' });
-    await expect(engine.load()).rejects.toMatchObject({ code: 'engine_unavailable', message: expect.stringContaining('apt-get install apertium apertium-eng-spa') });
+    await expect(engine.load()).rejects.toMatchObject({
+      code: 'engine_unavailable',
+      message: expect.stringContaining('apt-get install apertium apertium-eng-spa'),
+    });
     expect(engine.supports('en', 'es')).toBe(false);
     await expect(engine.translate([en('a', 'hello')])).rejects.toMatchObject({ code: 'engine_unavailable' });
   });

@@ -28,9 +28,17 @@ const env = { HF_HUB_CACHE: join(tmp, 'hf') };
 function capture(): { logger: Logger; lines: () => Record<string, unknown>[] } {
   let text = '';
   const sink = new Writable({ write: (chunk: Buffer, _e, done) => ((text += chunk.toString()), done()) });
-  const all = () => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const all = () =>
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   // The choice is one line; the model store adds its own (downloading, resolved).
-  return { logger: pino({ level: 'info' }, sink), lines: () => all().filter((l) => String(l.msg).startsWith('auto engines')) };
+  return {
+    logger: pino({ level: 'info' }, sink),
+    lines: () => all().filter((l) => String(l.msg).startsWith('auto engines')),
+  };
 }
 
 describe('auto engines', () => {
@@ -39,13 +47,19 @@ describe('auto engines', () => {
   it('offline (empty hub): sphinx and apertium, no request made, one line with the reason and the way to Whisper', async () => {
     const { logger, lines } = capture();
     const watch = watchNetwork();
-    const config = await resolveAutoEngines(loadConfig({ ...env, EARSHOT_MODEL_HUB: '', EARSHOT_MODEL_DIR: fresh() }), logger, { env });
+    const config = await resolveAutoEngines(
+      loadConfig({ ...env, EARSHOT_MODEL_HUB: '', EARSHOT_MODEL_DIR: fresh() }),
+      logger,
+      { env },
+    );
     watch.stop();
     expect(watch.attempts).toEqual([]);
     expect(config).toMatchObject({ stt: 'sphinx', mt: 'apertium' });
     const [line, ...rest] = lines();
     expect(rest).toEqual([]);
-    expect(line!.msg).toMatch(/^auto engines: stt: sphinx, the model is not on disk and EARSHOT_MODEL_HUB is empty \(offline\); for Whisper, run `earshot models pull onnx-community\/whisper-small`/);
+    expect(line!.msg).toMatch(
+      /^auto engines: stt: sphinx, the model is not on disk and EARSHOT_MODEL_HUB is empty \(offline\); for Whisper, run `earshot models pull onnx-community\/whisper-small`/,
+    );
     expect(line!.msg).toMatch(/mt: apertium, .*`earshot models pull Xenova\/nllb-200-distilled-600M`/);
   });
 
@@ -56,7 +70,11 @@ describe('auto engines', () => {
     const hub = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
     const { logger, lines } = capture();
     const started = performance.now();
-    const config = await resolveAutoEngines(loadConfig({ ...env, EARSHOT_MODEL_HUB: hub, EARSHOT_MODEL_DIR: fresh(), EARSHOT_HUB_PROBE_MS: '300' }), logger, { env });
+    const config = await resolveAutoEngines(
+      loadConfig({ ...env, EARSHOT_MODEL_HUB: hub, EARSHOT_MODEL_DIR: fresh(), EARSHOT_HUB_PROBE_MS: '300' }),
+      logger,
+      { env },
+    );
     expect(config).toMatchObject({ stt: 'sphinx', mt: 'apertium' });
     expect(lines()[0]!.msg).toContain(`${hub} unreachable (no answer within 300 ms)`);
     expect(performance.now() - started).toBeLessThan(10_000); // two probes, not a hang
@@ -65,16 +83,30 @@ describe('auto engines', () => {
   });
 
   it('a hub with the models: downloaded with progress, Whisper and NLLB chosen; the next start finds them on disk', async () => {
-    const hub = await startFakeHub({ 'earshot-test/whisper': whisperFixture('tiny-random', { variants: ['q8'] }), 'earshot-test/nllb': nllbFixture('nllb-tiny') });
+    const hub = await startFakeHub({
+      'earshot-test/whisper': whisperFixture('tiny-random', { variants: ['q8'] }),
+      'earshot-test/nllb': nllbFixture('nllb-tiny'),
+    });
     const modelDir = fresh();
-    const settings = { ...env, EARSHOT_MODEL_HUB: hub.url, EARSHOT_MODEL_DIR: modelDir, EARSHOT_STT_MODEL: 'earshot-test/whisper', EARSHOT_MT_MODEL: 'earshot-test/nllb' };
+    const settings = {
+      ...env,
+      EARSHOT_MODEL_HUB: hub.url,
+      EARSHOT_MODEL_DIR: modelDir,
+      EARSHOT_STT_MODEL: 'earshot-test/whisper',
+      EARSHOT_MT_MODEL: 'earshot-test/nllb',
+    };
     const files: string[] = [];
     const { logger, lines } = capture();
-    const config = await resolveAutoEngines(loadConfig(settings), logger, { env, progress: (e) => e.done && files.push(e.file) });
+    const config = await resolveAutoEngines(loadConfig(settings), logger, {
+      env,
+      progress: (e) => e.done && files.push(e.file),
+    });
     expect(config).toMatchObject({ stt: 'whisper-onnx', mt: 'nllb-onnx' });
     expect(files).toContain('onnx/encoder_model_quantized.onnx'); // the CPU default dtype where the export has it
     expect(files).toContain('onnx/decoder_model_merged.onnx'); // the NLLB fixture has fp32 only
-    expect(lines()[0]!.msg).toMatch(/stt: whisper-onnx \(earshot-test\/whisper\), downloaded \(q8\) into .* \| mt: nllb-onnx \(earshot-test\/nllb\), downloaded \(fp32\)/);
+    expect(lines()[0]!.msg).toMatch(
+      /stt: whisper-onnx \(earshot-test\/whisper\), downloaded \(q8\) into .* \| mt: nllb-onnx \(earshot-test\/nllb\), downloaded \(fp32\)/,
+    );
     await hub.close();
     const again = capture();
     const offline = await resolveAutoEngines(loadConfig({ ...settings, EARSHOT_MODEL_HUB: '' }), again.logger, { env });
@@ -84,7 +116,9 @@ describe('auto engines', () => {
 
   it('explicit engines are left alone and nothing is logged', async () => {
     const { logger, lines } = capture();
-    const config = await resolveAutoEngines(loadConfig({ ...env, EARSHOT_STT: 'sphinx', EARSHOT_MT: 'none' }), logger, { env });
+    const config = await resolveAutoEngines(loadConfig({ ...env, EARSHOT_STT: 'sphinx', EARSHOT_MT: 'none' }), logger, {
+      env,
+    });
     expect(config).toMatchObject({ stt: 'sphinx', mt: 'none' });
     expect(lines()).toEqual([]);
   });

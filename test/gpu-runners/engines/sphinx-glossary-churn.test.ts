@@ -17,8 +17,13 @@ const pcm = librivoxRecordings().find((r) => r.id.endsWith('0880'))!.pcm;
 
 /** `count` glossaries of 100 dictionary words each, none shared. */
 function glossaries(count: number, skip: number): { term: string }[][] {
-  const words = readFileSync(DICT, 'utf8').split('\n').map((l) => l.split(' ')[0]!).filter((w) => /^[a-z]{5,}$/.test(w));
-  return Array.from({ length: count }, (_, g) => words.slice(skip + g * 100, skip + (g + 1) * 100).map((term) => ({ term })));
+  const words = readFileSync(DICT, 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((w) => /^[a-z]{5,}$/.test(w));
+  return Array.from({ length: count }, (_, g) =>
+    words.slice(skip + g * 100, skip + (g + 1) * 100).map((term) => ({ term })),
+  );
 }
 
 beforeAll(async () => {
@@ -41,7 +46,14 @@ describe('#14.9 glossary churn', () => {
     loop.disable();
     const busy = performance.eventLoopUtilization(elu);
     const stallMs = loop.max / 1e6;
-    console.info(JSON.stringify({ stallMaxMs: Math.round(stallMs), p99Ms: Math.round(loop.percentile(99) / 1e6), loopActiveMs: Math.round(busy.active), totalMs: Math.round(performance.now() - started) }));
+    console.info(
+      JSON.stringify({
+        stallMaxMs: Math.round(stallMs),
+        p99Ms: Math.round(loop.percentile(99) / 1e6),
+        loopActiveMs: Math.round(busy.active),
+        totalMs: Math.round(performance.now() - started),
+      }),
+    );
     expect(bystander[0]!.text.length).toBeGreaterThan(0);
     // Before the fix (ps_add_word on the loop) on the same shared 2-core machine: 1.8 s stalls, 7.2 s busy. After:
     // 0.14–0.24 s and 0.66–1.0 s: what the scheduler's delays and the test's own work add under load.

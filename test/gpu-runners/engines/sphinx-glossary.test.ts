@@ -17,7 +17,8 @@ const B = [{ term: 'Zorbax' }];
 
 describe('sphinx glossary', () => {
   it('recognises a glossary term only for requests that carry it, in any order, with one glossary decoder', async () => {
-    const run = async (glossary?: typeof A) => (await engine.transcribe([{ id: 'x', pcm, partial: false, ...(glossary ? { glossary } : {}) }]))[0]!.text;
+    const run = async (glossary?: typeof A) =>
+      (await engine.transcribe([{ id: 'x', pcm, partial: false, ...(glossary ? { glossary } : {}) }]))[0]!.text;
     const plain = await run();
     expect(plain).not.toMatch(/dashwood/i);
     expect(await run(A)).toContain('Dashwood');

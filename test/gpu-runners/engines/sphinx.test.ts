@@ -30,7 +30,14 @@ function readTranscripts(): Map<string, string> {
   const map = new Map<string, string>();
   for (const line of fs.readFileSync(path.join(DATA, 'transcription'), 'utf8').split('\n')) {
     const m = /^(.*)\((\S+)\)\s*$/.exec(line.trim());
-    if (m) map.set(m[2]!, m[1]!.replace(/<\/?s>/g, '').trim().replace(/\s+/g, ' '));
+    if (m)
+      map.set(
+        m[2]!,
+        m[1]!
+          .replace(/<\/?s>/g, '')
+          .trim()
+          .replace(/\s+/g, ' '),
+      );
   }
   return map;
 }
@@ -97,7 +104,9 @@ describe('SphinxEngine', () => {
     try {
       const started = Date.now();
       await engine.transcribe([req(longest)]);
-      console.log(`sphinx decoded ${(audio.get(longest)!.length / 16000).toFixed(1)} s in ${Date.now() - started} ms; ${ticks} timer ticks`);
+      console.log(
+        `sphinx decoded ${(audio.get(longest)!.length / 16000).toFixed(1)} s in ${Date.now() - started} ms; ${ticks} timer ticks`,
+      );
       // A blocking decode of this length would allow at most one tick.
       expect(ticks).toBeGreaterThanOrEqual(5);
     } finally {
@@ -107,7 +116,10 @@ describe('SphinxEngine', () => {
 
   it('returns an empty string for silence and for no audio', async () => {
     const results = await engine.transcribe([req('zeros', new Int16Array(16000 * 2)), req('empty', new Int16Array(0))]);
-    expect(results).toEqual([{ id: 'zeros', text: '' }, { id: 'empty', text: '' }]);
+    expect(results).toEqual([
+      { id: 'zeros', text: '' },
+      { id: 'empty', text: '' },
+    ]);
   });
 
   it('stops before starting an utterance once aborted', async () => {
@@ -119,14 +131,19 @@ describe('SphinxEngine', () => {
   }, 30_000);
 
   it('rejects languages other than English', async () => {
-    await expect(engine.transcribe([{ ...req(ids[1]!), language: 'fr' }])).rejects.toMatchObject({ code: 'unsupported_language' });
+    await expect(engine.transcribe([{ ...req(ids[1]!), language: 'fr' }])).rejects.toMatchObject({
+      code: 'unsupported_language',
+    });
   });
 });
 
 describe('SphinxEngine availability', () => {
   it('reports engine_unavailable when the model is missing', async () => {
     const engine = new SphinxEngine({ modelDir: '/nonexistent/model' });
-    await expect(engine.load()).rejects.toMatchObject({ code: 'engine_unavailable', message: expect.stringContaining('apt-get install pocketsphinx pocketsphinx-en-us') });
+    await expect(engine.load()).rejects.toMatchObject({
+      code: 'engine_unavailable',
+      message: expect.stringContaining('apt-get install pocketsphinx pocketsphinx-en-us'),
+    });
   });
 
   it('reports engine_unavailable when the library is missing', async () => {

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Blocklist } from '../../../gpu-runners/guard/blocklist.ts';
 import { guardFromConfig } from '../../../gpu-runners/guard/from-config.ts';
-import { compressionRatio, HallucinationGuard, isLoop, type GuardOptions } from '../../../gpu-runners/guard/hallucination-guard.ts';
+import {
+  compressionRatio,
+  HallucinationGuard,
+  isLoop,
+  type GuardOptions,
+} from '../../../gpu-runners/guard/hallucination-guard.ts';
 import { speechMeter } from '../../../gpu-runners/guard/speech-meter.ts';
 import { words } from '../../../gpu-runners/guard/words.ts';
 import { ConfigError, loadConfig } from '../../../shared/config.ts';
@@ -24,9 +29,22 @@ beforeAll(async () => {
 });
 
 const guard = (o: Partial<GuardOptions> = {}) =>
-  new HallucinationGuard({ noSpeechThreshold: 0.6, logprobThreshold: -1, maxCompressionRatio: 2.4, maxRepeats: 3, minSpeechMs: 250, minWordsPerSecond: 1, blocklist: new Blocklist(), measureSpeech, ...o });
-const judge = (text: string, o: Partial<GuardOptions> = {}, extra: { language?: string; pcm?: Int16Array; noSpeechProb?: number; avgLogprob?: number; withheld?: string } = {}) =>
-  guard(o).judge({ text, language: 'en', pcm: speech.pcm.subarray(0, 16000), ...extra }); // a second of speech unless told
+  new HallucinationGuard({
+    noSpeechThreshold: 0.6,
+    logprobThreshold: -1,
+    maxCompressionRatio: 2.4,
+    maxRepeats: 3,
+    minSpeechMs: 250,
+    minWordsPerSecond: 1,
+    blocklist: new Blocklist(),
+    measureSpeech,
+    ...o,
+  });
+const judge = (
+  text: string,
+  o: Partial<GuardOptions> = {},
+  extra: { language?: string; pcm?: Int16Array; noSpeechProb?: number; avgLogprob?: number; withheld?: string } = {},
+) => guard(o).judge({ text, language: 'en', pcm: speech.pcm.subarray(0, 16000), ...extra }); // a second of speech unless told
 
 describe('hallucination guard', () => {
   it('passes real speech with its own words, trimmed', () => {
@@ -34,10 +52,18 @@ describe('hallucination guard', () => {
   });
 
   it('no_speech: a likely no-speech token with unlikely text; or text the engine withheld itself', () => {
-    expect(judge('you', {}, { noSpeechProb: 0.9, avgLogprob: -1.4 })).toMatchObject({ text: '', reason: 'no_speech', suppressed: 'you' });
+    expect(judge('you', {}, { noSpeechProb: 0.9, avgLogprob: -1.4 })).toMatchObject({
+      text: '',
+      reason: 'no_speech',
+      suppressed: 'you',
+    });
     expect(judge('he was not', {}, { noSpeechProb: 0.9, avgLogprob: -0.3 })).toEqual({ text: 'he was not' }); // confident text wins
     expect(judge('he was not', {}, { noSpeechProb: 0.5, avgLogprob: -1.4 })).toEqual({ text: 'he was not' });
-    expect(judge('', {}, { withheld: ' Thank you.' })).toMatchObject({ text: '', reason: 'no_speech', suppressed: 'Thank you.' });
+    expect(judge('', {}, { withheld: ' Thank you.' })).toMatchObject({
+      text: '',
+      reason: 'no_speech',
+      suppressed: 'Thank you.',
+    });
     expect(judge('', {})).toEqual({ text: '' }); // nothing said, nothing suppressed
   });
 
@@ -59,7 +85,9 @@ describe('hallucination guard', () => {
     expect(judge('Thanks for watching!')).toMatchObject({ reason: 'blocklist' });
     expect(judge('THANK YOU FOR WATCHING, everyone.')).toMatchObject({ reason: 'blocklist' });
     expect(judge('Subtitles by the Amara.org community')).toMatchObject({ reason: 'blocklist' });
-    expect(judge('thanks for watching the match with me last night it was great')).toMatchObject({ text: 'thanks for watching the match with me last night it was great' });
+    expect(judge('thanks for watching the match with me last night it was great')).toMatchObject({
+      text: 'thanks for watching the match with me last night it was great',
+    });
     // Ignoring the list lets the phrase through: this is the rule at work, not another one.
     expect(judge('Thanks for watching!', { blocklist: new Blocklist({}) })).toEqual({ text: 'Thanks for watching!' });
   });
@@ -67,7 +95,9 @@ describe('hallucination guard', () => {
   it('blocklist: per language, with a file replacing a language and "*" for all', () => {
     expect(judge('Gracias por ver el video.', {}, { language: 'es' })).toMatchObject({ reason: 'blocklist' });
     expect(judge('Gracias por ver el video.', {}, { language: 'en' })).toEqual({ text: 'Gracias por ver el video.' });
-    expect(judge('Sous-titres réalisés par la communauté d’Amara.org', {}, { language: 'fr' })).toMatchObject({ reason: 'blocklist' });
+    expect(judge('Sous-titres réalisés par la communauté d’Amara.org', {}, { language: 'fr' })).toMatchObject({
+      reason: 'blocklist',
+    });
     expect(judge('字幕由Amara.org社区提供', {}, { language: 'zh' })).toMatchObject({ reason: 'blocklist' });
     const custom = Blocklist.withOverrides({ en: ['see you tomorrow'], '*': ['beep boop'] });
     expect(judge('See you tomorrow!', { blocklist: custom })).toMatchObject({ reason: 'blocklist' });
@@ -79,8 +109,12 @@ describe('hallucination guard', () => {
   it('repetition: a phrase looping over most of the output', () => {
     expect(judge('thank you thank you thank you thank you')).toMatchObject({ reason: 'repetition' });
     expect(judge('no no no')).toEqual({ text: 'no no no' });
-    expect(isLoop(words('I told him no, no, no, no and then we walked home together through the park in the rain'), 3)).toBe(false);
-    expect(judge('thank you thank you thank you thank you', { maxRepeats: 0 })).toEqual({ text: 'thank you thank you thank you thank you' });
+    expect(
+      isLoop(words('I told him no, no, no, no and then we walked home together through the park in the rain'), 3),
+    ).toBe(false);
+    expect(judge('thank you thank you thank you thank you', { maxRepeats: 0 })).toEqual({
+      text: 'thank you thank you thank you thank you',
+    });
   });
 
   it('compression: text that gzip shrinks more than 2.4 times (a long loop no phrase rule catches)', () => {
@@ -95,14 +129,23 @@ describe('hallucination guard', () => {
   it('a bad blocklist file stops the start with a message naming EARSHOT_BLOCKLIST_FILE', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'blocklist-'));
     const write = (name: string, body: string) => (writeFileSync(join(dir, name), body), join(dir, name));
-    const bad = [write('a.json', '{"en": "thanks for watching"}'), write('b.json', '{not json'), write('c.json', '{"english": ["x"]}'), join(dir, 'missing.json')];
+    const bad = [
+      write('a.json', '{"en": "thanks for watching"}'),
+      write('b.json', '{not json'),
+      write('c.json', '{"english": ["x"]}'),
+      join(dir, 'missing.json'),
+    ];
     for (const file of bad) {
       const start = guardFromConfig(loadConfig({ EARSHOT_BLOCKLIST_FILE: file }));
       await expect(start).rejects.toBeInstanceOf(ConfigError);
       await expect(start).rejects.toThrow(/EARSHOT_BLOCKLIST_FILE/);
     }
-    const good = await guardFromConfig(loadConfig({ EARSHOT_BLOCKLIST_FILE: write('ok.json', '{"en": ["see you tomorrow"]}') }));
-    expect(good!.judge({ text: 'see you tomorrow', language: 'en', pcm: speech.pcm })).toMatchObject({ reason: 'blocklist' });
+    const good = await guardFromConfig(
+      loadConfig({ EARSHOT_BLOCKLIST_FILE: write('ok.json', '{"en": ["see you tomorrow"]}') }),
+    );
+    expect(good!.judge({ text: 'see you tomorrow', language: 'en', pcm: speech.pcm })).toMatchObject({
+      reason: 'blocklist',
+    });
     expect(await guardFromConfig(loadConfig({ EARSHOT_HALLUCINATION_GUARD: 'off' }))).toBeNull();
   });
 });

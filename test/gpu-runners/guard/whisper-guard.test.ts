@@ -17,16 +17,39 @@ import { MemoryResultLog } from '../../../shared/queue/memory-result-log.ts';
 import { engineFor, tinyModel } from '../whisper/support.ts';
 
 const silence = new Int16Array(2 * 16000);
-const noSpeechCount = async (kind: string) => (await metrics.sttSuppressed.get()).values.find((v) => v.labels.reason === 'no_speech' && v.labels.kind === kind)?.value ?? 0;
+const noSpeechCount = async (kind: string) =>
+  (await metrics.sttSuppressed.get()).values.find((v) => v.labels.reason === 'no_speech' && v.labels.kind === kind)
+    ?.value ?? 0;
 
 async function runFinal(engine: WhisperOnnxEngine, guard: HallucinationGuard | null): Promise<string> {
   const queue = new MemoryQueue<SttJob>();
   const results = new MemoryResultLog();
-  const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 4, maxWaitMs: 0, defaultLanguage: 'en', guard });
+  const runner = new SttRunner({
+    queue,
+    mtQueue: null,
+    results,
+    engine,
+    logger: silentLogger,
+    batchSize: 4,
+    maxWaitMs: 0,
+    defaultLanguage: 'en',
+    guard,
+  });
   const finals: string[] = [];
   results.subscribe('s', '0', (e) => void (e.result.type === 'final' && finals.push(e.result.text)));
   runner.start();
-  await queue.add({ id: 's:1', session: 's', segment: 1, kind: 'final', pcm: silence, language: 'en', start: 0, end: 2, targets: [], enqueuedAt: Date.now() });
+  await queue.add({
+    id: 's:1',
+    session: 's',
+    segment: 1,
+    kind: 'final',
+    pcm: silence,
+    language: 'en',
+    start: 0,
+    end: 2,
+    targets: [],
+    enqueuedAt: Date.now(),
+  });
   await vi.waitFor(() => expect(finals).toHaveLength(1), { timeout: 30_000, interval: 20 });
   await runner.stop();
   await results.close();
@@ -40,9 +63,21 @@ describe('hallucination guard on whisper-onnx (fixture model with a likely no-sp
   beforeAll(async () => {
     const dir = tinyModel({ noSpeechBias: 16 });
     const common = { language: 'en', timestamps: false, maxNewTokens: 16, temperatures: [0] };
-    [engineRule, noEngineRule] = await Promise.all([engineFor(dir, common), engineFor(dir, { ...common, noSpeechThreshold: null })]);
+    [engineRule, noEngineRule] = await Promise.all([
+      engineFor(dir, common),
+      engineFor(dir, { ...common, noSpeechThreshold: null }),
+    ]);
     // The VAD rules off: this is about what the engine reports.
-    guard = new HallucinationGuard({ noSpeechThreshold: 0.6, logprobThreshold: -1, maxCompressionRatio: 2.4, maxRepeats: 3, minSpeechMs: 0, minWordsPerSecond: 0, blocklist: new Blocklist(), measureSpeech: await speechMeter(3) });
+    guard = new HallucinationGuard({
+      noSpeechThreshold: 0.6,
+      logprobThreshold: -1,
+      maxCompressionRatio: 2.4,
+      maxRepeats: 3,
+      minSpeechMs: 0,
+      minWordsPerSecond: 0,
+      blocklist: new Blocklist(),
+      measureSpeech: await speechMeter(3),
+    });
   });
   afterAll(async () => Promise.all([engineRule?.close(), noEngineRule?.close()]));
 

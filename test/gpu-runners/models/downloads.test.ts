@@ -23,7 +23,8 @@ const fresh = (label: string) => join(tmp, `${label}-${n++}`);
 const plain = whisperFixture('tiny-random');
 // Weights beside the graphs, split every 64 KiB as exports past 2 GiB are split every 2 GiB.
 const split = whisperFixture('tiny-random', { externalDataChunkBytes: 64 * 1024 });
-const storeFor = (hubUrl: string, modelDir = fresh('models')) => new LayeredModelStore({ modelDir, hfCacheDir: fresh('hf'), remotes: [new HubSource({ baseUrl: hubUrl })] });
+const storeFor = (hubUrl: string, modelDir = fresh('models')) =>
+  new LayeredModelStore({ modelDir, hfCacheDir: fresh('hf'), remotes: [new HubSource({ baseUrl: hubUrl })] });
 
 describe('model downloads', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,9 +37,16 @@ describe('model downloads', () => {
     hub.cutNext(file, cut);
     const modelDir = fresh('models');
     const store = storeFor(hub.url, modelDir);
-    const error = await store.resolve(NAME, WHISPER_MANIFEST).then(() => undefined, (e: Error) => e);
+    const error = await store.resolve(NAME, WHISPER_MANIFEST).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     // fetch may drop the last bytes it buffered when the connection ends early: the kept part is what it reports.
-    const kept = Number(new RegExp(`${file}: download interrupted after (\\d+) of ${size} bytes[^;]*; run again to resume`).exec(error?.message ?? '')?.[1]);
+    const kept = Number(
+      new RegExp(`${file}: download interrupted after (\\d+) of ${size} bytes[^;]*; run again to resume`).exec(
+        error?.message ?? '',
+      )?.[1],
+    );
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThanOrEqual(cut);
     const own = join(modelDir, NAME);
@@ -50,7 +58,9 @@ describe('model downloads', () => {
     const sentBefore = hub.bytesSent;
     const dir = await storeFor(hub.url, modelDir).resolve(NAME, WHISPER_MANIFEST);
     expect(readFileSync(join(dir, file)).equals(readFileSync(join(plain, file)))).toBe(true);
-    expect(hub.requests.filter((r) => r.method === 'GET' && r.range && r.path.startsWith('/cdn/')).map((r) => r.range)).toEqual([`bytes=${kept}-`]);
+    expect(
+      hub.requests.filter((r) => r.method === 'GET' && r.range && r.path.startsWith('/cdn/')).map((r) => r.range),
+    ).toEqual([`bytes=${kept}-`]);
     // The cut file sent only its rest; files finished before the cut were not fetched again.
     const notYetFetched = statSync(join(plain, 'onnx/encoder_model.onnx')).size;
     expect(hub.bytesSent - sentBefore).toBeLessThanOrEqual(size - kept + notYetFetched);
@@ -65,14 +75,18 @@ describe('model downloads', () => {
     bytes[bytes.length >> 1]! ^= 0xff;
     hub.corrupt(file, bytes);
     const modelDir = fresh('models');
-    await expect(storeFor(hub.url, modelDir).resolve(NAME, WHISPER_MANIFEST)).rejects.toThrow(/onnx\/encoder_model\.onnx: sha256 [0-9a-f]{64} does not match the source's [0-9a-f]{64}; the download was discarded/);
+    await expect(storeFor(hub.url, modelDir).resolve(NAME, WHISPER_MANIFEST)).rejects.toThrow(
+      /onnx\/encoder_model\.onnx: sha256 [0-9a-f]{64} does not match the source's [0-9a-f]{64}; the download was discarded/,
+    );
     expect(existsSync(join(modelDir, NAME, file))).toBe(false);
     expect(existsSync(join(modelDir, NAME, `${file}.incomplete`))).toBe(false);
     // Small files are checked against their git blob SHA-1 ETag the same way.
     const config = Buffer.from(readFileSync(join(plain, 'config.json')));
     config[10]! ^= 1;
     hub.corrupt('config.json', config);
-    await expect(storeFor(hub.url).resolve(NAME, WHISPER_MANIFEST)).rejects.toThrow(/config\.json: git blob sha1 [0-9a-f]{40} does not match/);
+    await expect(storeFor(hub.url).resolve(NAME, WHISPER_MANIFEST)).rejects.toThrow(
+      /config\.json: git blob sha1 [0-9a-f]{40} does not match/,
+    );
     await hub.close();
   });
 
@@ -81,11 +95,21 @@ describe('model downloads', () => {
     const hub = await startFakeHub({ [NAME]: split });
     const store = storeFor(hub.url);
     const dir = await store.resolve(NAME, WHISPER_MANIFEST);
-    const data = readdirSync(join(dir, 'onnx')).filter((f) => f.includes('.onnx_data')).sort();
+    const data = readdirSync(join(dir, 'onnx'))
+      .filter((f) => f.includes('.onnx_data'))
+      .sort();
     expect(data).toContain('decoder_model_merged.onnx_data');
     expect(data).toContain('decoder_model_merged.onnx_data_1');
-    expect(data).toEqual(readdirSync(join(split, 'onnx')).filter((f) => f.includes('.onnx_data')).sort());
-    const engine = new WhisperOnnxEngine({ model: NAME, store, whisper: { language: 'en', temperatures: [0], maxNewTokens: 8 } });
+    expect(data).toEqual(
+      readdirSync(join(split, 'onnx'))
+        .filter((f) => f.includes('.onnx_data'))
+        .sort(),
+    );
+    const engine = new WhisperOnnxEngine({
+      model: NAME,
+      store,
+      whisper: { language: 'en', temperatures: [0], maxNewTokens: 8 },
+    });
     await engine.load();
     const [result] = await engine.transcribe([{ id: 'a', pcm: new Int16Array(16000), partial: false }]);
     expect(result!.id).toBe('a');

@@ -49,7 +49,11 @@ function startHub(root: string): Promise<{ server: Server; url: string; requests
       res.writeHead(404).end();
     }
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests }),
+    ),
+  );
 }
 
 class FakeTty extends Writable {
@@ -92,11 +96,24 @@ describe('model store', () => {
     let s3: S3rver;
     let endpoint: string;
     beforeAll(async () => {
-      s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: fresh('s3'), silent: true, configureBuckets: [{ name: 'models' }] });
+      s3 = new S3rver({
+        address: '127.0.0.1',
+        port: 0,
+        directory: fresh('s3'),
+        silent: true,
+        configureBuckets: [{ name: 'models' }],
+      });
       const { port } = await s3.run();
       endpoint = `http://127.0.0.1:${port}`;
       const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
-      for (const file of modelFiles) await client.send(new PutObjectCommand({ Bucket: 'models', Key: `fleet/${NAME}/${file}`, Body: readFileSync(join(fixture, file)) }));
+      for (const file of modelFiles)
+        await client.send(
+          new PutObjectCommand({
+            Bucket: 'models',
+            Key: `fleet/${NAME}/${file}`,
+            Body: readFileSync(join(fixture, file)),
+          }),
+        );
       client.destroy();
     });
     afterAll(async () => s3?.close());
@@ -107,8 +124,13 @@ describe('model store', () => {
       const store = new LayeredModelStore({ modelDir, hfCacheDir: fresh('hf'), remotes: [source] });
       const dir = await store.resolve(NAME, WHISPER_MANIFEST);
       expect(dir).toBe(join(modelDir, NAME));
-      for (const file of modelFiles) expect(readFileSync(join(dir, file)).equals(readFileSync(join(fixture, file)))).toBe(true);
-      const engine = new WhisperOnnxEngine({ model: NAME, store, whisper: { language: 'en', temperatures: [0], maxNewTokens: 8 } });
+      for (const file of modelFiles)
+        expect(readFileSync(join(dir, file)).equals(readFileSync(join(fixture, file)))).toBe(true);
+      const engine = new WhisperOnnxEngine({
+        model: NAME,
+        store,
+        whisper: { language: 'en', temperatures: [0], maxNewTokens: 8 },
+      });
       await engine.load();
       const [result] = await engine.transcribe([{ id: 'a', pcm: new Int16Array(16000), partial: false }]);
       expect(result!.id).toBe('a');
@@ -121,7 +143,10 @@ describe('model store', () => {
       const store = new LayeredModelStore({
         modelDir: fresh('models'),
         hfCacheDir: fresh('hf'),
-        remotes: [new S3Source({ url: 's3://models/elsewhere', endpoint, credentials: CREDENTIALS }), new HubSource({ baseUrl: hub.url })],
+        remotes: [
+          new S3Source({ url: 's3://models/elsewhere', endpoint, credentials: CREDENTIALS }),
+          new HubSource({ baseUrl: hub.url }),
+        ],
       });
       expect(await store.resolve(NAME, WHISPER_MANIFEST)).toMatch(/whisper-tiny-random$/);
       expect(hub.requests.length).toBeGreaterThanOrEqual(WHISPER_MANIFEST.required.length);
@@ -133,9 +158,18 @@ describe('model store', () => {
     const hub = await startHub(fixture);
     const tty = new FakeTty();
     const modelDir = fresh('models');
-    const store = new LayeredModelStore({ modelDir, hfCacheDir: fresh('hf'), remotes: [new HubSource({ baseUrl: hub.url })], progress: stderrProgressBar(tty, 0) });
+    const store = new LayeredModelStore({
+      modelDir,
+      hfCacheDir: fresh('hf'),
+      remotes: [new HubSource({ baseUrl: hub.url })],
+      progress: stderrProgressBar(tty, 0),
+    });
     const dir = await store.resolve(NAME, WHISPER_MANIFEST);
-    expect(readFileSync(join(dir, 'onnx/decoder_model_merged.onnx')).equals(readFileSync(join(fixture, 'onnx/decoder_model_merged.onnx')))).toBe(true);
+    expect(
+      readFileSync(join(dir, 'onnx/decoder_model_merged.onnx')).equals(
+        readFileSync(join(fixture, 'onnx/decoder_model_merged.onnx')),
+      ),
+    ).toBe(true);
     expect(tty.text).toMatch(/onnx\/decoder_model_merged\.onnx \[#{30}\] 100% [\d.]+ [KM]iB \/ [\d.]+ [KM]iB\n/);
     expect(tty.text).toMatch(/\r\x1b\[2Konnx\/encoder_model\.onnx \[#*\.+\]/); // redrawn in place mid-download
     const asked = hub.requests.length;
@@ -147,14 +181,26 @@ describe('model store', () => {
   it('offline with no copy: an error that names every way to provide the model', async () => {
     const config = { modelDir: fresh('models'), modelS3: '', modelHub: '' };
     const offline = modelStoreFromConfig(config, silentLogger, {}, () => {});
-    const error = await offline.resolve('onnx-community/whisper-base', WHISPER_MANIFEST).then(() => undefined, (e: Error) => e);
+    const error = await offline.resolve('onnx-community/whisper-base', WHISPER_MANIFEST).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error).toMatchObject({ code: 'engine_unavailable' });
     const message = error!.message;
-    for (const way of ['--model /models/whisper-base', 'EARSHOT_MODEL_DIR/onnx-community/whisper-base', 'HF_HOME', 'huggingface-cli download onnx-community/whisper-base', 'EARSHOT_MODEL_S3=s3://bucket/prefix', 'EARSHOT_MODEL_HUB']) {
+    for (const way of [
+      '--model /models/whisper-base',
+      'EARSHOT_MODEL_DIR/onnx-community/whisper-base',
+      'HF_HOME',
+      'huggingface-cli download onnx-community/whisper-base',
+      'EARSHOT_MODEL_S3=s3://bucket/prefix',
+      'EARSHOT_MODEL_HUB',
+    ]) {
       expect(message).toContain(way);
     }
     // A hub that cannot be reached gives the same guidance, with the reason.
     const unreachable = modelStoreFromConfig({ ...config, modelHub: 'http://127.0.0.1:9' }, silentLogger, {}, () => {});
-    await expect(unreachable.resolve('onnx-community/whisper-base', WHISPER_MANIFEST)).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:9[\s\S]*EARSHOT_MODEL_S3/);
+    await expect(unreachable.resolve('onnx-community/whisper-base', WHISPER_MANIFEST)).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:9[\s\S]*EARSHOT_MODEL_S3/,
+    );
   });
 });

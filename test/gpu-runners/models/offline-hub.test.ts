@@ -17,11 +17,16 @@ import { watchNetwork } from '../../support/network-watch.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-offline-'));
 const env = { EARSHOT_MODEL_DIR: join(tmp, 'models'), HF_HUB_CACHE: join(tmp, 'hf') };
 
-async function attemptsWhileResolving(config: ReturnType<typeof loadConfig>): Promise<{ attempts: string[]; error: Error }> {
+async function attemptsWhileResolving(
+  config: ReturnType<typeof loadConfig>,
+): Promise<{ attempts: string[]; error: Error }> {
   const watch = watchNetwork();
   try {
     const store = modelStoreFromConfig(config, silentLogger, env, () => {});
-    const error = await store.resolve('onnx-community/whisper-base', WHISPER_MANIFEST).then(() => new Error('resolved'), (e: Error) => e);
+    const error = await store.resolve('onnx-community/whisper-base', WHISPER_MANIFEST).then(
+      () => new Error('resolved'),
+      (e: Error) => e,
+    );
     return { attempts: [...watch.attempts], error };
   } finally {
     watch.stop();
@@ -40,7 +45,7 @@ async function closedPort(): Promise<number> {
 describe('empty model hub = offline', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('EARSHOT_MODEL_HUB= and --model-hub \'\' turn the hub off (the default stays huggingface.co)', () => {
+  it("EARSHOT_MODEL_HUB= and --model-hub '' turn the hub off (the default stays huggingface.co)", () => {
     expect(loadConfig({}).modelHub).toBe('https://huggingface.co');
     expect(loadConfig({ EARSHOT_MODEL_HUB: '' }).modelHub).toBe('');
     expect(loadConfig({ EARSHOT_MODEL_HUB: 'https://mirror.example' }, { 'model-hub': '' }).modelHub).toBe('');
@@ -58,7 +63,9 @@ describe('empty model hub = offline', () => {
   it('the watch sees a hub request when a hub is set (it would catch a leak)', async () => {
     // A closed loopback port: the attempt is made and refused, nothing leaves this machine.
     const port = await closedPort();
-    const { attempts, error } = await attemptsWhileResolving(loadConfig({ ...env, EARSHOT_MODEL_HUB: `http://127.0.0.1:${port}` }));
+    const { attempts, error } = await attemptsWhileResolving(
+      loadConfig({ ...env, EARSHOT_MODEL_HUB: `http://127.0.0.1:${port}` }),
+    );
     expect(error.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+\/.*ECONNREFUSED/);
     expect(attempts).toContain(`fetch http://127.0.0.1:${port}/onnx-community/whisper-base/resolve/main/config.json`);
   });

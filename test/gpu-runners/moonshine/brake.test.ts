@@ -11,7 +11,8 @@ import { HallucinationGuard } from '../../../gpu-runners/guard/hallucination-gua
 import { moonshineFixture } from '../../fixtures/moonshine/write-model.ts';
 import { engineFor, moonshineInputs } from './support.ts';
 
-const pcm = (samples: Float32Array) => Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));
+const pcm = (samples: Float32Array) =>
+  Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));
 
 describe('moonshine-onnx brakes', () => {
   const inputs = moonshineInputs();
@@ -29,14 +30,31 @@ describe('moonshine-onnx brakes', () => {
   afterAll(async () => Promise.all([endless, looping, plain].map((e) => e?.close())));
 
   it('a decoder that never ends stops at ceil(seconds × 6.5) tokens', async () => {
-    for (const input of [inputs[0]!, inputs[4]!, inputs.find((i) => i.name === 'silence-10s')!, inputs.find((i) => i.name === 'librivox-joined-24s')!]) {
+    for (const input of [
+      inputs[0]!,
+      inputs[4]!,
+      inputs.find((i) => i.name === 'silence-10s')!,
+      inputs.find((i) => i.name === 'librivox-joined-24s')!,
+    ]) {
       const [r] = await endless.transcribeDetailed([{ samples: input.samples }]);
-      expect({ input: input.name, tokens: r!.tokens.length, limited: r!.limited }).toEqual({ input: input.name, tokens: Math.min(192, Math.ceil((input.samples.length / 16000) * 6.5)), limited: true });
+      expect({ input: input.name, tokens: r!.tokens.length, limited: r!.limited }).toEqual({
+        input: input.name,
+        tokens: Math.min(192, Math.ceil((input.samples.length / 16000) * 6.5)),
+        limited: true,
+      });
     }
   });
 
   it('the hallucination guard withholds a loop the brake cut short', async () => {
-    const guard = new HallucinationGuard({ noSpeechThreshold: 0.6, logprobThreshold: -1, maxCompressionRatio: 2.4, maxRepeats: 4, minSpeechMs: 0, minWordsPerSecond: 0, blocklist: new Blocklist() });
+    const guard = new HallucinationGuard({
+      noSpeechThreshold: 0.6,
+      logprobThreshold: -1,
+      maxCompressionRatio: 2.4,
+      maxRepeats: 4,
+      minSpeechMs: 0,
+      minWordsPerSecond: 0,
+      blocklist: new Blocklist(),
+    });
     const samples = inputs.find((i) => i.name === 'silence-10s')!.samples;
     const [r] = await looping.transcribe([{ id: 'a', pcm: pcm(samples), partial: false }]);
     expect(r!.tokens).toHaveLength(65);
@@ -49,8 +67,12 @@ describe('moonshine-onnx brakes', () => {
     const samples = inputs[4]!.samples;
     const [r] = await plain.transcribe([{ id: 'a', pcm: pcm(samples), partial: false }]);
     expect(r!.segments).toEqual(r!.text ? [{ start: 0, end: samples.length / 16000, text: r!.text }] : []);
-    const [withGlossary] = await plain.transcribe([{ id: 'b', pcm: pcm(samples), partial: false, glossary: [{ term: 'Kubernetes' }] }]);
+    const [withGlossary] = await plain.transcribe([
+      { id: 'b', pcm: pcm(samples), partial: false, glossary: [{ term: 'Kubernetes' }] },
+    ]);
     expect(withGlossary!.text).toBe(r!.text);
-    await expect(plain.transcribe([{ id: 'c', pcm: pcm(samples), partial: false, language: 'de' }])).rejects.toMatchObject({ code: 'unsupported_language' });
+    await expect(
+      plain.transcribe([{ id: 'c', pcm: pcm(samples), partial: false, language: 'de' }]),
+    ).rejects.toMatchObject({ code: 'unsupported_language' });
   });
 });

@@ -29,7 +29,11 @@ describe('moonshine-onnx dtypes against transformers.js with the same dtype', ()
 
   for (const dtype of DTYPES) {
     it(`${dtype}: the same tokens as transformers.js (dtype ${dtype}), from a different graph than fp32`, async () => {
-      const [engine, fp32, ref] = await Promise.all([engineFor(dir, {}, dtype), engineFor(dir, {}, 'fp32'), transformersMoonshine(dir, dtype)]);
+      const [engine, fp32, ref] = await Promise.all([
+        engineFor(dir, {}, dtype),
+        engineFor(dir, {}, 'fp32'),
+        transformersMoonshine(dir, dtype),
+      ]);
       engines.push(engine, fp32);
       expect(engine.dtype).toBe(dtype);
       let differs = 0;
@@ -45,7 +49,10 @@ describe('moonshine-onnx dtypes against transformers.js with the same dtype', ()
   }
 
   it('auto: q8 on the CPU when the export has it, fp32 when it has only that', async () => {
-    const [auto, plain] = await Promise.all([engineFor(dir, {}, 'auto'), engineFor(moonshineFixture('tiny-random'), {}, 'auto')]);
+    const [auto, plain] = await Promise.all([
+      engineFor(dir, {}, 'auto'),
+      engineFor(moonshineFixture('tiny-random'), {}, 'auto'),
+    ]);
     engines.push(auto, plain);
     expect(auto.dtype).toBe('q8');
     expect(plain.dtype).toBe('fp32');

@@ -53,13 +53,20 @@ describe('moonshine-onnx against transformers.js (greedy)', () => {
 // is the same weights without masks: all-ones masks add exactly zero to every attention score.
 describe('moonshine-onnx on a newer Optimum export (encoder attention_mask, sample-level encoder_attention_mask)', () => {
   it('gives the tokens of the same weights without masks, alone and in a batch', async () => {
-    const [masked, plain] = await Promise.all([engineFor(moonshineFixture('tiny-random', { masks: true })), engineFor(moonshineFixture('tiny-random'))]);
+    const [masked, plain] = await Promise.all([
+      engineFor(moonshineFixture('tiny-random', { masks: true })),
+      engineFor(moonshineFixture('tiny-random')),
+    ]);
     const inputs = [...moonshineInputs().slice(0, 5), moonshineInputs()[2]!];
     const together = await masked.transcribeDetailed(inputs.map((i) => ({ samples: i.samples })));
     for (const [k, input] of inputs.entries()) {
       const [alone] = await masked.transcribeDetailed([{ samples: input.samples }]);
       const [reference] = await plain.transcribeDetailed([{ samples: input.samples }]);
-      expect({ input: input.name, alone: alone!.tokens, batched: together[k]!.tokens }).toEqual({ input: input.name, alone: reference!.tokens, batched: reference!.tokens });
+      expect({ input: input.name, alone: alone!.tokens, batched: together[k]!.tokens }).toEqual({
+        input: input.name,
+        alone: reference!.tokens,
+        batched: reference!.tokens,
+      });
     }
     await Promise.all([masked.close(), plain.close()]);
   });

@@ -21,7 +21,9 @@ describe('moonshine-onnx from configuration', () => {
     const english = createSttEngine(loadConfig({ EARSHOT_STT: 'moonshine-onnx', EARSHOT_MODEL_HUB: '' }));
     expect(english).toBeInstanceOf(MoonshineOnnxEngine);
     expect([english.name, english.languages, english.defaultLanguage]).toEqual(['moonshine-onnx', ['en'], 'en']);
-    const spanish = createSttEngine(loadConfig({ EARSHOT_STT: 'moonshine-onnx', EARSHOT_LANGUAGE: 'es', EARSHOT_MODEL_HUB: '' }));
+    const spanish = createSttEngine(
+      loadConfig({ EARSHOT_STT: 'moonshine-onnx', EARSHOT_LANGUAGE: 'es', EARSHOT_MODEL_HUB: '' }),
+    );
     expect([spanish.languages, spanish.defaultLanguage]).toEqual([['es'], 'es']);
   });
 });

@@ -37,7 +37,9 @@ describe('moonshine-onnx speculation', () => {
       expect({ end, tokens: mine!.tokens }).toEqual({ end, tokens: reference!.tokens });
       accepted += mine!.accepted;
     }
-    const other = Float32Array.from(speech.slice(0, 10 * 16000), (v, i) => (i < 8000 ? v : speech[(i + 5 * 16000) % speech.length]!));
+    const other = Float32Array.from(speech.slice(0, 10 * 16000), (v, i) =>
+      i < 8000 ? v : speech[(i + 5 * 16000) % speech.length]!,
+    );
     const [mine] = await guessing.transcribeDetailed([{ samples: other }]);
     expect(mine!.tokens).toEqual((await plain.transcribeDetailed([{ samples: other }]))[0]!.tokens);
     // Even a random model keeps part of its previous partial now and then (a trained one far more often).

@@ -15,7 +15,7 @@ const byte = (b: number) => 3 + b;
 const utf8 = (text: string) => [...Buffer.from(text, 'utf8')].map(byte);
 
 describe('moonshine tokenizer', () => {
-  it("decodes as transformers.js does: pieces, specials skipped, byte fallback valid and invalid", async () => {
+  it('decodes as transformers.js does: pieces, specials skipped, byte fallback valid and invalid', async () => {
     const dir = moonshineFixture('tiny-random');
     const mine = new MoonshineTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
     env.allowRemoteModels = false;
@@ -32,9 +32,14 @@ describe('moonshine tokenizer', () => {
       [259, 259, 300],
     ];
     for (let i = 0; i < 200; i++) {
-      cases.push(Array.from({ length: 1 + pick(12) }, () => (next() < 0.2 ? byte(pick(256)) : next() < 0.1 ? pick(3) : 259 + pick(mine.size - 259))));
+      cases.push(
+        Array.from({ length: 1 + pick(12) }, () =>
+          next() < 0.2 ? byte(pick(256)) : next() < 0.1 ? pick(3) : 259 + pick(mine.size - 259),
+        ),
+      );
     }
-    for (const ids of cases) expect({ ids, text: mine.decode(ids) }).toEqual({ ids, text: theirs.decode(ids, { skip_special_tokens: true }) });
+    for (const ids of cases)
+      expect({ ids, text: mine.decode(ids) }).toEqual({ ids, text: theirs.decode(ids, { skip_special_tokens: true }) });
     expect(mine.decode([...utf8('café')])).toBe('café');
   });
 });

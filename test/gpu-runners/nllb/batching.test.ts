@@ -4,19 +4,39 @@ import { planBatches } from '../../../gpu-runners/engines/nllb-onnx/batching.ts'
 import { DEFAULTS, maxNewTokens, resolveOptions } from '../../../gpu-runners/engines/nllb-onnx/options.ts';
 import { TranslationCache } from '../../../gpu-runners/engines/nllb-onnx/translation-cache.ts';
 
-const sentence = (name: string, length: number, targetId: number) => ({ name, ids: new Array<number>(length).fill(5), targetId });
+const sentence = (name: string, length: number, targetId: number) => ({
+  name,
+  ids: new Array<number>(length).fill(5),
+  targetId,
+});
 
 describe('planBatches', () => {
   it('groups by target in order of first appearance, longest first, at most maxBatch per batch', () => {
-    const input = [sentence('a', 3, 10), sentence('b', 9, 20), sentence('c', 7, 10), sentence('d', 3, 10), sentence('e', 12, 10), sentence('f', 1, 20)];
+    const input = [
+      sentence('a', 3, 10),
+      sentence('b', 9, 20),
+      sentence('c', 7, 10),
+      sentence('d', 3, 10),
+      sentence('e', 12, 10),
+      sentence('f', 1, 20),
+    ];
     const plan = planBatches(input, 2).map((batch) => batch.map((s) => s.name));
-    expect(plan).toEqual([['e', 'c'], ['a', 'd'], ['b', 'f']]);
+    expect(plan).toEqual([
+      ['e', 'c'],
+      ['a', 'd'],
+      ['b', 'f'],
+    ]);
   });
 
   it('places every sentence exactly once', () => {
     const input = Array.from({ length: 50 }, (_, i) => sentence(String(i), (i * 7) % 13, i % 3));
     const plan = planBatches(input, 8);
-    expect(plan.flat().map((s) => s.name).sort()).toEqual(input.map((s) => s.name).sort());
+    expect(
+      plan
+        .flat()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(input.map((s) => s.name).sort());
     for (const batch of plan) {
       expect(batch.length).toBeLessThanOrEqual(8);
       expect(new Set(batch.map((s) => s.targetId)).size).toBe(1);

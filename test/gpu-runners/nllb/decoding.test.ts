@@ -1,7 +1,12 @@
 /** The decoding loops on a mock decoder: greedy with rows leaving the batch, beam search against exhaustive search. */
 import { describe, expect, it } from 'vitest';
 import { beamSearch, logSumExp, topK } from '../../../gpu-runners/engines/nllb-onnx/beam-search.ts';
-import { argmax, greedyDecode, type SequenceSpec, type SpecialIds } from '../../../gpu-runners/engines/nllb-onnx/greedy.ts';
+import {
+  argmax,
+  greedyDecode,
+  type SequenceSpec,
+  type SpecialIds,
+} from '../../../gpu-runners/engines/nllb-onnx/greedy.ts';
 import { logits, MockRun, randomLanguageModel, type LanguageModel } from './mock-run.ts';
 
 const START = 0;
@@ -22,7 +27,11 @@ function expectedGreedy(lm: LanguageModel, sentence: number, spec: SequenceSpec,
 }
 
 /** The most probable complete sequence, by trying them all. */
-function exhaustiveBest(lm: LanguageModel, sentence: number, spec: SequenceSpec): { tokens: number[]; logProb: number } {
+function exhaustiveBest(
+  lm: LanguageModel,
+  sentence: number,
+  spec: SequenceSpec,
+): { tokens: number[]; logProb: number } {
   let best = { tokens: [] as number[], logProb: -Infinity };
   const visit = (fed: number[], tokens: number[], logProb: number) => {
     const row = lm(sentence, fed);
@@ -66,8 +75,18 @@ describe('greedy decoding', () => {
   it('forces </s> at the last position when the model configures forced_eos_token_id', async () => {
     const forced = { ...ids, forcedEosId: EOS };
     const never: LanguageModel = () => logits([0.05, 0.05, 0.8, 0.1]); // </s> is never the argmax
-    const out = await greedyDecode(new MockRun(2, never), [{ forcedBos: LANG, maxNewTokens: 5 }, { forcedBos: LANG, maxNewTokens: 2 }], forced);
-    expect(out).toEqual([[LANG, 2, 2, 2, EOS], [LANG, EOS]]);
+    const out = await greedyDecode(
+      new MockRun(2, never),
+      [
+        { forcedBos: LANG, maxNewTokens: 5 },
+        { forcedBos: LANG, maxNewTokens: 2 },
+      ],
+      forced,
+    );
+    expect(out).toEqual([
+      [LANG, 2, 2, 2, EOS],
+      [LANG, EOS],
+    ]);
   });
 
   it('stops between steps when its signal aborts', async () => {
@@ -76,7 +95,9 @@ describe('greedy decoding', () => {
       if (history.length === 3) controller.abort(new Error('session closed'));
       return lm(s, history);
     };
-    await expect(greedyDecode(new MockRun(1, slow), [{ forcedBos: LANG, maxNewTokens: 50 }], ids, controller.signal)).rejects.toThrow('session closed');
+    await expect(
+      greedyDecode(new MockRun(1, slow), [{ forcedBos: LANG, maxNewTokens: 50 }], ids, controller.signal),
+    ).rejects.toThrow('session closed');
   });
 });
 
@@ -106,7 +127,10 @@ describe('beam search', () => {
     const specs = [6, 3, 10, 8].map((maxNewTokens) => ({ forcedBos: LANG, maxNewTokens }));
     const together = await beamSearch(new MockRun(specs.length, lm), specs, ids, { beams: 3, lengthPenalty: 1 });
     for (const [s, spec] of specs.entries()) {
-      const alone = await beamSearch(new MockRun(1, (_, history) => lm(s, history)), [spec], ids, { beams: 3, lengthPenalty: 1 });
+      const alone = await beamSearch(new MockRun(1, (_, history) => lm(s, history)), [spec], ids, {
+        beams: 3,
+        lengthPenalty: 1,
+      });
       expect(together[s]).toEqual(alone[0]);
     }
   });
@@ -114,8 +138,15 @@ describe('beam search', () => {
 
 describe('selection helpers', () => {
   it('topK keeps the largest values, the lower index first on ties', () => {
-    expect(topK(Float32Array.from([1, 5, 3, 5, 2]), 3)).toEqual([[1, 5], [3, 5], [2, 3]]);
-    expect(topK(Float32Array.from([1, 2]), 4)).toEqual([[1, 2], [0, 1]]);
+    expect(topK(Float32Array.from([1, 5, 3, 5, 2]), 3)).toEqual([
+      [1, 5],
+      [3, 5],
+      [2, 3],
+    ]);
+    expect(topK(Float32Array.from([1, 2]), 4)).toEqual([
+      [1, 2],
+      [0, 1],
+    ]);
   });
 
   it('logSumExp is stable for large logits', () => {

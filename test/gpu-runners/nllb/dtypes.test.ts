@@ -30,17 +30,34 @@ describe('nllb-onnx dtypes against transformers.js with the same dtype', () => {
     it(`${dtype}: the same tokens as transformers.js (dtype ${dtype})`, async () => {
       const [tokenizer, config] = await Promise.all([NllbTokenizer.load(dir), readSeq2SeqConfig(dir)]);
       const files = { encoder: graphFile('encoder_model', dtype), decoder: graphFile('decoder_model_merged', dtype) };
-      const [model, fp32] = await Promise.all([Seq2SeqModel.load(dir, config, { files }), Seq2SeqModel.load(dir, config)]);
+      const [model, fp32] = await Promise.all([
+        Seq2SeqModel.load(dir, config, { files }),
+        Seq2SeqModel.load(dir, config),
+      ]);
       const reference = (await pipeline('translation', dir, { dtype, device: 'cpu' })) as TranslationPipeline;
       let differs = 0;
       for (const { text, src, tgt } of sentences) {
         const ids = tokenizer.encode(text, tokenizer.tokenId(src)!);
         const limit = maxNewTokens(ids.length, DEFAULTS, config.maxLength);
-        const [mine] = await greedyDecode(await model.encode([ids], tokenizer.padId), [{ forcedBos: tokenizer.tokenId(tgt)!, maxNewTokens: limit }], config);
-        const [full] = await greedyDecode(await fp32.encode([ids], tokenizer.padId), [{ forcedBos: tokenizer.tokenId(tgt)!, maxNewTokens: limit }], config);
+        const [mine] = await greedyDecode(
+          await model.encode([ids], tokenizer.padId),
+          [{ forcedBos: tokenizer.tokenId(tgt)!, maxNewTokens: limit }],
+          config,
+        );
+        const [full] = await greedyDecode(
+          await fp32.encode([ids], tokenizer.padId),
+          [{ forcedBos: tokenizer.tokenId(tgt)!, maxNewTokens: limit }],
+          config,
+        );
         const kwargs = { src_lang: src, tgt_lang: tgt };
-        const t = reference.tokenizer as unknown as { _build_translation_inputs(t: string[], opts: object, kwargs: object): object };
-        const generated = (await reference.model.generate({ ...t._build_translation_inputs([text], { padding: true, truncation: true }, kwargs), ...kwargs, max_new_tokens: limit })) as unknown as { data: BigInt64Array };
+        const t = reference.tokenizer as unknown as {
+          _build_translation_inputs(t: string[], opts: object, kwargs: object): object;
+        };
+        const generated = (await reference.model.generate({
+          ...t._build_translation_inputs([text], { padding: true, truncation: true }, kwargs),
+          ...kwargs,
+          max_new_tokens: limit,
+        })) as unknown as { data: BigInt64Array };
         const output = Array.from(generated.data, Number).slice(1);
         const eos = output.indexOf(2);
         expect({ text, output: mine }).toEqual({ text, output: eos < 0 ? output : output.slice(0, eos + 1) });
@@ -55,11 +72,21 @@ describe('nllb-onnx dtypes against transformers.js with the same dtype', () => {
   }
 
   it('the engine loads the variant its dtype names, and auto picks q8 on the CPU', async () => {
-    for (const [dtype, expected] of [['fp16', 'fp16'], ['auto', 'q8']] as const) {
-      const engine = new NllbOnnxEngine({ model: dir, store: new LayeredModelStore({ modelDir: join(dir, '..') }), dtype, threads: 1 });
+    for (const [dtype, expected] of [
+      ['fp16', 'fp16'],
+      ['auto', 'q8'],
+    ] as const) {
+      const engine = new NllbOnnxEngine({
+        model: dir,
+        store: new LayeredModelStore({ modelDir: join(dir, '..') }),
+        dtype,
+        threads: 1,
+      });
       await engine.load();
       expect(engine.dtype).toBe(expected);
-      const [out] = await engine.translate([{ id: 'a', text: 'The weather is nice today.', source: 'en', target: 'es' }]);
+      const [out] = await engine.translate([
+        { id: 'a', text: 'The weather is nice today.', source: 'en', target: 'es' },
+      ]);
       expect(out!.id).toBe('a');
       await engine.close();
     }

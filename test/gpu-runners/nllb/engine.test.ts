@@ -23,7 +23,11 @@ function engineWithLog(options: Partial<ConstructorParameters<typeof NllbOnnxEng
       done();
     },
   });
-  const engine = new NllbOnnxEngine({ model: nllbFixture('nllb-tiny'), logger: pino({ level: 'debug' }, sink), ...options });
+  const engine = new NllbOnnxEngine({
+    model: nllbFixture('nllb-tiny'),
+    logger: pino({ level: 'debug' }, sink),
+    ...options,
+  });
   return { engine, batches };
 }
 
@@ -44,7 +48,10 @@ describe('NllbOnnxEngine', () => {
     batches.length = 0;
     const failure = engine.translate([request('a', 'hello', 'es'), request('b', 'hello', 'xx')]);
     await expect(failure).rejects.toBeInstanceOf(EarshotError);
-    await expect(failure).rejects.toMatchObject({ code: 'unsupported_target', message: expect.stringContaining('"xx"') });
+    await expect(failure).rejects.toMatchObject({
+      code: 'unsupported_target',
+      message: expect.stringContaining('"xx"'),
+    });
     expect(batches).toEqual([]);
   });
 
@@ -63,7 +70,12 @@ describe('NllbOnnxEngine', () => {
 
   it('translates identical requests once, passes empty text through, and copies same-language text', async () => {
     batches.length = 0;
-    const results = await engine.translate([request('1', TEXTS[0]!, 'es'), request('2', `  ${TEXTS[0]!} `, 'es'), request('3', '   ', 'es'), request('4', 'Hello there.', 'en-US')]);
+    const results = await engine.translate([
+      request('1', TEXTS[0]!, 'es'),
+      request('2', `  ${TEXTS[0]!} `, 'es'),
+      request('3', '   ', 'es'),
+      request('4', 'Hello there.', 'en-US'),
+    ]);
     expect(batches).toEqual([{ sentences: 1, target: expect.any(Number) }]);
     expect(results[1]!.text).toBe(results[0]!.text);
     expect(results[2]!.text).toBe('');

@@ -22,7 +22,7 @@ export const ORACLE_SENTENCES: readonly OracleSentence[] = [
   en('Can you help me with my homework?'),
   en('The children play in the garden while their parents cook dinner.', 'deu_Latn'),
   en('  Leading and trailing spaces,   and  doubled ones.  '),
-  en('A ﬁne day for café au lait — isn\'t it?', 'fra_Latn'),
+  en("A ﬁne day for café au lait — isn't it?", 'fra_Latn'),
   en('They bought 3 new cars last year (all red).', 'ita_Latn'),
   { text: 'El tiempo es agradable hoy.', src: 'spa_Latn', tgt: 'eng_Latn' },
   { text: '¿Dónde está la estación de tren?', src: 'spa_Latn', tgt: 'deu_Latn' },
@@ -30,7 +30,7 @@ export const ORACLE_SENTENCES: readonly OracleSentence[] = [
   { text: 'Das Wetter ist heute schön.', src: 'deu_Latn', tgt: 'eng_Latn' },
   { text: 'Ich hätte gern eine Tasse Kaffee, bitte.', src: 'deu_Latn', tgt: 'spa_Latn' },
   { text: 'Wo ist der Bahnhof?', src: 'deu_Latn', tgt: 'zho_Hans' },
-  { text: 'Il fait beau aujourd\'hui.', src: 'fra_Latn', tgt: 'eng_Latn' },
+  { text: "Il fait beau aujourd'hui.", src: 'fra_Latn', tgt: 'eng_Latn' },
   { text: 'Où est la gare ?', src: 'fra_Latn', tgt: 'spa_Latn' },
   { text: 'Mon frère habite dans une petite maison près de la rivière.', src: 'fra_Latn', tgt: 'deu_Latn' },
 ];

@@ -36,10 +36,15 @@ describe('NllbTokenizer', () => {
   });
 
   it('encodes like transformers.js, with the source language first and </s> last', () => {
-    const ref = reference as unknown as { _build_translation_inputs(t: string[], o: object, k: object): { input_ids: { data: BigInt64Array } } };
+    const ref = reference as unknown as {
+      _build_translation_inputs(t: string[], o: object, k: object): { input_ids: { data: BigInt64Array } };
+    };
     for (const text of TEXTS) {
       for (const src of ['eng_Latn', 'deu_Latn']) {
-        const expected = Array.from(ref._build_translation_inputs([text], {}, { src_lang: src, tgt_lang: 'spa_Latn' }).input_ids.data, Number);
+        const expected = Array.from(
+          ref._build_translation_inputs([text], {}, { src_lang: src, tgt_lang: 'spa_Latn' }).input_ids.data,
+          Number,
+        );
         expect({ text, ids: mine.encode(text, mine.tokenId(src)!) }).toEqual({ text, ids: expected });
       }
     }

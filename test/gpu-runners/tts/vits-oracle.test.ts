@@ -13,7 +13,13 @@ import { VITS_SAMPLES_PER_TOKEN, writeVitsFixture } from '../../fixtures/models/
 env.allowRemoteModels = false;
 env.localModelPath = '/';
 
-const TEXTS = ['no era un joven mal dispuesto', '¡Hola, señor Dashwood!  ¿Qué tal?', 'él podría incluso haber sido amable', 'PALABRAS en MAYÚSCULAS — y 42 números', '   '];
+const TEXTS = [
+  'no era un joven mal dispuesto',
+  '¡Hola, señor Dashwood!  ¿Qué tal?',
+  'él podría incluso haber sido amable',
+  'PALABRAS en MAYÚSCULAS — y 42 números',
+  '   ',
+];
 
 describe('vits-onnx voice against transformers.js (random weights, VITS interface)', () => {
   let dir: string;
@@ -31,7 +37,11 @@ describe('vits-onnx voice against transformers.js (random weights, VITS interfac
   it('tokenizes like transformers.js and gives its waveform, sample for sample', async () => {
     const mine = await VitsTokenizer.load(dir);
     const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-    const model = (await VitsModel.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', device: 'cpu' })) as VitsModel;
+    const model = (await VitsModel.from_pretrained(dir, {
+      local_files_only: true,
+      dtype: 'fp32',
+      device: 'cpu',
+    })) as VitsModel;
     for (const text of TEXTS) {
       const inputs = tokenizer(text) as { input_ids: { data: BigInt64Array } };
       const ids = Array.from(inputs.input_ids.data, Number);
@@ -55,6 +65,8 @@ describe('vits-onnx voice against transformers.js (random weights, VITS interfac
     expect(spoken!.sampleRate).toBe(16000);
     expect(spoken!.pcm.length).toBe(9 * VITS_SAMPLES_PER_TOKEN);
     expect(engine.speaks('es-419')).toBe(true);
-    await expect(engine.synthesize([{ id: '2', text: 'hello', language: 'en' }])).rejects.toMatchObject({ code: 'unsupported_voice' });
+    await expect(engine.synthesize([{ id: '2', text: 'hello', language: 'en' }])).rejects.toMatchObject({
+      code: 'unsupported_voice',
+    });
   });
 });

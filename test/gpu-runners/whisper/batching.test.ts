@@ -28,7 +28,8 @@ describe('batching across sessions', () => {
   it('decodes a batch in one encoder call and batched decoder calls, each row as it decodes alone', async () => {
     expect(inputs.length).toBeGreaterThanOrEqual(8);
     const alone = [];
-    for (const input of inputs) alone.push((await engine.transcribeDetailed([{ samples: input.samples, partial: false }]))[0]!);
+    for (const input of inputs)
+      alone.push((await engine.transcribeDetailed([{ samples: input.samples, partial: false }]))[0]!);
     const encode = vi.spyOn(WhisperModel.prototype, 'encode');
     const prefill = vi.spyOn(WhisperModel.prototype, 'prefill');
     const step = vi.spyOn(WhisperModel.prototype, 'step');
@@ -54,13 +55,17 @@ describe('batching across sessions', () => {
     expect((await small.transcribeDetailed(requests)).map((r) => r.tokens)).toEqual(full.map((r) => r.tokens));
     expect(encode.mock.calls.map((c) => c[0].length)).toEqual([1, 1, 1, 1]);
     encode.mockClear();
-    expect((await small.transcribeDetailed(requests.map((r) => ({ ...r, window: 'fit' as const })))).map((r) => r.tokens)).toEqual(fitted.map((r) => r.tokens));
+    expect(
+      (await small.transcribeDetailed(requests.map((r) => ({ ...r, window: 'fit' as const })))).map((r) => r.tokens),
+    ).toEqual(fitted.map((r) => r.tokens));
     expect(encode.mock.calls.map((c) => c[0].length)).toEqual([4]); // 3 s windows (1 s + the 2 s margin): (1500/150)² rows fit the budget
     await small.close();
   });
 
   it('groups rows by prompt length: sessions with different previous text still batch the encoder, and match alone', async () => {
-    const requests = inputs.slice(0, 4).map((i, k) => ({ samples: i.samples, partial: false, prompt: k % 2 ? 'some earlier words' : undefined }));
+    const requests = inputs
+      .slice(0, 4)
+      .map((i, k) => ({ samples: i.samples, partial: false, prompt: k % 2 ? 'some earlier words' : undefined }));
     const alone = [];
     for (const r of requests) alone.push((await engine.transcribeDetailed([r]))[0]!.tokens);
     const encode = vi.spyOn(WhisperModel.prototype, 'encode');
@@ -74,13 +79,33 @@ describe('batching across sessions', () => {
   it("the runner prompts each utterance with its session's previous final text", async () => {
     const queue = new MemoryQueue<SttJob>();
     const results = new MemoryResultLog();
-    const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 8, maxWaitMs: 0, defaultLanguage: 'en' });
+    const runner = new SttRunner({
+      queue,
+      mtQueue: null,
+      results,
+      engine,
+      logger: silentLogger,
+      batchSize: 8,
+      maxWaitMs: 0,
+      defaultLanguage: 'en',
+    });
     const transcribe = vi.spyOn(engine, 'transcribe');
     const finals: string[] = [];
     results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result.text));
     runner.start();
     for (const [segment, input] of inputs.slice(0, 2).entries()) {
-      await queue.add({ id: `s:${segment}`, session: 's', segment, kind: 'final', pcm: floatToPcm16(input.samples), language: 'en', start: 0, end: 1, targets: [], enqueuedAt: Date.now() });
+      await queue.add({
+        id: `s:${segment}`,
+        session: 's',
+        segment,
+        kind: 'final',
+        pcm: floatToPcm16(input.samples),
+        language: 'en',
+        start: 0,
+        end: 1,
+        targets: [],
+        enqueuedAt: Date.now(),
+      });
       await vi.waitFor(() => expect(finals).toHaveLength(segment + 1), { timeout: 20_000, interval: 20 });
     }
     await runner.stop();
@@ -93,7 +118,16 @@ describe('batching across sessions', () => {
     it(`the runner ${maxWaitMs ? 'waits up to max_wait_ms to fill a batch' : 'takes only what is queued when max_wait_ms is 0'} (4 sessions, jobs 40 ms apart)`, async () => {
       const queue = new MemoryQueue<SttJob>();
       const results = new MemoryResultLog();
-      const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 8, maxWaitMs, defaultLanguage: 'en' });
+      const runner = new SttRunner({
+        queue,
+        mtQueue: null,
+        results,
+        engine,
+        logger: silentLogger,
+        batchSize: 8,
+        maxWaitMs,
+        defaultLanguage: 'en',
+      });
       const transcribe = vi.spyOn(engine, 'transcribe');
       const picked = inputs.slice(0, 4);
       const finals = new Map<string, string>();
@@ -106,16 +140,32 @@ describe('batching across sessions', () => {
       }
       runner.start();
       for (const [k, input] of picked.entries()) {
-        await queue.add({ id: `s${k}:1`, session: `s${k}`, segment: 1, kind: 'final', pcm: floatToPcm16(input.samples), language: 'en', start: 0, end: input.samples.length / 16000, targets: [], enqueuedAt: Date.now() });
+        await queue.add({
+          id: `s${k}:1`,
+          session: `s${k}`,
+          segment: 1,
+          kind: 'final',
+          pcm: floatToPcm16(input.samples),
+          language: 'en',
+          start: 0,
+          end: input.samples.length / 16000,
+          targets: [],
+          enqueuedAt: Date.now(),
+        });
         await new Promise((r) => setTimeout(r, 40));
       }
-      await vi.waitFor(() => expect({ finals: finals.size, logged }).toMatchObject({ finals: 4 }), { timeout: 30_000, interval: 20 });
+      await vi.waitFor(() => expect({ finals: finals.size, logged }).toMatchObject({ finals: 4 }), {
+        timeout: 30_000,
+        interval: 20,
+      });
       await runner.stop();
       const sizes = transcribe.mock.calls.map((c) => c[0].length);
       if (maxWaitMs > 0) expect(sizes).toEqual([4]);
       else expect(sizes[0]).toBe(1);
       for (const [k, input] of picked.entries()) {
-        const [alone] = await engine.transcribe([{ id: 'x', pcm: floatToPcm16(input.samples), language: 'en', partial: false }]);
+        const [alone] = await engine.transcribe([
+          { id: 'x', pcm: floatToPcm16(input.samples), language: 'en', partial: false },
+        ]);
         expect(finals.get(`s${k}`)).toBe(alone!.text);
       }
       await results.close();

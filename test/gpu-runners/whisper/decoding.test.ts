@@ -50,7 +50,9 @@ describe('whisper-onnx decoding', () => {
     let multiSegment = 0;
     for (const [k, input] of inputs.entries()) {
       const tokens = results[k]!.tokens[0]!;
-      const reference = await referenceGreedy(await setup(input.samples, [s.sot, s.languages.get('en')!, s.transcribe], true));
+      const reference = await referenceGreedy(
+        await setup(input.samples, [s.sot, s.languages.get('en')!, s.transcribe], true),
+      );
       expect({ input: input.name, tokens }).toEqual({ input: input.name, tokens: reference });
       // The rules, restated on the output: an early first timestamp, never decreasing, text between.
       expect(tokens[0]).toBeGreaterThanOrEqual(s.timestampBegin);
@@ -86,9 +88,15 @@ describe('whisper-onnx decoding', () => {
     expect(differs).toBeGreaterThan(0);
   });
 
-  it("`fast` effort (a runner catching up) decodes greedily on a beam engine, each request of a mixed batch at its own effort", async () => {
+  it('`fast` effort (a runner catching up) decodes greedily on a beam engine, each request of a mixed batch at its own effort', async () => {
     const picked = inputs.slice(0, 4);
-    const mixed = await beam.transcribeDetailed(picked.map((i, k) => ({ samples: i.samples, partial: false, effort: k % 2 === 0 ? ('fast' as const) : ('full' as const) })));
+    const mixed = await beam.transcribeDetailed(
+      picked.map((i, k) => ({
+        samples: i.samples,
+        partial: false,
+        effort: k % 2 === 0 ? ('fast' as const) : ('full' as const),
+      })),
+    );
     const greedyOut = await greedy.transcribeDetailed(picked.map((i) => ({ samples: i.samples, partial: false })));
     const beamOut = await beam.transcribeDetailed(picked.map((i) => ({ samples: i.samples, partial: false })));
     for (const k of picked.keys()) expect(mixed[k]!.tokens).toEqual((k % 2 === 0 ? greedyOut : beamOut)[k]!.tokens);
@@ -99,7 +107,13 @@ describe('whisper-onnx decoding', () => {
     const previous = 'what came before';
     const s = timestamped.tokenizer.specials;
     const [mine] = await timestamped.transcribeDetailed([{ samples: input.samples, partial: false, prompt: previous }]);
-    const prompt = [s.startOfPrev, ...timestamped.tokenizer.encode(` ${previous}`), s.sot, s.languages.get('en')!, s.transcribe];
+    const prompt = [
+      s.startOfPrev,
+      ...timestamped.tokenizer.encode(` ${previous}`),
+      s.sot,
+      s.languages.get('en')!,
+      s.transcribe,
+    ];
     expect(mine!.tokens[0]).toEqual(await referenceGreedy(await setup(input.samples, prompt, true)));
   });
 });

@@ -34,12 +34,23 @@ describe('device selection', () => {
     for (const bad of ['gpu', 'cuda:x', 'CUDA:0', 'tpu:0', '']) {
       expect(() => parseDevice(bad)).toThrow(/unknown device .*use "cpu" or "cuda:N"/);
     }
-    expect(() => new WhisperOnnxEngine({ model: '/nowhere', store: new LayeredModelStore(), device: 'gpu:0' })).toThrow(EarshotError);
+    expect(() => new WhisperOnnxEngine({ model: '/nowhere', store: new LayeredModelStore(), device: 'gpu:0' })).toThrow(
+      EarshotError,
+    );
   });
 
   it('is configured by --stt whisper-onnx --model DIR --device cuda:N, and a bad device stops the process by name', () => {
-    const config = loadConfig({ EARSHOT_STT_BEAM: '3' }, { stt: 'whisper-onnx', model: '/models/whisper-base', device: 'cuda:1', 'stt-task': 'translate' });
-    expect(config).toMatchObject({ stt: 'whisper-onnx', sttModel: '/models/whisper-base', device: 'cuda:1', sttBeam: 3, sttTask: 'translate' });
+    const config = loadConfig(
+      { EARSHOT_STT_BEAM: '3' },
+      { stt: 'whisper-onnx', model: '/models/whisper-base', device: 'cuda:1', 'stt-task': 'translate' },
+    );
+    expect(config).toMatchObject({
+      stt: 'whisper-onnx',
+      sttModel: '/models/whisper-base',
+      device: 'cuda:1',
+      sttBeam: 3,
+      sttTask: 'translate',
+    });
     const engine = createSttEngine(config, silentLogger) as WhisperOnnxEngine;
     expect(engine).toBeInstanceOf(WhisperOnnxEngine);
     expect(engine.device).toEqual({ kind: 'cuda', index: 1 });
@@ -60,7 +71,10 @@ describe('device selection', () => {
 
   it('fails loudly (engine_unavailable, naming the GPU) when cuda:N cannot be used, never silently on the CPU', async () => {
     const engine = new WhisperOnnxEngine({ model: tinyModel(), store: new LayeredModelStore(), device: 'cuda:0' });
-    const failure = await engine.load().then(() => undefined, (err: unknown) => err);
+    const failure = await engine.load().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     if (failure === undefined) {
       // A CUDA machine: it must really run there.
       expect(engine.device).toEqual({ kind: 'cuda', index: 0 });

@@ -35,25 +35,51 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
   });
 
   it('the variants are built as transformers.js publishes them: q8 embeddings, 4-bit blocks with zero points, fp16 scales for q4f16', () => {
-    type Graph = { node: { opType: string; input: string[]; attribute?: { name: string; i?: number }[]; domain?: string }[]; initializer?: { name: string; dataType: number }[] };
-    const graphOf = (file: string) => (ModelProto.toObject(ModelProto.decode(readFileSync(join(dir, 'onnx', file))), { longs: Number, arrays: true }) as { graph: Graph }).graph;
-    const nodes = (g: Graph): Graph['node'] => g.node.flatMap((n) => [n, ...((n as { attribute?: { g?: Graph }[] }).attribute ?? []).flatMap((a) => (a.g ? nodes(a.g) : []))]);
+    type Graph = {
+      node: { opType: string; input: string[]; attribute?: { name: string; i?: number }[]; domain?: string }[];
+      initializer?: { name: string; dataType: number }[];
+    };
+    const graphOf = (file: string) =>
+      (
+        ModelProto.toObject(ModelProto.decode(readFileSync(join(dir, 'onnx', file))), {
+          longs: Number,
+          arrays: true,
+        }) as { graph: Graph }
+      ).graph;
+    const nodes = (g: Graph): Graph['node'] =>
+      g.node.flatMap((n) => [
+        n,
+        ...((n as { attribute?: { g?: Graph }[] }).attribute ?? []).flatMap((a) => (a.g ? nodes(a.g) : [])),
+      ]);
     const ops = (file: string) => nodes(graphOf(file)).map((n) => n.opType);
     // MatMuls left read two activations (attention); none multiplies by a weight.
-    const weightMatMuls = (g: Graph) => nodes(g).filter((n) => n.opType === 'MatMul' && type(g, n.input[1]!) !== undefined);
+    const weightMatMuls = (g: Graph) =>
+      nodes(g).filter((n) => n.opType === 'MatMul' && type(g, n.input[1]!) !== undefined);
     const type = (g: Graph, name: string) => g.initializer?.find((t) => t.name === name)?.dataType;
     // q8: the token table is read as uint8 and the rows dequantized; no float copy of it is left.
     const q8 = graphOf('decoder_model_merged_quantized.onnx');
-    const gathers = nodes(q8).filter((n) => n.opType === 'Gather' && n.input[0]!.startsWith('model.decoder.embed_tokens'));
+    const gathers = nodes(q8).filter(
+      (n) => n.opType === 'Gather' && n.input[0]!.startsWith('model.decoder.embed_tokens'),
+    );
     expect(gathers.map((n) => type(q8, n.input[0]!))).toEqual(gathers.map(() => 2));
     expect(ops('decoder_model_merged_quantized.onnx')).toContain('DequantizeLinear');
     expect(type(q8, 'model.decoder.embed_tokens.weight')).toBeUndefined();
-    for (const [file, scaleType] of [['encoder_model_q4.onnx', 1], ['decoder_model_merged_q4f16.onnx', 10]] as const) {
+    for (const [file, scaleType] of [
+      ['encoder_model_q4.onnx', 1],
+      ['decoder_model_merged_q4f16.onnx', 10],
+    ] as const) {
       const g = graphOf(file);
       const nbits = nodes(g).filter((n) => n.opType === 'MatMulNBits');
       expect(weightMatMuls(g)).toEqual([]);
       expect(nbits.length).toBeGreaterThan(4);
-      expect(nbits.every((n) => n.domain === 'com.microsoft' && n.input.length === 4 && n.attribute!.find((a) => a.name === 'bits')!.i === 4)).toBe(true);
+      expect(
+        nbits.every(
+          (n) =>
+            n.domain === 'com.microsoft' &&
+            n.input.length === 4 &&
+            n.attribute!.find((a) => a.name === 'bits')!.i === 4,
+        ),
+      ).toBe(true);
       expect(type(g, nbits[0]!.input[2]!)).toBe(scaleType);
     }
     expect(ops('decoder_model_merged_bnb4.onnx')).toContain('MatMulBnb4');
@@ -65,13 +91,22 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
       // The stock encoder graph, as transformers.js runs it: the fitted-window rewrite (encoder-window.test.ts has its
       // own oracle) changes a 30 s window's states by ~1e-5 (a lost operator fusion), and dynamic int8 quantization of
       // activations can turn that into a different near-tied token on random weights.
-      const [engine, fp32, ref] = await Promise.all([engineFor(dir, GREEDY, 'cpu', dtype, false), engineFor(dir, GREEDY, 'cpu', 'fp32', false), transformersWhisper(dir, dtype)]);
+      const [engine, fp32, ref] = await Promise.all([
+        engineFor(dir, GREEDY, 'cpu', dtype, false),
+        engineFor(dir, GREEDY, 'cpu', 'fp32', false),
+        transformersWhisper(dir, dtype),
+      ]);
       engines.push(engine, fp32);
       expect(engine.dtype).toBe(dtype);
       let differs = 0;
       for (const input of inputs) {
         const [mine] = await engine.transcribeDetailed([{ samples: input.samples, partial: false }]);
-        const theirs = await referenceTokens(ref, input.samples, { language: 'en', task: 'transcribe', maxNewTokens: MAX_NEW }, engine.tokenizer.specials.eot);
+        const theirs = await referenceTokens(
+          ref,
+          input.samples,
+          { language: 'en', task: 'transcribe', maxNewTokens: MAX_NEW },
+          engine.tokenizer.specials.eot,
+        );
         expect({ input: input.name, tokens: mine!.tokens[0] }).toEqual({ input: input.name, tokens: theirs });
         const [full] = await fp32.transcribeDetailed([{ samples: input.samples, partial: false }]);
         if (full!.avgLogprob !== mine!.avgLogprob) differs++;
@@ -81,15 +116,29 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
   }
 
   it('per-graph dtypes, as transformers.js takes a dtype object: fp32 encoder, q8 decoder', async () => {
-    const mixed = await engineFor(dir, GREEDY, 'cpu', { perGraph: { encoder_model: 'fp32', decoder_model_merged: 'q8' }, fallback: 'auto' });
+    const mixed = await engineFor(dir, GREEDY, 'cpu', {
+      perGraph: { encoder_model: 'fp32', decoder_model_merged: 'q8' },
+      fallback: 'auto',
+    });
     engines.push(mixed);
     expect(mixed.dtype).toBe('encoder_model:fp32 decoder_model_merged:q8');
     const { AutoProcessor, WhisperForConditionalGeneration } = await import('@huggingface/transformers');
     const processor = await AutoProcessor.from_pretrained(dir, { local_files_only: true });
-    const model = (await WhisperForConditionalGeneration.from_pretrained(dir, { local_files_only: true, dtype: { encoder_model: 'fp32', decoder_model_merged: 'q8' }, device: 'cpu' })) as InstanceType<typeof WhisperForConditionalGeneration>;
+    const model = (await WhisperForConditionalGeneration.from_pretrained(dir, {
+      local_files_only: true,
+      dtype: { encoder_model: 'fp32', decoder_model_merged: 'q8' },
+      device: 'cpu',
+    })) as InstanceType<typeof WhisperForConditionalGeneration>;
     for (const input of inputs.slice(0, 3)) {
       const [mine] = await mixed.transcribeDetailed([{ samples: input.samples, partial: false }]);
-      expect(mine!.tokens[0]).toEqual(await referenceTokens({ processor, model }, input.samples, { language: 'en', task: 'transcribe', maxNewTokens: MAX_NEW }, mixed.tokenizer.specials.eot));
+      expect(mine!.tokens[0]).toEqual(
+        await referenceTokens(
+          { processor, model },
+          input.samples,
+          { language: 'en', task: 'transcribe', maxNewTokens: MAX_NEW },
+          mixed.tokenizer.specials.eot,
+        ),
+      );
     }
   });
 
@@ -103,7 +152,10 @@ describe('whisper-onnx dtypes against transformers.js with the same dtype', () =
 
   it('variants of an export with split external data (as past 2 GiB) decode like those of the inline one', async () => {
     const split = tinyModel({ externalDataChunkBytes: 64 * 1024, variants: ['q8'] });
-    const [a, b] = await Promise.all([engineFor(split, GREEDY, 'cpu', 'q8'), engineFor(tinyModel({ variants: ['q8'] }), GREEDY, 'cpu', 'q8')]);
+    const [a, b] = await Promise.all([
+      engineFor(split, GREEDY, 'cpu', 'q8'),
+      engineFor(tinyModel({ variants: ['q8'] }), GREEDY, 'cpu', 'q8'),
+    ]);
     engines.push(a, b);
     const [ra] = await a.transcribeDetailed([{ samples: inputs[1]!.samples, partial: false }]);
     const [rb] = await b.transcribeDetailed([{ samples: inputs[1]!.samples, partial: false }]);

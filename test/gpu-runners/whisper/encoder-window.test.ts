@@ -25,7 +25,10 @@ function inputsFitting(positions: number, count: number): Input[] {
   const room = positions * 320 - 800;
   return oracleInputs()
     .slice(0, count)
-    .map((input) => ({ name: `${input.name}@${positions}`, samples: input.samples.slice(0, Math.min(input.samples.length, room)) }));
+    .map((input) => ({
+      name: `${input.name}@${positions}`,
+      samples: input.samples.slice(0, Math.min(input.samples.length, room)),
+    }));
 }
 
 describe('the encoder graph rewrite', () => {
@@ -36,10 +39,16 @@ describe('the encoder graph rewrite', () => {
       const stock = encoderBytes(dir);
       const { bytes, table } = fitEncoder(stock, shape.dModel);
       expect(table).toBe('model.encoder.embed_positions.weight');
-      const [before, after] = await Promise.all([OnnxSession.create(stock, { threads: 1 }), OnnxSession.create(bytes, { threads: 1 })]);
+      const [before, after] = await Promise.all([
+        OnnxSession.create(stock, { threads: 1 }),
+        OnnxSession.create(bytes, { threads: 1 }),
+      ]);
       const features = new LogMelExtractor(shape.nMels).extract(oracleInputs()[0]!.samples);
       const full = { input_features: floatTensor(features, [1, shape.nMels, CHUNK_FRAMES]) };
-      const [mine, stockOut] = [floatData((await after.run(full)).last_hidden_state), floatData((await before.run(full)).last_hidden_state)];
+      const [mine, stockOut] = [
+        floatData((await after.run(full)).last_hidden_state),
+        floatData((await before.run(full)).last_hidden_state),
+      ];
       // Not bit for bit: onnxruntime fuses the stock graph's constant-table Add into SkipLayerNormalization, which it
       // cannot do for a sliced table (with fusions at the `basic` level the outputs are identical). The full-window
       // oracle (oracle.test.ts, on the rewritten encoder) shows the tokens do not change.
@@ -49,24 +58,41 @@ describe('the encoder graph rewrite', () => {
       expect(worst).toBeLessThan(1e-5);
 
       for (const positions of [50, 100, 250, 1000]) {
-        const out = (await after.run({ input_features: floatTensor(new Float32Array(shape.nMels * 2 * positions), [2, shape.nMels, positions]) })).last_hidden_state!;
+        const out = (
+          await after.run({
+            input_features: floatTensor(new Float32Array(shape.nMels * 2 * positions), [2, shape.nMels, positions]),
+          })
+        ).last_hidden_state!;
         expect(out.dims).toEqual([2, positions / 2, shape.dModel]);
       }
       // The stock export cannot do that: its table is fixed at 1500 rows.
-      await expect(before.run({ input_features: floatTensor(new Float32Array(shape.nMels * 200), [1, shape.nMels, 200]) })).rejects.toThrow();
+      await expect(
+        before.run({ input_features: floatTensor(new Float32Array(shape.nMels * 200), [1, shape.nMels, 200]) }),
+      ).rejects.toThrow();
       await Promise.all([before.release(), after.release()]);
     });
   }
 
   it('changes nothing else in the model: same nodes, initializers and metadata, plus its three nodes and four constants', () => {
     const stock = encoderBytes(tinyModel());
-    const read = (bytes: Uint8Array) => ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as { producerName: string; opsetImport: object[]; graph: { node: { opType: string; name: string }[]; initializer: { name: string }[]; input: object[] } };
+    const read = (bytes: Uint8Array) =>
+      ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as {
+        producerName: string;
+        opsetImport: object[];
+        graph: { node: { opType: string; name: string }[]; initializer: { name: string }[]; input: object[] };
+      };
     const a = read(stock);
     const b = read(fitEncoder(stock, WHISPER_SHAPES['tiny-random'].dModel).bytes);
     expect(b.producerName).toBe(a.producerName);
     expect(b.opsetImport).toEqual(a.opsetImport);
-    expect(b.graph.node.filter((n) => !n.name.startsWith('earshot_fit')).map((n) => n.name)).toEqual(a.graph.node.map((n) => n.name));
-    expect(b.graph.node.filter((n) => n.name.startsWith('earshot_fit')).map((n) => n.opType)).toEqual(['Shape', 'Slice', 'Slice']);
+    expect(b.graph.node.filter((n) => !n.name.startsWith('earshot_fit')).map((n) => n.name)).toEqual(
+      a.graph.node.map((n) => n.name),
+    );
+    expect(b.graph.node.filter((n) => n.name.startsWith('earshot_fit')).map((n) => n.opType)).toEqual([
+      'Shape',
+      'Slice',
+      'Slice',
+    ]);
     expect(b.graph.initializer.length).toBe(a.graph.initializer.length + 4);
   });
 
@@ -80,13 +106,18 @@ describe('fitted features', () => {
   it('equal the first frames of the 30 s features for audio that fits', () => {
     const extractor = new LogMelExtractor(80);
     for (const input of oracleInputs().filter((i) => i.samples.length < 20 * 16000)) {
-      const positions = fitPositions(input.samples.length, true, { fitFloorSeconds: 0, fitPartialFloorSeconds: 0, fitMarginSeconds: 0 });
+      const positions = fitPositions(input.samples.length, true, {
+        fitFloorSeconds: 0,
+        fitPartialFloorSeconds: 0,
+        fitMarginSeconds: 0,
+      });
       const frames = 2 * positions;
       const fitted = extractor.extract(input.samples, frames);
       const full = extractor.extract(input.samples);
       expect(fitted.length).toBe(80 * frames);
       let same = true;
-      for (let m = 0; m < 80 && same; m++) for (let t = 0; t < frames && same; t++) same = fitted[m * frames + t] === full[m * CHUNK_FRAMES + t];
+      for (let m = 0; m < 80 && same; m++)
+        for (let t = 0; t < frames && same; t++) same = fitted[m * frames + t] === full[m * CHUNK_FRAMES + t];
       expect({ input: input.name, frames, same }).toEqual({ input: input.name, frames, same: true });
     }
   });
@@ -111,7 +142,17 @@ describe('earshot on the rewritten full model against transformers.js on a nativ
   ];
   const engines = new Map<string, WhisperOnnxEngine>();
   beforeAll(async () => {
-    for (const c of cases) engines.set(`${c.shape}:${c.positions}`, await engineFor(tinyModel({}, c.shape), { ...GREEDY, language: c.language, fitFloorSeconds: c.positions / 50, fitPartialFloorSeconds: c.positions / 50, fitMarginSeconds: 0 }));
+    for (const c of cases)
+      engines.set(
+        `${c.shape}:${c.positions}`,
+        await engineFor(tinyModel({}, c.shape), {
+          ...GREEDY,
+          language: c.language,
+          fitFloorSeconds: c.positions / 50,
+          fitPartialFloorSeconds: c.positions / 50,
+          fitMarginSeconds: 0,
+        }),
+      );
   });
   afterAll(async () => {
     for (const e of engines.values()) await e.close();
@@ -127,7 +168,12 @@ describe('earshot on the rewritten full model against transformers.js on a nativ
       for (const input of inputsFitting(c.positions, c.count)) {
         const [fitted] = await engine.transcribeDetailed([{ samples: input.samples, partial: false, window: 'fit' }]);
         const [full] = await engine.transcribeDetailed([{ samples: input.samples, partial: false, window: 'full' }]);
-        const theirs = await referenceTokens(short, input.samples, { language: c.language, task: 'transcribe', maxNewTokens: MAX_NEW }, engine.tokenizer.specials.eot);
+        const theirs = await referenceTokens(
+          short,
+          input.samples,
+          { language: c.language, task: 'transcribe', maxNewTokens: MAX_NEW },
+          engine.tokenizer.specials.eot,
+        );
         expect({ input: input.name, tokens: fitted!.tokens[0] }).toEqual({ input: input.name, tokens: theirs });
         if (JSON.stringify(full!.tokens[0]) !== JSON.stringify(theirs)) differFromFull++;
         lengths.add(theirs.length);
@@ -141,8 +187,13 @@ describe('earshot on the rewritten full model against transformers.js on a nativ
   it('decodes a batch mixing window lengths as each alone', async () => {
     const engine = engines.get('tiny-random:250')!;
     const inputs = inputsFitting(250, 4);
-    const requests = inputs.map((i, k) => ({ samples: i.samples, partial: false, window: k % 2 ? ('fit' as const) : ('full' as const) }));
+    const requests = inputs.map((i, k) => ({
+      samples: i.samples,
+      partial: false,
+      window: k % 2 ? ('fit' as const) : ('full' as const),
+    }));
     const together = await engine.transcribeDetailed(requests);
-    for (const [k, request] of requests.entries()) expect(together[k]!.tokens).toEqual((await engine.transcribeDetailed([request]))[0]!.tokens);
+    for (const [k, request] of requests.entries())
+      expect(together[k]!.tokens).toEqual((await engine.transcribeDetailed([request]))[0]!.tokens);
   });
 });

@@ -27,15 +27,22 @@ describe('log-mel features', () => {
     }
   });
 
-  for (const [mels, shape] of [[80, 'tiny-random'], [128, 'tiny-random-128']] as const) {
+  for (const [mels, shape] of [
+    [80, 'tiny-random'],
+    [128, 'tiny-random-128'],
+  ] as const) {
     it(`match transformers.js's WhisperFeatureExtractor with ${mels} mel bins (speech, silence, noise, 30 s)`, async () => {
       const reference = await AutoFeatureExtractor.from_pretrained(tinyModel({}, shape), { local_files_only: true });
       const mine = new LogMelExtractor(mels);
-      const inputs = oracleInputs().filter((i) => ['librivox-0870', 'librivox-joined-30s', 'silence-1s', 'noise-1s', 'librivox-quiet'].includes(i.name));
+      const inputs = oracleInputs().filter((i) =>
+        ['librivox-0870', 'librivox-joined-30s', 'silence-1s', 'noise-1s', 'librivox-quiet'].includes(i.name),
+      );
       expect(inputs).toHaveLength(5);
       for (const input of inputs) {
         const ours = mine.extract(input.samples);
-        const { input_features } = (await reference(input.samples)) as { input_features: { data: Float32Array; dims: number[] } };
+        const { input_features } = (await reference(input.samples)) as {
+          input_features: { data: Float32Array; dims: number[] };
+        };
         expect(input_features.dims).toEqual([1, mels, CHUNK_FRAMES]);
         let worst = 0;
         for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - input_features.data[i]!));

@@ -23,13 +23,19 @@ describe('decode quality rules', () => {
     expect(compressionRatio('')).toBe(0);
   });
 
-  it("falls back on repetitive or unlikely text, but not on silence; skips silence unless the text is likely", () => {
-    const q = (avgLogprob: number, noSpeechProb: number, ratio: number) => ({ avgLogprob, noSpeechProb, compressionRatio: ratio });
+  it('falls back on repetitive or unlikely text, but not on silence; skips silence unless the text is likely', () => {
+    const q = (avgLogprob: number, noSpeechProb: number, ratio: number) => ({
+      avgLogprob,
+      noSpeechProb,
+      compressionRatio: ratio,
+    });
     expect(needsFallback(q(-0.3, 0.1, 1.2), DEFAULTS)).toBe(false);
     expect(needsFallback(q(-0.3, 0.1, 3.0), DEFAULTS)).toBe(true);
     expect(needsFallback(q(-1.5, 0.1, 1.2), DEFAULTS)).toBe(true);
     expect(needsFallback(q(-1.5, 0.9, 1.2), DEFAULTS)).toBe(false); // silence: more heat would only invent words
-    expect(needsFallback(q(-1.5, 0.1, 3.0), { ...DEFAULTS, compressionRatioThreshold: null, logprobThreshold: null })).toBe(false);
+    expect(
+      needsFallback(q(-1.5, 0.1, 3.0), { ...DEFAULTS, compressionRatioThreshold: null, logprobThreshold: null }),
+    ).toBe(false);
     expect(isSilence(q(-1.5, 0.9, 1), DEFAULTS)).toBe(true);
     expect(isSilence(q(-0.5, 0.9, 1), DEFAULTS)).toBe(false); // confident text wins over the no-speech token
     expect(isSilence(q(-1.5, 0.5, 1), DEFAULTS)).toBe(false);
@@ -79,13 +85,18 @@ describe('no-speech guard', () => {
     // A fixture whose no-speech token is likely, as a trained Whisper's is on silence and noise.
     dir = tinyModel({ noSpeechBias: 16 });
     const common = { language: 'en', timestamps: false, maxNewTokens: 16, temperatures: [0] };
-    [guarded, unguarded] = await Promise.all([engineFor(dir, common), engineFor(dir, { ...common, noSpeechThreshold: null })]);
+    [guarded, unguarded] = await Promise.all([
+      engineFor(dir, common),
+      engineFor(dir, { ...common, noSpeechThreshold: null }),
+    ]);
   });
   afterAll(async () => Promise.all([guarded?.close(), unguarded?.close()]));
 
   it('gives no text for silence and noise when the no-speech probability is high and the text unlikely', async () => {
     const quiet = ['silence-1s', 'silence-10s', 'noise-1s', 'noise-5s-low', 'noise-20s-loud'].map(byName);
-    const kept = await unguarded.transcribe(quiet.map((pcm, i) => ({ id: `${i}`, pcm: Int16Array.from(pcm, (v) => v * 32767), partial: false })));
+    const kept = await unguarded.transcribe(
+      quiet.map((pcm, i) => ({ id: `${i}`, pcm: Int16Array.from(pcm, (v) => v * 32767), partial: false })),
+    );
     expect(kept.every((r) => r.text.length > 0)).toBe(true); // without the guard, a model hallucinates on silence
     const results = await guarded.transcribeDetailed(quiet.map((samples) => ({ samples, partial: false })));
     for (const r of results) {
@@ -96,7 +107,13 @@ describe('no-speech guard', () => {
   });
 
   it('keeps confident text even when the no-speech token is likely', async () => {
-    const confident = await engineFor(dir, { language: 'en', timestamps: false, maxNewTokens: 16, temperatures: [0], logprobThreshold: -50 });
+    const confident = await engineFor(dir, {
+      language: 'en',
+      timestamps: false,
+      maxNewTokens: 16,
+      temperatures: [0],
+      logprobThreshold: -50,
+    });
     const [r] = await confident.transcribeDetailed([{ samples: byName('silence-1s'), partial: false }]);
     expect(r!.noSpeechProb).toBeGreaterThan(0.6);
     expect(r!.text.length).toBeGreaterThan(0);
@@ -109,7 +126,10 @@ describe('no-speech guard', () => {
     const model = await WhisperModel.load(dir, { device: { kind: 'cpu', index: 0 }, logger: silentLogger, threads: 1 });
     const s = guarded.tokenizer.specials;
     const previous = [s.startOfPrev, ...guarded.tokenizer.encode(' earlier words')];
-    const { logits } = await model.prefill([[...previous, s.sot]], await model.encode([new LogMelExtractor(80).extract(samples)]));
+    const { logits } = await model.prefill(
+      [[...previous, s.sot]],
+      await model.encode([new LogMelExtractor(80).extract(samples)]),
+    );
     const atSot = logitsAt(logits, 0, previous.length);
     expect(r!.noSpeechProb).toBeCloseTo(Math.exp(atSot[s.noSpeech]! - logSumExp(atSot)), 5);
     await model.release();

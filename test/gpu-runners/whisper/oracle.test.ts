@@ -39,7 +39,12 @@ describe('whisper-onnx against transformers.js (greedy, batch size 1)', () => {
     const lengths = new Set<number>();
     for (const input of inputs) {
       const [mine] = await engine.transcribeDetailed([{ samples: input.samples, partial: false }]);
-      const theirs = await referenceTokens(ref, input.samples, { language: 'en', task: 'transcribe', maxNewTokens: MAX_NEW }, engine.tokenizer.specials.eot);
+      const theirs = await referenceTokens(
+        ref,
+        input.samples,
+        { language: 'en', task: 'transcribe', maxNewTokens: MAX_NEW },
+        engine.tokenizer.specials.eot,
+      );
       expect({ input: input.name, tokens: mine!.tokens[0] }).toEqual({ input: input.name, tokens: theirs });
       lengths.add(theirs.length);
     }
@@ -53,7 +58,12 @@ describe('whisper-onnx against transformers.js (greedy, batch size 1)', () => {
     for (const input of inputs.slice(0, 5)) {
       const [mine] = await translator.transcribeDetailed([{ samples: input.samples, partial: false }]);
       const [transcribed] = await engine.transcribeDetailed([{ samples: input.samples, partial: false }]);
-      const theirs = await referenceTokens(ref, input.samples, { language: 'en', task: 'translate', maxNewTokens: MAX_NEW }, translator.tokenizer.specials.eot);
+      const theirs = await referenceTokens(
+        ref,
+        input.samples,
+        { language: 'en', task: 'translate', maxNewTokens: MAX_NEW },
+        translator.tokenizer.specials.eot,
+      );
       expect(mine!.tokens[0]).toEqual(theirs);
       if (JSON.stringify(theirs) !== JSON.stringify(transcribed!.tokens[0])) differs++;
     }
@@ -63,10 +73,19 @@ describe('whisper-onnx against transformers.js (greedy, batch size 1)', () => {
   it("conditions on the session's previous text: <|startofprev|> prompt, same tokens as transformers.js given that prompt", async () => {
     const previous = 'and so the story went on';
     const { specials } = engine.tokenizer;
-    const prompt = [specials.startOfPrev, ...engine.tokenizer.encode(` ${previous}`), specials.sot, specials.languages.get('en')!, specials.transcribe, specials.noTimestamps];
+    const prompt = [
+      specials.startOfPrev,
+      ...engine.tokenizer.encode(` ${previous}`),
+      specials.sot,
+      specials.languages.get('en')!,
+      specials.transcribe,
+      specials.noTimestamps,
+    ];
     let differs = 0;
     for (const input of inputs.slice(0, 5)) {
-      const [conditioned] = await engine.transcribeDetailed([{ samples: input.samples, partial: false, prompt: previous }]);
+      const [conditioned] = await engine.transcribeDetailed([
+        { samples: input.samples, partial: false, prompt: previous },
+      ]);
       const [plain] = await engine.transcribeDetailed([{ samples: input.samples, partial: false }]);
       const theirs = await referenceTokens(ref, input.samples, { maxNewTokens: MAX_NEW, prompt }, specials.eot);
       expect(conditioned!.tokens[0]).toEqual(theirs);
@@ -83,7 +102,14 @@ describe('whisper-onnx against transformers.js on a 128-mel-bin (large-v3 style)
     expect(engine.languages).toContain('yue');
     for (const input of oracleInputs().slice(0, 4)) {
       const [mine] = await engine.transcribeDetailed([{ samples: input.samples, partial: false }]);
-      expect(mine!.tokens[0]).toEqual(await referenceTokens(ref, input.samples, { language: 'de', task: 'transcribe', maxNewTokens: MAX_NEW }, engine.tokenizer.specials.eot));
+      expect(mine!.tokens[0]).toEqual(
+        await referenceTokens(
+          ref,
+          input.samples,
+          { language: 'de', task: 'transcribe', maxNewTokens: MAX_NEW },
+          engine.tokenizer.specials.eot,
+        ),
+      );
     }
     await engine.close();
   });

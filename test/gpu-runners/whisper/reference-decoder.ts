@@ -81,7 +81,11 @@ export async function referenceBeam(s: ReferenceSetup, beamSize: number): Promis
     const candidates = new Map<string, { tokens: number[]; score: number }>();
     for (const beam of beams) {
       const logprobs = logSoftmax(filter(s, await nextLogits(s, [...s.prompt, ...beam.tokens]), beam.tokens));
-      const top = logprobs.map((v, i) => [v, i] as const).filter(([v]) => v > -Infinity).sort((a, b) => b[0] - a[0]).slice(0, beamSize + 1);
+      const top = logprobs
+        .map((v, i) => [v, i] as const)
+        .filter(([v]) => v > -Infinity)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, beamSize + 1);
       for (const [logprob, token] of top) {
         const tokens = [...beam.tokens, token];
         if (!candidates.has(tokens.join())) candidates.set(tokens.join(), { tokens, score: beam.score + logprob });
@@ -99,7 +103,10 @@ export async function referenceBeam(s: ReferenceSetup, beamSize: number): Promis
   let best: number[] = [];
   let bestScore = -Infinity;
   for (const [key, score] of finished) {
-    const tokens = key.split(',').map(Number).filter((t) => t !== eot);
+    const tokens = key
+      .split(',')
+      .map(Number)
+      .filter((t) => t !== eot);
     if (score / Math.max(1, tokens.length) > bestScore) {
       bestScore = score / Math.max(1, tokens.length);
       best = tokens;

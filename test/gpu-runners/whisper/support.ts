@@ -27,7 +27,10 @@ function librivox(): Input[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.wav'))
     .sort()
-    .map((f) => ({ name: f.replace(/^sense_and_sensibility_01_austen_64kb-/, 'librivox-').replace('.wav', ''), samples: decodeWav(readFileSync(`${dir}/${f}`)).samples[0]! }));
+    .map((f) => ({
+      name: f.replace(/^sense_and_sensibility_01_austen_64kb-/, 'librivox-').replace('.wav', ''),
+      samples: decodeWav(readFileSync(`${dir}/${f}`)).samples[0]!,
+    }));
 }
 
 /** Headerless 16 kHz PCM16 recordings of the same test data. */
@@ -42,7 +45,10 @@ function noise(name: string, seconds: number, level: number): Input {
   return { name, samples: Float32Array.from({ length: Math.round(seconds * RATE) }, () => (next() * 2 - 1) * level) };
 }
 
-const silence = (seconds: number): Input => ({ name: `silence-${seconds}s`, samples: new Float32Array(seconds * RATE) });
+const silence = (seconds: number): Input => ({
+  name: `silence-${seconds}s`,
+  samples: new Float32Array(seconds * RATE),
+});
 const concat = (name: string, parts: Float32Array[], seconds: number): Input => {
   const out = new Float32Array(Math.round(seconds * RATE));
   let at = 0;
@@ -57,7 +63,13 @@ const concat = (name: string, parts: Float32Array[], seconds: number): Input => 
 /** 22 inputs: speech (whole, cut, joined up to 30 s, quieter, noisy), silence, noise, a tone; 1 s to 30 s. */
 export function oracleInputs(): Input[] {
   const speech = librivox();
-  const [a, b, c, d, e] = speech.map((s) => s.samples) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [a, b, c, d, e] = speech.map((s) => s.samples) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const tone = Float32Array.from({ length: 3 * RATE }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / RATE));
   const n = noise('noise-mix', d.length / RATE, 0.02).samples;
   return [
@@ -87,8 +99,22 @@ export function tinyModel(options: WhisperFixtureOptions = {}, shape: WhisperSha
 }
 
 /** An engine on `dir`, loaded; `fit: false` keeps the stock encoder graph (no window rewrite). */
-export async function engineFor(dir: string, whisper: Partial<WhisperOptions> = {}, device = 'cpu', dtype: DtypeSetting = 'fp32', fit = true): Promise<WhisperOnnxEngine> {
-  const engine = new WhisperOnnxEngine({ model: dir, store: new LayeredModelStore(), whisper, device, threads: 1, dtype, fit });
+export async function engineFor(
+  dir: string,
+  whisper: Partial<WhisperOptions> = {},
+  device = 'cpu',
+  dtype: DtypeSetting = 'fp32',
+  fit = true,
+): Promise<WhisperOnnxEngine> {
+  const engine = new WhisperOnnxEngine({
+    model: dir,
+    store: new LayeredModelStore(),
+    whisper,
+    device,
+    threads: 1,
+    dtype,
+    fit,
+  });
   await engine.load();
   return engine;
 }
@@ -103,12 +129,22 @@ export async function transformersWhisper(dir: string, dtype = 'fp32'): Promise<
   env.allowRemoteModels = false;
   env.localModelPath = '/';
   const processor = await AutoProcessor.from_pretrained(dir, { local_files_only: true });
-  const model = (await WhisperForConditionalGeneration.from_pretrained(dir, { local_files_only: true, dtype: dtype as 'fp32', device: 'cpu', session_options: { intraOpNumThreads: 1 } })) as WhisperForConditionalGeneration;
+  const model = (await WhisperForConditionalGeneration.from_pretrained(dir, {
+    local_files_only: true,
+    dtype: dtype as 'fp32',
+    device: 'cpu',
+    session_options: { intraOpNumThreads: 1 },
+  })) as WhisperForConditionalGeneration;
   return { processor, model };
 }
 
 /** transformers.js's greedy tokens after the prompt, cut after the first end-of-text. */
-export async function referenceTokens(ref: Reference, samples: Float32Array, options: { language?: string; task?: string; maxNewTokens: number; prompt?: number[] }, eot: number): Promise<number[]> {
+export async function referenceTokens(
+  ref: Reference,
+  samples: Float32Array,
+  options: { language?: string; task?: string; maxNewTokens: number; prompt?: number[] },
+  eot: number,
+): Promise<number[]> {
   const { input_features } = await ref.processor(samples);
   const generate = ref.model.generate.bind(ref.model) as (o: Record<string, unknown>) => Promise<unknown>;
   const out = (await generate({

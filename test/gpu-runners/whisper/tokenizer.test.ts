@@ -51,6 +51,16 @@ describe('whisper tokenizer', () => {
   it('drops special and timestamp tokens when decoding text', () => {
     const s = mine.specials;
     const words = mine.encode(' hello');
-    expect(mine.decode([s.sot, s.languages.get('en')!, s.transcribe, s.timestampBegin, ...words, s.timestampBegin + 20, s.eot])).toBe(' hello');
+    expect(
+      mine.decode([
+        s.sot,
+        s.languages.get('en')!,
+        s.transcribe,
+        s.timestampBegin,
+        ...words,
+        s.timestampBegin + 20,
+        s.eot,
+      ]),
+    ).toBe(' hello');
   });
 });

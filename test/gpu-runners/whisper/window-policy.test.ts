@@ -25,7 +25,14 @@ let engine: WhisperOnnxEngine;
 const texts = { fit: '', full: '', partialFit: '', partialFull: '' };
 
 beforeAll(async () => {
-  engine = await engineFor(tinyModel(), { language: 'en', temperatures: [0], timestamps: false, maxNewTokens: 24, conditionOnPreviousText: false, noSpeechThreshold: null });
+  engine = await engineFor(tinyModel(), {
+    language: 'en',
+    temperatures: [0],
+    timestamps: false,
+    maxNewTokens: 24,
+    conditionOnPreviousText: false,
+    noSpeechThreshold: null,
+  });
   const samples = pcm16ToFloat(speech);
   const [fit, full, partialFit, partialFull] = await engine.transcribeDetailed([
     { samples, partial: false, window: 'fit' },
@@ -33,18 +40,50 @@ beforeAll(async () => {
     { samples, partial: true, window: 'fit' },
     { samples, partial: true, window: 'full' },
   ]);
-  Object.assign(texts, { fit: fit!.text.trim(), full: full!.text.trim(), partialFit: partialFit!.text.trim(), partialFull: partialFull!.text.trim() });
+  Object.assign(texts, {
+    fit: fit!.text.trim(),
+    full: full!.text.trim(),
+    partialFit: partialFit!.text.trim(),
+    partialFull: partialFull!.text.trim(),
+  });
 });
 afterAll(() => engine?.close());
 
-async function run(window: 'fit' | 'full' | 'auto', twoPass: 'off' | 'behind' = 'behind'): Promise<{ finals: Final[]; partials: Partial[] }> {
+async function run(
+  window: 'fit' | 'full' | 'auto',
+  twoPass: 'off' | 'behind' = 'behind',
+): Promise<{ finals: Final[]; partials: Partial[] }> {
   const queue = createMemorySttQueue();
   const results = new MemoryResultLog();
-  const runner = new SttRunner({ queue, mtQueue: null, results, engine, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass, window });
+  const runner = new SttRunner({
+    queue,
+    mtQueue: null,
+    results,
+    engine,
+    logger: silentLogger,
+    batchSize: 1,
+    maxWaitMs: 0,
+    defaultLanguage: 'en',
+    twoPass,
+    window,
+  });
   const finals: Final[] = [];
   const partials: Partial[] = [];
-  results.subscribe('s', '0', (e) => (e.result.type === 'final' ? finals.push(e.result) : e.result.type === 'partial' && partials.push(e.result)));
-  const job = (kind: 'final' | 'partial'): SttJob => ({ id: kind === 'final' ? 's:1' : 's:1:partial', session: 's', segment: 1, kind, pcm: speech, language: 'en', start: 0, end: speech.length / 16000, targets: [], enqueuedAt: Date.now() });
+  results.subscribe('s', '0', (e) =>
+    e.result.type === 'final' ? finals.push(e.result) : e.result.type === 'partial' && partials.push(e.result),
+  );
+  const job = (kind: 'final' | 'partial'): SttJob => ({
+    id: kind === 'final' ? 's:1' : 's:1:partial',
+    session: 's',
+    segment: 1,
+    kind,
+    pcm: speech,
+    language: 'en',
+    start: 0,
+    end: speech.length / 16000,
+    targets: [],
+    enqueuedAt: Date.now(),
+  });
   await queue.add(job('partial'));
   runner.start();
   await vi.waitFor(() => expect(partials).toHaveLength(1), { timeout: 60_000, interval: 20 });
@@ -88,7 +127,11 @@ describe('the encoder window policy', () => {
 
   describe('a second pass yields to first-pass work', () => {
     /** auto, with another session's partial queued the moment the second pass reaches the engine. */
-    async function contended(yieldSecondPasses: boolean, when: 'engine' | 'taken' = 'engine', twoPass: 'behind' | 'always' = 'behind') {
+    async function contended(
+      yieldSecondPasses: boolean,
+      when: 'engine' | 'taken' = 'engine',
+      twoPass: 'behind' | 'always' = 'behind',
+    ) {
       const queue = createMemorySttQueue();
       const take = queue.take.bind(queue);
       // 'taken': the partial arrives as the runner takes the second pass, before any engine call.
@@ -99,7 +142,18 @@ describe('the encoder window policy', () => {
       };
       const results = new MemoryResultLog();
       const calls: { ids: string[]; outcome?: 'done' | 'aborted' }[] = [];
-      const other = (): SttJob => ({ id: 't:1:partial', session: 't', segment: 1, kind: 'partial', pcm: speech.subarray(0, 32000), language: 'en', start: 0, end: 2, targets: [], enqueuedAt: Date.now() });
+      const other = (): SttJob => ({
+        id: 't:1:partial',
+        session: 't',
+        segment: 1,
+        kind: 'partial',
+        pcm: speech.subarray(0, 32000),
+        language: 'en',
+        start: 0,
+        end: 2,
+        targets: [],
+        enqueuedAt: Date.now(),
+      });
       const watched: SttEngine = {
         name: engine.name,
         languages: engine.languages,
@@ -120,12 +174,35 @@ describe('the encoder window policy', () => {
           }
         },
       };
-      const runner = new SttRunner({ queue, mtQueue: null, results, engine: watched, logger: silentLogger, batchSize: 1, maxWaitMs: 0, defaultLanguage: 'en', twoPass, window: 'auto', yieldSecondPasses });
+      const runner = new SttRunner({
+        queue,
+        mtQueue: null,
+        results,
+        engine: watched,
+        logger: silentLogger,
+        batchSize: 1,
+        maxWaitMs: 0,
+        defaultLanguage: 'en',
+        twoPass,
+        window: 'auto',
+        yieldSecondPasses,
+      });
       const finals: Final[] = [];
       const partials: Partial[] = [];
       results.subscribe('s', '0', (e) => e.result.type === 'final' && finals.push(e.result));
       results.subscribe('t', '0', (e) => e.result.type === 'partial' && partials.push(e.result));
-      await queue.add({ id: 's:1', session: 's', segment: 1, kind: 'final', pcm: speech, language: 'en', start: 0, end: speech.length / 16000, targets: [], enqueuedAt: Date.now() });
+      await queue.add({
+        id: 's:1',
+        session: 's',
+        segment: 1,
+        kind: 'final',
+        pcm: speech,
+        language: 'en',
+        start: 0,
+        end: speech.length / 16000,
+        targets: [],
+        enqueuedAt: Date.now(),
+      });
       runner.start();
       await vi.waitFor(() => expect(finals).toHaveLength(2), { timeout: 60_000, interval: 20 });
       await vi.waitFor(() => expect(partials).toHaveLength(1), { timeout: 60_000, interval: 20 });

@@ -2,16 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { resample, StreamingResampler } from '../../../shared/audio/resample.ts';
 import { mulberry32 } from '../../../shared/random.ts';
 
-
 function tone(hz: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
-  return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate));
+  return Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / rate),
+  );
 }
 
 /** The middle of a signal, away from the start-up and flush edges. */
 const middle = (x: Float32Array) => x.subarray(Math.floor(x.length * 0.1), Math.floor(x.length * 0.9));
 const rms = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
 const peak = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const zeroCrossings = (x: Float32Array) => x.reduce((n, v, i) => n + (i > 0 && Math.sign(v) !== Math.sign(x[i - 1]!) ? 1 : 0), 0);
+const zeroCrossings = (x: Float32Array) =>
+  x.reduce((n, v, i) => n + (i > 0 && Math.sign(v) !== Math.sign(x[i - 1]!) ? 1 : 0), 0);
 
 describe('StreamingResampler', () => {
   it.each([
@@ -29,7 +32,7 @@ describe('StreamingResampler', () => {
 
     const r = new StreamingResampler(from, to);
     const parts: number[] = [];
-    for (let i = 0; i < input.length; ) {
+    for (let i = 0; i < input.length;) {
       const size = random() < 0.2 ? Math.floor(random() * 3) : Math.floor(random() * 2000); // includes 0 and 1
       for (const v of r.push(input.subarray(i, i + size))) parts.push(v);
       i += size;
@@ -67,7 +70,8 @@ describe('resample quality', () => {
   });
 
   it('passes speech frequencies up to 7 kHz unchanged when downsampling', () => {
-    for (const hz of [200, 1000, 3400, 7000]) expect(peak(middle(resample(tone(hz, 44100, 0.5), 44100, 16000)))).toBeCloseTo(0.5, 2);
+    for (const hz of [200, 1000, 3400, 7000])
+      expect(peak(middle(resample(tone(hz, 44100, 0.5), 44100, 16000)))).toBeCloseTo(0.5, 2);
   });
 
   it('removes a 10 kHz tone when downsampling 48 kHz → 16 kHz instead of aliasing it to 6 kHz', () => {

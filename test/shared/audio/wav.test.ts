@@ -26,7 +26,14 @@ const u32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 
 /** A `fmt ` chunk; `extensible` writes WAVE_FORMAT_EXTENSIBLE with `format` in the SubFormat GUID. */
 function fmt(format: number, channels: number, rate: number, bits: number, extensible = false): Uint8Array {
   const align = (channels * bits) / 8;
-  const base = [...u16(extensible ? 0xfffe : format), ...u16(channels), ...u32(rate), ...u32(rate * align), ...u16(align), ...u16(bits)];
+  const base = [
+    ...u16(extensible ? 0xfffe : format),
+    ...u16(channels),
+    ...u32(rate),
+    ...u32(rate * align),
+    ...u16(align),
+    ...u16(bits),
+  ];
   if (!extensible) return new Uint8Array(base);
   const guidTail = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
   return new Uint8Array([...base, ...u16(22), ...u16(bits), ...u32(3), ...u16(format), ...guidTail]);
@@ -39,7 +46,8 @@ describe('decodeWav', () => {
     expect(wav).toMatchObject({ sampleRate: 16000, channels: 1, truncated: false });
     expect(wav.samples[0]!.length).toBe(LIBRIVOX_SAMPLES);
     const raw = new DataView(bytes.buffer, bytes.byteOffset + 44);
-    for (const i of [0, 1, 1000, 23456, LIBRIVOX_SAMPLES - 1]) expect(wav.samples[0]![i]! * 32768).toBe(raw.getInt16(i * 2, true));
+    for (const i of [0, 1, 1000, 23456, LIBRIVOX_SAMPLES - 1])
+      expect(wav.samples[0]![i]! * 32768).toBe(raw.getInt16(i * 2, true));
   });
 
   it('round-trips encodeWav → decodeWav exactly', () => {
@@ -51,9 +59,12 @@ describe('decodeWav', () => {
 
   it('decodes stereo 44.1 kHz 24-bit WAVE_FORMAT_EXTENSIBLE, skipping an odd-sized chunk before fmt', () => {
     const frames = 441;
-    const left = Array.from({ length: frames }, (_, i) => Math.round(Math.sin((2 * Math.PI * 440 * i) / 44100) * 8388607));
+    const left = Array.from({ length: frames }, (_, i) =>
+      Math.round(Math.sin((2 * Math.PI * 440 * i) / 44100) * 8388607),
+    );
     const data: number[] = [];
-    for (let i = 0; i < frames; i++) for (const v of [left[i]!, -left[i]!]) data.push(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff);
+    for (let i = 0; i < frames; i++)
+      for (const v of [left[i]!, -left[i]!]) data.push(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff);
     const bytes = riff([
       ['LIST', new Uint8Array([1, 2, 3])],
       ['fmt ', fmt(1, 2, 44100, 24, true)],
@@ -72,7 +83,12 @@ describe('decodeWav', () => {
     ['32-bit int', 1, 32, [...u32(0x80000000), ...u32(0x40000000)], [-1, 0.5]],
     ['32-bit float', 3, 32, [...new Uint8Array(new Float32Array([0.25, -0.75]).buffer)], [0.25, -0.75]],
   ])('decodes %s PCM', (_name, format, bits, body, expected) => {
-    const wav = decodeWav(riff([['fmt ', fmt(format, 1, 8000, bits)], ['data', new Uint8Array(body)]]));
+    const wav = decodeWav(
+      riff([
+        ['fmt ', fmt(format, 1, 8000, bits)],
+        ['data', new Uint8Array(body)],
+      ]),
+    );
     expect(Array.from(wav.samples[0]!)).toEqual(expected);
   });
 
@@ -89,8 +105,22 @@ describe('decodeWav', () => {
     ['a RIFF file of another form', riff([]).map((b, i) => (i === 8 ? 0x41 : b)), /form type is "AAVE"/],
     ['a header cut inside fmt', readFileSync(LIBRIVOX).subarray(0, 30), /"fmt " chunk .* runs past the end/],
     ['a file without data', riff([['fmt ', fmt(1, 1, 16000, 16)]]), /no "data" chunk/],
-    ['compressed audio', riff([['fmt ', fmt(2, 1, 16000, 4)], ['data', new Uint8Array(4)]]), /format tag 0x0002/],
-    ['12-bit PCM', riff([['fmt ', fmt(1, 1, 16000, 12)], ['data', new Uint8Array(4)]]), /bit depth 12/],
+    [
+      'compressed audio',
+      riff([
+        ['fmt ', fmt(2, 1, 16000, 4)],
+        ['data', new Uint8Array(4)],
+      ]),
+      /format tag 0x0002/,
+    ],
+    [
+      '12-bit PCM',
+      riff([
+        ['fmt ', fmt(1, 1, 16000, 12)],
+        ['data', new Uint8Array(4)],
+      ]),
+      /bit depth 12/,
+    ],
   ])('rejects %s with a helpful WavFormatError', (_name, bytes, message) => {
     expect(() => decodeWav(bytes)).toThrow(WavFormatError);
     expect(() => decodeWav(bytes)).toThrow(message);
@@ -139,7 +169,9 @@ describe.skipIf(!hasTool('sox'))('files written by sox', () => {
 // The PCM helpers sit between the decoder and the wire; kept here rather than in a file of their own.
 describe('pcm helpers', () => {
   it('floatToPcm16 clamps, maps NaN to 0, and inverts pcm16ToFloat exactly', () => {
-    expect(floatToPcm16(new Float32Array([2, -2, 1, -1, 0.5, NaN]))).toEqual(new Int16Array([32767, -32768, 32767, -32768, 16384, 0]));
+    expect(floatToPcm16(new Float32Array([2, -2, 1, -1, 0.5, NaN]))).toEqual(
+      new Int16Array([32767, -32768, 32767, -32768, 16384, 0]),
+    );
     const all = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
     expect(floatToPcm16(pcm16ToFloat(all))).toEqual(all);
   });

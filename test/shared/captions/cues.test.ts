@@ -28,7 +28,13 @@ describe('wrapLines', () => {
 
   it('keeps a word that exactly fits, and cuts a word longer than a line', () => {
     expect(wrapLines('abcde fghij', 5)).toEqual(['abcde', 'fghij']);
-    expect(wrapLines('go https://example.com/very/long/path now', 10)).toEqual(['go', 'https://ex', 'ample.com/', 'very/long/', 'path now']);
+    expect(wrapLines('go https://example.com/very/long/path now', 10)).toEqual([
+      'go',
+      'https://ex',
+      'ample.com/',
+      'very/long/',
+      'path now',
+    ]);
   });
 
   it('counts characters, not UTF-16 units', () => {

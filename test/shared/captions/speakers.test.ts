@@ -11,7 +11,9 @@ const cues = [
 describe('speaker names in transcripts', () => {
   it('names speakers in txt, SRT and WebVTT voice spans', () => {
     expect(toSpeakerText(cues, true)).toBe('SPEAKER 1: good morning\nSPEAKER 2: hello <there>\n');
-    expect(toVtt(withSpeakers(cues, 'vtt'))).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Speaker 1>good morning\n\n00:00:02.000 --> 00:00:04.000\n<v Speaker 2>hello &lt;there&gt;\n\n');
+    expect(toVtt(withSpeakers(cues, 'vtt'))).toBe(
+      'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Speaker 1>good morning\n\n00:00:02.000 --> 00:00:04.000\n<v Speaker 2>hello &lt;there&gt;\n\n',
+    );
     expect(toSrt(withSpeakers(cues, 'srt'))).toContain('00:00:00,000 --> 00:00:02,000\nSPEAKER 1: good morning\n');
   });
 

@@ -17,7 +17,12 @@ describe('toSrt', () => {
 
   it('renumbers after splitting a long cue', () => {
     const srt = toSrt([{ start: 0, end: 9, text: 'one two three four five six' }], { maxLineChars: 9, maxLines: 1 });
-    expect(srt.split('\n\n').filter(Boolean).map((block) => block.split('\n')[0])).toEqual(['1', '2', '3', '4']);
+    expect(
+      srt
+        .split('\n\n')
+        .filter(Boolean)
+        .map((block) => block.split('\n')[0]),
+    ).toEqual(['1', '2', '3', '4']);
   });
 
   it('is empty for no cues', () => {
@@ -27,7 +32,9 @@ describe('toSrt', () => {
 
 describe('toVtt', () => {
   it('starts with the WEBVTT header and uses dot milliseconds', () => {
-    expect(toVtt(cues.slice(0, 1))).toBe('WEBVTT\n\n00:00:00.120 --> 00:00:03.050\nhe was not an ill disposed young man\n\n');
+    expect(toVtt(cues.slice(0, 1))).toBe(
+      'WEBVTT\n\n00:00:00.120 --> 00:00:03.050\nhe was not an ill disposed young man\n\n',
+    );
   });
 
   it('escapes markup characters so text cannot become tags or a timing arrow', () => {

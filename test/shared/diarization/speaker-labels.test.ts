@@ -6,7 +6,13 @@ import { utteranceDer } from '../../../shared/diarization/utterance-der.ts';
 import { scenario } from '../../../bench/diarization/corpus.ts';
 
 describe('SpeakerLabels', () => {
-  const voices = scenario('librivox-cmu').map((u, i) => ({ seq: i + 1, text: u.text, start: i * 5, end: i * 5 + u.pcm.length / 16000, voice: Array.from(voiceprint(u.pcm)) }));
+  const voices = scenario('librivox-cmu').map((u, i) => ({
+    seq: i + 1,
+    text: u.text,
+    start: i * 5,
+    end: i * 5 + u.pcm.length / 16000,
+    voice: Array.from(voiceprint(u.pcm)),
+  }));
 
   it('gives every reader the same labels whatever order finals arrive in', () => {
     const inOrder = new SpeakerLabels();
@@ -46,7 +52,13 @@ describe('voiceprint thresholds', () => {
   // Cosine distance between these two is 1 - 0.8 = 0.2.
   const a = [1, 0];
   const b = [0.8, 0.6];
-  const segment = (voice: number[], voiceThreshold?: number) => ({ text: 'x', start: 0, end: 2, voice, ...(voiceThreshold ? { voiceThreshold } : {}) });
+  const segment = (voice: number[], voiceThreshold?: number) => ({
+    text: 'x',
+    start: 0,
+    end: 2,
+    voice,
+    ...(voiceThreshold ? { voiceThreshold } : {}),
+  });
 
   it('clusters each voiceprint on its embedder’s scale', () => {
     const mfccScale = new SpeakerLabels();

@@ -8,8 +8,22 @@ import { sttJobId, type SttJob } from '../../../shared/queue/jobs.ts';
 import type { Drivers } from '../../../shared/queue/drivers.ts';
 import type { LoggedResult } from '../../../shared/queue/ports.ts';
 
-const job = (session: string, segment: number, kind: SttJob['kind'], samples = 10, enqueuedAt = Date.now()): SttJob => ({
-  id: sttJobId(session, segment, kind), session, segment, kind, pcm: Int16Array.from({ length: samples }, (_, i) => i - 5), start: segment, end: segment + 1, targets: ['es'], enqueuedAt,
+const job = (
+  session: string,
+  segment: number,
+  kind: SttJob['kind'],
+  samples = 10,
+  enqueuedAt = Date.now(),
+): SttJob => ({
+  id: sttJobId(session, segment, kind),
+  session,
+  segment,
+  kind,
+  pcm: Int16Array.from({ length: samples }, (_, i) => i - 5),
+  start: segment,
+  end: segment + 1,
+  targets: ['es'],
+  enqueuedAt,
 });
 
 async function drain(d: Drivers): Promise<SttJob[]> {
@@ -67,13 +81,25 @@ export function queueContract(make: (retentionMs?: number) => Promise<Drivers>):
     await d.sttQueue.add(job('b', 1, 'partial', 10, 1001));
     await d.sttQueue.add(job('a', 1, 'partial', 20, 1002));
     const taken = await drain(d);
-    expect(taken.map((j) => [j.session, j.pcm.length]).sort()).toEqual([['a', 20], ['b', 10]]);
+    expect(taken.map((j) => [j.session, j.pcm.length]).sort()).toEqual([
+      ['a', 20],
+      ['b', 10],
+    ]);
     await d.close();
   });
 
   it('MT: translations of finals ahead of partial ones, which are latest-wins per session and language', async () => {
     const d = await make();
-    const mt = (seq: number, kind: 'final' | 'partial', target: string, text: string, enqueuedAt: number) => ({ id: `s:${seq}:${kind}:${target}:${enqueuedAt}`, kind, session: 's', seq, text, source: 'en', target, enqueuedAt });
+    const mt = (seq: number, kind: 'final' | 'partial', target: string, text: string, enqueuedAt: number) => ({
+      id: `s:${seq}:${kind}:${target}:${enqueuedAt}`,
+      kind,
+      session: 's',
+      seq,
+      text,
+      source: 'en',
+      target,
+      enqueuedAt,
+    });
     await d.mtQueue.add(mt(2, 'partial', 'es', 'he was', 1));
     await d.mtQueue.add(mt(2, 'partial', 'fr', 'he was', 2));
     await d.mtQueue.add(mt(1, 'final', 'es', 'one', 3));
@@ -144,14 +170,29 @@ export function queueContract(make: (retentionMs?: number) => Promise<Drivers>):
     const d = await make();
     await d.store.create({ id: 's1', language: 'en', targets: ['es', 'fr'], segments: 0, audioEnd: 0, stopped: false });
     await d.store.update('s1', { segments: 3, audioEnd: 7.25 });
-    expect(await d.store.get('s1')).toEqual({ id: 's1', language: 'en', targets: ['es', 'fr'], segments: 3, audioEnd: 7.25, stopped: false });
+    expect(await d.store.get('s1')).toEqual({
+      id: 's1',
+      language: 'en',
+      targets: ['es', 'fr'],
+      segments: 3,
+      audioEnd: 7.25,
+      stopped: false,
+    });
     expect(await d.store.get('nope')).toBeUndefined();
     await d.close();
   });
 
   it('session store keeps the owner (the tenant) of a session', async () => {
     const d = await make();
-    await d.store.create({ id: 'owned', language: 'en', targets: [], segments: 0, audioEnd: 0, stopped: false, owner: 'key-a' });
+    await d.store.create({
+      id: 'owned',
+      language: 'en',
+      targets: [],
+      segments: 0,
+      audioEnd: 0,
+      stopped: false,
+      owner: 'key-a',
+    });
     await d.store.update('owned', { segments: 1 });
     expect(await d.store.get('owned')).toMatchObject({ owner: 'key-a', segments: 1 });
     await d.close();
@@ -193,13 +234,19 @@ export function queueContract(make: (retentionMs?: number) => Promise<Drivers>):
     await d.close();
   });
 
-  it('#14.8 the viewers\' result log replays each session from a cursor, then streams new entries, for many sessions at once', async () => {
+  it("#14.8 the viewers' result log replays each session from a cursor, then streams new entries, for many sessions at once", async () => {
     const d = await make();
     const sessions = Array.from({ length: 5 }, (_, i) => `w-${i}-${Math.random()}`);
-    for (const s of sessions) await d.results.append(s, { type: 'final', seq: 1, text: `${s} one`, start: 0, end: 1, targets: [] });
+    for (const s of sessions)
+      await d.results.append(s, { type: 'final', seq: 1, text: `${s} one`, start: 0, end: 1, targets: [] });
     const seen = new Map<string, string[]>(sessions.map((s) => [s, []]));
-    const stops = sessions.map((s) => d.watchResults.subscribe(s, '0', (e) => seen.get(s)!.push(e.result.type === 'final' ? e.result.text : e.result.type)));
-    for (const s of sessions) await d.results.append(s, { type: 'final', seq: 2, text: `${s} two`, start: 1, end: 2, targets: [] });
+    const stops = sessions.map((s) =>
+      d.watchResults.subscribe(s, '0', (e) =>
+        seen.get(s)!.push(e.result.type === 'final' ? e.result.text : e.result.type),
+      ),
+    );
+    for (const s of sessions)
+      await d.results.append(s, { type: 'final', seq: 2, text: `${s} two`, start: 1, end: 2, targets: [] });
     for (const s of sessions) await expect.poll(() => seen.get(s)).toEqual([`${s} one`, `${s} two`]);
     // A late reader of one session gets its history once, then live entries, and the others are undisturbed.
     const late: string[] = [];
@@ -214,7 +261,19 @@ export function queueContract(make: (retentionMs?: number) => Promise<Drivers>):
 
   it('runner heartbeats expire', async () => {
     const d = await make();
-    await d.runners.beat({ id: 'r1', role: 'stt', engine: 'sphinx', languages: ['en'], processed: 0, failed: 0, state: 'running', at: Date.now() }, 300);
+    await d.runners.beat(
+      {
+        id: 'r1',
+        role: 'stt',
+        engine: 'sphinx',
+        languages: ['en'],
+        processed: 0,
+        failed: 0,
+        state: 'running',
+        at: Date.now(),
+      },
+      300,
+    );
     expect((await d.runners.live()).map((r) => r.id)).toEqual(['r1']);
     await new Promise((r) => setTimeout(r, 450));
     expect(await d.runners.live()).toEqual([]);

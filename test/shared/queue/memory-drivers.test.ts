@@ -5,10 +5,19 @@ import { silentLogger } from '../../../shared/logger.ts';
 import { queueContract } from './contract.ts';
 
 describe('in-process drivers', () => {
-  queueContract(async (retentionMs = 60_000) => createDrivers({ redisUrl: '', prefix: 'x', attempts: 3, lockMs: 1000, retentionMs, logger: silentLogger }));
+  queueContract(async (retentionMs = 60_000) =>
+    createDrivers({ redisUrl: '', prefix: 'x', attempts: 3, lockMs: 1000, retentionMs, logger: silentLogger }),
+  );
 
   it('#14.7 forgets the logs of sessions that were only read, never written (started, then gone), and keeps a log while it is read', async () => {
-    const d = createDrivers({ redisUrl: '', prefix: 'x', attempts: 3, lockMs: 1000, retentionMs: 200, logger: silentLogger });
+    const d = createDrivers({
+      redisUrl: '',
+      prefix: 'x',
+      attempts: 3,
+      lockMs: 1000,
+      retentionMs: 200,
+      logger: silentLogger,
+    });
     const log = d.results as MemoryResultLog;
     for (let i = 0; i < 100; i++) d.results.subscribe(`gone-${i}`, '0', () => undefined)();
     const read: string[] = [];

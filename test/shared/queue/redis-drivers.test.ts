@@ -15,15 +15,42 @@ afterAll(async () => {
 });
 
 describe('Redis drivers (real redis-server, fresh prefix per test)', () => {
-  queueContract(async (retentionMs = 60_000) => createDrivers({ redisUrl: redis.url, prefix: `t-${randomUUID()}`, attempts: 3, lockMs: 2000, retentionMs, logger: silentLogger }));
+  queueContract(async (retentionMs = 60_000) =>
+    createDrivers({
+      redisUrl: redis.url,
+      prefix: `t-${randomUUID()}`,
+      attempts: 3,
+      lockMs: 2000,
+      retentionMs,
+      logger: silentLogger,
+    }),
+  );
 });
 
 describe('Redis drivers: a runner that shuts down', () => {
   it('hands back a job it took for a later batch at once, not after its lock (60 s) expires', async () => {
     const prefix = `t-${randomUUID()}`;
-    const make = () => createDrivers({ redisUrl: redis.url, prefix, attempts: 3, lockMs: 60_000, retentionMs: 60_000, logger: silentLogger });
+    const make = () =>
+      createDrivers({
+        redisUrl: redis.url,
+        prefix,
+        attempts: 3,
+        lockMs: 60_000,
+        retentionMs: 60_000,
+        logger: silentLogger,
+      });
     const [stopping, other] = [make(), make()];
-    const job = (session: string, kind: SttJob['kind']): SttJob => ({ id: sttJobId(session, 1, kind), session, segment: 1, kind, pcm: new Int16Array(10), start: 0, end: 1, targets: [], enqueuedAt: Date.now() });
+    const job = (session: string, kind: SttJob['kind']): SttJob => ({
+      id: sttJobId(session, 1, kind),
+      session,
+      segment: 1,
+      kind,
+      pcm: new Int16Array(10),
+      start: 0,
+      end: 1,
+      targets: [],
+      enqueuedAt: Date.now(),
+    });
     await stopping.sttQueue.add(job('a', 'final'));
     await stopping.sttQueue.add(job('b', 'refine'));
     // The final is this batch; the second pass (another priority) is carried over for the next one.

@@ -28,13 +28,32 @@ afterAll(() => new Promise<void>((resolve) => collector.close(() => resolve())))
 
 describe('OTLP JSON export', () => {
   it('posts spans with hex ids, parent, OTLP kind numbers, typed attributes and links', async () => {
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OtlpJsonExporter({ endpoint, serviceName: 'earshot-test', onError: (err) => { throw err; } }))] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor(
+          new OtlpJsonExporter({
+            endpoint,
+            serviceName: 'earshot-test',
+            onError: (err) => {
+              throw err;
+            },
+          }),
+        ),
+      ],
+    });
     const tracer = provider.getTracer('earshot');
-    const parent = tracer.startSpan('session', { kind: SpanKind.SERVER, attributes: { 'earshot.session': 's1', 'earshot.targets': ['es', 'fr'], ratio: 0.5, n: 3, ok: true } });
+    const parent = tracer.startSpan('session', {
+      kind: SpanKind.SERVER,
+      attributes: { 'earshot.session': 's1', 'earshot.targets': ['es', 'fr'], ratio: 0.5, n: 3, ok: true },
+    });
     const traceparent = traceparentOf(parent)!;
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     // A runner continues the trace from the job's traceparent alone.
-    const child = tracer.startSpan('stt.job', { kind: SpanKind.CONSUMER, links: linkTo(traceparent) }, contextFrom(traceparent));
+    const child = tracer.startSpan(
+      'stt.job',
+      { kind: SpanKind.CONSUMER, links: linkTo(traceparent) },
+      contextFrom(traceparent),
+    );
     child.end();
     tracer.startSpan('deliver', {}, withSpan(child)).end();
     parent.end();
@@ -56,7 +75,12 @@ describe('OTLP JSON export', () => {
       { key: 'n', value: { intValue: '3' } },
       { key: 'ok', value: { boolValue: true } },
     ]);
-    expect(byName['stt.job']).toMatchObject({ traceId, parentSpanId: spanId, kind: 5, links: [{ traceId, spanId, attributes: [] }] });
+    expect(byName['stt.job']).toMatchObject({
+      traceId,
+      parentSpanId: spanId,
+      kind: 5,
+      links: [{ traceId, spanId, attributes: [] }],
+    });
     expect(byName.deliver).toMatchObject({ traceId, parentSpanId: byName['stt.job'].spanId, kind: 1 });
     await provider.shutdown();
   });

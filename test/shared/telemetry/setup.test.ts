@@ -19,7 +19,9 @@ describe('console traces', () => {
     const tracing = setupTracing('console', 'earshot-edge', silentLogger);
     trace.getTracer('test').startSpan('session').end();
     await tracing.shutdown();
-    const span = printed.find((p) => (p as { name?: string }).name === 'session') as { resource: { attributes: Record<string, unknown> } };
+    const span = printed.find((p) => (p as { name?: string }).name === 'session') as {
+      resource: { attributes: Record<string, unknown> };
+    };
     expect(span.resource.attributes['service.name']).toBe('earshot-edge');
   });
 });

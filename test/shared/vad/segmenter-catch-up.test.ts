@@ -11,10 +11,16 @@ import { withPauses } from '../../support/sessions.ts';
 
 const fvad = await loadFvad();
 const vad = () => WebRtcVad.fromModule(fvad, { aggressiveness: 3, sampleRate: 16000, frameMs: 30 });
-const speech = withPauses(librivoxRecordings().map((r) => r.pcm), 1.2);
+const speech = withPauses(
+  librivoxRecordings().map((r) => r.pcm),
+  1.2,
+);
 
 type Utterance = Extract<SegmenterEvent, { type: 'utterance' }>;
-function run(options: { catchUpSilenceMs?: number }, catchUpAt: (second: number) => boolean = () => false): { events: SegmenterEvent[]; merged: number } {
+function run(
+  options: { catchUpSilenceMs?: number },
+  catchUpAt: (second: number) => boolean = () => false,
+): { events: SegmenterEvent[]; merged: number } {
   const seg = new UtteranceSegmenter(vad(), { silenceMs: 600, partialIntervalMs: 700, ...options });
   const events: SegmenterEvent[] = [];
   for (let i = 0; i < speech.length; i += 1600) {
@@ -25,7 +31,8 @@ function run(options: { catchUpSilenceMs?: number }, catchUpAt: (second: number)
   return { events, merged: seg.merged };
 }
 const utterances = (events: SegmenterEvent[]) => events.filter((e): e is Utterance => e.type === 'utterance');
-const shape = (events: SegmenterEvent[]) => events.map((e) => [e.type, e.segment, e.startSample, e.type === 'utterance' ? e.endSample : e.pcm.length]);
+const shape = (events: SegmenterEvent[]) =>
+  events.map((e) => [e.type, e.segment, e.startSample, e.type === 'utterance' ? e.endSample : e.pcm.length]);
 
 describe('segmenter catch-up mode', () => {
   it('off, the catch-up option changes nothing: the same snapshots and utterances, sample for sample', () => {
@@ -54,7 +61,8 @@ describe('segmenter catch-up mode', () => {
     const partly = utterances(run({ catchUpSilenceMs: 2500 }, (t) => t < seconds / 2).events);
     expect(partly.length).toBeLessThan(plain.length);
     // The second half (after the switch, past one utterance of settling) is cut exactly as without catch-up.
-    const tail = (list: Utterance[]) => list.filter((u) => u.startSample > (seconds / 2 + 6) * 16000).map((u) => [u.startSample, u.endSample]);
+    const tail = (list: Utterance[]) =>
+      list.filter((u) => u.startSample > (seconds / 2 + 6) * 16000).map((u) => [u.startSample, u.endSample]);
     expect(tail(partly).length).toBeGreaterThan(0);
     expect(tail(partly)).toEqual(tail(plain));
   });

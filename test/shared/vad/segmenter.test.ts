@@ -51,7 +51,9 @@ describe('UtteranceSegmenter', () => {
 
   it('a short pause (below silenceMs) does not split an utterance', () => {
     const seg = new UtteranceSegmenter(energyDetector, { silenceMs: 600, partialIntervalMs: 0 });
-    const utterances = feedAll(seg, join(tone(900), silence(300), tone(900), silence(900))).filter((e) => e.type === 'utterance');
+    const utterances = feedAll(seg, join(tone(900), silence(300), tone(900), silence(900))).filter(
+      (e) => e.type === 'utterance',
+    );
     expect(utterances).toHaveLength(1);
   });
 
@@ -59,7 +61,9 @@ describe('UtteranceSegmenter', () => {
     const seg = new UtteranceSegmenter(energyDetector, { maxUtteranceMs: 3000, silenceMs: 600, partialIntervalMs: 0 });
     // 2.5 s of speech, a 90 ms dip (too short to close), then more speech: the split should land in the dip.
     const audio = join(tone(2500), tone(90, 300), tone(3000), silence(900));
-    const utterances = feedAll(seg, audio).filter((e): e is Extract<SegmenterEvent, { type: 'utterance' }> => e.type === 'utterance');
+    const utterances = feedAll(seg, audio).filter(
+      (e): e is Extract<SegmenterEvent, { type: 'utterance' }> => e.type === 'utterance',
+    );
     expect(utterances.length).toBeGreaterThanOrEqual(2);
     const cut = utterances[0]!.endSample / RATE;
     expect(cut).toBeGreaterThan(2.45);
@@ -86,14 +90,21 @@ describe('UtteranceSegmenter', () => {
     const audio = join(silence(300), tone(800), silence(800), tone(500), silence(700));
     const a = feedAll(new UtteranceSegmenter(energyDetector, { partialIntervalMs: 0 }), audio, 160);
     const b = feedAll(new UtteranceSegmenter(energyDetector, { partialIntervalMs: 0 }), audio, 7777);
-    expect(a.map((e) => [e.segment, e.startSample, e.pcm.length])).toEqual(b.map((e) => [e.segment, e.startSample, e.pcm.length]));
+    expect(a.map((e) => [e.segment, e.startSample, e.pcm.length])).toEqual(
+      b.map((e) => [e.segment, e.startSample, e.pcm.length]),
+    );
   });
 
   it('with WebRTC VAD on a real recording: one utterance covering the speech, none on silence', async () => {
     const vad = await WebRtcVad.create({ aggressiveness: 3, sampleRate: RATE, frameMs: 30 });
     const pcm = loadPcm('sense_and_sensibility_01_austen_64kb-0880');
-    const events = feedAll(new UtteranceSegmenter(vad, { partialIntervalMs: 0 }), join(silence(1000), pcm, silence(1000)));
-    const utterances = events.filter((e): e is Extract<SegmenterEvent, { type: 'utterance' }> => e.type === 'utterance');
+    const events = feedAll(
+      new UtteranceSegmenter(vad, { partialIntervalMs: 0 }),
+      join(silence(1000), pcm, silence(1000)),
+    );
+    const utterances = events.filter(
+      (e): e is Extract<SegmenterEvent, { type: 'utterance' }> => e.type === 'utterance',
+    );
     expect(utterances).toHaveLength(1);
     const speechSeconds = utterances[0]!.pcm.length / RATE;
     expect(speechSeconds).toBeGreaterThan(2);
@@ -102,15 +113,22 @@ describe('UtteranceSegmenter', () => {
     vad.close();
   });
 
-  it('a snapshot\'s stable audio is always where its utterance starts, and keeps up with the speaker while they talk', async () => {
+  it("a snapshot's stable audio is always where its utterance starts, and keeps up with the speaker while they talk", async () => {
     const vad = await WebRtcVad.create({ aggressiveness: 3, sampleRate: RATE, frameMs: 30 });
-    const names = ['sense_and_sensibility_01_austen_64kb-0870', 'sense_and_sensibility_01_austen_64kb-0880', 'sense_and_sensibility_01_austen_64kb-0890', 'sense_and_sensibility_01_austen_64kb-0920'];
+    const names = [
+      'sense_and_sensibility_01_austen_64kb-0870',
+      'sense_and_sensibility_01_austen_64kb-0880',
+      'sense_and_sensibility_01_austen_64kb-0890',
+      'sense_and_sensibility_01_austen_64kb-0920',
+    ];
     // Short pauses (some close an utterance, some do not) and a forced split: the cases that cut audio off.
     const audio = join(...names.flatMap((n, i) => [loadPcm(n), silence([250, 700, 450, 1200][i]!)]));
     const events = feedAll(new UtteranceSegmenter(vad, { partialIntervalMs: 300, maxUtteranceMs: 6000 }), audio, 1234);
     vad.close();
     // By start too: a snapshot of an utterance later dropped as too short shares its number with the next one.
-    const finals = new Map(events.flatMap((e) => (e.type === 'utterance' ? [[`${e.segment}@${e.startSample}`, e] as const] : [])));
+    const finals = new Map(
+      events.flatMap((e) => (e.type === 'utterance' ? [[`${e.segment}@${e.startSample}`, e] as const] : [])),
+    );
     const snapshots = events.filter((e): e is Extract<SegmenterEvent, { type: 'snapshot' }> => e.type === 'snapshot');
     expect(snapshots.length).toBeGreaterThan(20);
     let lag = 0;

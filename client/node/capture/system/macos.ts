@@ -12,10 +12,49 @@ export function macosSystemRecorder(device: string, has: (program: string) => bo
   const name = device || MACOS_DEFAULT_LOOPBACK;
   if (has('ffmpeg')) {
     // avfoundation takes ":<audio device>" (name or index) for audio without video.
-    return { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', '-f', 'avfoundation', '-i', `:${name}`, '-ac', '1', '-ar', String(RECORDER_RATE), '-f', 's16le', '-'] };
+    return {
+      command: 'ffmpeg',
+      args: [
+        '-loglevel',
+        'error',
+        '-nostdin',
+        '-f',
+        'avfoundation',
+        '-i',
+        `:${name}`,
+        '-ac',
+        '1',
+        '-ar',
+        String(RECORDER_RATE),
+        '-f',
+        's16le',
+        '-',
+      ],
+    };
   }
   if (has('sox')) {
-    return { command: 'sox', args: ['-q', '-t', 'coreaudio', name, '-t', 'raw', '-r', String(RECORDER_RATE), '-e', 'signed', '-b', '16', '-c', '1', '-'] };
+    return {
+      command: 'sox',
+      args: [
+        '-q',
+        '-t',
+        'coreaudio',
+        name,
+        '-t',
+        'raw',
+        '-r',
+        String(RECORDER_RATE),
+        '-e',
+        'signed',
+        '-b',
+        '16',
+        '-c',
+        '1',
+        '-',
+      ],
+    };
   }
-  throw new RecorderError('capturing system audio on macOS needs ffmpeg (or sox) and a loopback device such as BlackHole; or set EARSHOT_SYSTEM_RECORDER');
+  throw new RecorderError(
+    'capturing system audio on macOS needs ffmpeg (or sox) and a loopback device such as BlackHole; or set EARSHOT_SYSTEM_RECORDER',
+  );
 }

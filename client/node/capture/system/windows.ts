@@ -11,10 +11,49 @@ export const WINDOWS_DEFAULT_LOOPBACK = 'Stereo Mix';
 export function windowsSystemRecorder(device: string, has: (program: string) => boolean): RecorderCommand {
   const name = device || WINDOWS_DEFAULT_LOOPBACK;
   if (has('ffmpeg')) {
-    return { command: 'ffmpeg', args: ['-loglevel', 'error', '-nostdin', '-f', 'dshow', '-i', `audio=${name}`, '-ac', '1', '-ar', String(RECORDER_RATE), '-f', 's16le', '-'] };
+    return {
+      command: 'ffmpeg',
+      args: [
+        '-loglevel',
+        'error',
+        '-nostdin',
+        '-f',
+        'dshow',
+        '-i',
+        `audio=${name}`,
+        '-ac',
+        '1',
+        '-ar',
+        String(RECORDER_RATE),
+        '-f',
+        's16le',
+        '-',
+      ],
+    };
   }
   if (has('sox')) {
-    return { command: 'sox', args: ['-q', '-t', 'waveaudio', name, '-t', 'raw', '-r', String(RECORDER_RATE), '-e', 'signed', '-b', '16', '-c', '1', '-'] };
+    return {
+      command: 'sox',
+      args: [
+        '-q',
+        '-t',
+        'waveaudio',
+        name,
+        '-t',
+        'raw',
+        '-r',
+        String(RECORDER_RATE),
+        '-e',
+        'signed',
+        '-b',
+        '16',
+        '-c',
+        '1',
+        '-',
+      ],
+    };
   }
-  throw new RecorderError('capturing system audio on Windows needs ffmpeg (or sox) and a loopback recording device such as "Stereo Mix" or a virtual cable; or set EARSHOT_SYSTEM_RECORDER');
+  throw new RecorderError(
+    'capturing system audio on Windows needs ffmpeg (or sox) and a loopback recording device such as "Stereo Mix" or a virtual cable; or set EARSHOT_SYSTEM_RECORDER',
+  );
 }
